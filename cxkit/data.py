@@ -1,0 +1,397 @@
+"""Reading the client's files and checking them against the engagement's data contract.
+
+``validate`` reports every problem at once (file, column, row numbers as a
+spreadsheet shows them, sample values and the fix); ``load_feedback`` and
+``load_diagnostic`` return clean frames in which "not applicable" and
+"don't know" codes are missing values, never ratings. Input files are only
+ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import Engagement, Scale
+from .errors import CxkitError, DataError, DataProblem
+
+MAX_ROWS_SHOWN = 8
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found in an engagement's data, errors and warnings."""
+
+    problems: list[DataProblem] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[DataProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[DataProblem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_for_errors(self) -> None:
+        if self.errors:
+            raise DataError(self.problems)
+
+
+def read_table(path: Path, *, sheet: str | None = None, header_row: int = 1, encoding: str = "utf-8",
+               usecols: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV or Excel file as text-preserving data, with a clear error for every way it can fail.
+
+    Values are read as strings (``dtype=str``) so that text in a rating column
+    can be reported rather than silently turned into missing values.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CxkitError(f"{path}: file not found. Fix: check the 'file:' path in the engagement YAML "
+                         "(it is relative to the YAML file).")
+    if path.stat().st_size == 0:
+        raise CxkitError(f"{path}: the file is empty. Fix: export the survey data again.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".xlsx", ".xlsm", ".xls"}:
+            frame = _read_excel(path, sheet, header_row)
+        elif suffix in {".csv", ".txt"}:
+            frame = pd.read_csv(path, dtype=str, encoding=encoding, header=header_row - 1, keep_default_na=False,
+                                na_values=[""], skipinitialspace=True)
+        else:
+            raise CxkitError(f"{path}: cannot read '{suffix}' files. Fix: save the data as .csv or .xlsx.")
+    except UnicodeDecodeError as exc:
+        line = _line_of_byte(path, exc.start)
+        raise CxkitError(f"{path}: not {encoding} text ({exc.reason} at byte {exc.start}, line {line}). "
+                         "Fix: save the file as UTF-8 CSV, or set 'encoding:' (e.g. cp1252) for this file "
+                         "in the engagement YAML.") from None
+    except pd.errors.EmptyDataError:
+        raise CxkitError(f"{path}: the file has no header and no rows. Fix: export the survey data again.") from None
+    except pd.errors.ParserError as exc:
+        raise CxkitError(f"{path}: could not be read as CSV ({exc}). Fix: check the delimiter is a comma and "
+                         "quotes are balanced.") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].str.strip()
+    # Row numbers as a spreadsheet shows them: header at header_row, data right below.
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
+    return frame
+
+
+def _read_excel(path: Path, sheet: str | None, header_row: int) -> pd.DataFrame:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        names = book.sheetnames
+    finally:
+        book.close()
+    if sheet is not None and sheet not in names:
+        close = difflib.get_close_matches(sheet, names, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise CxkitError(f"{path}: no sheet named '{sheet}'; the workbook has {names}.{hint} "
+                         "Fix: set 'sheet:' in the engagement YAML to one of them.")
+    frame = pd.read_excel(path, sheet_name=sheet or names[0], dtype=str, header=header_row - 1, keep_default_na=False,
+                          na_values=[""])
+    return frame
+
+
+def _line_of_byte(path: Path, offset: int) -> int:
+    with open(path, "rb") as handle:
+        return handle.read(offset).count(b"\n") + 1
+
+
+def _rows(mask: pd.Series) -> tuple[tuple[int, ...], int]:
+    index = mask.index[mask.to_numpy()]
+    return tuple(int(i) for i in index[:MAX_ROWS_SHOWN]), int(len(index))
+
+
+def _examples(values: pd.Series) -> tuple[str, ...]:
+    return tuple(str(v) for v in pd.unique(values)[:MAX_EXAMPLES])
+
+
+def _missing_columns(frame: pd.DataFrame, wanted: dict[str, str], file: str) -> list[DataProblem]:
+    problems = []
+    for column, key in wanted.items():
+        if column not in frame.columns:
+            close = difflib.get_close_matches(column, list(frame.columns), n=1)
+            fix = f"the file has '{close[0]}': correct '{key}' in the YAML" if close else \
+                f"add the column to the file or correct '{key}' in the YAML"
+            problems.append(DataProblem("error", file, f"mapped column not found (YAML key {key})", column=column,
+                                        fix=fix))
+    return problems
+
+
+def check_ratings(frame: pd.DataFrame, column: str, scale: Scale, file: str, scale_name: str) -> tuple[pd.Series, list[DataProblem]]:
+    """Convert a rating column to numbers, checking it against its scale.
+
+    Returns the numeric column (missing codes as NaN) and the problems found:
+    text where a number belongs, and numbers outside the scale that are not
+    declared missing codes.
+    """
+    raw = frame[column]
+    numbers = pd.to_numeric(raw, errors="coerce")
+    problems = []
+    text = numbers.isna() & raw.notna()
+    if text.any():
+        rows, n = _rows(text)
+        problems.append(DataProblem("error", file, f"{n} value(s) are text, not ratings on the {scale_name} scale "
+                                    f"({scale.min}-{scale.max})", column=column, rows=rows, n_rows=n,
+                                    examples=_examples(raw[text]),
+                                    fix="recode the text to numbers, or blank the cells; add codes meaning "
+                                        "'not applicable' to the scale's missing_codes"))
+    codes = numbers.isin(scale.missing_codes)
+    valid = numbers.between(scale.min, scale.max) & (numbers == np.round(numbers))
+    bad = numbers.notna() & ~codes & ~valid
+    if bad.any():
+        rows, n = _rows(bad)
+        problems.append(DataProblem("error", file, f"{n} value(s) outside the {scale_name} scale ({scale.min}-{scale.max}, "
+                                    f"whole numbers; missing codes {list(scale.missing_codes)})", column=column,
+                                    rows=rows, n_rows=n, examples=_examples(raw[bad]),
+                                    fix="correct the values, or declare the code under the scale's missing_codes "
+                                        "if it means 'not applicable' or 'don't know'"))
+    clean = numbers.where(valid)
+    return clean.astype(float), problems
+
+
+def _check_ids(frame: pd.DataFrame, column: str, file: str) -> list[DataProblem]:
+    problems = []
+    ids = frame[column]
+    blank = ids.isna()
+    if blank.any():
+        rows, n = _rows(blank)
+        problems.append(DataProblem("error", file, f"{n} respondent(s) have no id", column=column, rows=rows, n_rows=n,
+                                    fix="give every row an id"))
+    dupes = ids.duplicated(keep=False) & ~blank
+    if dupes.any():
+        rows, n = _rows(dupes)
+        problems.append(DataProblem("error", file, f"{dupes.sum()} rows share {ids[dupes].nunique()} duplicated id(s)",
+                                    column=column, rows=rows, n_rows=n, examples=_examples(ids[dupes]),
+                                    fix="remove duplicate responses or make the ids unique"))
+    return problems
+
+
+def _check_size(frame: pd.DataFrame, file: str, minimum: int) -> list[DataProblem]:
+    if len(frame) < 2:
+        return [DataProblem("error", file, f"only {len(frame)} respondent(s); an analysis needs at least 2 "
+                            f"(and {minimum} for a reliable base)", fix="check the export includes every response")]
+    if len(frame) < minimum:
+        return [DataProblem("warning", file, f"only {len(frame)} respondents; results are flagged as a small base "
+                            f"(under {minimum})")]
+    return []
+
+
+def _warn_missing(values: pd.Series, column: str, file: str, share_limit: float) -> list[DataProblem]:
+    share = float(values.isna().mean())
+    if share > share_limit:
+        return [DataProblem("warning", file, f"{share:.0%} of answers missing or coded as not applicable / don't know",
+                            column=column)]
+    return []
+
+
+def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataProblem]]:
+    spec = eng.feedback
+    path = eng.data_path("feedback")
+    file = str(path)
+    try:
+        frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding)
+    except CxkitError as exc:
+        return None, [DataProblem("error", file, str(exc).removeprefix(f"{path}: "))]
+    wanted = {spec.id: "feedback.id"}
+    for k, attr in enumerate(spec.attributes):
+        wanted[attr.column] = f"feedback.attributes[{k}].column"
+        if attr.expectation:
+            wanted[attr.expectation] = f"feedback.attributes[{k}].expectation"
+    for name in ("satisfaction", "recommend", "yes_no"):
+        outcome = getattr(spec.outcomes, name)
+        if outcome is not None:
+            wanted[outcome.column] = f"feedback.outcomes.{name}.column"
+    for k, d in enumerate(spec.descriptors):
+        wanted[d] = f"feedback.descriptors[{k}]"
+    for key in ("value", "wave", "comment"):
+        if getattr(spec, key):
+            wanted[getattr(spec, key)] = f"feedback.{key}"
+    problems = _missing_columns(frame, wanted, file)
+    problems += _check_size(frame, file, eng.thresholds.min_respondents)
+    present = set(frame.columns)
+    clean = pd.DataFrame(index=frame.index)
+    if spec.id in present:
+        problems += _check_ids(frame, spec.id, file)
+        clean[spec.id] = frame[spec.id]
+    scale = eng.scales[spec.scale]
+    for attr in spec.attributes:
+        for column in filter(None, (attr.column, attr.expectation)):
+            if column in present:
+                clean[column], found = check_ratings(frame, column, scale, file, spec.scale)
+                problems += found + _warn_missing(clean[column], column, file, eng.thresholds.missing_warning_share)
+    for name in ("satisfaction", "recommend"):
+        outcome = getattr(spec.outcomes, name)
+        if outcome is not None and outcome.column in present:
+            clean[outcome.column], found = check_ratings(frame, outcome.column, eng.scales[outcome.scale], file, outcome.scale)
+            problems += found + _warn_missing(clean[outcome.column], outcome.column, file, eng.thresholds.missing_warning_share)
+    yes_no = spec.outcomes.yes_no
+    if yes_no is not None and yes_no.column in present:
+        text = frame[yes_no.column].str.lower()
+        yes, no = {v.lower() for v in yes_no.yes}, {v.lower() for v in yes_no.no}
+        unknown = text.notna() & ~text.isin(yes | no)
+        if unknown.any():
+            rows, n = _rows(unknown)
+            problems.append(DataProblem("error", file, f"{n} value(s) are neither yes ({sorted(yes)}) nor no ({sorted(no)})",
+                                        column=yes_no.column, rows=rows, n_rows=n, examples=_examples(frame[yes_no.column][unknown]),
+                                        fix="recode the values, or list them under outcomes.yes_no.yes / .no"))
+        clean[yes_no.column] = np.where(text.isin(yes), 1.0, np.where(text.isin(no), 0.0, np.nan))
+    if spec.value and spec.value in present:
+        value = pd.to_numeric(frame[spec.value], errors="coerce")
+        bad = (value.isna() & frame[spec.value].notna()) | (value < 0)
+        if bad.any():
+            rows, n = _rows(bad)
+            problems.append(DataProblem("error", file, f"{n} value(s) are not non-negative numbers", column=spec.value,
+                                        rows=rows, n_rows=n, examples=_examples(frame[spec.value][bad]),
+                                        fix="remove currency signs and thousands separators; blank unknown values"))
+        clean[spec.value] = value.where(~bad)
+    for column in (*spec.descriptors, spec.wave, spec.comment):
+        if column and column in present:
+            clean[column] = frame[column]
+    attrs = [a.column for a in spec.attributes if a.column in present]
+    if len(attrs) >= 3 and len(clean) > 0:
+        ratings = clean[attrs]
+        answered = ratings.notna().sum(axis=1)
+        straight = (answered >= 5) & (ratings.nunique(axis=1) == 1)
+        if straight.any():
+            rows, n = _rows(straight)
+            problems.append(DataProblem("warning", file, f"{n} respondent(s) ({n / len(clean):.1%}) gave the same rating "
+                                        "to every attribute (straight-lining); kept, but worth a look", rows=rows, n_rows=n))
+    return clean, problems
+
+
+def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataProblem]]:
+    spec = eng.diagnostic
+    path = eng.data_path("diagnostic")
+    file = str(path)
+    try:
+        frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding)
+    except CxkitError as exc:
+        return None, [DataProblem("error", file, str(exc).removeprefix(f"{path}: "))]
+    wanted = {spec.department: "diagnostic.department", spec.level: "diagnostic.level"}
+    if spec.id:
+        wanted[spec.id] = "diagnostic.id"
+    for k, item in enumerate(spec.items):
+        wanted[item.column] = f"diagnostic.items[{k}].column"
+    for force, column in spec.driving_force.items():
+        wanted[column] = f"diagnostic.driving_force.{force}"
+    problems = _missing_columns(frame, wanted, file)
+    problems += _check_size(frame, file, eng.thresholds.min_group_size)
+    present = set(frame.columns)
+    clean = pd.DataFrame(index=frame.index)
+    if spec.id and spec.id in present:
+        problems += _check_ids(frame, spec.id, file)
+        clean[spec.id] = frame[spec.id]
+    for key, column in (("department", spec.department), ("level", spec.level)):
+        if column in present:
+            blank = frame[column].isna()
+            if blank.any():
+                rows, n = _rows(blank)
+                problems.append(DataProblem("error", file, f"{n} respondent(s) have no {key}", column=column, rows=rows,
+                                            n_rows=n, fix=f"fill in the {key}, or remove those rows"))
+            clean[column] = frame[column]
+    if spec.level in present:
+        unknown = frame[spec.level].notna() & ~frame[spec.level].isin(list(spec.levels))
+        if unknown.any():
+            rows, n = _rows(unknown)
+            problems.append(DataProblem("error", file, f"{n} level value(s) are not mapped to executive/manager/frontline",
+                                        column=spec.level, rows=rows, n_rows=n, examples=_examples(frame[spec.level][unknown]),
+                                        fix="add each value under diagnostic.levels in the YAML"))
+    scale = eng.scales[spec.scale]
+    for item in spec.items:
+        if item.column in present:
+            values, found = check_ratings(frame, item.column, scale, file, spec.scale)
+            clean[item.column] = (scale.min + scale.max - values) if item.reverse else values
+            problems += found + _warn_missing(values, item.column, file, eng.thresholds.missing_warning_share)
+    forces = {f: c for f, c in spec.driving_force.items() if c in present}
+    if forces:
+        points = pd.DataFrame({c: pd.to_numeric(frame[c], errors="coerce") for c in forces.values()})
+        text = points.isna() & frame[list(forces.values())].notna()
+        for column in forces.values():
+            if text[column].any():
+                rows, n = _rows(text[column])
+                problems.append(DataProblem("error", file, f"{n} driving-force value(s) are not numbers", column=column,
+                                            rows=rows, n_rows=n, examples=_examples(frame[column][text[column]]),
+                                            fix="enter the points as numbers"))
+        total = points.sum(axis=1, min_count=1)
+        answered = points.notna().any(axis=1)
+        off = answered & ((total - 100).abs() > eng.thresholds.driving_force_tolerance)
+        if off.any():
+            rows, n = _rows(off)
+            problems.append(DataProblem("warning", file, f"{n} respondent(s) split driving-force points that do not add up "
+                                        f"to 100 (beyond +/-{eng.thresholds.driving_force_tolerance:g}); they are left out "
+                                        "of the driving-force profile", rows=rows, n_rows=n,
+                                        examples=tuple(f"{t:g}" for t in total[off][:MAX_EXAMPLES])))
+        # rows within the tolerance are rescaled to 100; rows beyond it are left out
+        scaled = points.div(total, axis=0) * 100
+        for column in forces.values():
+            clean[column] = scaled[column].where(~off & answered)
+    minimum = eng.thresholds.min_group_size
+    for key, column in (("department", spec.department), ("level", spec.level)):
+        if column in present:
+            counts = frame[column].value_counts()
+            small = counts[counts < minimum]
+            if len(small):
+                problems.append(DataProblem("warning", file, f"{len(small)} {key} group(s) have fewer than {minimum} "
+                                            "respondents and will be suppressed in every table, chart and slide",
+                                            column=column))
+    return clean, problems
+
+
+def validate(eng: Engagement) -> ValidationReport:
+    """Check both data files against the engagement and report every problem at once.
+
+    Parameters
+    ----------
+    eng : Engagement
+        A loaded engagement.
+
+    Returns
+    -------
+    ValidationReport
+        Errors (the run must not start) and warnings (it may), each naming the
+        file, column, rows, sample values and the fix.
+    """
+    report = ValidationReport()
+    for part, check in (("feedback", _validate_feedback), ("diagnostic", _validate_diagnostic)):
+        if eng.has(part):
+            clean, problems = check(eng)
+            report.problems += problems
+            if clean is not None:
+                report.rows[part] = len(clean)
+    return report
+
+
+def _load(eng: Engagement, part: str, check) -> pd.DataFrame:
+    if not eng.has(part):
+        raise CxkitError(f"{eng.source}: this engagement has no {part} data")
+    clean, problems = check(eng)
+    if clean is None or any(p.severity == "error" for p in problems):
+        raise DataError(problems)
+    return clean.reset_index(drop=True)
+
+
+def load_feedback(eng: Engagement) -> pd.DataFrame:
+    """The customer feedback, checked and cleaned: ratings as numbers, missing codes as NaN,
+    the yes/no outcome as 1/0. Raises :class:`DataError` listing every problem if the file breaks the contract."""
+    return _load(eng, "feedback", _validate_feedback)
+
+
+def load_diagnostic(eng: Engagement) -> pd.DataFrame:
+    """The internal diagnostic, checked and cleaned: ratings as numbers (reverse-scored items flipped),
+    missing codes as NaN, driving-force points rescaled to 100 or left out beyond the tolerance."""
+    return _load(eng, "diagnostic", _validate_diagnostic)
