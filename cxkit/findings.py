@@ -1,0 +1,136 @@
+"""Findings in words, with their numbers and sources, for the executive summary.
+
+Each stage turns its results into a few :class:`~cxkit.results.Finding` objects.
+Materiality (0-1), the ranking key, is stated per finding type:
+
+- a maturity gap: the gap as a share of the diagnostic scale's range;
+- a leader-frontline gap: the gap as a share of the scale's range;
+- the loyalty mix: the share of customers who are indifferent or unhappy;
+- a segment: its share of the value (or customers) at stake;
+- a key driver: its share of the explained variance;
+- the scorecard: the share of metrics without an owner or whose cadence the volume cannot support.
+
+The executive summary takes the most material finding of each stage, then the
+next most material overall, up to five (:func:`executive_summary`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .config import Engagement
+from .results import Finding, StageRecord
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def reality_findings(maturity: pd.DataFrame, gaps: pd.DataFrame, lagging: pd.DataFrame, eng: Engagement) -> list[Finding]:
+    scale = eng.scales[eng.diagnostic.scale]
+    span = scale.max - scale.min
+    out = []
+    top = maturity.iloc[0]
+    out.append(Finding(
+        f"{top['label']} is furthest from target: {top['mean']:.1f} of {scale.max} against {top['target']:.1f} "
+        f"(gap {top['gap']:.1f}); only {_pct(top['favourable'])} of answers are favourable",
+        "reality_check", max(0.0, top["gap"] / span), "results/maturity.csv (01_reality_check)"))
+    if len(gaps) and gaps.iloc[0]["gap"] >= 0.3:
+        g = gaps.iloc[0]
+        out.append(Finding(
+            f"Executives rate {g['label'].lower()} {g['gap']:.1f} points higher than the frontline "
+            f"({g['executive']:.1f} vs {g['frontline']:.1f}): leaders see a rosier picture",
+            "reality_check", g["gap"] / span, "results/perception_gaps.csv (01_reality_check)"))
+    if len(lagging):
+        worst = lagging.iloc[0]
+        dims = lagging[lagging["group"] == worst["group"]]
+        out.append(Finding(
+            f"{worst['group']} lags the organisation on {len(dims)} of {len(eng.framework.dimensions)} dimensions, "
+            f"most on {worst['label'].lower()} ({worst['diff_from_all']:+.1f} points)",
+            "reality_check", abs(worst["diff_from_all"]) / span, "results/maturity_by_department.csv (01_reality_check)"))
+    return out
+
+
+def customer_findings(mix: pd.DataFrame, nps_table: pd.DataFrame, profiles: pd.DataFrame, stake: pd.DataFrame) -> list[Finding]:
+    shares = mix.set_index("band")["share"]
+    at_risk = shares["indifferent"] + shares["unhappy"]
+    out = [Finding(
+        f"Only {_pct(shares['truly_impressed'])} of customers are truly impressed; {_pct(at_risk)} are indifferent "
+        "or unhappy and could leave easily",
+        "customers", at_risk, "results/loyalty_mix.csv (02_customers_segments)")]
+    if len(nps_table):
+        row = nps_table.iloc[0]
+        out.append(Finding(
+            f"NPS is {row['nps']:+.0f} (95% interval {row['ci_low']:+.0f} to {row['ci_high']:+.0f}): "
+            f"{_pct(row['detractors'])} detractors against {_pct(row['promoters'])} promoters",
+            "customers", row["detractors"], "results/nps.csv (02_customers_segments)"))
+    if len(stake) and len(profiles):
+        key = "value_at_stake" if "value_at_stake" in stake else "at_risk_customers"
+        total = stake[key].sum()
+        if total > 0:
+            top = stake.sort_values(key, ascending=False).iloc[0]
+            name = profiles.set_index("segment").loc[top["segment"], "name"]
+            what = "of the value held by indifferent and unhappy customers" if key == "value_at_stake" else \
+                "of the indifferent and unhappy customers"
+            out.append(Finding(
+                f"Segment {int(top['segment'])} ({name.lower()}) holds {_pct(top[key] / total)} {what}",
+                "customers", top[key] / total, "results/value_at_stake.csv (02_customers_segments)"))
+    return out
+
+
+def driver_findings(quadrants: pd.DataFrame) -> list[Finding]:
+    top = quadrants.iloc[0]
+    out = [Finding(
+        f"{top['label']} drives {_pct(top['share'])} of the explained {_outcome_words(top['outcome'])}, more than any "
+        f"other touchpoint; {_pct(top['top2'])} rate it in the top two boxes",
+        "drivers", top["share"], "results/key_drivers.csv (03_drivers)")]
+    fix = quadrants[quadrants["quadrant"].str.startswith("Moment of truth")]
+    if len(fix):
+        names = ", ".join(fix["label"].str.lower())
+        out.append(Finding(
+            f"Moments of truth to fix first: {names} (high importance, below-average performance; "
+            f"{_pct(fix['share'].sum())} of explained variance together)",
+            "drivers", fix["share"].sum(), "results/moments_of_truth.csv (03_drivers)"))
+    return out
+
+
+def _outcome_words(column: str) -> str:
+    return f"variance in {column.replace('_', ' ')}"
+
+
+def metric_findings(card: pd.DataFrame) -> list[Finding]:
+    out = []
+    unowned = card[card["owner_missing"]]
+    if len(unowned):
+        out.append(Finding(
+            f"{len(unowned)} of {len(card)} scorecard metrics have no owning department "
+            f"({', '.join(unowned['metric'])})",
+            "metrics", len(unowned) / len(card), "results/scorecard.csv (04_metrics)"))
+    short = card[~card["cadence_supported"]]
+    if len(short):
+        worst = short.sort_values("needed_per_period", ascending=False).iloc[0]
+        out.append(Finding(
+            f"Tracking {worst['metric'].lower()} {worst['cadence']} needs {worst['needed_per_period']:,} responses "
+            f"to see the target change; the client collects about {worst['available_per_period']:,}",
+            "metrics", len(short) / len(card), "results/scorecard.csv (04_metrics)"))
+    owned = card[~card["owner_missing"] & (card["layer"] == "Driver")]
+    if len(owned):
+        first = owned.iloc[0]
+        out.append(Finding(
+            f"{first['owner']} owns the top driver metric, {first['metric'].split(':')[0].lower()}: "
+            f"{_pct(first['baseline'])} today, target {_pct(first['target'])}",
+            "metrics", 0.0, "results/scorecard.csv (04_metrics)"))
+    return out
+
+
+def executive_summary(records: list[StageRecord], limit: int = 5) -> list[Finding]:
+    """The most material finding of each stage, then the next most material overall, up to ``limit``."""
+    findings = [f for r in records if r.status == "done" for f in r.findings]
+    chosen = []
+    for record in records:
+        own = sorted((f for f in findings if f.stage == record.stage), key=lambda f: -f.materiality)
+        if own:
+            chosen.append(own[0])
+    rest = sorted((f for f in findings if f not in chosen), key=lambda f: -f.materiality)
+    chosen = sorted(chosen, key=lambda f: -f.materiality)[:limit]
+    return chosen + rest[: limit - len(chosen)]
