@@ -1,0 +1,89 @@
+"""Charts for the notebooks (seaborn / matplotlib), saved at print resolution.
+
+The deck draws its own native, editable charts from the results tables; these
+figures are for reading the notebooks and for the run's ``figures/`` folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+sns.set_theme(style="whitegrid", context="notebook")
+DPI = 200
+
+
+def save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    return path
+
+
+def maturity_chart(maturity: pd.DataFrame, scale_max: float):
+    """Mean per dimension with 95% interval, against its target."""
+    table = maturity.sort_values("mean")
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    ax.barh(table["label"], table["mean"], xerr=[table["mean"] - table["ci_low"], table["ci_high"] - table["mean"]],
+            color=sns.color_palette()[0], capsize=3)
+    ax.scatter(table["target"], table["label"], marker="|", s=400, color="black", label="target", zorder=3)
+    ax.set_xlim(1, scale_max)
+    ax.set_xlabel("mean agreement (95% interval)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def group_heatmap(by_group: pd.DataFrame, title: str):
+    """Group x dimension means (groups under the minimum size are already pooled)."""
+    wide = by_group.pivot(index="group", columns="label", values="mean")
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(wide) + 1.8))
+    sns.heatmap(wide, annot=True, fmt=".1f", cmap="RdYlGn", center=by_group["mean"].mean(), ax=ax, cbar=False)
+    ax.set_title(title)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
+
+
+def loyalty_chart(mix: pd.DataFrame):
+    fig, ax = plt.subplots(figsize=(8, 1.8))
+    left = 0.0
+    colours = ["#548235", "#A9D18E", "#BFBFBF", "#C00000"]
+    for row, colour in zip(mix.itertuples(), colours):
+        ax.barh([0], [row.share], left=left, color=colour, label=f"{row.label} {row.share:.0%}")
+        left += row.share
+    ax.set_xlim(0, 1)
+    ax.set_yticks([])
+    ax.legend(ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def segment_choice_chart(choice: pd.DataFrame):
+    fig, ax = plt.subplots(figsize=(5, 3))
+    sns.lineplot(data=choice, x="k", y="silhouette", marker="o", ax=ax)
+    best = choice[choice["chosen"]].iloc[0]
+    ax.annotate("chosen", (best["k"], best["silhouette"]), textcoords="offset points", xytext=(5, 8))
+    ax.set_xlabel("number of segments (k)")
+    fig.tight_layout()
+    return fig
+
+
+def importance_performance_chart(quadrants: pd.DataFrame):
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    sns.scatterplot(data=quadrants, x="performance", y="share", hue="quadrant", s=80, ax=ax)
+    for row in quadrants.itertuples():
+        ax.annotate(row.label, (row.performance, row.share), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.axhline(quadrants["share_threshold"].iloc[0], color="grey", linestyle="--", linewidth=1)
+    ax.axvline(quadrants["performance_threshold"].iloc[0], color="grey", linestyle="--", linewidth=1)
+    ax.set_xlabel("performance (mean rating)")
+    ax.set_ylabel("importance (share of explained variance)")
+    ax.legend(title="", fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
