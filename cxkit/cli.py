@@ -1,0 +1,134 @@
+"""The ``cxkit`` command: a thin adapter over the library calls.
+
+Exit codes: 0 success (warnings allowed), 1 a run or batch failed, 2 invalid
+configuration, data or arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from .errors import ConfigError, CxkitError, DataError, StageError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cxkit", description="Customer-experience engagement kit.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="validate, run the stage notebooks and build the deck")
+    run.add_argument("engagement", help="the engagement YAML")
+    run.add_argument("--out", default="out", help="output root (default: out)")
+    run.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: CPUs, at most 3)")
+
+    check = sub.add_parser("validate", help="check the data files against the engagement; exit 2 on errors")
+    check.add_argument("engagement")
+
+    sample = sub.add_parser("sample", help="write a fictional engagement with its planted truth")
+    sample.add_argument("folder")
+    sample.add_argument("--seed", type=int, default=7)
+    sample.add_argument("--customers", type=int, default=3000)
+    sample.add_argument("--employees", type=int, default=320)
+    sample.add_argument("--id", dest="engagement_id", default=None, help="engagement id (default: northwind-SEED)")
+    sample.add_argument("--client", default="Northwind Energy")
+    sample.add_argument("--no-feedback", action="store_true", help="diagnostic only")
+    sample.add_argument("--no-diagnostic", action="store_true", help="feedback only")
+
+    deck = sub.add_parser("deck", help="rebuild the deck from an existing run's results")
+    deck.add_argument("engagement")
+    deck.add_argument("--out", default="out")
+
+    batch = sub.add_parser("batch", help="run many engagements in parallel processes")
+    batch.add_argument("engagements", nargs="+")
+    batch.add_argument("--out", default="out")
+    batch.add_argument("--workers", type=int, default=2)
+    return parser
+
+
+def _validate(args) -> int:
+    from .config import load_engagement
+    from .data import validate
+
+    eng = load_engagement(args.engagement)
+    report = validate(eng)
+    for problem in report.problems:
+        print(problem)
+    rows = ", ".join(f"{part} {n:,} rows" for part, n in report.rows.items())
+    verdict = "invalid" if report.errors else "valid"
+    print(f"{eng.source.name}: {verdict} ({len(report.errors)} errors, {len(report.warnings)} warnings; {rows})")
+    return 2 if report.errors else 0
+
+
+def _run(args) -> int:
+    from .run import run_engagement
+
+    outcome = run_engagement(args.engagement, args.out, args.workers, progress=lambda line: print(line, flush=True))
+    print(f"done in {outcome.seconds:.1f}s: {outcome.folder}")
+    if outcome.deck:
+        print(f"deck: {outcome.deck}")
+    return 0
+
+
+def _sample(args) -> int:
+    from .sample import write_sample
+
+    written = write_sample(args.folder, seed=args.seed, customers=args.customers, employees=args.employees,
+                           client=args.client, engagement_id=args.engagement_id,
+                           feedback=not args.no_feedback, diagnostic=not args.no_diagnostic)
+    print(f"wrote {written.config} (truth: {written.truth})")
+    return 0
+
+
+def _deck(args) -> int:
+    from .run import rebuild_deck
+
+    deck = rebuild_deck(args.engagement, args.out)
+    print(f"deck: {deck.path} ({deck.slides} slides)")
+    return 0
+
+
+def _batch(args) -> int:
+    from .batch import format_table, run_batch
+
+    results = run_batch(args.engagements, args.out, args.workers)
+    print(format_table(results))
+    return 1 if any(r.status != "done" for r in results) else 0
+
+
+COMMANDS = {"run": _run, "validate": _validate, "sample": _sample, "deck": _deck, "batch": _batch}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, DataError) as exc:
+        print(f"cxkit: {type(exc).__name__.replace('Error', '').lower()} errors, nothing was run:", file=sys.stderr)
+        for problem in exc.problems:
+            if getattr(problem, "severity", "error") == "error":
+                print(f"  {problem}", file=sys.stderr)
+        return 2
+    except StageError as exc:
+        f = exc.failure
+        print(f"cxkit: {exc}", file=sys.stderr)
+        print(f"  open the executed notebook to see the cell: {f.notebook}", file=sys.stderr)
+        return 1
+    except CxkitError as exc:
+        print(f"cxkit: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cxkit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an unexpected failure still gets a readable line
+        print(f"cxkit: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("CXKIT_DEBUG"):
+            traceback.print_exc()
+        else:
+            print("  set CXKIT_DEBUG=1 to see the traceback, and please report it", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
