@@ -48,11 +48,14 @@ class ValidationReport:
 
 
 def read_table(path: Path, *, sheet: str | None = None, header_row: int = 1, encoding: str = "utf-8",
-               usecols: list[str] | None = None) -> pd.DataFrame:
-    """Read a CSV or Excel file as text-preserving data, with a clear error for every way it can fail.
+               text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV or Excel file, with a clear error for every way it can fail.
 
-    Values are read as strings (``dtype=str``) so that text in a rating column
-    can be reported rather than silently turned into missing values.
+    Column types are inferred, so a clean rating column arrives as numbers
+    (compact at a million rows); a column holding any text arrives as text, so
+    the text can be reported rather than silently turned into missing values.
+    Only empty cells are missing: "NA" or "n/a" stay as text to be reported.
+    ``text_columns`` (ids) are always read as text, keeping leading zeros.
     """
     path = Path(path)
     if not path.exists():
@@ -63,10 +66,10 @@ def read_table(path: Path, *, sheet: str | None = None, header_row: int = 1, enc
     suffix = path.suffix.lower()
     try:
         if suffix in {".xlsx", ".xlsm", ".xls"}:
-            frame = _read_excel(path, sheet, header_row)
+            frame = _read_excel(path, sheet, header_row, text_columns)
         elif suffix in {".csv", ".txt"}:
-            frame = pd.read_csv(path, dtype=str, encoding=encoding, header=header_row - 1, keep_default_na=False,
-                                na_values=[""], skipinitialspace=True)
+            frame = pd.read_csv(path, dtype={c: str for c in text_columns}, encoding=encoding, header=header_row - 1,
+                                keep_default_na=False, na_values=[""], skipinitialspace=True, low_memory=False)
         else:
             raise CxkitError(f"{path}: cannot read '{suffix}' files. Fix: save the data as .csv or .xlsx.")
     except UnicodeDecodeError as exc:
@@ -81,14 +84,14 @@ def read_table(path: Path, *, sheet: str | None = None, header_row: int = 1, enc
                          "quotes are balanced.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in frame.columns:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].str.strip()
+        if pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object:
+            frame[column] = frame[column].astype("string").str.strip()
     # Row numbers as a spreadsheet shows them: header at header_row, data right below.
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
     return frame
 
 
-def _read_excel(path: Path, sheet: str | None, header_row: int) -> pd.DataFrame:
+def _read_excel(path: Path, sheet: str | None, header_row: int, text_columns: tuple[str, ...]) -> pd.DataFrame:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -101,8 +104,8 @@ def _read_excel(path: Path, sheet: str | None, header_row: int) -> pd.DataFrame:
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise CxkitError(f"{path}: no sheet named '{sheet}'; the workbook has {names}.{hint} "
                          "Fix: set 'sheet:' in the engagement YAML to one of them.")
-    frame = pd.read_excel(path, sheet_name=sheet or names[0], dtype=str, header=header_row - 1, keep_default_na=False,
-                          na_values=[""])
+    frame = pd.read_excel(path, sheet_name=sheet or names[0], dtype={c: str for c in text_columns}, header=header_row - 1,
+                          keep_default_na=False, na_values=[""])
     return frame
 
 
@@ -111,13 +114,22 @@ def _line_of_byte(path: Path, offset: int) -> int:
         return handle.read(offset).count(b"\n") + 1
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """Values as text; whole numbers read as floats (1.0) become "1", as they were written."""
+    if pd.api.types.is_numeric_dtype(values):
+        numbers = values.astype("Float64")
+        whole = (numbers.round() == numbers).fillna(True).all()
+        return (numbers.astype("Int64") if whole else numbers).astype("string")
+    return values.astype("string")
+
+
 def _rows(mask: pd.Series) -> tuple[tuple[int, ...], int]:
     index = mask.index[mask.to_numpy()]
     return tuple(int(i) for i in index[:MAX_ROWS_SHOWN]), int(len(index))
 
 
 def _examples(values: pd.Series) -> tuple[str, ...]:
-    return tuple(str(v) for v in pd.unique(values)[:MAX_EXAMPLES])
+    return tuple(str(v) for v in pd.unique(_as_text(values))[:MAX_EXAMPLES])
 
 
 def _missing_columns(frame: pd.DataFrame, wanted: dict[str, str], file: str) -> list[DataProblem]:
@@ -156,7 +168,7 @@ def check_ratings(frame: pd.DataFrame, column: str, scale: Scale, file: str, sca
     if bad.any():
         rows, n = _rows(bad)
         problems.append(DataProblem("error", file, f"{n} value(s) outside the {scale_name} scale ({scale.min}-{scale.max}, "
-                                    f"whole numbers; missing codes {list(scale.missing_codes)})", column=column,
+                                    f"whole numbers; missing codes {', '.join(f'{c:g}' for c in scale.missing_codes) or 'none'})", column=column,
                                     rows=rows, n_rows=n, examples=_examples(raw[bad]),
                                     fix="correct the values, or declare the code under the scale's missing_codes "
                                         "if it means 'not applicable' or 'don't know'"))
@@ -204,7 +216,8 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
     path = eng.data_path("feedback")
     file = str(path)
     try:
-        frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding)
+        frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding,
+                           text_columns=(spec.id,))
     except CxkitError as exc:
         return None, [DataProblem("error", file, str(exc).removeprefix(f"{path}: "))]
     wanted = {spec.id: "feedback.id"}
@@ -241,7 +254,7 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
             problems += found + _warn_missing(clean[outcome.column], outcome.column, file, eng.thresholds.missing_warning_share)
     yes_no = spec.outcomes.yes_no
     if yes_no is not None and yes_no.column in present:
-        text = frame[yes_no.column].str.lower()
+        text = _as_text(frame[yes_no.column]).str.lower()
         yes, no = {v.lower() for v in yes_no.yes}, {v.lower() for v in yes_no.no}
         unknown = text.notna() & ~text.isin(yes | no)
         if unknown.any():
@@ -279,7 +292,8 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
     path = eng.data_path("diagnostic")
     file = str(path)
     try:
-        frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding)
+        frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding,
+                           text_columns=tuple(c for c in (spec.id, spec.department, spec.level) if c))
     except CxkitError as exc:
         return None, [DataProblem("error", file, str(exc).removeprefix(f"{path}: "))]
     wanted = {spec.department: "diagnostic.department", spec.level: "diagnostic.level"}
