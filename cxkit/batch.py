@@ -39,9 +39,21 @@ def _run_one(config: str, out: str, stage_workers: int, log_dir: Path) -> BatchR
     if proc.returncode == 0:
         deck = engagement_folder(Path(out), eng.engagement_id) / f"{eng.engagement_id}-deck.pptx"
         return BatchResult(config, eng.engagement_id, "done", seconds, str(deck), "")
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    error = next((line for line in lines if line.startswith("cxkit: ")), lines[-1] if lines else "failed")
-    return BatchResult(config, eng.engagement_id, "failed", seconds, None, f"{error.removeprefix('cxkit: ')} (log: {log})")
+    return BatchResult(config, eng.engagement_id, "failed", seconds, None, f"{_first_error(proc.stderr)} (log: {log})")
+
+
+def _first_error(stderr: str) -> str:
+    """The CLI's error line and its first detail line (the first problem found), as one line."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if line.startswith("cxkit: ")), None)
+    if start is None:
+        return lines[-1].strip() if lines else "failed"
+    head = lines[start].removeprefix("cxkit: ")
+    details = [line.strip() for line in lines[start + 1:] if line.startswith("  ")]
+    if not details:
+        return head
+    more = f" (+{len(details) - 1} more)" if len(details) > 1 else ""
+    return f"{head} {details[0]}{more}"
 
 
 def run_batch(configs: list[str], out: str = "out", workers: int = 2) -> list[BatchResult]:
