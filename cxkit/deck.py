@@ -637,7 +637,8 @@ def recommendation_slides(ctx: DeckContext):
     rows = [[str(r.rank), r.action, r.evidence, r.owner, r.horizon] for r in table.itertuples()]
     _paged_table(ctx, f"{len(table)} actions follow from the evidence, the largest gaps first",
                  "Ranked by the materiality of the evidence (share of scale, explained variance or value at stake)",
-                 _notes("Each action comes from a rule over the saved results; see results/recommendations.csv.",
+                 _notes("Each action comes from a rule (cxkit.recommend) over the tables that notebooks 01-04 saved; the list "
+                        "is results/recommendations.csv, written by notebook 05_deck.",
                         *[f"{r.rank}. [{r.component}] {r.action}. Evidence: {r.evidence} (source: {r.source})"
                           for r in table.itertuples()]),
                  ["#", "Action", "Evidence", "Owner", "Horizon"], rows, [0.4, 4.6, 3.6, 1.6, 1.1])
@@ -660,9 +661,11 @@ def appendix_slides(ctx: DeckContext):
         h = reality.headlines
         lines.append(f"Diagnostic: {h['respondents']:,} employees. Maturity = mean agreement per dimension (t interval); "
                      "% favourable = top two boxes.")
-        pooled = h.get("pooled_departments", []) + h.get("pooled_levels", [])
-        lines.append(f"Privacy: no group under {h['min_group_size']} respondents is shown. "
-                     + (f"Pooled as '{POOLED}': {', '.join(pooled)}." if pooled else "No group needed pooling."))
+        pooled = {"departments": h.get("pooled_departments", 0), "levels": h.get("pooled_levels", 0)}
+        pooled_text = " and ".join(f"{n} {kind}" for kind, n in pooled.items() if n)
+        lines.append(f"Privacy: no group under {h['min_group_size']} respondents is shown anywhere. "
+                     + (f"{pooled_text} were pooled as '{POOLED}' (each too small, or needed to make the pool large "
+                        "enough); pooled groups are not named." if pooled_text else "No group needed pooling."))
     customers = res.record("customers")
     if customers and customers.status == "done":
         h = customers.headlines

@@ -132,7 +132,7 @@ def start_stage(engagement: str | Path, output_dir: str | Path, stage: str):
     eng = load_engagement(engagement)
     reason = skip_reason(eng, stage)
     if reason:
-        raise StageSkipped(reason)
+        raise StageSkipped(f"{STAGES[stage]['title']} skipped: {reason}")
     return eng, RunPaths(output_dir).make(), StageRecord(stage)
 
 
@@ -140,7 +140,7 @@ def skip_reason(eng, stage: str) -> str | None:
     """Why a stage cannot run for this engagement, or None if it can."""
     needs = STAGES[stage]["needs"]
     if needs and not eng.has(needs):
-        return f"{STAGES[stage]['title']} needs {needs} data, and this engagement has none"
+        return f"it needs {needs} data, and this engagement has none"
     return None
 
 
