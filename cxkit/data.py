@@ -211,15 +211,23 @@ def _warn_missing(values: pd.Series, column: str, file: str, share_limit: float)
     return []
 
 
-def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataProblem]]:
-    spec = eng.feedback
-    path = eng.data_path("feedback")
-    file = str(path)
+def _read_part(eng: Engagement, part: str, text_columns: tuple[str, ...]) -> tuple[pd.DataFrame | None, str, list]:
+    """Read the feedback or diagnostic file; a read failure becomes the part's one problem."""
+    spec = getattr(eng, part)
+    path = eng.data_path(part)
     try:
         frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding,
-                           text_columns=(spec.id,))
+                           text_columns=text_columns)
     except CxkitError as exc:
-        return None, [DataProblem("error", file, str(exc).removeprefix(f"{path}: "))]
+        return None, str(path), [DataProblem("error", str(path), str(exc).removeprefix(f"{path}: "))]
+    return frame, str(path), []
+
+
+def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataProblem]]:
+    spec = eng.feedback
+    frame, file, problems = _read_part(eng, "feedback", (spec.id,))
+    if frame is None:
+        return None, problems
     wanted = {spec.id: "feedback.id"}
     for k, attr in enumerate(spec.attributes):
         wanted[attr.column] = f"feedback.attributes[{k}].column"
@@ -234,7 +242,7 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
     for key in ("value", "wave", "comment"):
         if getattr(spec, key):
             wanted[getattr(spec, key)] = f"feedback.{key}"
-    problems = _missing_columns(frame, wanted, file)
+    problems += _missing_columns(frame, wanted, file)
     problems += _check_size(frame, file, eng.thresholds.min_respondents)
     present = set(frame.columns)
     clean = pd.DataFrame(index=frame.index)
@@ -289,13 +297,9 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
 
 def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataProblem]]:
     spec = eng.diagnostic
-    path = eng.data_path("diagnostic")
-    file = str(path)
-    try:
-        frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding,
-                           text_columns=tuple(c for c in (spec.id, spec.department, spec.level) if c))
-    except CxkitError as exc:
-        return None, [DataProblem("error", file, str(exc).removeprefix(f"{path}: "))]
+    frame, file, problems = _read_part(eng, "diagnostic", tuple(c for c in (spec.id, spec.department, spec.level) if c))
+    if frame is None:
+        return None, problems
     wanted = {spec.department: "diagnostic.department", spec.level: "diagnostic.level"}
     if spec.id:
         wanted[spec.id] = "diagnostic.id"
@@ -303,7 +307,7 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
         wanted[item.column] = f"diagnostic.items[{k}].column"
     for force, column in spec.driving_force.items():
         wanted[column] = f"diagnostic.driving_force.{force}"
-    problems = _missing_columns(frame, wanted, file)
+    problems += _missing_columns(frame, wanted, file)
     problems += _check_size(frame, file, eng.thresholds.min_group_size)
     present = set(frame.columns)
     clean = pd.DataFrame(index=frame.index)

@@ -150,6 +150,7 @@ class RunResults:
     def __init__(self, paths: RunPaths):
         self.paths = paths
         self._tables: dict[str, pd.DataFrame | None] = {}
+        self._records: dict[str, StageRecord | None] = {}
 
     def table(self, name: str) -> pd.DataFrame | None:
         """A saved table, or None when the stage that writes it did not run."""
@@ -159,7 +160,9 @@ class RunResults:
         return self._tables[name]
 
     def record(self, stage: str) -> StageRecord | None:
-        return load_record(self.paths, stage)
+        if stage not in self._records:
+            self._records[stage] = load_record(self.paths, stage)
+        return self._records[stage]
 
     def done(self, stage: str) -> bool:
         record = self.record(stage)
