@@ -17,7 +17,6 @@ import multiprocessing
 import os
 import platform
 import shutil
-
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
