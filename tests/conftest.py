@@ -14,7 +14,8 @@ from cxkit.sample import write_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data_samples" / "northwind" / "engagement.yaml"
-REFERENCE = ROOT.parent / "shared" / "reference"
+# published reference data (R datasets::swiss; relaimpo output), copied from the team's shared/reference
+REFERENCE = Path(__file__).resolve().parent / "reference"
 
 
 @pytest.fixture(scope="session")
