@@ -184,6 +184,7 @@ class DeckConfig(_Model):
     template: str = "deck.pptx"
     brand: Brand
     logo: str | None = None
+    storyline: tuple[str, ...] = Field(min_length=1)
 
 
 class Dimension(_Model):
@@ -253,6 +254,8 @@ class Engagement(_Model):
             unknown = sorted(set(self.diagnostic.driving_force) - set(self.framework.driving_forces))
             if unknown:
                 problems.append(f"driving_force names {unknown} not in the framework's driving_forces {sorted(self.framework.driving_forces)}")
+        if self.deck.logo and not input_path(self.folder, self.deck.logo).exists():
+            problems.append(f"deck.logo {self.deck.logo!r} not found next to the engagement")
         unknown_dims = sorted(set(self.targets.dimensions) - set(self.framework.dimensions))
         if unknown_dims:
             problems.append(f"targets.dimensions names {unknown_dims}, not in the framework")
@@ -280,6 +283,10 @@ class Engagement(_Model):
     @property
     def template(self) -> Path:
         return template_path(self.deck.template, self.folder)
+
+    @property
+    def logo_path(self) -> Path | None:
+        return input_path(self.folder, self.deck.logo) if self.deck.logo else None
 
     def dimension_target(self, dimension: str) -> float:
         return self.targets.dimensions.get(dimension, self.targets.maturity_default)

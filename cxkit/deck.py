@@ -15,12 +15,14 @@ import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+import numpy as np
 import pandas as pd
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
@@ -33,12 +35,23 @@ from .paths import RunPaths
 from .privacy import POOLED
 from .recommend import recommendations
 from .results import STAGES, RunResults, save_table, write_summary
-from .textfit import fit_size, text_height, wrap
+from .textfit import fit_size, text_width, wrap
+from .workbook import build_workbook
 
 REQUIRED_LAYOUTS = ("Title", "Section", "Finding + chart", "Two charts", "Table", "Bullets")
+SLIDES: dict[str, Callable[["DeckContext"], None]] = {}
+
+
+def slide_builder(name: str):
+    """Register a slide builder under the name the storyline uses (``deck.storyline`` in the engagement)."""
+    def register(builder):
+        SLIDES[name] = builder
+        return builder
+    return register
+
 TITLE_MAX, TITLE_MIN = 24, 16
 BODY_MAX, BODY_MIN = 18, 11
-TABLE_FONT = 11
+TABLE_FONTS = (14, 13, 12, 11)  # the largest that fits one slide is used
 CAPTION_IDX = 13
 
 
@@ -57,7 +70,9 @@ class DeckContext:
     results: RunResults
     prs: object
     brand: dict
+    recommendations: pd.DataFrame
     titles: list[str] = field(default_factory=list)
+    sections: int = 0
 
 
 # ---------------------------------------------------------------- slide helpers
@@ -182,9 +197,12 @@ def _bar_chart(slide, box, categories, series: dict[str, list[float]], colours: 
     if horizontal:
         # bar charts draw the first category at the bottom: feed them reversed so the table's order reads top-down
         categories = categories[::-1]
-        series = {name: values[::-1] for name, values in reversed(list(series.items()))}
-        colours = colours[: len(series)][::-1]
         errors = {name: (m[::-1], p[::-1]) for name, (m, p) in errors.items()}
+        if stacked:  # stacks read left to right in the table's order already
+            series = {name: values[::-1] for name, values in series.items()}
+        else:  # clustered bars draw the first series lowest in each group
+            series = {name: values[::-1] for name, values in reversed(list(series.items()))}
+            colours = colours[: len(series)][::-1]
     data = CategoryChartData(number_format=number_format)
     data.categories = categories
     for name, values in series.items():
@@ -196,7 +214,7 @@ def _bar_chart(slide, box, categories, series: dict[str, list[float]], colours: 
     chart = slide.shapes.add_chart(kind, *box, data).chart
     _style_chart(chart, len(series) > 1 if legend is None else legend)
     plot = chart.plots[0]
-    plot.gap_width = gap_width
+    plot.gap_width = 150 if stacked and len(categories) == 1 else gap_width
     if stacked:
         plot.overlap = 100
     for s, colour in zip(chart.series, colours):
@@ -223,6 +241,7 @@ def _bar_chart(slide, box, categories, series: dict[str, list[float]], colours: 
         if s.name in errors:
             _error_bars(s, *errors[s.name])
     category_axis = chart.category_axis
+    category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # labels stay outside, even below negative bars
     category_axis.tick_labels.font.size = Pt(12)
     category_axis.has_major_gridlines = False
     return chart
@@ -233,8 +252,8 @@ def _is_dark(hex_colour: str) -> bool:
     return 0.299 * r + 0.587 * g + 0.114 * b < 140
 
 
-def _table(slide, box, header: list[str], rows: list[list[str]], widths: list[float], font: float = TABLE_FONT,
-           fills: list[list[str | None]] | None = None, header_colour: str = "1F4E79"):
+def _table(slide, box, header: list[str], rows: list[list[str]], widths: list[float], header_colour: str,
+           font: float, fills: list[list[str | None]] | None = None):
     left, top, width, height = box
     row_height = Emu(int(Pt(font * 2.1)))
     shape = slide.shapes.add_table(len(rows) + 1, len(header), left, top, width, row_height * (len(rows) + 1))
@@ -271,42 +290,58 @@ def _cell(cell, text: str, size: float, bold: bool = False, colour: str = "26262
 
 
 def _row_heights(rows: list[list[str]], col_widths_emu: list[int], font: float) -> list[float]:
-    """Height in points each row needs when its cells wrap to their column widths."""
+    """Height in points each row needs when its cells wrap to their column widths (2 pt margins, 0.1 in sides)."""
     heights = []
     for row in rows:
         lines = max(len(wrap(text, w / 12700 - 14.4, font)) for text, w in zip(row, col_widths_emu))
-        heights.append(lines * font * 1.2 + 4 + 7)
+        heights.append(lines * font * 1.2 + 4 + 2)
     return heights
 
 
 def _paged_table(ctx: DeckContext, title: str, caption: str, notes: str, header: list[str], rows: list[list[str]],
                  widths: list[float], fills: list[list[str | None]] | None = None):
-    """A table split across as many slides as its rows need, each page within the table area."""
+    """A table at the largest size (14 down to 11 pt) that fits one slide; below that, split across slides."""
     probe = ctx.prs.slides.add_slide(_layout(ctx, "Table"))
     box = next((ph.left, ph.top, ph.width, ph.height) for ph in probe.placeholders if ph.placeholder_format.idx == 1)
     _drop_last_slide(ctx.prs)
-    total = sum(widths)
-    col_emu = [int(box[2] * w / total) for w in widths]
-    available = box[3] / 12700 - TABLE_FONT * 2.6  # room left after the header row
-    heights = _row_heights(rows, col_emu, TABLE_FONT)
-    pages, current, used = [], [], 0.0
-    for i, h in enumerate(heights):
-        if current and used + h > available:
-            pages.append(current)
-            current, used = [], 0.0
-        current.append(i)
-        used += h
-    pages.append(current)
-    if len(pages) > 1:
-        pages = _balance(heights, len(pages), available)
+    for font in TABLE_FONTS:
+        col_emu = _column_widths(header, rows, widths, box[2], font)
+        header_height = _row_heights([header], col_emu, font)[0]
+        available = box[3] / 12700 - header_height
+        heights = _row_heights(rows, col_emu, font)
+        if sum(heights) <= available:
+            break
+    pages = [list(range(len(rows)))]
+    if sum(heights) > available:
+        # the fewest pages that balance; each page holds what fits (a row taller than a page stands alone)
+        for n_pages in range(2, len(rows) + 1):
+            pages = _balance(heights, n_pages, available)
+            if len(pages) <= n_pages:
+                break
     for n, page in enumerate(pages, start=1):
         page_title = title if len(pages) == 1 else f"{title} ({n} of {len(pages)})"
         slide = _new_slide(ctx, "Table", page_title, caption, notes)
         region = _take_region(slide, 1)
-        table = _table(slide, region, header, [rows[i] for i in page], widths,
+        table = _table(slide, region, header, [rows[i] for i in page], col_emu, ctx.brand["primary"], font,
                        fills=[fills[i] for i in page] if fills else None)
+        table.rows[0].height = Emu(int(Pt(header_height)))
         for r, i in enumerate(page, start=1):
             table.rows[r].height = Emu(int(Pt(heights[i])))
+
+
+def _column_widths(header: list[str], rows: list[list[str]], weights: list[float], total_emu: int,
+                   font: float) -> list[int]:
+    """Column widths in EMU from their weights, widened so no word has to break inside a column."""
+    inset = 14.4 + 2  # 0.1 in each side, and a little slack
+    need = [max(text_width(word, font, bold=(r == 0)) for r, row in enumerate([header] + rows)
+                for word in str(row[j]).split() or [""]) + inset for j in range(len(header))]
+    width = [total_emu / 12700 * w / sum(weights) for w in weights]
+    short = sum(max(n - w, 0) for n, w in zip(need, width))
+    slack = [max(w - n, 0) for n, w in zip(need, width)]
+    if short and sum(slack):
+        take = min(1.0, short / sum(slack))
+        width = [n if n > w else w - s * take for n, w, s in zip(need, width, slack)]
+    return [int(w * 12700) for w in width]
 
 
 def _balance(heights: list[float], n_pages: int, available: float) -> list[list[int]]:
@@ -343,22 +378,43 @@ def _notes(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-# ---------------------------------------------------------------- slide builders
+# ---------------------------------------------------------------- slide builders (one slide each; pages where long)
 
+def _finding(ctx: DeckContext, stage: str, key: str, fallback: str) -> str:
+    """A slide title: the stage's finding with this key, in words, else the fallback."""
+    record = ctx.results.record(stage)
+    for finding in (record.findings if record else []):
+        if finding.key == key:
+            return finding.text
+    return fallback
+
+
+def _logo(ctx: DeckContext, slide, height_in: float):
+    logo = ctx.eng.logo_path
+    if logo is not None:
+        height = Emu(int(height_in * 914400))
+        top = Emu(int(0.3 * 914400))
+        picture = slide.shapes.add_picture(str(logo), 0, top, height=height)
+        picture.left = ctx.prs.slide_width - picture.width - Emu(int(0.4 * 914400))
+        picture.name = "Logo"
+
+
+@slide_builder("title")
 def title_slide(ctx: DeckContext):
     slide = ctx.prs.slides.add_slide(_layout(ctx, "Title"))
     _set_text(slide.shapes.title, [f"{ctx.eng.client}: customer experience, where you stand and what to do next"],
               36, 20, bold=True)
-    sub = _placeholder(slide, 1)
     today = _dt.date.today().strftime("%d %B %Y")
-    _set_text(sub, [f"Engagement {ctx.eng.engagement_id} | {today}", "Reality check, customers, drivers, metrics and roadmap"],
-              18, 11, colour="595959")
+    _set_text(_placeholder(slide, 1), [f"Engagement {ctx.eng.engagement_id} | {today}",
+                                       "Reality check, customers, drivers, metrics and roadmap"], 18, 11)
+    _logo(ctx, slide, 0.9)
     slide.notes_slide.notes_text_frame.text = _notes(
         f"Built by cxkit {__version__} from the run's results folder; configuration hash {ctx.eng.config_hash}.",
         "Every number in this deck is traced in its slide's notes to a results file and the notebook that wrote it.")
     ctx.titles.append(slide.shapes.title.text_frame.text)
 
 
+@slide_builder("executive_summary")
 def summary_slide(ctx: DeckContext):
     records = [r for r in (ctx.results.record(s) for s in STAGES if s != "deck") if r is not None]
     chosen = executive_summary(records)
@@ -373,30 +429,32 @@ def summary_slide(ctx: DeckContext):
     _set_text(_placeholder(slide, 1), lines, BODY_MAX, BODY_MIN, space_after_ratio=0.5)
 
 
-def _section(ctx: DeckContext, number: int, title: str):
+def _section(ctx: DeckContext, title: str, stage: str | None = None):
+    if stage is not None and not ctx.results.done(stage):
+        return
+    ctx.sections += 1
     slide = ctx.prs.slides.add_slide(_layout(ctx, "Section"))
     _set_text(slide.shapes.title, [title], 32, 18, bold=True)
-    _set_text(_placeholder(slide, 1), [f"{number:02d}"], 28, 14, colour="C55A11")
+    _set_text(_placeholder(slide, 1), [f"{ctx.sections:02d}"], 28, 14)
+    _logo(ctx, slide, 0.6)
     ctx.titles.append(title)
 
 
-def _finding_title(ctx: DeckContext, stage: str, fallback: str, index: int = 0) -> str:
-    record = ctx.results.record(stage)
-    if record and len(record.findings) > index:
-        return record.findings[index].text
-    return fallback
+@slide_builder("section_reality_check")
+def section_reality(ctx):
+    _section(ctx, "Reality check: where the organisation stands", "reality_check")
 
 
-def reality_slides(ctx: DeckContext):
+@slide_builder("maturity")
+def maturity_slide(ctx: DeckContext):
     if not ctx.results.done("reality_check"):
         return
-    eng, res = ctx.eng, ctx.results
-    _section(ctx, 1, "Reality check: where the organisation stands")
-    maturity = res.table("maturity")
+    eng = ctx.eng
+    maturity = ctx.results.table("maturity")
     scale = eng.scales[eng.diagnostic.scale]
     ordered = maturity.sort_values("mean", ascending=False)
     slide = _new_slide(
-        ctx, "Finding + chart", _finding_title(ctx, "reality_check", "Maturity by dimension"),
+        ctx, "Finding + chart", _finding(ctx, "reality_check", "largest_gap", "Maturity by dimension"),
         f"Mean agreement ({scale.min}-{scale.max}) per dimension with 95% intervals, against target; "
         f"n = {int(maturity['n'].max())} employees",
         _notes("Method: respondent's dimension score = mean of answered items (at least half); t interval. Target from the "
@@ -408,57 +466,71 @@ def reality_slides(ctx: DeckContext):
                [ctx.brand["primary"], ctx.brand["neutral"]], "0.0", axis=(scale.min, scale.max),
                errors={"Current": (ordered["mean"] - ordered["ci_low"], ordered["ci_high"] - ordered["mean"])})
 
-    items = res.table("maturity_items").head(8)
+
+@slide_builder("what_remains")
+def what_remains_slide(ctx: DeckContext):
+    if not ctx.results.done("reality_check"):
+        return
+    items = ctx.results.table("maturity_items").head(8)
+    dims = ctx.eng.framework.dimensions
     _paged_table(ctx, "What remains: the statements furthest from target",
-                 f"Mean agreement and % favourable (top two boxes) per statement; gap = target - mean",
+                 "Mean agreement and % favourable (top two boxes) per statement; gap = target - mean",
                  _notes("Source: results/maturity_items.csv, notebook 01_reality_check.",
-                        *[f"{r.item}: mean {r.mean:.2f} (CI {r.ci_low:.2f}-{r.ci_high:.2f}), n {r.n}" for r in items.itertuples()]),
+                        *[f"{r.item}: mean {r.mean:.2f} (CI {r.ci_low:.2f}-{r.ci_high:.2f}), n {r.n}"
+                          for r in items.itertuples()]),
                  ["Statement", "Dimension", "Mean", "Favourable", "Gap"],
-                 [[r.text or r.item, eng.framework.dimensions[r.dimension].label, _num(r.mean), _pct(r.favourable), _num(r.gap)]
-                  for r in items.itertuples()], [6, 2.4, 0.9, 1.2, 0.9])
+                 [[r.text if isinstance(r.text, str) and r.text else r.item, dims[r.dimension].label, _num(r.mean),
+                   _pct(r.favourable), _num(r.gap)] for r in items.itertuples()], [6, 2.4, 0.9, 1.2, 0.9])
 
-    by_level = res.table("maturity_by_level")
-    gaps = res.table("perception_gaps")
-    if by_level is not None and not by_level.empty:
-        wide = by_level.pivot(index="label", columns="group", values="mean")
-        order = [d.label for d in eng.framework.dimensions.values() if d.label in wide.index]
-        wide = wide.loc[order]
-        levels = [lv for lv in ("executive", "manager", "frontline", POOLED) if lv in wide.columns]
-        names = {**eng.framework.levels, POOLED: POOLED}
-        counts = by_level.groupby("group")["n"].max()
-        title = (_finding_title(ctx, "reality_check", "", 1) if len(gaps) and gaps["gap"].iloc[0] >= 0.3
-                 else "Leaders and frontline see the organisation alike")
-        slide = _new_slide(ctx, "Finding + chart", title or "Perception gap by level",
-                           "Mean agreement per dimension by level; " + ", ".join(
-                               f"{names.get(lv, lv)} n = {int(counts[lv])}" for lv in levels),
-                           _notes("Method: level means of respondents' dimension scores; groups under the minimum size "
-                                  f"({eng.thresholds.min_group_size}) pooled. Source: results/maturity_by_level.csv and "
-                                  "results/perception_gaps.csv, notebook 01_reality_check.",
-                                  *[f"{r.label}: executives {r.executive:.2f}, frontline {r.frontline:.2f}, gap {r.gap:+.2f}"
-                                    for r in gaps.itertuples()]))
-        _bar_chart(slide, _take_region(slide, 1), wide.index, {names.get(lv, lv): wide[lv] for lv in levels},
-                   [ctx.brand["primary"], ctx.brand["secondary"], ctx.brand["accent"], ctx.brand["neutral"]], "0.0",
-                   axis=(scale.min, scale.max))
 
-    by_dept = res.table("maturity_by_department")
-    if by_dept is not None and not by_dept.empty:
-        wide = by_dept.pivot(index="group", columns="label", values="mean")
-        order = [d.label for d in eng.framework.dimensions.values() if d.label in wide.columns]
-        wide = wide[order]
-        overall = maturity.set_index("label")["mean"]
-        counts = by_dept.groupby("group")["n"].max()
-        rows, fills = [], []
-        for group in sorted(wide.index, key=lambda g: (g == POOLED, g)):
-            rows.append([group, str(int(counts[group]))] + [_num(v) for v in wide.loc[group]])
-            fills.append([None, None] + [_heat(v - overall[c]) for c, v in wide.loc[group].items()])
-        lag = res.table("lagging_departments")
-        title = _finding_title(ctx, "reality_check", "", 2) if lag is not None and len(lag) else \
-            "No department lags the organisation by more than 0.3 points"
-        _paged_table(ctx, title or "Departments", "Mean agreement by department and dimension; red: 0.3+ points below "
-                     "the organisation, green: 0.3+ above", _notes(
-                         "Source: results/maturity_by_department.csv, notebook 01_reality_check. Groups under the minimum "
-                         f"size ({eng.thresholds.min_group_size}) are pooled as '{POOLED}'."),
-                     ["Department", "n"] + order, rows, [2.2, 0.7] + [1.5] * len(order), fills)
+@slide_builder("perception_gap")
+def perception_gap_slide(ctx: DeckContext):
+    by_level, gaps = ctx.results.table("maturity_by_level"), ctx.results.table("perception_gaps")
+    if not ctx.results.done("reality_check") or by_level is None or by_level.empty:
+        return
+    eng = ctx.eng
+    scale = eng.scales[eng.diagnostic.scale]
+    wide = by_level.pivot(index="label", columns="group", values="mean")
+    wide = wide.loc[[d.label for d in eng.framework.dimensions.values() if d.label in wide.index]]
+    levels = [lv for lv in ("executive", "manager", "frontline", POOLED) if lv in wide.columns]
+    names = {**eng.framework.levels, POOLED: POOLED}
+    counts = by_level.groupby("group")["n"].max()
+    title = _finding(ctx, "reality_check", "perception_gap", "Leaders and frontline see the organisation alike")
+    slide = _new_slide(ctx, "Finding + chart", title,
+                       "Mean agreement per dimension by level; " + ", ".join(
+                           f"{names.get(lv, lv)} n = {int(counts[lv])}" for lv in levels),
+                       _notes("Method: level means of respondents' dimension scores; groups under the minimum size "
+                              f"({eng.thresholds.min_group_size}) pooled. Source: results/maturity_by_level.csv and "
+                              "results/perception_gaps.csv, notebook 01_reality_check.",
+                              *[f"{r.label}: executives {r.executive:.2f}, frontline {r.frontline:.2f}, gap {r.gap:+.2f}"
+                                for r in gaps.itertuples()]))
+    _bar_chart(slide, _take_region(slide, 1), wide.index, {names.get(lv, lv): wide[lv] for lv in levels},
+               [ctx.brand["primary"], ctx.brand["secondary"], ctx.brand["accent"], ctx.brand["neutral"]], "0.0",
+               axis=(scale.min, scale.max))
+
+
+@slide_builder("departments")
+def departments_slide(ctx: DeckContext):
+    by_dept = ctx.results.table("maturity_by_department")
+    if not ctx.results.done("reality_check") or by_dept is None or by_dept.empty:
+        return
+    eng = ctx.eng
+    wide = by_dept.pivot(index="group", columns="label", values="mean")
+    order = [d.label for d in eng.framework.dimensions.values() if d.label in wide.columns]
+    wide = wide[order]
+    overall = ctx.results.table("maturity").set_index("label")["mean"]
+    counts = by_dept.groupby("group")["n"].max()
+    rows, fills = [], []
+    for group in sorted(wide.index, key=lambda g: (g == POOLED, g)):
+        rows.append([group, str(int(counts[group]))] + [_num(v) for v in wide.loc[group]])
+        fills.append([None, None] + [_heat(v - overall[c]) for c, v in wide.loc[group].items()])
+    title = _finding(ctx, "reality_check", "lagging_department",
+                     "No department lags the organisation by more than 0.3 points")
+    _paged_table(ctx, title, "Mean agreement by department and dimension; red: 0.3+ points below the organisation, "
+                 "green: 0.3+ above", _notes(
+                     "Source: results/maturity_by_department.csv, notebook 01_reality_check. Groups under the minimum "
+                     f"size ({eng.thresholds.min_group_size}) are pooled as '{POOLED}'."),
+                 ["Department", "n"] + order, rows, [2.2, 0.7] + [1.5] * len(order), fills)
 
 
 def _heat(diff: float) -> str | None:
@@ -471,15 +543,19 @@ def _heat(diff: float) -> str | None:
     return None
 
 
-def customer_slides(ctx: DeckContext):
+@slide_builder("section_customers")
+def section_customers(ctx):
+    _section(ctx, "Customers: how they feel and who they are", "customers")
+
+
+@slide_builder("loyalty_mix")
+def loyalty_slide(ctx: DeckContext):
     if not ctx.results.done("customers"):
         return
-    eng, res = ctx.eng, ctx.results
-    _section(ctx, 2, "Customers: how they feel and who they are")
-    mix, nps = res.table("loyalty_mix"), res.table("nps")
+    mix, nps = ctx.results.table("loyalty_mix"), ctx.results.table("nps")
     n = int(mix["n"].iloc[0])
-    outcome = eng.feedback.main_outcome
-    slide = _new_slide(ctx, "Two charts", _finding_title(ctx, "customers", "Loyalty mix"),
+    outcome = ctx.eng.feedback.main_outcome
+    slide = _new_slide(ctx, "Two charts", _finding(ctx, "customers", "loyalty_mix", "Loyalty mix"),
                        f"Left: loyalty mix on {outcome.label.lower()} (n = {n:,}). Right: likelihood to recommend"
                        + (f" (n = {int(nps['n'].iloc[0]):,})" if len(nps) else ""),
                        _notes("Bands: " + "; ".join(f"{r.label} {r.ratings}" for r in mix.itertuples())
@@ -495,42 +571,48 @@ def customer_slides(ctx: DeckContext):
     right = _take_region(slide, 2)
     if len(nps):
         row = nps.iloc[0]
-        chart = _bar_chart(slide, right, [f"NPS {row['nps']:+.0f}"],
-                           {"Promoters (9-10)": [row["promoters"]], "Passives (7-8)": [row["passives"]],
-                            "Detractors (0-6)": [row["detractors"]]},
-                           [ctx.brand["positive"], ctx.brand["neutral"], ctx.brand["negative"]], "0%", stacked=True,
-                           legend=True)
-        chart.has_title = False
-
-    profiles, stake = res.table("segment_profiles"), res.table("value_at_stake")
-    if profiles is not None and not profiles.empty:
-        merged = profiles.merge(stake, on="segment", how="left")
-        has_value = "value_at_stake" in merged
-        header = ["Segment", "Customers", "NPS", "Truly impressed"] + (["Value share", "Value at stake"] if has_value
-                                                                        else ["At risk"])
-        rows = []
-        for r in merged.itertuples():
-            row = [f"{r.segment}. {r.name}", f"{r.n:,} ({r.share:.0%})", _num(getattr(r, 'nps', float('nan')), 0),
-                   _pct(r.truly_impressed)]
-            row += [_pct(r.value_share), f"{r.value_at_stake:,.0f}"] if has_value else [f"{r.at_risk_customers:,}"]
-            rows.append(row)
-        _paged_table(ctx, _finding_title(ctx, "customers", "Customer segments", 2),
-                     "Attitudinal segments from touchpoint ratings (k-means, k by silhouette); value at stake = value held "
-                     "by indifferent and unhappy customers", _notes(
-                         "Method: standardised ratings, k-means; k chosen by the best silhouette (results/segment_choice.csv). "
-                         "Names come from the touchpoints each segment rates furthest above and below the others.",
-                         "Source: results/segment_profiles.csv, results/value_at_stake.csv, notebook 02_customers_segments."),
-                     header, rows, [5, 1.8, 0.9, 1.4] + ([1.2, 1.6] if has_value else [1.2]))
+        _bar_chart(slide, right, [f"NPS {row['nps']:+.0f}"],
+                   {"Promoters (9-10)": [row["promoters"]], "Passives (7-8)": [row["passives"]],
+                    "Detractors (0-6)": [row["detractors"]]},
+                   [ctx.brand["positive"], ctx.brand["neutral"], ctx.brand["negative"]], "0%", stacked=True, legend=True)
 
 
-def driver_slides(ctx: DeckContext):
+@slide_builder("segments")
+def segments_slide(ctx: DeckContext):
+    profiles, stake = ctx.results.table("segment_profiles"), ctx.results.table("value_at_stake")
+    if not ctx.results.done("customers") or profiles is None or profiles.empty:
+        return
+    merged = profiles.merge(stake, on="segment", how="left")
+    has_value = "value_at_stake" in merged
+    header = ["Segment", "Customers", "NPS", "Truly impressed"] + (["Value share", "Value at stake"] if has_value
+                                                                    else ["At risk"])
+    rows = []
+    for r in merged.itertuples():
+        row = [f"{r.segment}. {r.name}", f"{r.n:,} ({r.share:.0%})", _num(getattr(r, "nps", float("nan")), 0),
+               _pct(r.truly_impressed)]
+        row += [_pct(r.value_share), f"{r.value_at_stake:,.0f}"] if has_value else [f"{r.at_risk_customers:,}"]
+        rows.append(row)
+    _paged_table(ctx, _finding(ctx, "customers", "value_at_stake", "Customer segments"),
+                 "Attitudinal segments from touchpoint ratings (k-means, k by silhouette); value at stake = value held "
+                 "by indifferent and unhappy customers", _notes(
+                     "Method: standardised ratings, k-means; k chosen by the best silhouette (results/segment_choice.csv). "
+                     "Names come from the touchpoints each segment rates furthest above and below the others.",
+                     "Source: results/segment_profiles.csv, results/value_at_stake.csv, notebook 02_customers_segments."),
+                 header, rows, [5, 1.8, 0.9, 1.4] + ([1.2, 1.6] if has_value else [1.2]))
+
+
+@slide_builder("section_drivers")
+def section_drivers(ctx):
+    _section(ctx, "Drivers: which moments matter", "drivers")
+
+
+@slide_builder("key_drivers")
+def key_drivers_slide(ctx: DeckContext):
     if not ctx.results.done("drivers"):
         return
-    res = ctx.results
-    _section(ctx, 3, "Drivers: which moments matter")
-    key = res.table("key_drivers")
+    key = ctx.results.table("key_drivers")
     r2, n, method = key["r2"].iloc[0], int(key["n"].iloc[0]), key["method"].iloc[0]
-    slide = _new_slide(ctx, "Finding + chart", _finding_title(ctx, "drivers", "Key drivers"),
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "drivers", "top_driver", "Key drivers"),
                        f"Share of explained variance in {key['outcome'].iloc[0].replace('_', ' ')} "
                        f"(R² = {r2:.2f}, n = {n:,} customers who rated every touchpoint)",
                        _notes(f"Method: {method}; shares of R^2 sum to 100%. Listwise deletion.",
@@ -541,9 +623,15 @@ def driver_slides(ctx: DeckContext):
     _bar_chart(slide, _take_region(slide, 1), key["label"], {"Share of explained variance": key["share"]},
                [ctx.brand["primary"]], "0%", legend=False)
 
-    quad = res.table("moments_of_truth")
-    slide = _new_slide(ctx, "Finding + chart", _finding_title(ctx, "drivers", "Importance against performance", 1),
-                       "Importance (share of explained variance) against performance (mean rating); lines at the means",
+
+@slide_builder("importance_performance")
+def importance_performance_slide(ctx: DeckContext):
+    if not ctx.results.done("drivers"):
+        return
+    quad = ctx.results.table("moments_of_truth")
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "drivers", "moments_of_truth", "Importance against performance"),
+                       "Importance (share of explained variance) against performance (mean rating); lines at the means; "
+                       "red: moments of truth",
                        _notes("Quadrants: high importance and below-mean performance = moment of truth to fix first; "
                               "high and high = strength; low importance and high performance = possible over-service.",
                               *[f"{r.label}: {r.quadrant} (share {r.share:.1%}, mean {r.performance:.2f})"
@@ -554,9 +642,17 @@ def driver_slides(ctx: DeckContext):
 
 def _scatter(ctx: DeckContext, slide, box, quad: pd.DataFrame):
     data = XyChartData()
-    points = data.add_series("Touchpoints")
-    for r in quad.itertuples():
-        points.add_data_point(float(r.performance), float(r.share))
+    fix = quad["quadrant"].str.startswith("Moment of truth")
+    # Moments of truth are their own series so their colour is a series colour every renderer keeps.
+    # The longest series goes first: LibreOffice drops a first XY series that is shorter than a later one.
+    groups = [(name, part, colour) for name, part, colour in
+              (("Moments of truth", quad[fix], ctx.brand["negative"]), ("Other touchpoints", quad[~fix], ctx.brand["primary"]))
+              if len(part)]
+    groups.sort(key=lambda g: -len(g[1]))
+    for name, part, _colour in groups:
+        series = data.add_series(name)
+        for r in part.itertuples():
+            series.add_data_point(float(r.performance), float(r.share))
     x_low, x_high = float(quad["performance"].min()) - 0.15, float(quad["performance"].max()) + 0.15
     y_high = float(quad["share"].max()) * 1.1
     x_cut, y_cut = quad["performance_threshold"].iloc[0], quad["share_threshold"].iloc[0]
@@ -568,22 +664,21 @@ def _scatter(ctx: DeckContext, slide, box, quad: pd.DataFrame):
     horizontal.add_data_point(x_high, y_cut)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, *box, data).chart
     _style_chart(chart, legend=False)
-    series = chart.series[0]
-    series.marker.style = XL_MARKER_STYLE.CIRCLE
-    series.marker.size = 10
-    series.marker.format.fill.solid()
-    series.marker.format.fill.fore_color.rgb = _rgb(ctx.brand["primary"])
-    series.format.line.fill.background()
-    for i, r in enumerate(quad.itertuples()):
-        label = series.points[i].data_label
-        label.has_text_frame = True
-        label.text_frame.text = r.label
-        label.position = XL_LABEL_POSITION.RIGHT
-        label.font.size = Pt(11)
-        if r.quadrant.startswith("Moment of truth"):
-            series.points[i].marker.format.fill.solid()
-            series.points[i].marker.format.fill.fore_color.rgb = _rgb(ctx.brand["negative"])
-    for line in list(chart.series)[1:]:
+    all_series = list(chart.series)
+    for series, (_name, part, colour) in zip(all_series, groups):
+        series.marker.style = XL_MARKER_STYLE.CIRCLE
+        series.marker.size = 10
+        series.marker.format.fill.solid()
+        series.marker.format.fill.fore_color.rgb = _rgb(colour)
+        series.marker.format.line.fill.background()
+        series.format.line.fill.background()
+        for i, r in enumerate(part.itertuples()):
+            label = series.points[i].data_label
+            label.has_text_frame = True
+            label.text_frame.text = r.label
+            label.position = XL_LABEL_POSITION.RIGHT
+            label.font.size = Pt(11)
+    for line in all_series[len(groups):]:
         line.marker.style = XL_MARKER_STYLE.NONE
         line.format.line.fill.solid()
         line.format.line.fill.fore_color.rgb = _rgb(ctx.brand["neutral"])
@@ -604,36 +699,93 @@ def _scatter(ctx: DeckContext, slide, box, quad: pd.DataFrame):
         axis.tick_labels.font.size = Pt(11)
 
 
-def metric_slides(ctx: DeckContext):
+@slide_builder("section_metrics")
+def section_metrics(ctx):
+    _section(ctx, "Metrics: what to track and who owns it", "metrics")
+
+
+@slide_builder("scorecard")
+def scorecard_slide(ctx: DeckContext):
     if not ctx.results.done("metrics"):
         return
     card = ctx.results.table("scorecard")
-    _section(ctx, 4, "Metrics: what to track and who owns it")
 
     def fmt(value, unit):
         return _pct(value) if unit == "share" else (f"{value:+.0f}" if unit == "points" else _num(value, 2))
 
     rows = [[r.layer, r.metric, f"{fmt(r.baseline, r.unit)} ({fmt(r.ci_low, r.unit)} to {fmt(r.ci_high, r.unit)})",
-             fmt(r.target, r.unit), r.owner, f"{r.needed_per_period:,}" + ("" if r.cadence_supported else " (short)")]
-            for r in card.itertuples()]
-    fills = [[None, None, None, None, "F4B6B6" if r.owner_missing else None,
+             fmt(r.target, r.unit), "Best segment" if r.target_rule.startswith("best") else "Uplift", r.owner,
+             f"{r.needed_per_period:,}" + ("" if r.cadence_supported else " (short)")] for r in card.itertuples()]
+    fills = [[None, None, None, None, None, "F4B6B6" if r.owner_missing else None,
               None if r.cadence_supported else "FCE4D6"] for r in card.itertuples()]
-    _paged_table(ctx, _finding_title(ctx, "metrics", "The scorecard: outcomes and the touchpoints that drive them"),
+    title = _finding(ctx, "metrics", "unowned_metrics",
+                     _finding(ctx, "metrics", "cadence", "The scorecard: outcomes and the touchpoints that drive them"))
+    _paged_table(ctx, title,
                  f"Baseline with 95% interval, grounded target, owner, and responses needed {card['cadence'].iloc[0]} "
                  "to see the target change (80% power, 5% level)",
                  _notes(*[f"{r.metric}: {r.definition}. Target rule: {r.target_rule}. n {r.n}; needs {r.needed_per_period} "
                           f"{r.cadence}, about {r.available_per_period} available." for r in card.itertuples()],
                         "Source: results/scorecard.csv, notebook 04_metrics."),
-                 ["Layer", "Metric", "Baseline (95% CI)", "Target", "Owner", "Responses needed"],
-                 rows, [0.9, 3.6, 2.2, 0.9, 2.0, 1.6], fills)
+                 ["Layer", "Metric", "Baseline (95% CI)", "Target", "Target from", "Owner", "Responses needed"],
+                 rows, [0.9, 3.3, 2.1, 0.8, 1.3, 1.9, 1.5], fills)
 
 
-def recommendation_slides(ctx: DeckContext):
-    table = recommendations(ctx.results, ctx.eng)
-    save_table(ctx.results.paths, "recommendations", table)
+@slide_builder("wave_trend")
+def wave_trend_slide(ctx: DeckContext):
+    trend = ctx.results.table("wave_trend")
+    if not ctx.results.done("metrics") or trend is None or trend.empty:
+        return
+    waves = sorted(trend["wave"].astype(str).unique())
+    trend = trend.assign(wave=trend["wave"].astype(str))
+    shares = trend[trend["unit"] == "share"]
+    nps = trend[trend["unit"] == "points"]
+    slide = _new_slide(ctx, "Two charts", _finding(ctx, "metrics", "wave_trend", "Metrics per survey wave"),
+                       f"Left: shares per wave. Right: NPS per wave with 95% intervals. Waves: {', '.join(waves)}",
+                       _notes(*[f"{r.wave} {r.metric}: {r.value:.3f} (95% CI {r.ci_low:.3f}-{r.ci_high:.3f}), n {r.n}"
+                                for r in trend.itertuples()],
+                              "Source: results/wave_trend.csv, notebook 04_metrics."))
+    left = _take_region(slide, 1)
+    data = CategoryChartData(number_format="0%")
+    data.categories = waves
+    for metric, part in shares.groupby("metric", sort=False):
+        data.add_series(metric, list(part.set_index("wave").reindex(waves)["value"]))
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, *left, data).chart
+    _style_chart(chart, legend=True)
+    for series, colour in zip(chart.series, [ctx.brand["primary"], ctx.brand["accent"], ctx.brand["secondary"]]):
+        series.format.line.fill.solid()
+        series.format.line.fill.fore_color.rgb = _rgb(colour)
+        series.format.line.width = Pt(2.5)
+        series.marker.format.fill.solid()
+        series.marker.format.fill.fore_color.rgb = _rgb(colour)
+        series.smooth = False
+        series.data_labels.show_value = True
+        series.data_labels.number_format, series.data_labels.number_format_is_linked = "0%", False
+        series.data_labels.position = XL_LABEL_POSITION.ABOVE
+        series.data_labels.font.size = Pt(11)
+    chart.value_axis.minimum_scale = 0.0
+    chart.value_axis.has_major_gridlines = False
+    chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = "0%", False
+    right = _take_region(slide, 2)
+    if len(nps):
+        values = nps.set_index("wave").reindex(waves)
+        low = max(-100.0, min(0.0, 10 * np.floor(values["ci_low"].min() / 10 - 0.5)))
+        high = min(100.0, max(0.0, 10 * np.ceil(values["ci_high"].max() / 10 + 0.5)))
+        _bar_chart(slide, right, waves, {"NPS": values["value"]}, [ctx.brand["primary"]], "+0;-0;0",
+                   horizontal=False, legend=False, axis=(low, high),
+                   errors={"NPS": (values["value"] - values["ci_low"], values["ci_high"] - values["value"])})
+
+
+@slide_builder("section_recommendations")
+def section_recommendations(ctx):
+    if not ctx.recommendations.empty:
+        _section(ctx, "Recommendations and roadmap")
+
+
+@slide_builder("recommendations")
+def recommendations_slide(ctx: DeckContext):
+    table = ctx.recommendations
     if table.empty:
         return
-    _section(ctx, 5, "Recommendations and roadmap")
     rows = [[str(r.rank), r.action, r.evidence, r.owner, r.horizon] for r in table.itertuples()]
     _paged_table(ctx, f"{len(table)} actions follow from the evidence, the largest gaps first",
                  "Ranked by the materiality of the evidence (share of scale, explained variance or value at stake)",
@@ -644,18 +796,42 @@ def recommendation_slides(ctx: DeckContext):
                  ["#", "Action", "Evidence", "Owner", "Horizon"], rows, [0.4, 4.6, 3.6, 1.6, 1.1])
 
 
-def appendix_slides(ctx: DeckContext):
-    eng, res = ctx.eng, ctx.results
-    _section(ctx, 6, "Appendix: method, sample sizes and data quality")
+PHASES = (("Quick win", "Quick wins: the first 30 days"), ("90 days", "Pilot: 90 days in one or two units"),
+          ("12 months", "Roll out: within 12 months"))
+
+
+@slide_builder("roadmap")
+def roadmap_slide(ctx: DeckContext):
+    table = ctx.recommendations
+    if table.empty:
+        return
+    rows = []
+    for horizon, phase in PHASES:
+        part = table[table["horizon"] == horizon]
+        if len(part):
+            rows.append([phase, "; ".join(f"#{r.rank} {r.headline}" for r in part.itertuples()),
+                         ", ".join(dict.fromkeys(part["owner"]))])
+    _paged_table(ctx, "Roadmap: quick wins first, then pilot in one or two units, then roll out",
+                 "The recommended actions by horizon; numbers refer to the ranked list of actions",
+                 _notes("Phases group results/recommendations.csv by horizon (notebook 05_deck)."),
+                 ["Phase", "Actions", "Owners"], rows, [2.4, 7.0, 2.4])
+
+
+@slide_builder("section_appendix")
+def section_appendix(ctx):
+    _section(ctx, "Appendix: method, sample sizes and data quality")
+
+
+@slide_builder("method")
+def method_slide(ctx: DeckContext):
+    res = ctx.results
     lines = []
     for stage, meta in STAGES.items():
-        if stage == "deck":
-            continue
-        record = res.record(stage)
-        if record is None:
+        record = res.record(stage) if stage != "deck" else None
+        if stage != "deck" and record is None:
             lines.append(f"{meta['title']}: no results found.")
-        elif record.status != "done":
-            lines.append(f"{meta['title']}: not covered. {record.reason}.")
+        elif record is not None and record.status != "done":
+            lines.append(f"{meta['title']}: not covered; {record.reason}.")
     reality = res.record("reality_check")
     if reality and reality.status == "done":
         h = reality.headlines
@@ -676,28 +852,25 @@ def appendix_slides(ctx: DeckContext):
     if drivers and drivers.status == "done":
         h = drivers.headlines
         lines.append(f"Drivers: {h['method']} of R² = {h['r2']:.2f}, on {h['n']:,} customers who rated every touchpoint.")
+    lines.append("Tables behind every slide: the Excel appendix beside this deck, one sheet per results table.")
     slide = _new_slide(ctx, "Bullets", "Method and sample sizes", notes="Source: results/stage_*.json and summary.json.")
-    _set_text(_placeholder(slide, 1), lines or ["No results."], 16, 10, space_after_ratio=0.4)
-
-    quality = res.table("data_quality")
-    if quality is not None and not quality.empty:
-        rows = [[r.severity, Path(str(r.file)).name, "" if pd.isna(r.column) else str(r.column), str(r.message)]
-                for r in quality.itertuples()]
-        _paged_table(ctx, "Data quality: what the checks found", "Warnings from cxkit validate; none stopped the run",
-                     "Source: results/data_quality.csv, written by cxkit run before the notebooks.",
-                     ["Severity", "File", "Column", "Finding"], rows, [1.0, 1.6, 2.0, 7.0])
+    _set_text(_placeholder(slide, 1), lines, 16, 10, space_after_ratio=0.4)
 
 
-STORYLINE = (title_slide, summary_slide, reality_slides, customer_slides, driver_slides, metric_slides,
-             recommendation_slides, appendix_slides)
-
-
-def _brand_from(eng: Engagement) -> dict:
-    return eng.deck.brand.model_dump()
+@slide_builder("data_quality")
+def data_quality_slide(ctx: DeckContext):
+    quality = ctx.results.table("data_quality")
+    if quality is None or quality.empty:
+        return
+    rows = [[r.severity, Path(str(r.file)).name, "" if pd.isna(r.column) else str(r.column), str(r.message)]
+            for r in quality.itertuples()]
+    _paged_table(ctx, "Data quality: what the checks found", "Warnings from cxkit validate; none stopped the run",
+                 "Source: results/data_quality.csv, written by cxkit run before the notebooks.",
+                 ["Severity", "File", "Column", "Finding"], rows, [1.0, 1.6, 2.0, 7.0])
 
 
 def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
-    """Build the executive deck from a run's saved results.
+    """Build the executive deck and the Excel appendix from a run's saved results.
 
     Parameters
     ----------
@@ -712,10 +885,15 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
 
     Notes
     -----
-    Writes ``summary.json`` (the stage records merged) and
-    ``results/recommendations.csv``, then the deck through a temporary file that
-    is moved into place only when complete.
+    Slides follow ``deck.storyline`` (names of builders in :data:`SLIDES`); a
+    builder whose results are absent adds nothing. Writes ``summary.json`` (the
+    stage records merged), ``results/recommendations.csv``, the deck and the
+    appendix workbook, each through a temporary file moved into place when complete.
     """
+    unknown = [name for name in eng.deck.storyline if name not in SLIDES]
+    if unknown:
+        raise CxkitError(f"{eng.source}: deck.storyline names unknown slides {unknown}. Fix: use names from "
+                         + ", ".join(SLIDES))
     template = eng.template
     if not template.exists():
         raise CxkitError(f"deck template {template} not found. Fix: set deck.template in {eng.source} to a .pptx "
@@ -725,12 +903,18 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     if missing:
         raise CxkitError(f"deck template {template} lacks layouts {missing}. Fix: add layouts with those names, or use "
                          "the kit's templates/deck.pptx")
+    for _ in range(len(prs.slides)):  # a firm template may carry example slides
+        _drop_last_slide(prs)
     write_summary(paths, eng)
-    ctx = DeckContext(eng, RunResults(paths), prs, _brand_from(eng))
-    for builder in STORYLINE:
-        builder(ctx)
+    results = RunResults(paths)
+    actions = recommendations(results, eng)
+    save_table(paths, "recommendations", actions)
+    ctx = DeckContext(eng, results, prs, eng.deck.brand.model_dump(), actions)
+    for name in eng.deck.storyline:
+        SLIDES[name](ctx)
     target = paths.deck(eng.engagement_id)
     tmp = target.with_name(f".{target.name}.tmp")
     prs.save(str(tmp))
     tmp.replace(target)
+    build_workbook(eng, paths)
     return Deck(target, len(prs.slides), tuple(ctx.titles))

@@ -148,7 +148,7 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None) -
         constant = [c for c, s in zip(columns, complete[columns].std()) if not s > 0]
         raise ValueError(f"attributes with no variation cannot be drivers: {constant}")
     if len(columns) <= MAX_EXACT_DRIVERS:
-        importance, method = shapley_r2(corr), "Shapley decomposition of R^2 (LMG), exact"
+        importance, method = shapley_r2(corr), "Shapley decomposition of R² (LMG), exact"
     else:
         importance, method = relative_weights(corr), "Johnson's relative weights"
     r2 = float(importance.sum())

@@ -34,20 +34,20 @@ def reality_findings(maturity: pd.DataFrame, gaps: pd.DataFrame, lagging: pd.Dat
     out.append(Finding(
         f"{top['label']} is furthest from target: {top['mean']:.1f} of {scale.max} against {top['target']:.1f} "
         f"(gap {top['gap']:.1f}); only {_pct(top['favourable'])} of answers are favourable",
-        "reality_check", max(0.0, top["gap"] / span), "results/maturity.csv (01_reality_check)"))
+        "reality_check", max(0.0, top["gap"] / span), "results/maturity.csv (01_reality_check)", "largest_gap"))
     if len(gaps) and gaps.iloc[0]["gap"] >= 0.3:
         g = gaps.iloc[0]
         out.append(Finding(
             f"Executives rate {g['label'].lower()} {g['gap']:.1f} points higher than the frontline "
             f"({g['executive']:.1f} vs {g['frontline']:.1f}): leaders see a rosier picture",
-            "reality_check", g["gap"] / span, "results/perception_gaps.csv (01_reality_check)"))
+            "reality_check", g["gap"] / span, "results/perception_gaps.csv (01_reality_check)", "perception_gap"))
     if len(lagging):
         worst = lagging.iloc[0]
         dims = lagging[lagging["group"] == worst["group"]]
         out.append(Finding(
             f"{worst['group']} lags the organisation on {len(dims)} of {len(eng.framework.dimensions)} dimensions, "
             f"most on {worst['label'].lower()} ({worst['diff_from_all']:+.1f} points)",
-            "reality_check", abs(worst["diff_from_all"]) / span, "results/maturity_by_department.csv (01_reality_check)"))
+            "reality_check", abs(worst["diff_from_all"]) / span, "results/maturity_by_department.csv (01_reality_check)", "lagging_department"))
     return out
 
 
@@ -57,13 +57,13 @@ def customer_findings(mix: pd.DataFrame, nps_table: pd.DataFrame, profiles: pd.D
     out = [Finding(
         f"Only {_pct(shares['truly_impressed'])} of customers are truly impressed; {_pct(at_risk)} are indifferent "
         "or unhappy and could leave easily",
-        "customers", at_risk, "results/loyalty_mix.csv (02_customers_segments)")]
+        "customers", at_risk, "results/loyalty_mix.csv (02_customers_segments)", "loyalty_mix")]
     if len(nps_table):
         row = nps_table.iloc[0]
         out.append(Finding(
             f"NPS is {row['nps']:+.0f} (95% interval {row['ci_low']:+.0f} to {row['ci_high']:+.0f}): "
             f"{_pct(row['detractors'])} detractors against {_pct(row['promoters'])} promoters",
-            "customers", row["detractors"], "results/nps.csv (02_customers_segments)"))
+            "customers", row["detractors"], "results/nps.csv (02_customers_segments)", "nps"))
     if len(stake) and len(profiles):
         key = "value_at_stake" if "value_at_stake" in stake else "at_risk_customers"
         total = stake[key].sum()
@@ -74,7 +74,7 @@ def customer_findings(mix: pd.DataFrame, nps_table: pd.DataFrame, profiles: pd.D
                 "of the indifferent and unhappy customers"
             out.append(Finding(
                 f"Segment {int(top['segment'])} ({name.lower()}) holds {_pct(top[key] / total)} {what}",
-                "customers", top[key] / total, "results/value_at_stake.csv (02_customers_segments)"))
+                "customers", top[key] / total, "results/value_at_stake.csv (02_customers_segments)", "value_at_stake"))
     return out
 
 
@@ -83,14 +83,14 @@ def driver_findings(quadrants: pd.DataFrame) -> list[Finding]:
     out = [Finding(
         f"{top['label']} drives {_pct(top['share'])} of the explained {_outcome_words(top['outcome'])}, more than any "
         f"other touchpoint; {_pct(top['top2'])} rate it in the top two boxes",
-        "drivers", top["share"], "results/key_drivers.csv (03_drivers)")]
+        "drivers", top["share"], "results/key_drivers.csv (03_drivers)", "top_driver")]
     fix = quadrants[quadrants["quadrant"].str.startswith("Moment of truth")]
     if len(fix):
         names = ", ".join(fix["label"].str.lower())
         out.append(Finding(
             f"Moments of truth to fix first: {names} (high importance, below-average performance; "
             f"{_pct(fix['share'].sum())} of explained variance together)",
-            "drivers", fix["share"].sum(), "results/moments_of_truth.csv (03_drivers)"))
+            "drivers", fix["share"].sum(), "results/moments_of_truth.csv (03_drivers)", "moments_of_truth"))
     return out
 
 
@@ -98,28 +98,41 @@ def _outcome_words(column: str) -> str:
     return f"variance in {column.replace('_', ' ')}"
 
 
-def metric_findings(card: pd.DataFrame) -> list[Finding]:
+def metric_findings(card: pd.DataFrame, trend: pd.DataFrame | None = None) -> list[Finding]:
     out = []
+    if trend is not None and len(trend):
+        waves = sorted(trend["wave"].unique())
+        first, last = waves[0], waves[-1]
+        driver = trend[trend["metric"].str.endswith("top-2-box")]
+        focus = driver if len(driver) else trend[trend["metric"] == "Share truly impressed"]
+        a = focus[focus["wave"] == first].iloc[0]
+        b = focus[focus["wave"] == last].iloc[0]
+        overlap = a["ci_high"] >= b["ci_low"] and b["ci_high"] >= a["ci_low"]
+        out.append(Finding(
+            f"{a['metric'].split(':')[0]} {'rose' if b['value'] > a['value'] else 'fell'} from {_pct(a['value'])} in "
+            f"{first} to {_pct(b['value'])} in {last}" + ("; the 95% intervals overlap, so it may be noise" if overlap
+                                                          else "; the 95% intervals do not overlap"),
+            "metrics", abs(b["value"] - a["value"]), "results/wave_trend.csv (04_metrics)", "wave_trend"))
     unowned = card[card["owner_missing"]]
     if len(unowned):
         out.append(Finding(
             f"{len(unowned)} of {len(card)} scorecard metrics have no owning department "
             f"({', '.join(unowned['metric'])})",
-            "metrics", len(unowned) / len(card), "results/scorecard.csv (04_metrics)"))
+            "metrics", len(unowned) / len(card), "results/scorecard.csv (04_metrics)", "unowned_metrics"))
     short = card[~card["cadence_supported"]]
     if len(short):
         worst = short.sort_values("needed_per_period", ascending=False).iloc[0]
         out.append(Finding(
             f"Tracking {worst['metric'].lower()} {worst['cadence']} needs {worst['needed_per_period']:,} responses "
             f"to see the target change; the client collects about {worst['available_per_period']:,}",
-            "metrics", len(short) / len(card), "results/scorecard.csv (04_metrics)"))
+            "metrics", len(short) / len(card), "results/scorecard.csv (04_metrics)", "cadence"))
     owned = card[~card["owner_missing"] & (card["layer"] == "Driver")]
     if len(owned):
         first = owned.iloc[0]
         out.append(Finding(
             f"{first['owner']} owns the top driver metric, {first['metric'].split(':')[0].lower()}: "
             f"{_pct(first['baseline'])} today, target {_pct(first['target'])}",
-            "metrics", 0.0, "results/scorecard.csv (04_metrics)"))
+            "metrics", 0.0, "results/scorecard.csv (04_metrics)", "top_driver_metric"))
     return out
 
 

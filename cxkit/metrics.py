@@ -172,3 +172,42 @@ def _cadence(fb: pd.DataFrame, eng: Engagement) -> tuple[str, int]:
         counts = fb[wave].value_counts()
         return "per wave", int(counts.median())
     return "per survey", len(fb)
+
+
+def wave_trend(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Outcome metrics (and the top driver's top-2-box) per survey wave, with 95% intervals.
+
+    Returns
+    -------
+    DataFrame
+        Long format, waves in sorted order: ``wave``, ``metric``, ``unit``, ``value``,
+        ``ci_low``, ``ci_high``, ``n``. Empty when the feedback has no wave column
+        or a single wave.
+
+    Notes
+    -----
+    Shares with Wilson intervals, NPS with the interval of
+    :func:`cxkit.stats.net_promoter_score`, means with t intervals: the same
+    estimators as the scorecard, applied to each wave's respondents.
+    """
+    columns = ["wave", "metric", "unit", "value", "ci_low", "ci_high", "n"]
+    spec = eng.feedback
+    if not spec.wave or spec.wave not in fb or fb[spec.wave].nunique() < 2:
+        return pd.DataFrame(columns=columns)
+    outcome = spec.main_outcome
+    cut = eng.loyalty_bands[eng.scales[outcome.scale].range_key]["truly_impressed"]
+    scale = eng.scales[spec.scale]
+    top = drivers.iloc[0] if drivers is not None and len(drivers) else None
+    rows = []
+    for wave, group in fb.groupby(spec.wave, sort=True):
+        values = group[outcome.column].dropna()
+        est = wilson_ci(float((values >= cut).sum()), len(values))
+        rows.append((wave, "Share truly impressed", "share", est.value, est.low, est.high, est.n))
+        if spec.outcomes.recommend is not None:
+            score = net_promoter_score(group[spec.outcomes.recommend.column])
+            rows.append((wave, "Net Promoter Score", "points", score.nps, score.low, score.high, score.n))
+        if top is not None:
+            rated = group[top["attribute"]].dropna()
+            est = wilson_ci(float((rated >= scale.top2_min).sum()), len(rated))
+            rows.append((wave, f"{top['label']}: top-2-box", "share", est.value, est.low, est.high, est.n))
+    return pd.DataFrame(rows, columns=columns)

@@ -24,6 +24,7 @@ HORIZONS = ("Quick win", "90 days", "12 months")
 
 @dataclass(frozen=True)
 class Recommendation:
+    headline: str        # a few words, for the roadmap
     action: str
     evidence: str
     component: str
@@ -41,7 +42,7 @@ def _maturity(results: RunResults, eng: Engagement) -> list[Recommendation]:
     out = []
     for row in table[table["gap"] >= MATURITY_GAP].head(2).itertuples():
         move = eng.framework.dimensions[row.dimension].move or f"Close the gap on {row.label.lower()}"
-        out.append(Recommendation(move, f"{row.label}: {row.mean:.1f} against a target of {row.target:.1f}; "
+        out.append(Recommendation(f"Strengthen {row.label.lower()}", move, f"{row.label}: {row.mean:.1f} against a target of {row.target:.1f}; "
                                   f"{row.favourable:.0%} favourable", row.label, eng.targets.outcome_owner, "12 months",
                                   row.gap / span, "results/maturity.csv"))
     return out
@@ -53,7 +54,7 @@ def _perception(results: RunResults, eng: Engagement) -> list[Recommendation]:
         return []
     row = gaps.iloc[0]
     span = eng.scales[eng.diagnostic.scale].max - eng.scales[eng.diagnostic.scale].min
-    return [Recommendation("Share the frontline's view with every leadership team, and have leaders spend time on the "
+    return [Recommendation("Close the leader-frontline gap", "Share the frontline's view with every leadership team, and have leaders spend time on the "
                            "front line before acting on the plan",
                            f"Executives rate {row['label'].lower()} {row['gap']:.1f} points above the frontline "
                            f"({row['executive']:.1f} vs {row['frontline']:.1f})", "Leadership and coaching",
@@ -66,7 +67,7 @@ def _departments(results: RunResults, eng: Engagement) -> list[Recommendation]:
         return []
     row = lagging.iloc[0]
     span = eng.scales[eng.diagnostic.scale].max - eng.scales[eng.diagnostic.scale].min
-    return [Recommendation(f"Work with {row['group']} on {row['label'].lower()}: the customer's experience should not "
+    return [Recommendation(f"Bring {row['group']} up to the organisation", f"Work with {row['group']} on {row['label'].lower()}: the customer's experience should not "
                            "depend on which department they meet",
                            f"{row['group']} scores {row['diff_from_all']:+.1f} points against the organisation on "
                            f"{row['label'].lower()}", "Organisational support", row["group"], "90 days",
@@ -80,7 +81,7 @@ def _moments(results: RunResults, eng: Engagement) -> list[Recommendation]:
     out = []
     for row in table[table["quadrant"].str.startswith("Moment of truth")].head(3).itertuples():
         owner = row.owner if isinstance(row.owner, str) and row.owner else "No owner: assign one"
-        out.append(Recommendation(f"Fix {row.label.lower()} first: redesign it with the people who deliver it, and "
+        out.append(Recommendation(f"Fix {row.label.lower()}", f"Fix {row.label.lower()} first: redesign it with the people who deliver it, and "
                                   "track its top-2-box score every wave",
                                   f"{row.share:.0%} of explained variance; {row.top2:.0%} rate it in the top two boxes",
                                   "Engagement strategy", owner, "90 days", row.share, "results/moments_of_truth.csv"))
@@ -97,7 +98,7 @@ def _segments(results: RunResults, eng: Engagement) -> list[Recommendation]:
         return []
     row = stake.sort_values(key, ascending=False).iloc[0]
     name = profiles.set_index("segment").loc[row["segment"], "name"]
-    return [Recommendation(f"Design a retention play for segment {int(row['segment'])} ({name.lower()}), "
+    return [Recommendation(f"Retain segment {int(row['segment'])}", f"Design a retention play for segment {int(row['segment'])} ({name.lower()}), "
                            "aimed at what lets it down",
                            f"It holds {row[key] / total:.0%} of the {'value' if key == 'value_at_stake' else 'customers'} "
                            "at stake among indifferent and unhappy customers", "Engagement strategy",
@@ -109,7 +110,7 @@ def _owners(results: RunResults, eng: Engagement) -> list[Recommendation]:
     if card is None or not card["owner_missing"].any():
         return []
     missing = card[card["owner_missing"]]
-    return [Recommendation("Name an owning department for every scorecard metric, so that no silo can push the "
+    return [Recommendation("Name an owner for every metric", "Name an owning department for every scorecard metric, so that no silo can push the "
                            "customer away", f"{len(missing)} of {len(card)} metrics have no owner: "
                            + ", ".join(missing["metric"]), "Organisational support", eng.targets.outcome_owner,
                            "Quick win", len(missing) / len(card), "results/scorecard.csv")]
@@ -130,11 +131,11 @@ def recommendations(results: RunResults, eng: Engagement) -> pd.DataFrame:
     fired = [rec for rule in RULES for rec in rule(results, eng)]
     fired.sort(key=lambda r: -r.priority)
     if fired:
-        fired.append(Recommendation("Pilot the first changes in one or two units, measure them against the scorecard, "
+        fired.append(Recommendation("Pilot, then roll out", "Pilot the first changes in one or two units, measure them against the scorecard, "
                                     "then roll out", "Changes proven in a pilot spread faster and cost less to correct",
                                     "Organisational support", eng.targets.outcome_owner, "12 months", 0.0,
                                     "cxkit method (DOMAIN.md section 5)"))
     table = pd.DataFrame([asdict(r) for r in fired],
-                         columns=["action", "evidence", "component", "owner", "horizon", "priority", "source"])
+                         columns=["headline", "action", "evidence", "component", "owner", "horizon", "priority", "source"])
     table.insert(0, "rank", range(1, len(table) + 1))
     return table

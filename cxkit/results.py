@@ -38,6 +38,7 @@ class Finding:
     stage: str
     materiality: float
     source: str
+    key: str = ""  # what the finding is about (e.g. "largest_gap"): the deck finds slide titles by it
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 python-pptx's auto-fit only takes effect when PowerPoint re-renders a slide,
 so text is measured here with a real font and wrapped word by word. The
-measuring font is DejaVu Sans (shipped with matplotlib), which is wider than
-Arial/Liberation Sans: text that fits when measured with it fits when shown.
+template's font is Arial; it is measured with Liberation Sans, which has the
+same metrics, where installed (it comes with LibreOffice), else with DejaVu
+Sans (shipped with matplotlib), which is wider: text that fits when measured
+with it fits when shown.
 """
 
 from __future__ import annotations
@@ -18,12 +20,21 @@ LINE_SPACING = 1.2       # line height as a multiple of the font size
 EMU_PER_PT = 12700
 
 
+LIBERATION = Path("/usr/share/fonts/truetype/liberation")
+
+
+def font_file(bold: bool) -> Path:
+    """The font measured: Liberation Sans (Arial's metrics) if installed, else DejaVu Sans (wider, so safe)."""
+    liberation = LIBERATION / ("LiberationSans-Bold.ttf" if bold else "LiberationSans-Regular.ttf")
+    if liberation.exists():
+        return liberation
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+
+
 @lru_cache(maxsize=64)
 def _font(size: float, bold: bool):
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
     # measure at 10x so rounding does not hide widths
-    return ImageFont.truetype(str(path), size=int(round(size * 10)))
+    return ImageFont.truetype(str(font_file(bold)), size=int(round(size * 10)))
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:

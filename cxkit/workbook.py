@@ -1,0 +1,164 @@
+"""The Excel appendix: every results table as a sheet with readable headers and
+number formats, behind a contents sheet that says where each table comes from.
+
+Like the deck, it is built only from a run's saved results.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .config import Engagement
+from .paths import RunPaths
+from .results import STAGES
+
+# tables left out of the appendix: one row per respondent (large, and not a finding)
+LEFT_OUT = {"segment_assignment"}
+
+# which notebook writes each table, for the contents sheet
+TABLE_STAGE = {
+    "maturity": "reality_check", "maturity_items": "reality_check", "maturity_by_level": "reality_check",
+    "perception_gaps": "reality_check", "maturity_by_department": "reality_check",
+    "lagging_departments": "reality_check", "readiness": "reality_check", "driving_force": "reality_check",
+    "loyalty_mix": "customers", "nps": "customers", "segment_choice": "customers", "segment_profiles": "customers",
+    "value_at_stake": "customers", "key_drivers": "drivers", "moments_of_truth": "drivers",
+    "scorecard": "metrics", "wave_trend": "metrics", "recommendations": "deck",
+}
+DESCRIPTIONS = {
+    "maturity": "Maturity per dimension: mean with 95% interval, % favourable, target and gap",
+    "maturity_items": "Maturity per statement, furthest from target first",
+    "maturity_by_level": "Maturity per dimension by level (small groups pooled)",
+    "perception_gaps": "Executives minus frontline per dimension",
+    "maturity_by_department": "Maturity per dimension by department (small groups pooled)",
+    "lagging_departments": "Departments 0.3+ points below the organisation on a dimension",
+    "readiness": "Know / Care / Can indices",
+    "driving_force": "The 100-point split across business drivers, overall and by level",
+    "loyalty_mix": "Truly impressed, satisfied, indifferent, unhappy: shares with 95% intervals",
+    "nps": "Net Promoter Score with its 95% interval",
+    "segment_choice": "Silhouette per number of segments; the chosen k",
+    "segment_profiles": "Segment sizes, touchpoint means against the rest, outcomes, value",
+    "value_at_stake": "Value held by indifferent and unhappy customers per segment",
+    "key_drivers": "Shapley (LMG) importance of each touchpoint",
+    "moments_of_truth": "Importance against performance: quadrants",
+    "scorecard": "Metrics with baseline, target, owner and responses needed",
+    "wave_trend": "Outcome metrics per survey wave",
+    "recommendations": "Actions that follow from the evidence, ranked",
+    "data_quality": "What the data checks found (cxkit validate)",
+}
+
+# column name -> (header, number format); formats are Excel's
+COLUMNS = {
+    "n": ("n", "#,##0"), "count": ("Count", "#,##0"), "customers": ("Customers", "#,##0"),
+    "mean": ("Mean", "0.00"), "ci_low": ("95% CI low", "0.00"), "ci_high": ("95% CI high", "0.00"),
+    "target": ("Target", "0.00"), "gap": ("Gap to target", "0.00"), "label": ("Label", None),
+    "favourable": ("% favourable", "0%"), "fav_low": ("% favourable, CI low", "0%"),
+    "fav_high": ("% favourable, CI high", "0%"), "share": ("Share", "0.0%"), "nps": ("NPS", "0"),
+    "promoters": ("Promoters", "0%"), "passives": ("Passives", "0%"), "detractors": ("Detractors", "0%"),
+    "importance": ("Importance (part of R²)", "0.0000"), "r2": ("R²", "0.000"), "top2": ("Top-2-box", "0%"),
+    "performance": ("Performance (mean)", "0.00"), "value_share": ("Value share", "0%"),
+    "value": ("Value", "#,##0"), "value_at_stake": ("Value at stake", "#,##0"),
+    "at_risk_share": ("Share at risk", "0%"), "truly_impressed": ("Truly impressed", "0%"),
+    "baseline": ("Baseline", "0.00"), "needed_per_period": ("Responses needed per period", "#,##0"),
+    "available_per_period": ("Responses available per period", "#,##0"), "diff_from_all": ("Difference from all", "+0.00;-0.00;0.00"),
+    "silhouette": ("Silhouette", "0.000"), "priority": ("Priority", "0.00"), "materiality": ("Materiality", "0.00"),
+}
+HEADER_FILL = "1F4E79"
+
+
+def _header(column: str) -> tuple[str, str | None]:
+    if column in COLUMNS:
+        return COLUMNS[column]
+    for prefix, words in (("mean_", "Mean: "), ("diff_", "Difference from rest: ")):
+        if column.startswith(prefix):
+            return words + column[len(prefix):].replace("_", " "), "0.00"
+    return column.replace("_", " ").capitalize(), None
+
+
+def _format_for(column: str, values: pd.Series) -> str | None:
+    fmt = _header(column)[1]
+    if fmt or not pd.api.types.is_numeric_dtype(values):
+        return fmt
+    return "#,##0" if pd.api.types.is_integer_dtype(values) else "0.00"
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "", name.replace("_", " ").capitalize())[:31]
+    candidate, k = base, 2
+    while candidate in used:
+        candidate = f"{base[:28]} {k}"
+        k += 1
+    used.add(candidate)
+    return candidate
+
+
+def build_workbook(eng: Engagement, paths: RunPaths) -> Path:
+    """Write ``<engagement-id>-appendix.xlsx`` beside the deck: a contents sheet and one sheet per results table.
+
+    Shares are shown as percentages, means with two decimals, counts with thousands
+    separators; scorecard baselines follow each metric's unit. Written to a
+    temporary file and moved into place.
+    """
+    book = Workbook()
+    contents = book.active
+    contents.title = "Contents"
+    contents.append([f"{eng.client}: results appendix ({eng.engagement_id})"])
+    contents["A1"].font = Font(bold=True, size=14)
+    contents.append(["Every table the run saved, one per sheet. Source: the run's results/ folder."])
+    contents.append([])
+    contents.append(["Sheet", "What it shows", "Rows", "Written by", "Results file"])
+    for cell in contents[4]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+    used = {"Contents"}
+    tables = sorted(paths.results.glob("*.csv"), key=lambda p: (list(TABLE_STAGE).index(p.stem)
+                                                               if p.stem in TABLE_STAGE else 99, p.stem))
+    for path in tables:
+        name = path.stem
+        if name in LEFT_OUT:
+            continue
+        table = pd.read_csv(path)
+        sheet = book.create_sheet(_sheet_name(name, used))
+        _write_table(sheet, table)
+        stage = TABLE_STAGE.get(name)
+        notebook = STAGES[stage]["notebook"] if stage else "cxkit run (validation)"
+        contents.append([sheet.title, DESCRIPTIONS.get(name, ""), len(table), notebook, f"results/{path.name}"])
+        link = contents.cell(row=contents.max_row, column=1)
+        link.hyperlink = f"#'{sheet.title}'!A1"
+        link.font = Font(color="0563C1", underline="single")
+    for column, width in zip("ABCDE", (24, 70, 8, 28, 34)):
+        contents.column_dimensions[column].width = width
+    target = paths.root / f"{eng.engagement_id}-appendix.xlsx"
+    tmp = target.with_name(f".{target.name}.tmp")
+    book.save(tmp)
+    tmp.replace(target)
+    return target
+
+
+def _write_table(sheet, table: pd.DataFrame) -> None:
+    headers = [_header(c)[0] for c in table.columns]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in table.itertuples(index=False):
+        sheet.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+    unit = table["unit"] if "unit" in table else None
+    for j, column in enumerate(table.columns, start=1):
+        letter = get_column_letter(j)
+        fmt = _format_for(column, table[column])
+        if unit is not None and column in ("baseline", "ci_low", "ci_high", "target"):
+            for i, u in enumerate(unit, start=2):
+                sheet.cell(row=i, column=j).number_format = {"share": "0.0%", "points": "0.0"}.get(u, "0.00")
+        elif fmt:
+            for i in range(2, len(table) + 2):
+                sheet.cell(row=i, column=j).number_format = fmt
+        longest = max([len(headers[j - 1])] + [len(str(v)) for v in table[column].head(200)])
+        sheet.column_dimensions[letter].width = min(max(10, longest + 2), 60)
+    sheet.freeze_panes = "A2"
