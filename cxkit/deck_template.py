@@ -2,7 +2,7 @@
 
 The template owns the design: slide size, theme fonts and colours, and named
 layouts whose placeholders the deck fills by name. A firm's own template works
-if it has layouts with the same names (see :data:`LAYOUTS`). Run
+if it has layouts with the same names (see :data:`LAYOUT_NAMES`). Run
 ``python -m cxkit.deck_template templates/deck.pptx`` to rebuild it.
 """
 
@@ -24,27 +24,34 @@ WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13.333 x 7.5 in, 16:9
 MARGIN = Inches(0.55)
 FONT = "Arial"  # metric-compatible with Liberation Sans, present wherever LibreOffice is
 PRIMARY, ACCENT, GREY = "1F4E79", "C55A11", "595959"
-
-# layout name -> (source layout in python-pptx's default template, placeholders by idx: (name, left, top, width, height))
-TITLE_BOX = (MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.95))
-CAPTION_BOX = (MARGIN, Inches(1.36), WIDTH - 2 * MARGIN, Inches(0.4))
 BODY_TOP = Inches(1.8)
 BODY_HEIGHT = Inches(5.0)
-HALF = (WIDTH - 2 * MARGIN - Inches(0.3)) // 2
-LAYOUTS = {
-    "Title": (0, {0: ("Title", MARGIN, Inches(2.3), WIDTH - 2 * MARGIN, Inches(1.5)),
-                  1: ("Subtitle", MARGIN, Inches(4.0), WIDTH - 2 * MARGIN, Inches(1.2))}),
-    "Section": (2, {0: ("Title", MARGIN, Inches(3.0), WIDTH - 2 * MARGIN, Inches(1.2)),
-                    1: ("Section number", MARGIN, Inches(2.2), WIDTH - 2 * MARGIN, Inches(0.7))}),
-    "Finding + chart": (1, {0: ("Title",) + TITLE_BOX, 13: ("Caption",) + CAPTION_BOX,
-                            1: ("Chart", MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT)}),
-    "Two charts": (3, {0: ("Title",) + TITLE_BOX, 13: ("Caption",) + CAPTION_BOX,
-                       1: ("Left chart", MARGIN, BODY_TOP, HALF, BODY_HEIGHT),
-                       2: ("Right chart", MARGIN + HALF + Inches(0.3), BODY_TOP, HALF, BODY_HEIGHT)}),
-    "Table": (1, {0: ("Title",) + TITLE_BOX, 13: ("Caption",) + CAPTION_BOX,
-                  1: ("Table", MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT)}),
-    "Bullets": (1, {0: ("Title",) + TITLE_BOX, 1: ("Text", MARGIN, Inches(1.5), WIDTH - 2 * MARGIN, Inches(5.3))}),
-}
+
+
+
+def layouts(margin: int) -> dict:
+    """Layout name -> (source layout in python-pptx's default template, placeholders by idx: (name, left, top, width, height))."""
+    inner = WIDTH - 2 * margin
+    title = (margin, Inches(0.3), inner, Inches(0.95))
+    caption = (margin, Inches(1.36), inner, Inches(0.4))
+    half = (inner - Inches(0.3)) // 2
+    return {
+        "Title": (0, {0: ("Title", margin, Inches(2.3), inner, Inches(1.5)),
+                      1: ("Subtitle", margin, Inches(4.0), inner, Inches(1.2))}),
+        "Section": (2, {0: ("Title", margin, Inches(3.0), inner, Inches(1.2)),
+                        1: ("Section number", margin, Inches(2.2), inner, Inches(0.7))}),
+        "Finding + chart": (1, {0: ("Title",) + title, 13: ("Caption",) + caption,
+                                1: ("Chart", margin, BODY_TOP, inner, BODY_HEIGHT)}),
+        "Two charts": (3, {0: ("Title",) + title, 13: ("Caption",) + caption,
+                           1: ("Left chart", margin, BODY_TOP, half, BODY_HEIGHT),
+                           2: ("Right chart", margin + half + Inches(0.3), BODY_TOP, half, BODY_HEIGHT)}),
+        "Table": (1, {0: ("Title",) + title, 13: ("Caption",) + caption,
+                      1: ("Table", margin, BODY_TOP, inner, BODY_HEIGHT)}),
+        "Bullets": (1, {0: ("Title",) + title, 1: ("Text", margin, Inches(1.5), inner, Inches(5.3))}),
+    }
+
+
+LAYOUT_NAMES = tuple(layouts(MARGIN))
 NS = {"p": "http://schemas.openxmlformats.org/presentationml/2006/main",
       "a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
 
@@ -53,12 +60,12 @@ def _set_box(shape, left, top, width, height):
     shape.left, shape.top, shape.width, shape.height = Emu(left), Emu(top), Emu(width), Emu(height)
 
 
-def _theme(prs, primary: str, accent: str):
+def _theme(prs, primary: str, accent: str, font: str):
     theme_part = prs.slide_master.part.part_related_by(RT.THEME)
     root = etree.fromstring(theme_part.blob)
     for tag in ("majorFont", "minorFont"):
         latin = root.find(f".//a:{tag}/a:latin", NS)
-        latin.set("typeface", FONT)
+        latin.set("typeface", font)
     scheme = root.find(".//a:clrScheme", NS)
     colours = {"accent1": primary, "accent2": accent, "accent3": "8FAADC", "accent4": "A6A6A6", "accent5": "548235",
                "accent6": "C00000", "dk2": primary}
@@ -70,7 +77,7 @@ def _theme(prs, primary: str, accent: str):
     theme_part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _list_style(placeholder, size: int, colour: str, bold: bool = False, bullets: bool = False,
+def _list_style(placeholder, size: int, colour: str, font: str, bold: bool = False, bullets: bool = False,
                 anchor=MSO_ANCHOR.TOP):
     """Set a layout placeholder's inherited text style (its lstStyle): what slides built on it get."""
     body = placeholder._element.find("p:txBody", NS)
@@ -87,12 +94,12 @@ def _list_style(placeholder, size: int, colour: str, bold: bool = False, bullets
     run = etree.SubElement(level, f"{{{NS['a']}}}defRPr", sz=str(size * 100), b="1" if bold else "0", cap="none")
     fill = etree.SubElement(run, f"{{{NS['a']}}}solidFill")
     etree.SubElement(fill, f"{{{NS['a']}}}srgbClr", val=colour)
-    etree.SubElement(run, f"{{{NS['a']}}}latin", typeface=FONT)
+    etree.SubElement(run, f"{{{NS['a']}}}latin", typeface=font)
     old.addprevious(style)
     body.remove(old)
 
 
-def _add_caption(layout, idx: int, box):
+def _add_caption(layout, idx: int, box, font: str):
     """A small text placeholder under the title, copied from the layout's body placeholder."""
     body = next(ph for ph in layout.placeholders if ph.placeholder_format.idx == 1)
     element = copy.deepcopy(body._element)
@@ -105,7 +112,7 @@ def _add_caption(layout, idx: int, box):
     caption = next(p for p in layout.placeholders if p.placeholder_format.idx == idx)
     _set_box(caption, *box[1:])
     caption.text_frame.text = "Caption: what the chart shows, its base and method"
-    _list_style(caption, 13, GREY)
+    _list_style(caption, 13, GREY, font)
 
 
 def _ph(layout, idx: int):
@@ -119,30 +126,32 @@ def _drop_other_layouts(prs, keep: set[str]):
             layouts.remove(layout)
 
 
-def build_default_template(path: str | Path, primary: str = PRIMARY, accent: str = ACCENT) -> Path:
-    """Write the kit's default template to ``path``."""
+def build_default_template(path: str | Path, primary: str = PRIMARY, accent: str = ACCENT, font: str = FONT,
+                           margin: int = MARGIN) -> Path:
+    """Write a template with the kit's layouts to ``path``: the default, or a variant (colours, font, margins)."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
-    _theme(prs, primary, accent)
+    _theme(prs, primary, accent, font)
     master = prs.slide_master
+    spec = layouts(margin)
     boxes = {
-        PP_PLACEHOLDER.TITLE: TITLE_BOX[:],
-        PP_PLACEHOLDER.BODY: (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT),
-        PP_PLACEHOLDER.DATE: (MARGIN, HEIGHT - Inches(0.5), Inches(2.5), Inches(0.35)),
-        PP_PLACEHOLDER.FOOTER: (MARGIN + Inches(2.7), HEIGHT - Inches(0.5), WIDTH - 2 * MARGIN - Inches(4.4), Inches(0.35)),
-        PP_PLACEHOLDER.SLIDE_NUMBER: (WIDTH - MARGIN - Inches(1.5), HEIGHT - Inches(0.5), Inches(1.5), Inches(0.35)),
+        PP_PLACEHOLDER.TITLE: spec["Table"][1][0][1:],
+        PP_PLACEHOLDER.BODY: (margin, BODY_TOP, WIDTH - 2 * margin, BODY_HEIGHT),
+        PP_PLACEHOLDER.DATE: (margin, HEIGHT - Inches(0.5), Inches(2.5), Inches(0.35)),
+        PP_PLACEHOLDER.FOOTER: (margin + Inches(2.7), HEIGHT - Inches(0.5), WIDTH - 2 * margin - Inches(4.4), Inches(0.35)),
+        PP_PLACEHOLDER.SLIDE_NUMBER: (WIDTH - margin - Inches(1.5), HEIGHT - Inches(0.5), Inches(1.5), Inches(0.35)),
     }
     for ph in master.placeholders:
         _set_box(ph, *boxes[ph.placeholder_format.type])
         if ph.placeholder_format.type == PP_PLACEHOLDER.TITLE:
-            _list_style(ph, 24, primary, bold=True)
+            _list_style(ph, 24, primary, font, bold=True)
 
     sources = list(prs.slide_layouts)
     targets, used = {}, set()
-    for name, (source, _boxes) in LAYOUTS.items():  # clone before anything is changed
+    for name, (source, _boxes) in spec.items():  # clone before anything is changed
         targets[name] = _clone_layout(prs, sources[source]) if source in used else sources[source]
         used.add(source)
-    for name, (_source, boxes) in LAYOUTS.items():
+    for name, (_source, boxes) in spec.items():
         layout = targets[name]
         layout.name = name
         for ph in list(layout.placeholders):
@@ -154,20 +163,20 @@ def build_default_template(path: str | Path, primary: str = PRIMARY, accent: str
                 ph._element.getparent().remove(ph._element)
         for idx, box in boxes.items():
             if idx == 13:
-                _add_caption(layout, idx, box)
+                _add_caption(layout, idx, box, font)
         title = next((p for p in layout.placeholders if p.placeholder_format.idx == 0), None)
         if name == "Title":
-            _list_style(title, 36, primary, bold=True, anchor=MSO_ANCHOR.BOTTOM)
-            _list_style(_ph(layout, 1), 18, GREY)
+            _list_style(title, 36, primary, font, bold=True, anchor=MSO_ANCHOR.BOTTOM)
+            _list_style(_ph(layout, 1), 18, GREY, font)
         elif name == "Section":
-            _list_style(title, 32, primary, bold=True)
-            _list_style(_ph(layout, 1), 28, accent, bold=True, anchor=MSO_ANCHOR.BOTTOM)
+            _list_style(title, 32, primary, font, bold=True)
+            _list_style(_ph(layout, 1), 28, accent, font, bold=True, anchor=MSO_ANCHOR.BOTTOM)
         else:
-            _list_style(title, 24, primary, bold=True)
+            _list_style(title, 24, primary, font, bold=True)
         if name == "Bullets":
-            _list_style(_ph(layout, 1), 18, "262626", bullets=True)
-        _accent_bar(prs, layout, name, primary, accent)
-    _drop_other_layouts(prs, set(LAYOUTS))
+            _list_style(_ph(layout, 1), 18, "262626", font, bullets=True)
+        _accent_bar(prs, layout, name, primary, accent, margin)
+    _drop_other_layouts(prs, set(spec))
     path = Path(path)
     prs.save(path)
     return path
@@ -197,7 +206,7 @@ def _clone_layout(prs, source):
     return part.slide_layout
 
 
-def _accent_bar(prs, layout, name, primary, accent):
+def _accent_bar(prs, layout, name, primary, accent, margin):
     """A thin brand bar: down the left of title and section slides, under the title elsewhere."""
     tree = layout.shapes._spTree
     scratch = prs.slides.add_slide(layout)
@@ -205,7 +214,7 @@ def _accent_bar(prs, layout, name, primary, accent):
         shape = scratch.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, Inches(0.25), HEIGHT)
         colour = primary
     else:
-        shape = scratch.shapes.add_shape(MSO_SHAPE.RECTANGLE, MARGIN, Inches(1.29), Inches(1.2), Inches(0.05))
+        shape = scratch.shapes.add_shape(MSO_SHAPE.RECTANGLE, margin, Inches(1.29), Inches(1.2), Inches(0.05))
         colour = accent
     shape.fill.solid()
     shape.fill.fore_color.rgb = RGBColor.from_string(colour)
@@ -220,5 +229,10 @@ def _accent_bar(prs, layout, name, primary, accent):
 
 
 if __name__ == "__main__":
-    target = sys.argv[1] if len(sys.argv) > 1 else "templates/deck.pptx"
-    print(build_default_template(target, *sys.argv[2:4]))
+    # python -m cxkit.deck_template PATH [PRIMARY ACCENT FONT MARGIN_INCHES]
+    args = sys.argv[1:]
+    target = args[0] if args else "templates/deck.pptx"
+    options = {}
+    if len(args) >= 5:
+        options = dict(primary=args[1], accent=args[2], font=args[3], margin=Inches(float(args[4])))
+    print(build_default_template(target, **options))
