@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--no-feedback", action="store_true", help="diagnostic only")
     sample.add_argument("--no-diagnostic", action="store_true", help="feedback only")
 
-    deck = sub.add_parser("deck", help="rebuild the deck from an existing run's results")
+    deck = sub.add_parser("deck", help="rebuild the deck and Excel appendix from an existing run's results")
     deck.add_argument("engagement")
     deck.add_argument("--out", default="out")
 
@@ -62,12 +62,14 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
+    from .paths import RunPaths
     from .run import run_engagement
 
     outcome = run_engagement(args.engagement, args.out, args.workers, progress=lambda line: print(line, flush=True))
     print(f"done in {outcome.seconds:.1f}s: {outcome.folder}")
     if outcome.deck:
         print(f"deck: {outcome.deck}")
+        print(f"appendix: {RunPaths(outcome.folder).appendix(outcome.engagement_id)}")
     return 0
 
 
@@ -86,6 +88,7 @@ def _deck(args) -> int:
 
     deck = rebuild_deck(args.engagement, args.out)
     print(f"deck: {deck.path} ({deck.slides} slides)")
+    print(f"appendix: {deck.workbook}")
     return 0
 
 

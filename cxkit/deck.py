@@ -19,7 +19,9 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from lxml import etree
 from pptx import Presentation
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
@@ -29,6 +31,7 @@ from pptx.util import Emu, Pt
 
 from . import __version__
 from .config import Engagement
+from .deck_template import LAYOUT_NAMES
 from .errors import CxkitError
 from .findings import executive_summary
 from .paths import RunPaths
@@ -38,7 +41,7 @@ from .results import STAGES, RunResults, save_table, write_summary
 from .textfit import fit_size, text_width, wrap
 from .workbook import build_workbook
 
-REQUIRED_LAYOUTS = ("Title", "Section", "Finding + chart", "Two charts", "Table", "Bullets")
+REQUIRED_LAYOUTS = LAYOUT_NAMES
 SLIDES: dict[str, Callable[["DeckContext"], None]] = {}
 
 
@@ -57,11 +60,12 @@ CAPTION_IDX = 13
 
 @dataclass(frozen=True)
 class Deck:
-    """A built deck: where it is and what is in it."""
+    """A built deck: where it is and what is in it, and its Excel appendix."""
 
     path: Path
     slides: int
     titles: tuple[str, ...]
+    workbook: Path
 
 
 @dataclass
@@ -71,6 +75,7 @@ class DeckContext:
     prs: object
     brand: dict
     recommendations: pd.DataFrame
+    font: str = "Arial"  # the template's theme font: text is measured with its metrics
     titles: list[str] = field(default_factory=list)
     sections: int = 0
 
@@ -91,10 +96,10 @@ def _placeholder(slide, idx: int):
     return None
 
 
-def _set_text(shape, paragraphs: list[str], max_size: float, min_size: float, bold: bool = False,
+def _set_text(ctx: "DeckContext", shape, paragraphs: list[str], max_size: float, min_size: float, bold: bool = False,
               colour: str | None = None, space_after_ratio: float = 0.0) -> None:
     """Put text in a shape at the largest size that fits; raise if it cannot fit at ``min_size``."""
-    size = fit_size(paragraphs, shape.width, shape.height, max_size, min_size, bold, space_after_ratio)
+    size = fit_size(paragraphs, shape.width, shape.height, max_size, min_size, bold, space_after_ratio, ctx.font)
     if size is None:
         raise CxkitError(f"text does not fit its box even at {min_size}pt: {paragraphs[0][:80]!r}...")
     frame = shape.text_frame
@@ -115,11 +120,11 @@ def _set_text(shape, paragraphs: list[str], max_size: float, min_size: float, bo
 
 def _new_slide(ctx: DeckContext, layout: str, title: str, caption: str | None = None, notes: str = ""):
     slide = ctx.prs.slides.add_slide(_layout(ctx, layout))
-    _set_text(slide.shapes.title, [title], TITLE_MAX if layout not in ("Title",) else 36, TITLE_MIN, bold=True)
+    _set_text(ctx, slide.shapes.title, [title], TITLE_MAX if layout not in ("Title",) else 36, TITLE_MIN, bold=True)
     cap = _placeholder(slide, CAPTION_IDX)
     if cap is not None:
         if caption:
-            _set_text(cap, [caption], 13, 9)
+            _set_text(ctx, cap, [caption], 13, 9)
         else:
             cap._element.getparent().remove(cap._element)
     if notes:
@@ -140,10 +145,10 @@ def _rgb(hex_colour: str) -> RGBColor:
     return RGBColor.from_string(hex_colour)
 
 
-def _style_chart(chart, legend: bool):
+def _style_chart(chart, legend: bool, family: str):
     chart.has_title = False
     chart.font.size = Pt(12)
-    chart.font.name = "Arial"
+    chart.font.name = family
     chart.has_legend = legend
     if legend:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
@@ -186,8 +191,8 @@ def _error_bars(series, minus: list[float], plus: list[float]):
     anchor.addprevious(bars)
 
 
-def _bar_chart(slide, box, categories, series: dict[str, list[float]], colours: list[str], number_format: str,
-               horizontal: bool = True, stacked: bool = False, axis: tuple[float, float] | None = None,
+def _bar_chart(ctx: "DeckContext", slide, box, categories, series: dict[str, list[float]], colours: list[str],
+               number_format: str, horizontal: bool = True, stacked: bool = False, axis: tuple[float, float] | None = None,
                legend: bool | None = None, labels: bool = True, gap_width: int = 60,
                errors: dict[str, tuple[list[float], list[float]]] | None = None):
     """A native bar chart; ``errors`` maps a series name to its (minus, plus) interval half-widths."""
@@ -212,7 +217,7 @@ def _bar_chart(slide, box, categories, series: dict[str, list[float]], colours: 
     else:
         kind = XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED
     chart = slide.shapes.add_chart(kind, *box, data).chart
-    _style_chart(chart, len(series) > 1 if legend is None else legend)
+    _style_chart(chart, len(series) > 1 if legend is None else legend, ctx.font)
     plot = chart.plots[0]
     plot.gap_width = 150 if stacked and len(categories) == 1 else gap_width
     if stacked:
@@ -289,11 +294,11 @@ def _cell(cell, text: str, size: float, bold: bool = False, colour: str = "26262
         cell.fill.fore_color.rgb = _rgb(fill)
 
 
-def _row_heights(rows: list[list[str]], col_widths_emu: list[int], font: float) -> list[float]:
+def _row_heights(rows: list[list[str]], col_widths_emu: list[int], font: float, family: str) -> list[float]:
     """Height in points each row needs when its cells wrap to their column widths (2 pt margins, 0.1 in sides)."""
     heights = []
     for row in rows:
-        lines = max(len(wrap(text, w / 12700 - 14.4, font)) for text, w in zip(row, col_widths_emu))
+        lines = max(len(wrap(text, w / 12700 - 14.4, font, family=family)) for text, w in zip(row, col_widths_emu))
         heights.append(lines * font * 1.2 + 4 + 2)
     return heights
 
@@ -305,10 +310,10 @@ def _paged_table(ctx: DeckContext, title: str, caption: str, notes: str, header:
     box = next((ph.left, ph.top, ph.width, ph.height) for ph in probe.placeholders if ph.placeholder_format.idx == 1)
     _drop_last_slide(ctx.prs)
     for font in TABLE_FONTS:
-        col_emu = _column_widths(header, rows, widths, box[2], font)
-        header_height = _row_heights([header], col_emu, font)[0]
+        col_emu = _column_widths(header, rows, widths, box[2], font, ctx.font)
+        header_height = _row_heights([header], col_emu, font, ctx.font)[0]
         available = box[3] / 12700 - header_height
-        heights = _row_heights(rows, col_emu, font)
+        heights = _row_heights(rows, col_emu, font, ctx.font)
         if sum(heights) <= available:
             break
     pages = [list(range(len(rows)))]
@@ -330,10 +335,10 @@ def _paged_table(ctx: DeckContext, title: str, caption: str, notes: str, header:
 
 
 def _column_widths(header: list[str], rows: list[list[str]], weights: list[float], total_emu: int,
-                   font: float) -> list[int]:
+                   font: float, family: str) -> list[int]:
     """Column widths in EMU from their weights, widened so no word has to break inside a column."""
     inset = 14.4 + 2  # 0.1 in each side, and a little slack
-    need = [max(text_width(word, font, bold=(r == 0)) for r, row in enumerate([header] + rows)
+    need = [max(text_width(word, font, bold=(r == 0), family=family) for r, row in enumerate([header] + rows)
                 for word in str(row[j]).split() or [""]) + inset for j in range(len(header))]
     width = [total_emu / 12700 * w / sum(weights) for w in weights]
     short = sum(max(n - w, 0) for n, w in zip(need, width))
@@ -402,10 +407,10 @@ def _logo(ctx: DeckContext, slide, height_in: float):
 @slide_builder("title")
 def title_slide(ctx: DeckContext):
     slide = ctx.prs.slides.add_slide(_layout(ctx, "Title"))
-    _set_text(slide.shapes.title, [f"{ctx.eng.client}: customer experience, where you stand and what to do next"],
+    _set_text(ctx, slide.shapes.title, [f"{ctx.eng.client}: customer experience, where you stand and what to do next"],
               36, 20, bold=True)
     today = _dt.date.today().strftime("%d %B %Y")
-    _set_text(_placeholder(slide, 1), [f"Engagement {ctx.eng.engagement_id} | {today}",
+    _set_text(ctx, _placeholder(slide, 1), [f"Engagement {ctx.eng.engagement_id} | {today}",
                                        "Reality check, customers, drivers, metrics and roadmap"], 18, 11)
     _logo(ctx, slide, 0.9)
     slide.notes_slide.notes_text_frame.text = _notes(
@@ -426,7 +431,7 @@ def summary_slide(ctx: DeckContext):
         "Ranking rule: the most material finding of each stage, then the next most material overall, up to five. "
         "Materiality is the share of the scale, of customers, of explained variance or of value the finding is about.",
         *[f"- {f.text} [source: {f.source}; materiality {f.materiality:.2f}]" for f in chosen]))
-    _set_text(_placeholder(slide, 1), lines, BODY_MAX, BODY_MIN, space_after_ratio=0.5)
+    _set_text(ctx, _placeholder(slide, 1), lines, BODY_MAX, BODY_MIN, space_after_ratio=0.5)
 
 
 def _section(ctx: DeckContext, title: str, stage: str | None = None):
@@ -434,8 +439,8 @@ def _section(ctx: DeckContext, title: str, stage: str | None = None):
         return
     ctx.sections += 1
     slide = ctx.prs.slides.add_slide(_layout(ctx, "Section"))
-    _set_text(slide.shapes.title, [title], 32, 18, bold=True)
-    _set_text(_placeholder(slide, 1), [f"{ctx.sections:02d}"], 28, 14)
+    _set_text(ctx, slide.shapes.title, [title], 32, 18, bold=True)
+    _set_text(ctx, _placeholder(slide, 1), [f"{ctx.sections:02d}"], 28, 14)
     _logo(ctx, slide, 0.6)
     ctx.titles.append(title)
 
@@ -461,7 +466,7 @@ def maturity_slide(ctx: DeckContext):
                "engagement configuration. Source: results/maturity.csv, notebook 01_reality_check.",
                *[f"{r.label}: mean {r.mean:.2f} (95% CI {r.ci_low:.2f}-{r.ci_high:.2f}), {r.favourable:.0%} favourable, "
                  f"target {r.target:.1f}, gap {r.gap:.2f}, n {r.n}" for r in ordered.itertuples()]))
-    _bar_chart(slide, _take_region(slide, 1), ordered["label"],
+    _bar_chart(ctx, slide, _take_region(slide, 1), ordered["label"],
                {"Current": ordered["mean"], "Target": ordered["target"]},
                [ctx.brand["primary"], ctx.brand["neutral"]], "0.0", axis=(scale.min, scale.max),
                errors={"Current": (ordered["mean"] - ordered["ci_low"], ordered["ci_high"] - ordered["mean"])})
@@ -504,7 +509,7 @@ def perception_gap_slide(ctx: DeckContext):
                               "results/perception_gaps.csv, notebook 01_reality_check.",
                               *[f"{r.label}: executives {r.executive:.2f}, frontline {r.frontline:.2f}, gap {r.gap:+.2f}"
                                 for r in gaps.itertuples()]))
-    _bar_chart(slide, _take_region(slide, 1), wide.index, {names.get(lv, lv): wide[lv] for lv in levels},
+    _bar_chart(ctx, slide, _take_region(slide, 1), wide.index, {names.get(lv, lv): wide[lv] for lv in levels},
                [ctx.brand["primary"], ctx.brand["secondary"], ctx.brand["accent"], ctx.brand["neutral"]], "0.0",
                axis=(scale.min, scale.max))
 
@@ -566,12 +571,12 @@ def loyalty_slide(ctx: DeckContext):
                                  f"{nps['ci_high'].iloc[0]:+.1f}); variance of a difference of proportions"] if len(nps) else []),
                               "Source: results/loyalty_mix.csv, results/nps.csv, notebook 02_customers_segments."))
     colours = [ctx.brand["positive"], ctx.brand["secondary"], ctx.brand["neutral"], ctx.brand["negative"]]
-    _bar_chart(slide, _take_region(slide, 1), [outcome.label], {r.label: [r.share] for r in mix.itertuples()},
+    _bar_chart(ctx, slide, _take_region(slide, 1), [outcome.label], {r.label: [r.share] for r in mix.itertuples()},
                colours, "0%", stacked=True, legend=True)
     right = _take_region(slide, 2)
     if len(nps):
         row = nps.iloc[0]
-        _bar_chart(slide, right, [f"NPS {row['nps']:+.0f}"],
+        _bar_chart(ctx, slide, right, [f"NPS {row['nps']:+.0f}"],
                    {"Promoters (9-10)": [row["promoters"]], "Passives (7-8)": [row["passives"]],
                     "Detractors (0-6)": [row["detractors"]]},
                    [ctx.brand["positive"], ctx.brand["neutral"], ctx.brand["negative"]], "0%", stacked=True, legend=True)
@@ -620,7 +625,7 @@ def key_drivers_slide(ctx: DeckContext):
                                 f"{'+' if r.direction >= 0 else '-'}, mean {r.performance:.2f}, top-2-box {r.top2:.0%}"
                                 for r in key.itertuples()],
                               "Source: results/key_drivers.csv, notebook 03_drivers."))
-    _bar_chart(slide, _take_region(slide, 1), key["label"], {"Share of explained variance": key["share"]},
+    _bar_chart(ctx, slide, _take_region(slide, 1), key["label"], {"Share of explained variance": key["share"]},
                [ctx.brand["primary"]], "0%", legend=False)
 
 
@@ -663,7 +668,7 @@ def _scatter(ctx: DeckContext, slide, box, quad: pd.DataFrame):
     horizontal.add_data_point(x_low, y_cut)
     horizontal.add_data_point(x_high, y_cut)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, *box, data).chart
-    _style_chart(chart, legend=False)
+    _style_chart(chart, False, ctx.font)
     all_series = list(chart.series)
     for series, (_name, part, colour) in zip(all_series, groups):
         series.marker.style = XL_MARKER_STYLE.CIRCLE
@@ -750,7 +755,7 @@ def wave_trend_slide(ctx: DeckContext):
     for metric, part in shares.groupby("metric", sort=False):
         data.add_series(metric, list(part.set_index("wave").reindex(waves)["value"]))
     chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, *left, data).chart
-    _style_chart(chart, legend=True)
+    _style_chart(chart, True, ctx.font)
     for series, colour in zip(chart.series, [ctx.brand["primary"], ctx.brand["accent"], ctx.brand["secondary"]]):
         series.format.line.fill.solid()
         series.format.line.fill.fore_color.rgb = _rgb(colour)
@@ -770,7 +775,7 @@ def wave_trend_slide(ctx: DeckContext):
         values = nps.set_index("wave").reindex(waves)
         low = max(-100.0, min(0.0, 10 * np.floor(values["ci_low"].min() / 10 - 0.5)))
         high = min(100.0, max(0.0, 10 * np.ceil(values["ci_high"].max() / 10 + 0.5)))
-        _bar_chart(slide, right, waves, {"NPS": values["value"]}, [ctx.brand["primary"]], "+0;-0;0",
+        _bar_chart(ctx, slide, right, waves, {"NPS": values["value"]}, [ctx.brand["primary"]], "+0;-0;0",
                    horizontal=False, legend=False, axis=(low, high),
                    errors={"NPS": (values["value"] - values["ci_low"], values["ci_high"] - values["value"])})
 
@@ -854,7 +859,7 @@ def method_slide(ctx: DeckContext):
         lines.append(f"Drivers: {h['method']} of R² = {h['r2']:.2f}, on {h['n']:,} customers who rated every touchpoint.")
     lines.append("Tables behind every slide: the Excel appendix beside this deck, one sheet per results table.")
     slide = _new_slide(ctx, "Bullets", "Method and sample sizes", notes="Source: results/stage_*.json and summary.json.")
-    _set_text(_placeholder(slide, 1), lines, 16, 10, space_after_ratio=0.4)
+    _set_text(ctx, _placeholder(slide, 1), lines, 16, 10, space_after_ratio=0.4)
 
 
 @slide_builder("data_quality")
@@ -867,6 +872,13 @@ def data_quality_slide(ctx: DeckContext):
     _paged_table(ctx, "Data quality: what the checks found", "Warnings from cxkit validate; none stopped the run",
                  "Source: results/data_quality.csv, written by cxkit run before the notebooks.",
                  ["Severity", "File", "Column", "Finding"], rows, [1.0, 1.6, 2.0, 7.0])
+
+
+def theme_font(prs) -> str:
+    """The template's body font (its theme's minor Latin font)."""
+    theme = etree.fromstring(prs.slide_master.part.part_related_by(RT.THEME).blob)
+    latin = theme.find(".//a:minorFont/a:latin", {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"})
+    return latin.get("typeface") if latin is not None else "Arial"
 
 
 def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
@@ -909,12 +921,12 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     results = RunResults(paths)
     actions = recommendations(results, eng)
     save_table(paths, "recommendations", actions)
-    ctx = DeckContext(eng, results, prs, eng.deck.brand.model_dump(), actions)
+    ctx = DeckContext(eng, results, prs, eng.deck.brand.model_dump(), actions, theme_font(prs))
     for name in eng.deck.storyline:
         SLIDES[name](ctx)
     target = paths.deck(eng.engagement_id)
     tmp = target.with_name(f".{target.name}.tmp")
     prs.save(str(tmp))
     tmp.replace(target)
-    build_workbook(eng, paths)
-    return Deck(target, len(prs.slides), tuple(ctx.titles))
+    workbook = build_workbook(eng, paths)
+    return Deck(target, len(prs.slides), tuple(ctx.titles), workbook)

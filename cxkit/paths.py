@@ -96,6 +96,9 @@ class RunPaths:
     def deck(self, engagement_id: str) -> Path:
         return self.root / f"{check_engagement_id(engagement_id)}-deck.pptx"
 
+    def appendix(self, engagement_id: str) -> Path:
+        return self.root / f"{check_engagement_id(engagement_id)}-appendix.xlsx"
+
     def make(self) -> "RunPaths":
         for folder in (self.results, self.figures, self.notebooks):
             folder.mkdir(parents=True, exist_ok=True)

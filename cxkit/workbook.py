@@ -87,8 +87,11 @@ def _format_for(column: str, values: pd.Series) -> str | None:
     return "#,##0" if pd.api.types.is_integer_dtype(values) else "0.00"
 
 
+SHEET_TITLES = {"nps": "NPS"}
+
+
 def _sheet_name(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "", name.replace("_", " ").capitalize())[:31]
+    base = re.sub(r"[\[\]:*?/\\]", "", SHEET_TITLES.get(name, name.replace("_", " ").capitalize()))[:31]
     candidate, k = base, 2
     while candidate in used:
         candidate = f"{base[:28]} {k}"
@@ -133,7 +136,7 @@ def build_workbook(eng: Engagement, paths: RunPaths) -> Path:
         link.font = Font(color="0563C1", underline="single")
     for column, width in zip("ABCDE", (24, 70, 8, 28, 34)):
         contents.column_dimensions[column].width = width
-    target = paths.root / f"{eng.engagement_id}-appendix.xlsx"
+    target = paths.appendix(eng.engagement_id)
     tmp = target.with_name(f".{target.name}.tmp")
     book.save(tmp)
     tmp.replace(target)

@@ -53,7 +53,8 @@ def test_charts_are_native_and_editable(deck):
     kinds = {chart.chart_type for chart in charts}
     from pptx.enum.chart import XL_CHART_TYPE
 
-    assert {XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_STACKED_100, XL_CHART_TYPE.XY_SCATTER} <= kinds
+    assert {XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_STACKED_100, XL_CHART_TYPE.XY_SCATTER,
+            XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.COLUMN_CLUSTERED} <= kinds
 
 
 def test_every_text_fits_its_box(deck):
@@ -88,7 +89,7 @@ def test_no_small_group_appears_anywhere(deck, demo_run, truth):
         assert small not in path.read_text(), path.name
 
 
-@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftoppm")),
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftoppm") and shutil.which("pdftotext")),
                     reason="LibreOffice (soffice) and poppler (pdftoppm) are not installed: apt-get install "
                            "libreoffice-impress poppler-utils")
 def test_deck_renders_in_libreoffice(demo_run, deck, tmp_path):
@@ -100,3 +101,15 @@ def test_deck_renders_in_libreoffice(demo_run, deck, tmp_path):
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == len(deck.slides)
     assert all(p.stat().st_size > 2000 for p in pages)
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    from test_deck_swap import _assert_words_on_page
+
+    _assert_words_on_page(html, len(deck.slides))
+
+
+def test_storyline_sections_and_roadmap(deck):
+    titles = [slide.shapes.title.text_frame.text for slide in deck.slides]
+    for expected in ("Reality check: where", "Customers: how", "Drivers: which", "Metrics: what", "Recommendations and",
+                     "Roadmap:", "Method and sample sizes", "Data quality"):
+        assert any(t.startswith(expected) for t in titles), expected
+    assert any("2026-Q1" in t and "2026-Q2" in t for t in titles)  # the wave slide's finding
