@@ -122,11 +122,15 @@ class FeedbackConfig(DataFile):
 
 
 class Item(_Model):
+    """A diagnostic statement mapped to its column: from the framework's item bank (``item``) or the engagement's own."""
+
     column: str
+    item: str | None = None      # the bank id it came from
     dimension: str
     readiness: Literal["know", "care", "can"] | None = None
     reverse: bool = False
     text: str = ""
+    target: str | None = None    # a column of target ("where we should be") ratings for this statement
 
 
 class DiagnosticConfig(DataFile):
@@ -138,9 +142,21 @@ class DiagnosticConfig(DataFile):
     items: tuple[Item, ...] = Field(min_length=2)
     driving_force: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("items")
+    @classmethod
+    def _unique_columns(cls, items):
+        columns = [i.column for i in items]
+        dupes = sorted({c for c in columns if columns.count(c) > 1})
+        if dupes:
+            raise ValueError(f"item columns listed twice: {dupes}")
+        return items
+
 
 class Thresholds(_Model):
     min_group_size: int = Field(5, ge=2)
+    perception_margin: float = Field(0.5, ge=0)   # leaders this far above the frontline are flagged
+    reliability_alpha: float = Field(0.6, gt=0, lt=1)  # Cronbach's alpha below this is warned about
+    lagging_margin: float = Field(0.3, ge=0)      # a department this far below everyone lags
     min_segment_size: int = Field(30, ge=2)
     segment_k_range: tuple[int, int] = (2, 6)
     missing_warning_share: float = Field(0.2, gt=0, le=1)
@@ -193,12 +209,45 @@ class Dimension(_Model):
     move: str = ""  # the typical recommendation when this dimension lags
 
 
+class MaturityLevel(_Model):
+    level: int
+    name: str
+    start: float = Field(alias="from", ge=0, lt=1)
+    description: str = ""
+
+
+class BankItem(_Model):
+    dimension: str
+    readiness: Literal["know", "care", "can"] | None = None
+    text: str
+    reverse: bool = False
+
+
 class Framework(_Model):
     name: str
+    scale: str = "agree5"
+    maturity_levels: tuple[MaturityLevel, ...] = Field(min_length=2)
     dimensions: dict[str, Dimension]
     readiness: dict[str, dict[str, str]]
     levels: dict[str, str]
     driving_forces: dict[str, str]
+    items: dict[str, BankItem] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        starts = [m.start for m in self.maturity_levels]
+        if starts[0] != 0 or starts != sorted(starts):
+            raise ValueError("maturity_levels must start 'from: 0' and rise")
+        stray = sorted({i.dimension for i in self.items.values()} - set(self.dimensions))
+        if stray:
+            raise ValueError(f"item bank names dimensions {stray} that the framework does not define")
+        return self
+
+    def maturity_level(self, share_of_scale: float) -> MaturityLevel | None:
+        """The level whose threshold the share of the scale reached has passed."""
+        if share_of_scale != share_of_scale:  # NaN
+            return None
+        return [m for m in self.maturity_levels if m.start <= share_of_scale][-1]
 
 
 class Engagement(_Model):
@@ -375,6 +424,34 @@ def _allowed_keys(loc) -> list[str]:
     return [k for k, f in model.model_fields.items() if not f.exclude]
 
 
+def _resolve_bank_items(merged: dict, path: Path) -> list[ConfigProblem]:
+    """Fill diagnostic items that name a bank item (``item: cd1``) from the framework's item bank."""
+    diagnostic = merged.get("diagnostic")
+    if not isinstance(diagnostic, dict):
+        return []
+    framework = merged.get("framework") or {}
+    diagnostic.setdefault("scale", framework.get("scale", "agree5"))
+    bank = framework.get("items") or {}
+    problems = []
+    resolved = []
+    for k, item in enumerate(diagnostic.get("items") or []):
+        if isinstance(item, dict) and item.get("item") is not None:
+            entry = bank.get(item["item"])
+            if entry is None:
+                close = difflib.get_close_matches(str(item["item"]), list(bank), n=1)
+                problems.append(ConfigProblem(str(path), f"diagnostic.items[{k}].item",
+                                              f"{item['item']!r} is not in the framework's item bank",
+                                              f"did you mean '{close[0]}'?" if close else
+                                              "use an id from templates/framework.yaml (items:), or give the statement's "
+                                              "dimension, readiness and text yourself"))
+                resolved.append(item)
+                continue
+            item = {**entry, **item}
+        resolved.append(item)
+    diagnostic["items"] = resolved
+    return problems
+
+
 def load_engagement(path: str | Path) -> Engagement:
     """Load and validate an engagement YAML over the firm's defaults.
 
@@ -406,6 +483,9 @@ def load_engagement(path: str | Path) -> Engagement:
             framework_override = framework_ref
     merged = deep_merge(defaults, raw)
     merged["framework"] = deep_merge(framework, framework_override)
+    bank_problems = _resolve_bank_items(merged, path)
+    if bank_problems:
+        raise ConfigError(bank_problems)
     digest = hashlib.sha256(json.dumps(merged, sort_keys=True, default=str).encode()).hexdigest()[:16]
     try:
         return Engagement(**merged, source=path, config_hash=digest)

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .paths import TEMPLATES
+
 # column, label, owner department, planted weight, shape, performance offset, has expectation
 ATTRIBUTES = [
     ("first_time_resolution", "Resolved first time", "Operations", 0.45, "linear", -0.35, True),
@@ -43,41 +45,20 @@ SEGMENTS = {
                                "wait_time": 0.7}, 0.7),
 }
 
-DIMENSIONS = {
-    # key: (planted latent mean, items as (text, readiness))
-    "clear_definition": (0.35, [
-        ("I can describe the experience we want our customers to have.", "know"),
-        ("I understand how my own work affects what customers experience.", "know"),
-        ("Our leaders talk about customer experience as a priority.", "care"),
-        ("I know which customer promises matter most in my role.", "know"),
-    ]),
-    "engagement_strategy": (0.05, [
-        ("We have mapped our customers' journey from end to end.", "know"),
-        ("We know which moments matter most to our customers.", "know"),
-        ("Tools and resources are focused on the moments that matter.", "can"),
-        ("Teams plan changes with the whole customer journey in mind.", "care"),
-    ]),
-    "skills_behaviours": (-0.05, [
-        ("I have the skills to handle difficult customer situations.", "can"),
-        ("I may fix a customer's problem without asking for approval.", "can"),
-        ("I have a budget or discretion to go beyond what is expected.", "can"),
-        ("Going the extra mile for customers is noticed here.", "care"),
-    ]),
-    "leadership_coaching": (0.15, [
-        ("My manager coaches me on how I treat customers.", "care"),
-        ("Leaders here model the customer behaviour they ask for.", "care"),
-        ("I receive regular feedback on the experience I deliver.", "know"),
-        ("Leaders spend time with customers and frontline staff.", "care"),
-    ]),
-    "organisational_support": (-0.65, [
-        ("Our processes make it easy to serve customers well.", "can"),
-        ("Recognition and rewards reflect customer impact.", "care"),
-        ("Departments here cooperate to solve customer problems.", "can"),
-        ("Customer feedback is used when decisions are made.", "know"),
-    ]),
-}
-DIMENSION_PREFIX = {"clear_definition": "cd", "engagement_strategy": "es", "skills_behaviours": "sb",
-                    "leadership_coaching": "lc", "organisational_support": "os"}
+# planted latent mean per dimension; the statements come from the framework's item bank
+DIMENSIONS = {"clear_definition": 0.35, "engagement_strategy": 0.05, "skills_behaviours": -0.05,
+              "leadership_coaching": 0.15, "organisational_support": -0.65}
+# dimensions whose statements also carry a target rating ("where we should be"), as some kits ask
+TARGET_DIMENSIONS = ("leadership_coaching", "organisational_support")
+
+
+def _bank() -> dict:
+    return yaml.safe_load((TEMPLATES / "framework.yaml").read_text(encoding="utf-8"))["items"]
+
+
+def _column(item_id: str) -> str:
+    return f"{item_id[:-1]}_{item_id[-1]}"  # cd1 -> cd_1, as survey exports name them
+
 
 DEPARTMENTS = {
     # name: (share of staff, planted latent effect)
@@ -230,12 +211,17 @@ def generate_diagnostic(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame,
     cuts = np.array([-1.5, -0.6, 0.15, 1.15])
     data = {"employee_id": np.char.add("E", np.char.zfill(np.arange(1, n_total + 1).astype(str), 5)),
             "department": departments, "level": levels}
-    for dim, (mean, items) in DIMENSIONS.items():
-        for k in range(len(items)):
-            latent = mean + dept_effect + level_effect + person + rng.normal(0, 0.7, n_total)
-            values = _likert(latent, cuts, 1)
-            values[rng.random(n_total) < 0.02] = 99  # "don't know"
-            data[f"{DIMENSION_PREFIX[dim]}_{k + 1}"] = values
+    for item_id, item in _bank().items():
+        latent = DIMENSIONS[item["dimension"]] + dept_effect + level_effect + person + rng.normal(0, 0.7, n_total)
+        values = _likert(latent, cuts, 1)
+        if item.get("reverse"):
+            values = 6 - values  # agreeing with a reversed statement is bad news
+        values[rng.random(n_total) < 0.02] = 99  # "don't know"
+        data[_column(item_id)] = values
+        if item["dimension"] in TARGET_DIMENSIONS:
+            target = _likert(1.2 + 0.3 * person + rng.normal(0, 0.6, n_total), cuts, 1)
+            target[rng.random(n_total) < 0.03] = np.nan
+            data[f"{_column(item_id)}_target"] = target
 
     forces = list(DRIVING_FORCE)
     executive = levels == "Executive"
@@ -256,8 +242,9 @@ def generate_diagnostic(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame,
 
     frame = pd.DataFrame(data)
     truth = {
-        "dimension_means_latent": {d: DIMENSIONS[d][0] for d in DIMENSIONS},
-        "weakest_dimension": min(DIMENSIONS, key=lambda d: DIMENSIONS[d][0]),
+        "dimension_means_latent": dict(DIMENSIONS),
+        "weakest_dimension": min(DIMENSIONS, key=DIMENSIONS.get),
+        "target_dimensions": list(TARGET_DIMENSIONS),
         "level_effects": {LEVELS[lv][0]: LEVELS[lv][2] for lv in LEVELS},
         "lagging_department": min(DEPARTMENTS, key=lambda d: DEPARTMENTS[d][1]),
         "small_department": SMALL_DEPARTMENT[0],
@@ -300,9 +287,9 @@ def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool
             "levels": {name: role for name, (role, _s, _e) in LEVELS.items()},
             "scale": "agree5",
             "items": [
-                {"column": f"{DIMENSION_PREFIX[dim]}_{k + 1}", "dimension": dim, "readiness": readiness, "text": text}
-                for dim, (_m, items) in DIMENSIONS.items()
-                for k, (text, readiness) in enumerate(items)
+                {"column": _column(item_id), "item": item_id,
+                 **({"target": f"{_column(item_id)}_target"} if item["dimension"] in TARGET_DIMENSIONS else {})}
+                for item_id, item in _bank().items()
             ],
             "driving_force": {force: f"df_{force}" for force in DRIVING_FORCE},
         }
