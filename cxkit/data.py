@@ -305,6 +305,8 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
         wanted[spec.id] = "diagnostic.id"
     for k, item in enumerate(spec.items):
         wanted[item.column] = f"diagnostic.items[{k}].column"
+        if item.target:
+            wanted[item.target] = f"diagnostic.items[{k}].target"
     for force, column in spec.driving_force.items():
         wanted[column] = f"diagnostic.driving_force.{force}"
     problems += _missing_columns(frame, wanted, file)
@@ -335,29 +337,18 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
             values, found = check_ratings(frame, item.column, scale, file, spec.scale)
             clean[item.column] = (scale.min + scale.max - values) if item.reverse else values
             problems += found + _warn_missing(values, item.column, file, eng.thresholds.missing_warning_share)
+        if item.target and item.target in present:
+            clean[item.target], found = check_ratings(frame, item.target, scale, file, spec.scale)
+            problems += found
+    for dimension, meta in eng.framework.dimensions.items():
+        columns = [i.column for i in spec.items if i.dimension == dimension and i.column in present]
+        if columns and len(clean) and clean[columns].isna().all(axis=None):
+            problems.append(DataProblem("warning", file, f"no answers at all to the {meta.label.lower()} statements "
+                                        f"({', '.join(columns)}); the dimension is reported as having no score"))
     forces = {f: c for f, c in spec.driving_force.items() if c in present}
     if forces:
-        points = pd.DataFrame({c: pd.to_numeric(frame[c], errors="coerce") for c in forces.values()})
-        text = points.isna() & frame[list(forces.values())].notna()
-        for column in forces.values():
-            if text[column].any():
-                rows, n = _rows(text[column])
-                problems.append(DataProblem("error", file, f"{n} driving-force value(s) are not numbers", column=column,
-                                            rows=rows, n_rows=n, examples=_examples(frame[column][text[column]]),
-                                            fix="enter the points as numbers"))
-        total = points.sum(axis=1, min_count=1)
-        answered = points.notna().any(axis=1)
-        off = answered & ((total - 100).abs() > eng.thresholds.driving_force_tolerance)
-        if off.any():
-            rows, n = _rows(off)
-            problems.append(DataProblem("warning", file, f"{n} respondent(s) split driving-force points that do not add up "
-                                        f"to 100 (beyond +/-{eng.thresholds.driving_force_tolerance:g}); they are left out "
-                                        "of the driving-force profile", rows=rows, n_rows=n,
-                                        examples=tuple(f"{t:g}" for t in total[off][:MAX_EXAMPLES])))
-        # rows within the tolerance are rescaled to 100; rows beyond it are left out
-        scaled = points.div(total, axis=0) * 100
-        for column in forces.values():
-            clean[column] = scaled[column].where(~off & answered)
+        clean = clean.join(_driving_force(frame, list(forces.values()), file, eng.thresholds.driving_force_tolerance,
+                                          problems))
     minimum = eng.thresholds.min_group_size
     for key, column in (("department", spec.department), ("level", spec.level)):
         if column in present:
@@ -368,6 +359,40 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
                                             "respondents and will be suppressed in every table, chart and slide",
                                             column=column))
     return clean, problems
+
+
+def _driving_force(frame: pd.DataFrame, columns: list[str], file: str, tolerance: float,
+                   problems: list[DataProblem]) -> pd.DataFrame:
+    """Driving-force points, each row rescaled to 100 or left out, every case reported with its rows.
+
+    A row is left out (with a warning naming it) when a value is text or negative, or when its points
+    add up to more than ``tolerance`` away from 100; rows within the tolerance are rescaled to 100.
+    A respondent who left every allocation blank is simply missing.
+    """
+    points = pd.DataFrame({c: pd.to_numeric(frame[c], errors="coerce") for c in columns})
+    text = points.isna() & frame[columns].notna()
+    negative = (points < 0).fillna(False)
+    answered = points.notna().any(axis=1) | text.any(axis=1)
+    total = points.sum(axis=1, min_count=1)
+    bad = text.any(axis=1) | negative.any(axis=1)
+    off = answered & ~bad & ((total - 100).abs() > tolerance)
+    rescaled = answered & ~bad & ~off & ((total - 100).abs() > 1e-9)
+    for mask, what in ((text.any(axis=1), "have text where driving-force points belong"),
+                       (negative.any(axis=1), "have negative driving-force points"),
+                       (off, f"split points that do not add up to 100 (beyond +/-{tolerance:g})")):
+        if mask.any():
+            rows, n = _rows(mask)
+            examples = tuple(f"{t:g}" for t in total[mask][:MAX_EXAMPLES]) if mask is off else \
+                _examples(frame.loc[mask, columns].astype("string").agg(" / ".join, axis=1))
+            problems.append(DataProblem("warning", file, f"{n} respondent(s) {what}; they are left out of the "
+                                        "driving-force profile", rows=rows, n_rows=n, examples=examples,
+                                        fix="correct the allocations if they should count"))
+    if rescaled.any():
+        rows, n = _rows(rescaled)
+        problems.append(DataProblem("warning", file, f"{n} respondent(s) split points adding up to nearly 100 "
+                                    f"(within +/-{tolerance:g}); rescaled to 100", rows=rows, n_rows=n))
+    keep = answered & ~bad & ~off
+    return (points.div(total, axis=0) * 100).where(keep, axis=0)
 
 
 def validate(eng: Engagement) -> ValidationReport:
