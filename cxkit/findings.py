@@ -26,28 +26,67 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
-def reality_findings(maturity: pd.DataFrame, gaps: pd.DataFrame, lagging: pd.DataFrame, eng: Engagement) -> list[Finding]:
+def reality_findings(maturity: pd.DataFrame, gaps: pd.DataFrame, lagging: pd.DataFrame, eng: Engagement,
+                     index: pd.DataFrame | None = None, readiness: pd.DataFrame | None = None,
+                     forces: pd.DataFrame | None = None, variance: pd.DataFrame | None = None) -> list[Finding]:
     scale = eng.scales[eng.diagnostic.scale]
     span = scale.max - scale.min
     out = []
-    top = maturity.iloc[0]
-    out.append(Finding(
-        f"{top['label']} is furthest from target: {top['mean']:.1f} of {scale.max} against {top['target']:.1f} "
-        f"(gap {top['gap']:.1f}); only {_pct(top['favourable'])} of answers are favourable",
-        "reality_check", max(0.0, top["gap"] / span), "results/maturity.csv (01_reality_check)", "largest_gap"))
-    if len(gaps) and gaps.iloc[0]["gap"] >= 0.3:
-        g = gaps.iloc[0]
+    ranked = maturity.dropna(subset=["gap"])
+    if len(ranked):
+        top = ranked.iloc[0]
         out.append(Finding(
-            f"Executives rate {g['label'].lower()} {g['gap']:.1f} points higher than the frontline "
-            f"({g['executive']:.1f} vs {g['frontline']:.1f}): leaders see a rosier picture",
+            f"{top['label']} is furthest from target: {top['mean']:.1f} of {scale.max} against {top['target']:.1f} "
+            f"(gap {top['gap']:.1f}, maturity level {top['level']:.0f}, {top['level_name'].lower()}); only "
+            f"{_pct(top['favourable'])} of answers are favourable",
+            "reality_check", max(0.0, top["gap"] / span), "results/maturity.csv (01_reality_check)", "largest_gap"))
+    if index is not None and len(index) and len(ranked):
+        row = index.iloc[0]
+        done = ranked.sort_values("accomplished")
+        out.append(Finding(
+            f"Overall maturity is level {row['level']:.0f} ({row['level_name'].lower()}), an index of {row['mean']:.1f} "
+            f"of {scale.max}; the organisation has come {_pct(done['accomplished'].iloc[-1])} of the way to target on "
+            f"{done['label'].iloc[-1].lower()} but {_pct(done['accomplished'].iloc[0])} on {done['label'].iloc[0].lower()}",
+            "reality_check", float(done["remaining"].mean()), "results/maturity_index.csv (01_reality_check)", "index"))
+    flagged = gaps[gaps["flagged"].astype(bool)] if len(gaps) else gaps
+    if len(flagged):
+        g = flagged.iloc[0]
+        verdict = "a real difference after Holm correction" if g["significant"] else "not significant after Holm correction"
+        out.append(Finding(
+            f"Frontline rate {g['label'].lower()} {g['gap']:.1f} points below executives ({g['frontline']:.1f} vs "
+            f"{g['executive']:.1f}; {verdict}): leaders see a rosier picture",
             "reality_check", g["gap"] / span, "results/perception_gaps.csv (01_reality_check)", "perception_gap"))
     if len(lagging):
         worst = lagging.iloc[0]
         dims = lagging[lagging["group"] == worst["group"]]
+        share = ""
+        if variance is not None and len(variance):
+            top = variance.sort_values("icc1", ascending=False).iloc[0]
+            share = f"; departments account for {_pct(max(top['icc1'], 0))} of the variance in {top['label'].lower()}"
         out.append(Finding(
             f"{worst['group']} lags the organisation on {len(dims)} of {len(eng.framework.dimensions)} dimensions, "
-            f"most on {worst['label'].lower()} ({worst['diff_from_all']:+.1f} points)",
-            "reality_check", abs(worst["diff_from_all"]) / span, "results/maturity_by_department.csv (01_reality_check)", "lagging_department"))
+            f"most on {worst['label'].lower()} ({worst['diff_from_all']:+.1f} points){share}",
+            "reality_check", abs(worst["diff_from_all"]) / span, "results/maturity_by_department.csv (01_reality_check)",
+            "lagging_department"))
+    if readiness is not None and len(readiness) > 1:
+        weakest = readiness.sort_values("mean").iloc[0]
+        others = readiness[readiness["readiness"] != weakest["readiness"]]
+        versus = " and ".join(f"{r.mean:.1f} for '{r.label}'" for r in others.itertuples())
+        out.append(Finding(
+            f"'{weakest['label']}' is the weakest link of readiness: {weakest['mean']:.1f} against {versus}",
+            "reality_check", (others["mean"].max() - weakest["mean"]) / span, "results/readiness.csv (01_reality_check)",
+            "weakest_link"))
+    if forces is not None and len(forces) and "customer" in set(forces["force"]):
+        everyone = forces[forces["group"] == "all"].set_index("force")
+        lead = everyone["mean"].idxmax()
+        text = (f"Customers get {everyone.loc['customer', 'mean']:.0f} of 100 points as what drives the business, "
+                f"against {everyone.loc[lead, 'mean']:.0f} for {everyone.loc[lead, 'label'].lower()}")
+        execs = forces[(forces["group"] == "executive") & (forces["force"] == "customer")]
+        front = forces[(forces["group"] == "frontline") & (forces["force"] == "customer")]
+        if len(execs) and len(front) and not execs["suppressed"].iloc[0] and not front["suppressed"].iloc[0]:
+            text += f"; executives give customers {execs['mean'].iloc[0]:.0f}, the frontline {front['mean'].iloc[0]:.0f}"
+        out.append(Finding(text, "reality_check", (everyone["mean"].max() - everyone.loc["customer", "mean"]) / 100,
+                           "results/driving_force.csv (01_reality_check)", "driving_force"))
     return out
 
 

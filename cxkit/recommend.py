@@ -18,7 +18,6 @@ from .config import Engagement
 from .results import RunResults
 
 MATURITY_GAP = 0.5       # points below target that call for action on a dimension
-PERCEPTION_GAP = 0.5     # executives above frontline, in points
 HORIZONS = ("Quick win", "90 days", "12 months")
 
 
@@ -50,9 +49,9 @@ def _maturity(results: RunResults, eng: Engagement) -> list[Recommendation]:
 
 def _perception(results: RunResults, eng: Engagement) -> list[Recommendation]:
     gaps = results.table("perception_gaps")
-    if gaps is None or gaps.empty or gaps["gap"].iloc[0] < PERCEPTION_GAP:
+    if gaps is None or gaps.empty or not gaps["flagged"].any():
         return []
-    row = gaps.iloc[0]
+    row = gaps[gaps["flagged"]].iloc[0]
     span = eng.scales[eng.diagnostic.scale].max - eng.scales[eng.diagnostic.scale].min
     return [Recommendation("Close the leader-frontline gap", "Share the frontline's view with every leadership team, and have leaders spend time on the "
                            "front line before acting on the plan",

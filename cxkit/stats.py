@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -114,3 +115,155 @@ def responses_needed_proportion(p0: float, p1: float, alpha: float = 0.05, power
     pbar = (p0 + p1) / 2
     n = (za * np.sqrt(2 * pbar * (1 - pbar)) + zb * np.sqrt(p0 * (1 - p0) + p1 * (1 - p1))) ** 2 / (p1 - p0) ** 2
     return int(np.ceil(n))
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm's step-down adjustment of p-values for multiple comparisons.
+
+    Notes
+    -----
+    Holm (1979), *A simple sequentially rejective multiple test procedure*,
+    Scand. J. Statist. 6: sort p ascending, p_(i) * (m - i + 1), running
+    maximum, capped at 1. Missing p-values stay missing and do not count in m.
+    """
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    m = int(ok.sum())
+    if m == 0:
+        return out
+    order = np.argsort(p[ok])
+    adjusted = np.maximum.accumulate(p[ok][order] * (m - np.arange(m)))
+    values = np.empty(m)
+    values[order] = np.minimum(adjusted, 1.0)
+    out[ok] = values
+    return out
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Cronbach's alpha of a set of items, and each item's item-rest correlation and alpha if deleted."""
+
+    alpha: float
+    n: int
+    item_rest: dict
+    alpha_if_deleted: dict
+
+
+def cronbach_alpha(items) -> float:
+    """Cronbach's alpha of the columns of a complete (no missing) respondents x items array.
+
+    Notes
+    -----
+    Cronbach (1951), Psychometrika 16: alpha = k / (k - 1) * (1 - sum of item
+    variances / variance of the total score), variances with ddof = 1.
+    """
+    x = np.asarray(items, dtype=float)
+    k = x.shape[1]
+    if k < 2 or x.shape[0] < 2:
+        return np.nan
+    total = x.sum(axis=1).var(ddof=1)
+    if total == 0:
+        return np.nan
+    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total))
+
+
+def reliability(frame) -> Reliability:
+    """Alpha, item-rest correlations and alpha-if-deleted for a frame of item columns (listwise complete cases)."""
+    complete = frame.dropna()
+    x = complete.to_numpy(dtype=float)
+    alpha = cronbach_alpha(x)
+    rest, deleted = {}, {}
+    for j, column in enumerate(frame.columns):
+        others = np.delete(x, j, axis=1)
+        rest_total = others.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rest[column] = float(np.corrcoef(x[:, j], rest_total)[0, 1]) if len(x) > 2 else np.nan
+        deleted[column] = cronbach_alpha(others) if others.shape[1] >= 2 else np.nan
+    return Reliability(alpha, len(complete), rest, deleted)
+
+
+@dataclass(frozen=True)
+class Between:
+    """How much of the variance in a score lies between groups (one-way ANOVA)."""
+
+    icc1: float
+    eta_squared: float
+    f: float
+    p: float
+    groups: int
+    n: int
+
+
+def between_groups(values, groups) -> Between:
+    """ICC(1) and eta squared of a score across groups, from a one-way ANOVA.
+
+    Notes
+    -----
+    eta^2 = SS_between / SS_total. ICC(1) = (MS_B - MS_W) / (MS_B + (k0 - 1) MS_W)
+    with k0 = (N - sum n_g^2 / N) / (G - 1) for unequal groups (Shrout & Fleiss
+    1979, Psychol. Bull. 86; Bliese 2000 for the group-size adjustment). ICC(1)
+    can be negative when groups differ less than chance; it is reported as is.
+    """
+    y = np.asarray(values, dtype=float)
+    g = np.asarray(groups)
+    keep = ~np.isnan(y) & ~pd.isna(g)
+    y, g = y[keep], g[keep].astype(str)
+    labels, codes = np.unique(g, return_inverse=True)
+    n, k = len(y), len(labels)
+    if k < 2 or n <= k:
+        return Between(np.nan, np.nan, np.nan, np.nan, k, n)
+    sizes = np.bincount(codes)
+    means = np.bincount(codes, weights=y) / sizes
+    grand = y.mean()
+    ss_between = float((sizes * (means - grand) ** 2).sum())
+    ss_total = float(((y - grand) ** 2).sum())
+    ms_between = ss_between / (k - 1)
+    ms_within = (ss_total - ss_between) / (n - k)
+    k0 = (n - (sizes ** 2).sum() / n) / (k - 1)
+    icc1 = (ms_between - ms_within) / (ms_between + (k0 - 1) * ms_within) if ms_between + ms_within > 0 else np.nan
+    f = ms_between / ms_within if ms_within > 0 else np.nan
+    p = float(stats.f.sf(f, k - 1, n - k)) if np.isfinite(f) else np.nan
+    return Between(float(icc1), ss_between / ss_total if ss_total > 0 else np.nan, float(f), p, k, n)
+
+
+def rank_biserial(a, b) -> tuple[float, float]:
+    """Mann-Whitney test of a against b, with the rank-biserial correlation as effect size.
+
+    Returns
+    -------
+    (r, p)
+        r in [-1, 1]: the probability that a value from ``a`` exceeds one from
+        ``b`` minus the reverse (ties count half each way); p two-sided.
+
+    Notes
+    -----
+    Mann & Whitney (1947); r = 2 U_a / (n_a n_b) - 1 (Kerby 2014, *The simple
+    difference formula*, Compr. Psychol. 3), suited to ordinal ratings.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) == 0 or len(b) == 0:
+        return np.nan, np.nan
+    result = stats.mannwhitneyu(a, b, alternative="two-sided")
+    return float(2 * result.statistic / (len(a) * len(b)) - 1), float(result.pvalue)
+
+
+def kruskal_epsilon(groups: list) -> tuple[float, float]:
+    """Kruskal-Wallis test across groups, with epsilon squared (H / (n - 1)) as effect size.
+
+    Notes
+    -----
+    Kruskal & Wallis (1952); epsilon^2_R = H / ((n^2 - 1) / (n + 1)) (Tomczak &
+    Tomczak 2014, Trends Sport Sci. 21). Returns (epsilon2, p); NaN with fewer than two groups.
+    """
+    clean = [np.asarray(g, dtype=float)[~np.isnan(np.asarray(g, dtype=float))] for g in groups]
+    clean = [g for g in clean if len(g)]
+    if len(clean) < 2:
+        return np.nan, np.nan
+    n = sum(len(g) for g in clean)
+    if len(np.unique(np.concatenate(clean))) < 2:
+        return 0.0, 1.0
+    h, p = stats.kruskal(*clean)
+    return float(h / (n - 1)), float(p)
