@@ -460,16 +460,37 @@ def maturity_slide(ctx: DeckContext):
     ordered = maturity.sort_values("mean", ascending=False)
     slide = _new_slide(
         ctx, "Finding + chart", _finding(ctx, "reality_check", "largest_gap", "Maturity by dimension"),
-        f"Mean agreement ({scale.min}-{scale.max}) per dimension with 95% intervals, against target; "
-        f"n = {int(maturity['n'].max())} employees",
+        f"Mean agreement ({scale.min}-{scale.max}) per dimension with 95% intervals, against target "
+        f"({', '.join(sorted(set(maturity['target_source'])))}); n = {int(maturity['n'].max())} employees",
         _notes("Method: respondent's dimension score = mean of answered items (at least half); t interval. Target from the "
                "engagement configuration. Source: results/maturity.csv, notebook 01_reality_check.",
                *[f"{r.label}: mean {r.mean:.2f} (95% CI {r.ci_low:.2f}-{r.ci_high:.2f}), {r.favourable:.0%} favourable, "
-                 f"target {r.target:.1f}, gap {r.gap:.2f}, n {r.n}" for r in ordered.itertuples()]))
+                 f"level {r.level} ({r.level_name}), target {r.target:.2f} from {r.target_source}, gap {r.gap:.2f}, n {r.n}"
+                 for r in ordered.itertuples()]))
     _bar_chart(ctx, slide, _take_region(slide, 1), ordered["label"],
                {"Current": ordered["mean"], "Target": ordered["target"]},
                [ctx.brand["primary"], ctx.brand["neutral"]], "0.0", axis=(scale.min, scale.max),
                errors={"Current": (ordered["mean"] - ordered["ci_low"], ordered["ci_high"] - ordered["mean"])})
+
+
+@slide_builder("accomplished")
+def accomplished_slide(ctx: DeckContext):
+    if not ctx.results.done("reality_check"):
+        return
+    maturity = ctx.results.table("maturity").dropna(subset=["accomplished"]).sort_values("accomplished", ascending=False)
+    index = ctx.results.table("maturity_index")
+    levels = "; ".join(f"{m.level} {m.name} from {m.start:.0%}" for m in ctx.eng.framework.maturity_levels)
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "reality_check", "index", "How far the organisation has come"),
+                       "Share of the way from the bottom of the scale to the target: accomplished and remaining",
+                       _notes(f"Accomplished = (mean - scale minimum) / (target - scale minimum). Maturity levels, on the "
+                              f"share of the scale reached: {levels}.",
+                              *([f"Overall index {index['mean'][0]:.2f} (95% CI {index['ci_low'][0]:.2f}-"
+                                 f"{index['ci_high'][0]:.2f}), level {index['level'][0]} ({index['level_name'][0]}), "
+                                 f"n {index['n'][0]}"] if index is not None else []),
+                              "Source: results/maturity.csv, results/maturity_index.csv, notebook 01_reality_check."))
+    _bar_chart(ctx, slide, _take_region(slide, 1), maturity["label"],
+               {"Accomplished": maturity["accomplished"], "Remaining": maturity["remaining"]},
+               [ctx.brand["primary"], ctx.brand["neutral"]], "0%", stacked=True, legend=True)
 
 
 @slide_builder("what_remains")
@@ -501,13 +522,18 @@ def perception_gap_slide(ctx: DeckContext):
     names = {**eng.framework.levels, POOLED: POOLED}
     counts = by_level.groupby("group")["n"].max()
     title = _finding(ctx, "reality_check", "perception_gap", "Leaders and frontline see the organisation alike")
+    significant = int(gaps["significant"].sum()) if len(gaps) else 0
     slide = _new_slide(ctx, "Finding + chart", title,
-                       "Mean agreement per dimension by level; " + ", ".join(
-                           f"{names.get(lv, lv)} n = {int(counts[lv])}" for lv in levels),
+                       "Mean agreement by level (" + ", ".join(
+                           f"{names.get(lv, lv)} n = {int(counts[lv])}" for lv in levels)
+                       + f"); a real difference on {significant} of {len(gaps)} dimensions (Holm-adjusted tests)",
                        _notes("Method: level means of respondents' dimension scores; groups under the minimum size "
-                              f"({eng.thresholds.min_group_size}) pooled. Source: results/maturity_by_level.csv and "
-                              "results/perception_gaps.csv, notebook 01_reality_check.",
-                              *[f"{r.label}: executives {r.executive:.2f}, frontline {r.frontline:.2f}, gap {r.gap:+.2f}"
+                              f"({eng.thresholds.min_group_size}) pooled. Mann-Whitney tests executives against frontline, "
+                              "Holm-adjusted across dimensions; effect size rank-biserial r. Flagged: leaders "
+                              f"{eng.thresholds.perception_margin:g}+ points above the frontline. Source: "
+                              "results/maturity_by_level.csv and results/perception_gaps.csv, notebook 01_reality_check.",
+                              *[f"{r.label}: executives {r.executive:.2f}, frontline {r.frontline:.2f}, gap {r.gap:+.2f}, "
+                                f"r = {r.rank_biserial:.2f}, Holm p = {r.p_holm:.2g}{' (flagged)' if r.flagged else ''}"
                                 for r in gaps.itertuples()]))
     _bar_chart(ctx, slide, _take_region(slide, 1), wide.index, {names.get(lv, lv): wide[lv] for lv in levels},
                [ctx.brand["primary"], ctx.brand["secondary"], ctx.brand["accent"], ctx.brand["neutral"]], "0.0",
@@ -525,27 +551,84 @@ def departments_slide(ctx: DeckContext):
     wide = wide[order]
     overall = ctx.results.table("maturity").set_index("label")["mean"]
     counts = by_dept.groupby("group")["n"].max()
+    margin = eng.thresholds.lagging_margin
     rows, fills = [], []
     for group in sorted(wide.index, key=lambda g: (g == POOLED, g)):
-        rows.append([group, str(int(counts[group]))] + [_num(v) for v in wide.loc[group]])
-        fills.append([None, None] + [_heat(v - overall[c]) for c, v in wide.loc[group].items()])
+        rows.append([group, str(int(counts[group]))] + ["–" if pd.isna(v) else _num(v) for v in wide.loc[group]])
+        fills.append([None, None] + [_heat(v - overall[c], margin) for c, v in wide.loc[group].items()])
+    variance = ctx.results.table("department_variance")
+    between = ""
+    if variance is not None and len(variance):
+        between = f"; ICC(1) {max(variance['icc1'].min(), 0):.0%}-{max(variance['icc1'].max(), 0):.0%}"
     title = _finding(ctx, "reality_check", "lagging_department",
-                     "No department lags the organisation by more than 0.3 points")
-    _paged_table(ctx, title, "Mean agreement by department and dimension; red: 0.3+ points below the organisation, "
-                 "green: 0.3+ above", _notes(
+                     f"No department lags the organisation by more than {margin:g} points")
+    _paged_table(ctx, title, f"Mean agreement by department; red / green: {margin:g}+ points below / above everyone; "
+                 f"– suppressed (base under {eng.thresholds.min_group_size}){between}", _notes(
+                     "ICC(1) and eta squared from a one-way ANOVA of respondents' dimension scores across departments "
+                     "(results/department_variance.csv).",
+                     *([f"{r.label}: ICC1 {r.icc1:.3f}, eta2 {r.eta_squared:.3f}, p {r.p:.2g}" for r in variance.itertuples()]
+                       if variance is not None else []),
                      "Source: results/maturity_by_department.csv, notebook 01_reality_check. Groups under the minimum "
                      f"size ({eng.thresholds.min_group_size}) are pooled as '{POOLED}'."),
                  ["Department", "n"] + order, rows, [2.2, 0.7] + [1.5] * len(order), fills)
 
 
-def _heat(diff: float) -> str | None:
+def _heat(diff: float, margin: float) -> str | None:
     if pd.isna(diff):
-        return None
-    if diff <= -0.3:
+        return "E7E6E6"
+    if diff <= -margin:
         return "F4B6B6"
-    if diff >= 0.3:
+    if diff >= margin:
         return "C6E0B4"
     return None
+
+
+@slide_builder("readiness")
+def readiness_slide(ctx: DeckContext):
+    kcc, by_level = ctx.results.table("readiness"), ctx.results.table("readiness_by_level")
+    if not ctx.results.done("reality_check") or kcc is None or kcc.empty:
+        return
+    eng = ctx.eng
+    scale = eng.scales[eng.diagnostic.scale]
+    names = {**eng.framework.levels, POOLED: POOLED}
+    series = {"Everyone": list(kcc["mean"])}
+    if by_level is not None and len(by_level):
+        wide = by_level.pivot(index="group", columns="readiness", values="mean")
+        for level in [lv for lv in ("executive", "manager", "frontline", POOLED) if lv in wide.index]:
+            series[names.get(level, level)] = [wide.loc[level].get(k, np.nan) for k in kcc["readiness"]]
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "reality_check", "weakest_link", "Know, care and can"),
+                       f"Readiness indices: mean agreement ({scale.min}-{scale.max}) with the statements mapped to each, "
+                       "for everyone and by level",
+                       _notes("Method: each respondent's mean over the statements mapped to Know, Care or Can; t intervals.",
+                              *[f"{r.label}: {r.mean:.2f} (95% CI {r.ci_low:.2f}-{r.ci_high:.2f}), {r.items} statements, "
+                                f"n {r.n}" for r in kcc.itertuples()],
+                              "Source: results/readiness.csv, results/readiness_by_level.csv, notebook 01_reality_check."))
+    _bar_chart(ctx, slide, _take_region(slide, 1), kcc["label"], series,
+               [ctx.brand["neutral"], ctx.brand["primary"], ctx.brand["secondary"], ctx.brand["accent"]], "0.0",
+               horizontal=False, axis=(scale.min, scale.max))
+
+
+@slide_builder("driving_force")
+def driving_force_slide(ctx: DeckContext):
+    forces = ctx.results.table("driving_force")
+    if not ctx.results.done("reality_check") or forces is None or forces.empty:
+        return
+    names = {"all": "Everyone", **ctx.eng.framework.levels, POOLED: POOLED}
+    wide = forces.pivot(index="label", columns="group", values="mean")
+    order = list(dict.fromkeys(forces["label"]))
+    groups = [g for g in ("all", "executive", "manager", "frontline", POOLED) if g in wide.columns]
+    n = forces.groupby("group")["n"].max()
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "reality_check", "driving_force", "What drives the business"),
+                       "Mean of 100 points split across what really drives the business (" + ", ".join(
+                           f"{names[g]} n = {n[g]:.0f}" for g in groups if pd.notna(n[g])) + ")",
+                       _notes("Rows adding up to 100 within the tolerance were rescaled; rows further off, or with text or "
+                              "negative points, were left out (see the data quality slide).",
+                              *[f"{r.group} {r.label}: {r.mean:.1f} (95% CI {r.ci_low:.1f}-{r.ci_high:.1f}), n {r.n:.0f}"
+                                for r in forces.itertuples() if not r.suppressed],
+                              "Source: results/driving_force.csv, notebook 01_reality_check."))
+    _bar_chart(ctx, slide, _take_region(slide, 1), order, {names[g]: list(wide.loc[order, g]) for g in groups},
+               [ctx.brand["neutral"], ctx.brand["primary"], ctx.brand["secondary"], ctx.brand["accent"], "7F7F7F"], "0",
+               horizontal=False)
 
 
 @slide_builder("section_customers")
@@ -841,12 +924,18 @@ def method_slide(ctx: DeckContext):
     if reality and reality.status == "done":
         h = reality.headlines
         lines.append(f"Diagnostic: {h['respondents']:,} employees. Maturity = mean agreement per dimension (t interval); "
-                     "% favourable = top two boxes.")
+                     "% favourable = top two boxes; levels on the framework's 1-5 scale.")
+        if "alpha_range" in h:
+            warned = len(h.get("reliability_warnings", []))
+            lines.append(f"Reliability: Cronbach's alpha {h['alpha_range'][0]:.2f} to {h['alpha_range'][1]:.2f} across "
+                         f"dimensions; {warned} warning{'s' if warned != 1 else ''} (see notes).")
         pooled = {"departments": h.get("pooled_departments", 0), "levels": h.get("pooled_levels", 0)}
         pooled_text = " and ".join(f"{n} {kind}" for kind, n in pooled.items() if n)
+        cells = h.get("suppressed_cells", 0)
         lines.append(f"Privacy: no group under {h['min_group_size']} respondents is shown anywhere. "
                      + (f"{pooled_text} were pooled as '{POOLED}' (each too small, or needed to make the pool large "
-                        "enough); pooled groups are not named." if pooled_text else "No group needed pooling."))
+                        "enough); pooled groups are not named." if pooled_text else "No group needed pooling.")
+                     + (f" {cells} cells with too few answers were suppressed." if cells else ""))
     customers = res.record("customers")
     if customers and customers.status == "done":
         h = customers.headlines
@@ -858,7 +947,10 @@ def method_slide(ctx: DeckContext):
         h = drivers.headlines
         lines.append(f"Drivers: {h['method']} of R² = {h['r2']:.2f}, on {h['n']:,} customers who rated every touchpoint.")
     lines.append("Tables behind every slide: the Excel appendix beside this deck, one sheet per results table.")
-    slide = _new_slide(ctx, "Bullets", "Method and sample sizes", notes="Source: results/stage_*.json and summary.json.")
+    warnings = reality.headlines.get("reliability_warnings", []) if reality and reality.status == "done" else []
+    slide = _new_slide(ctx, "Bullets", "Method and sample sizes", notes=_notes(
+        "Source: results/stage_*.json, summary.json; reliability in results/reliability.csv (01_reality_check).",
+        *warnings))
     _set_text(ctx, _placeholder(slide, 1), lines, 16, 10, space_after_ratio=0.4)
 
 

@@ -23,6 +23,8 @@ LEFT_OUT = {"segment_assignment"}
 
 # which notebook writes each table, for the contents sheet
 TABLE_STAGE = {
+    "reliability": "reality_check", "maturity_index": "reality_check", "department_variance": "reality_check",
+    "readiness_by_level": "reality_check", "readiness_by_department": "reality_check",
     "maturity": "reality_check", "maturity_items": "reality_check", "maturity_by_level": "reality_check",
     "perception_gaps": "reality_check", "maturity_by_department": "reality_check",
     "lagging_departments": "reality_check", "readiness": "reality_check", "driving_force": "reality_check",
@@ -31,7 +33,12 @@ TABLE_STAGE = {
     "scorecard": "metrics", "wave_trend": "metrics", "recommendations": "deck",
 }
 DESCRIPTIONS = {
-    "maturity": "Maturity per dimension: mean with 95% interval, % favourable, target and gap",
+    "maturity": "Maturity per dimension: mean with 95% interval, % favourable, level, target and gap",
+    "maturity_index": "The overall maturity index with its 95% interval and level",
+    "reliability": "Cronbach's alpha per dimension; item-rest correlations and alpha if deleted",
+    "department_variance": "Share of each dimension's variance between departments: ICC(1), eta squared",
+    "readiness_by_level": "Know / Care / Can by level (small groups pooled, thin cells suppressed)",
+    "readiness_by_department": "Know / Care / Can by department (small groups pooled, thin cells suppressed)",
     "maturity_items": "Maturity per statement, furthest from target first",
     "maturity_by_level": "Maturity per dimension by level (small groups pooled)",
     "perception_gaps": "Executives minus frontline per dimension",
@@ -66,7 +73,12 @@ COLUMNS = {
     "at_risk_share": ("Share at risk", "0%"), "truly_impressed": ("Truly impressed", "0%"),
     "baseline": ("Baseline", "0.00"), "needed_per_period": ("Responses needed per period", "#,##0"),
     "available_per_period": ("Responses available per period", "#,##0"), "diff_from_all": ("Difference from all", "+0.00;-0.00;0.00"),
-    "silhouette": ("Silhouette", "0.000"), "priority": ("Priority", "0.00"), "materiality": ("Materiality", "0.00"),
+    "silhouette": ("Silhouette", "0.000"), "alpha": ("Cronbach's alpha", "0.00"),
+    "item_rest": ("Item-rest r", "0.00"), "alpha_if_deleted": ("Alpha if deleted", "0.00"),
+    "icc1": ("ICC(1)", "0.000"), "eta_squared": ("Eta squared", "0.000"), "p": ("p", "0.0000"),
+    "p_holm": ("p (Holm)", "0.0000"), "kw_p": ("Kruskal-Wallis p", "0.0000"), "kw_p_holm": ("Kruskal-Wallis p (Holm)", "0.0000"),
+    "rank_biserial": ("Rank-biserial r", "0.00"), "epsilon2": ("Epsilon squared", "0.000"),
+    "accomplished": ("Accomplished", "0%"), "remaining": ("Remaining", "0%"), "share_of_scale": ("Share of scale", "0%"), "priority": ("Priority", "0.00"), "materiality": ("Materiality", "0.00"),
 }
 HEADER_FILL = "1F4E79"
 

@@ -1,8 +1,12 @@
 """Reality check: planted truth found, independent recomputation, and no small group shown."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+
+from cxkit import load_engagement
 
 from cxkit import reality
 from cxkit.data import load_diagnostic
@@ -38,8 +42,31 @@ def test_planted_truth_on_another_seed(generated):
 
 
 def test_leaders_see_it_rosier_as_planted(eng, diagnostic):
-    gaps = reality.perception_gaps(reality.maturity_by_group(diagnostic, eng, "level"))
+    gaps = reality.perception_gaps(diagnostic, eng)
     assert (gaps["gap"] > 0.3).all()  # executives planted 0.75 latent points above frontline
+    assert gaps["significant"].all() and (gaps["rank_biserial"] > 0).all()
+
+
+@pytest.mark.parametrize("seed", [3, 5, 9])
+def test_planted_truth_across_seeds(tmp_path, seed):
+    from cxkit.sample import write_sample
+
+    written = write_sample(tmp_path, seed=seed, customers=200, employees=400, engagement_id=f"seed-{seed}")
+    eng = load_engagement(written.config)
+    truth = json.loads(written.truth.read_text())["diagnostic"]
+    diag = load_diagnostic(eng)
+    assert reality.maturity(diag, eng).iloc[0]["dimension"] == truth["weakest_dimension"]
+    gaps = reality.perception_gaps(diag, eng)
+    assert gaps["flagged"].sum() >= 3 and (gaps["gap"] > 0).all()
+    by_department = reality.maturity_by_group(diag, eng, "department")
+    assert reality.lagging_departments(by_department).iloc[0]["group"] == truth["lagging_department"]
+    forces = reality.driving_force(diag, eng)
+    overall = forces[forces["group"] == "all"].set_index("force")["mean"]
+    planted = pd.Series(truth["driving_force_profile"])
+    assert overall.idxmin() == planted.idxmin() and overall.idxmax() == planted.idxmax()
+    assert (overall - planted).abs().max() < 3
+    execs = forces[forces["group"] == "executive"].set_index("force")["mean"]
+    assert execs["customer"] > overall["customer"] + 5
 
 
 def test_lagging_department_is_found(eng, diagnostic, truth):
