@@ -102,6 +102,19 @@ def floor_run(config: Path, build: Path, notebooks: Path) -> dict:
     return measure([sys.executable, "-c", FLOOR_SCRIPT, str(config), str(build), str(notebooks), "3"])
 
 
+def time_segmentation(config: Path) -> dict:
+    """The segmentation's own time on the big engagement, in this process (data already loaded)."""
+    from cxkit import load_engagement
+    from cxkit.customers import segment_customers
+    from cxkit.data import load_feedback
+
+    eng = load_engagement(config)
+    fb = load_feedback(eng)
+    started = time.perf_counter()
+    seg = segment_customers(fb, eng)
+    return {"seconds": time.perf_counter() - started, "k": seg.k, "stability": seg.stability}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-million", action="store_true", help="only the sample")
@@ -120,13 +133,19 @@ def main() -> None:
         if not args.skip_million:
             t = time.perf_counter()
             big = write_sample(tmp / "million", seed=1, customers=args.customers, employees=320,
-                               engagement_id="million")
-            print(f"generated {args.customers:,} customers in {time.perf_counter() - t:.0f}s "
+                               engagement_id="million", attributes=20)
+            print(f"generated {args.customers:,} customers x 20 touchpoints in {time.perf_counter() - t:.0f}s "
                   f"({big.feedback.stat().st_size / 1e6:.0f} MB CSV)", flush=True)
             results["million"] = cxkit_run(big.config, tmp / "out-million")
             m = results["million"]
+            record = json.loads((tmp / "out-million" / "million" / "run.json").read_text())
+            m["stages"] = {s["stage"]: round(s["seconds"], 1) for s in record["stages"]}
             print(f"{args.customers:,}: cxkit {m['seconds']:6.1f}s (target < 180s)  floor {results['floor']['seconds']:5.1f}s  "
                   f"ratio {m['seconds'] / results['floor']['seconds']:.1f}x  peak {m['peak_gb']:.2f} GB (target < 4 GB)")
+            print("  stages: " + ", ".join(f"{k} {v}s" for k, v in m["stages"].items()), flush=True)
+            results["segmentation"] = time_segmentation(big.config)
+            print(f"  segmentation alone ({args.customers:,} x 20, k = 2..6, stability check): "
+                  f"{results['segmentation']['seconds']:.1f}s", flush=True)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=1))

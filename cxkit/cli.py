@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=7)
     sample.add_argument("--customers", type=int, default=3000)
     sample.add_argument("--employees", type=int, default=320)
+    sample.add_argument("--attributes", type=int, default=10, help="touchpoints rated (10 named; more are generic)")
     sample.add_argument("--id", dest="engagement_id", default=None, help="engagement id (default: northwind-SEED)")
     sample.add_argument("--client", default="Northwind Energy")
     sample.add_argument("--no-feedback", action="store_true", help="diagnostic only")
@@ -78,7 +79,7 @@ def _sample(args) -> int:
 
     written = write_sample(args.folder, seed=args.seed, customers=args.customers, employees=args.employees,
                            client=args.client, engagement_id=args.engagement_id,
-                           feedback=not args.no_feedback, diagnostic=not args.no_diagnostic)
+                           feedback=not args.no_feedback, diagnostic=not args.no_diagnostic, attributes=args.attributes)
     print(f"wrote {written.config} (truth: {written.truth})")
     return 0
 

@@ -105,6 +105,7 @@ class FeedbackConfig(DataFile):
     value: str | None = None
     wave: str | None = None
     comment: str | None = None
+    weight: str | None = None   # a respondent weight column, used in every estimate
 
     @field_validator("attributes")
     @classmethod
@@ -159,6 +160,7 @@ class Thresholds(_Model):
     lagging_margin: float = Field(0.3, ge=0)      # a department this far below everyone lags
     min_segment_size: int = Field(30, ge=2)
     segment_k_range: tuple[int, int] = (2, 6)
+    segment_stability: float = Field(0.6, gt=0, le=1)  # bootstrap adjusted Rand index below this is warned about
     missing_warning_share: float = Field(0.2, gt=0, le=1)
     min_respondents: int = Field(30, ge=2)
     driving_force_tolerance: float = Field(5, ge=0)

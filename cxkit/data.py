@@ -124,7 +124,7 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 
 def _rows(mask: pd.Series) -> tuple[tuple[int, ...], int]:
-    index = mask.index[mask.to_numpy()]
+    index = mask.index[mask.fillna(False).to_numpy(dtype=bool)]
     return tuple(int(i) for i in index[:MAX_ROWS_SHOWN]), int(len(index))
 
 
@@ -239,7 +239,7 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
             wanted[outcome.column] = f"feedback.outcomes.{name}.column"
     for k, d in enumerate(spec.descriptors):
         wanted[d] = f"feedback.descriptors[{k}]"
-    for key in ("value", "wave", "comment"):
+    for key in ("value", "wave", "comment", "weight"):
         if getattr(spec, key):
             wanted[getattr(spec, key)] = f"feedback.{key}"
     problems += _missing_columns(frame, wanted, file)
@@ -280,10 +280,33 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
                                         rows=rows, n_rows=n, examples=_examples(frame[spec.value][bad]),
                                         fix="remove currency signs and thousands separators; blank unknown values"))
         clean[spec.value] = value.where(~bad)
+    if spec.weight and spec.weight in present:
+        weight = pd.to_numeric(frame[spec.weight], errors="coerce")
+        for mask, what, fix in (
+                (weight.isna(), "respondent(s) have no weight, or text instead of one",
+                 "give every respondent a number; 0 leaves a respondent out"),
+                ((weight < 0).fillna(False), "weight(s) are negative", "weights must be zero or more")):
+            if mask.any():
+                rows, n = _rows(mask)
+                problems.append(DataProblem("error", file, f"{n} {what}", column=spec.weight, rows=rows, n_rows=n,
+                                            examples=_examples(frame[spec.weight][mask]), fix=fix))
+        zero = (weight == 0).fillna(False)
+        if zero.any():
+            rows, n = _rows(zero)
+            problems.append(DataProblem("warning", file, f"{n} respondent(s) have weight 0 and count for nothing",
+                                        column=spec.weight, rows=rows, n_rows=n))
+        if (weight > 0).sum() == 0:
+            problems.append(DataProblem("error", file, "no respondent has a positive weight", column=spec.weight,
+                                        fix="check the weight column, or remove 'weight:' from the YAML"))
+        clean[spec.weight] = weight
     for column in (*spec.descriptors, spec.wave, spec.comment):
         if column and column in present:
             clean[column] = frame[column]
     attrs = [a.column for a in spec.attributes if a.column in present]
+    for column in attrs:
+        if clean[column].isna().all() and len(clean):
+            problems.append(DataProblem("warning", file, "no answers at all: the attribute is left out of segments and "
+                                        "drivers", column=column))
     if len(attrs) >= 3 and len(clean) > 0:
         ratings = clean[attrs]
         answered = ratings.notna().sum(axis=1)

@@ -665,6 +665,49 @@ def loyalty_slide(ctx: DeckContext):
                    [ctx.brand["positive"], ctx.brand["neutral"], ctx.brand["negative"]], "0%", stacked=True, legend=True)
 
 
+@slide_builder("expectations")
+def expectations_slide(ctx: DeckContext):
+    gaps = ctx.results.table("expectation_gaps")
+    if not ctx.results.done("customers") or gaps is None or gaps.empty:
+        return
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "customers", "expectations", "Expectation against perception"),
+                       "Mean of perception minus expectation per touchpoint, with 95% intervals; above zero, customers "
+                       f"find it better than they expected (n = {int(gaps['n'].min()):,} to {int(gaps['n'].max()):,})",
+                       _notes("Method: per-respondent paired difference, t interval; share exceeding with Wilson interval.",
+                              *[f"{r.label}: gap {r.gap:+.2f} (95% CI {r.ci_low:+.2f} to {r.ci_high:+.2f}); perception "
+                                f"{r.perception:.2f}, expectation {r.expectation:.2f}; {r.exceeds:.0%} exceed, n {r.n}"
+                                for r in gaps.itertuples()],
+                              "Source: results/expectation_gaps.csv, notebook 02_customers_segments."))
+    _bar_chart(ctx, slide, _take_region(slide, 1), gaps["label"], {"Perception - expectation": gaps["gap"]},
+               [ctx.brand["primary"]], "+0.0;-0.0;0.0", legend=False,
+               errors={"Perception - expectation": (gaps["gap"] - gaps["ci_low"], gaps["ci_high"] - gaps["gap"])})
+
+
+@slide_builder("consistency")
+def consistency_slide(ctx: DeckContext):
+    steady = ctx.results.table("consistency")
+    if not ctx.results.done("customers") or steady is None or steady.empty:
+        return
+    outcome = ctx.eng.feedback.main_outcome
+    bands, patterns = steady[steady["kind"] == "band"], steady[steady["kind"] == "pattern"]
+    slide = _new_slide(ctx, "Two charts", _finding(ctx, "customers", "consistency", "Consistency across touchpoints"),
+                       f"Mean {outcome.label.lower()} by how consistent a customer's ratings are (left: spread of ratings; "
+                       "right: all touchpoints good, or one poor among good)",
+                       _notes("Spread: standard deviation of a customer's ratings over 3+ touchpoints; Consistent up to 0.5, "
+                              "Mixed up to 1.0, Inconsistent above. Good: top two boxes; poor: bottom two.",
+                              *[f"{r.group}: n {r.n}, {r.share:.0%} of customers, outcome {r.outcome:.2f} (95% CI "
+                                f"{r.ci_low:.2f}-{r.ci_high:.2f}), truly impressed {r.truly_impressed:.0%}"
+                                for r in steady.itertuples()],
+                              "Source: results/consistency.csv, notebook 02_customers_segments."))
+    scale = ctx.eng.scales[outcome.scale]
+    for region, part in ((1, bands), (2, patterns)):
+        box = _take_region(slide, region)
+        labels = [f"{r.group} ({r.share:.0%})" for r in part.itertuples()]
+        _bar_chart(ctx, slide, box, labels, {outcome.label: part["outcome"]}, [ctx.brand["primary"]], "0.0",
+                   horizontal=False, legend=False, axis=(scale.min, scale.max),
+                   errors={outcome.label: (part["outcome"] - part["ci_low"], part["ci_high"] - part["outcome"])})
+
+
 @slide_builder("segments")
 def segments_slide(ctx: DeckContext):
     profiles, stake = ctx.results.table("segment_profiles"), ctx.results.table("value_at_stake")
@@ -680,13 +723,56 @@ def segments_slide(ctx: DeckContext):
                _pct(r.truly_impressed)]
         row += [_pct(r.value_share), f"{r.value_at_stake:,.0f}"] if has_value else [f"{r.at_risk_customers:,}"]
         rows.append(row)
-    _paged_table(ctx, _finding(ctx, "customers", "value_at_stake", "Customer segments"),
-                 "Attitudinal segments from touchpoint ratings (k-means, k by silhouette); value at stake = value held "
-                 "by indifferent and unhappy customers", _notes(
+    record = ctx.results.record("customers")
+    stability = record.headlines.get("stability") if record else None
+    stable = f"; stability (bootstrap ARI) {stability:.2f}" if stability is not None else ""
+    _paged_table(ctx, _finding(ctx, "customers", "segment_stability",
+                               _finding(ctx, "customers", "segments", "Customer segments and what they are worth")),
+                 f"Attitudinal segments from touchpoint ratings (k-means, k by silhouette{stable}); value at stake = "
+                 "value held by indifferent and unhappy customers", _notes(
                      "Method: standardised ratings, k-means; k chosen by the best silhouette (results/segment_choice.csv). "
                      "Names come from the touchpoints each segment rates furthest above and below the others.",
                      "Source: results/segment_profiles.csv, results/value_at_stake.csv, notebook 02_customers_segments."),
                  header, rows, [5, 1.8, 0.9, 1.4] + ([1.2, 1.6] if has_value else [1.2]))
+
+
+@slide_builder("value_at_stake")
+def value_at_stake_slide(ctx: DeckContext):
+    stake, profiles = ctx.results.table("value_at_stake"), ctx.results.table("segment_profiles")
+    if not ctx.results.done("customers") or stake is None or stake.empty or "value_at_stake" not in stake:
+        return
+    names = profiles.set_index("segment")["name"]
+    labels = [f"Segment {r.segment}" for r in stake.itertuples()]
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "customers", "value_at_stake", "Value at stake"),
+                       "Value held by each segment's customers: at stake (indifferent or unhappy) and secure",
+                       _notes(*[f"Segment {r.segment} ({names[r.segment]}): value {r.value:,.0f}, at stake "
+                                f"{r.value_at_stake:,.0f} ({r.at_risk_share:.0%} of its customers at risk)"
+                                for r in stake.itertuples()],
+                              "Source: results/value_at_stake.csv, notebook 02_customers_segments."))
+    _bar_chart(ctx, slide, _take_region(slide, 1), labels,
+               {"At stake": stake["value_at_stake"], "Secure": stake["value"] - stake["value_at_stake"]},
+               [ctx.brand["negative"], ctx.brand["secondary"]], "#,##0", horizontal=False, stacked=False, legend=True)
+
+
+@slide_builder("descriptors")
+def descriptors_slide(ctx: DeckContext):
+    table = ctx.results.table("descriptor_comparisons")
+    if not ctx.results.done("customers") or table is None or table.empty:
+        return
+    outcome = ctx.eng.feedback.main_outcome
+    tests = table.groupby("descriptor", sort=False)[["kw_p", "chi2_p"]].first()
+    real = [d for d, r in tests.iterrows() if (r["kw_p"] < 0.05) or (r["chi2_p"] < 0.05)]
+    title = (f"Outcomes differ by {' and '.join(d.replace('_', ' ') for d in real)}" if real
+             else f"{outcome.label} is much the same across " + ", ".join(d.replace('_', ' ') for d in tests.index))
+    rows = [[str(r.descriptor).replace("_", " ").capitalize(), str(r.value), f"{r.n:,}",
+             "small base" if r.small_base else f"{r.outcome:.2f} ({r.ci_low:.2f}-{r.ci_high:.2f})",
+             "" if r.small_base else _pct(r.truly_impressed), "" if r.small_base or pd.isna(r.nps) else f"{r.nps:+.0f}",
+             f"{r.kw_p:.2g}"] for r in table.itertuples()]
+    _paged_table(ctx, title, f"{outcome.label} (95% CI), truly impressed and NPS by descriptor; p: Kruskal-Wallis across "
+                 f"the descriptor's values, Holm-adjusted; bases under {ctx.eng.thresholds.min_respondents} not shown",
+                 _notes("Source: results/descriptor_comparisons.csv, notebook 02_customers_segments."),
+                 ["Descriptor", "Value", "n", f"{outcome.label} (95% CI)", "Truly impressed", "NPS", "p"], rows,
+                 [1.6, 1.6, 0.9, 2.4, 1.4, 0.9, 0.9])
 
 
 @slide_builder("section_drivers")

@@ -90,7 +90,9 @@ def reality_findings(maturity: pd.DataFrame, gaps: pd.DataFrame, lagging: pd.Dat
     return out
 
 
-def customer_findings(mix: pd.DataFrame, nps_table: pd.DataFrame, profiles: pd.DataFrame, stake: pd.DataFrame) -> list[Finding]:
+def customer_findings(mix: pd.DataFrame, nps_table: pd.DataFrame, profiles: pd.DataFrame, stake: pd.DataFrame,
+                      expectations: pd.DataFrame | None = None, steady: pd.DataFrame | None = None,
+                      segmentation=None, eng: Engagement | None = None) -> list[Finding]:
     shares = mix.set_index("band")["share"]
     at_risk = shares["indifferent"] + shares["unhappy"]
     out = [Finding(
@@ -103,6 +105,31 @@ def customer_findings(mix: pd.DataFrame, nps_table: pd.DataFrame, profiles: pd.D
             f"NPS is {row['nps']:+.0f} (95% interval {row['ci_low']:+.0f} to {row['ci_high']:+.0f}): "
             f"{_pct(row['detractors'])} detractors against {_pct(row['promoters'])} promoters",
             "customers", row["detractors"], "results/nps.csv (02_customers_segments)", "nps"))
+    if expectations is not None and len(expectations):
+        above = expectations[expectations["ci_low"] > 0]
+        below = expectations[expectations["ci_high"] < 0].sort_values("gap")
+        parts = []
+        if len(above):
+            parts.append(f"{' and '.join(above['label'].str.lower())} beat{'s' if len(above) == 1 else ''} expectations")
+        if len(below):
+            worst = below.iloc[0]
+            parts.append(f"{worst['label'].lower()} falls furthest short ({worst['gap']:+.1f} points; only "
+                         f"{_pct(worst['exceeds'])} find it better than expected)")
+        if parts:
+            out.append(Finding("; ".join(parts)[0].upper() + "; ".join(parts)[1:], "customers",
+                               float(expectations["gap"].abs().max()) / 4, "results/expectation_gaps.csv "
+                               "(02_customers_segments)", "expectations"))
+    if steady is not None and len(steady):
+        bands = steady[(steady["kind"] == "band") & (steady["n"] > 0)].set_index("group")
+        steadier = [g for g in ("Consistent", "Mixed") if g in bands.index]
+        if steadier and "Inconsistent" in bands.index:
+            steadier = max(steadier, key=lambda g: bands.loc[g, "n"])  # the larger of the steadier bands
+            a, b = bands.loc[steadier], bands.loc["Inconsistent"]
+            out.append(Finding(
+                f"{_pct(b['share'])} of customers have an inconsistent experience across touchpoints; they rate the "
+                f"outcome {b['outcome']:.1f} against {a['outcome']:.1f} for those with a {steadier.lower()} one",
+                "customers", b["share"] * abs(a["outcome"] - b["outcome"]) / 10,
+                "results/consistency.csv (02_customers_segments)", "consistency"))
     if len(stake) and len(profiles):
         key = "value_at_stake" if "value_at_stake" in stake else "at_risk_customers"
         total = stake[key].sum()
@@ -114,6 +141,16 @@ def customer_findings(mix: pd.DataFrame, nps_table: pd.DataFrame, profiles: pd.D
             out.append(Finding(
                 f"Segment {int(top['segment'])} ({name.lower()}) holds {_pct(top[key] / total)} {what}",
                 "customers", top[key] / total, "results/value_at_stake.csv (02_customers_segments)", "value_at_stake"))
+    if len(profiles) > 1:
+        parts = [f"{r.name.split(',')[0].lower()} ({_pct(r.share)})" for r in profiles.itertuples()]
+        out.append(Finding(
+            f"{len(profiles)} segments of customers want different things: " + "; ".join(parts),
+            "customers", 0.0, "results/segment_profiles.csv (02_customers_segments)", "segments"))
+    if segmentation is not None and eng is not None and segmentation.stability < eng.thresholds.segment_stability:
+        out.append(Finding(
+            f"The {segmentation.k} segments are not stable (bootstrap adjusted Rand {segmentation.stability:.2f}, "
+            f"under {eng.thresholds.segment_stability:.2f}): treat them as indicative", "customers", 0.5,
+            "results/segment_choice.csv (02_customers_segments)", "segment_stability"))
     return out
 
 

@@ -107,15 +107,22 @@ def _likert(latent: np.ndarray, cuts: np.ndarray, low: int) -> np.ndarray:
     return (np.searchsorted(cuts, latent) + low).astype(float)
 
 
-def generate_feedback(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
+def _attributes(count: int) -> list[tuple]:
+    """The planted touchpoints; past the ten named ones, generic touchpoints with a small weight."""
+    extra = [(f"touchpoint_{k}", f"Touchpoint {k}", None, 0.02, "linear", 0.0, False) for k in range(11, count + 1)]
+    return ATTRIBUTES + extra
+
+
+def generate_feedback(n: int, rng: np.random.Generator, attributes: int = 10) -> tuple[pd.DataFrame, dict]:
     """Customer feedback with planted drivers, asymmetry and segments."""
+    touchpoints = _attributes(attributes)
     names = list(SEGMENTS)
     shares = np.array([SEGMENTS[s][0] for s in names])
     segment = rng.choice(len(names), size=n, p=shares)
     halo = rng.normal(0, 0.3, n)
-    cols = [a[0] for a in ATTRIBUTES]
+    cols = [a[0] for a in touchpoints]
     latent = np.empty((n, len(cols)))
-    for j, (col, _, _, _, _, offset, _) in enumerate(ATTRIBUTES):
+    for j, (col, _, _, _, _, offset, _) in enumerate(touchpoints):
         shift = np.array([SEGMENTS[s][1].get(col, 0.0) for s in names])[segment]
         latent[:, j] = offset + shift + halo + rng.normal(0, 0.7, n)
 
@@ -125,7 +132,7 @@ def generate_feedback(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, d
 
     y = np.zeros(n)
     centred = latent - latent.mean(axis=0)
-    for j, (_, _, _, weight, shape, _, _) in enumerate(ATTRIBUTES):
+    for j, (_, _, _, weight, shape, _, _) in enumerate(touchpoints):
         z = centred[:, j]
         if shape == "dissatisfier":
             y += weight * (1.7 * np.minimum(z, 0) + 0.3 * np.maximum(z, 0))
@@ -154,7 +161,7 @@ def generate_feedback(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, d
         data[col] = ratings[:, j]
 
     expectation_cuts = np.array([-1.6, -0.9, -0.1, 0.9])
-    for j, (col, *_rest, has_expectation) in enumerate(ATTRIBUTES):
+    for j, (col, *_rest, has_expectation) in enumerate(touchpoints):
         if has_expectation:
             exp_latent = 0.35 + 0.5 * halo + rng.normal(0, 0.8, n)
             values = _likert(exp_latent, expectation_cuts, 1)
@@ -181,10 +188,10 @@ def generate_feedback(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, d
 
     frame = pd.DataFrame(data)
     truth = {
-        "driver_weights": {a[0]: a[3] for a in ATTRIBUTES},
-        "top_driver": ATTRIBUTES[0][0],
-        "dissatisfiers": [a[0] for a in ATTRIBUTES if a[4] == "dissatisfier"],
-        "delighters": [a[0] for a in ATTRIBUTES if a[4] == "delighter"],
+        "driver_weights": {a[0]: a[3] for a in touchpoints},
+        "top_driver": touchpoints[0][0],
+        "dissatisfiers": [a[0] for a in touchpoints if a[4] == "dissatisfier"],
+        "delighters": [a[0] for a in touchpoints if a[4] == "delighter"],
         "segment_names": names,
         "segment_shifts": {s: SEGMENTS[s][1] for s in names},
         "wave_change": {"attribute": ATTRIBUTES[0][0], "from": "2026-Q1", "to": "2026-Q2", "latent_shift": 0.15},
@@ -255,7 +262,8 @@ def generate_diagnostic(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame,
     return frame, truth
 
 
-def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool, diagnostic: bool) -> dict:
+def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool, diagnostic: bool,
+                      attributes: int = 10) -> dict:
     """The engagement YAML (as a dict) that maps the generated files."""
     config: dict = {"client": client, "engagement_id": engagement_id, "seed": seed}
     if feedback:
@@ -266,7 +274,7 @@ def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool
             "attributes": [
                 {"column": col, "label": label, **({"owner": owner} if owner else {}),
                  **({"expectation": f"{col}_expected"} if has_exp else {})}
-                for col, label, owner, _w, _s, _o, has_exp in ATTRIBUTES
+                for col, label, owner, _w, _s, _o, has_exp in _attributes(attributes)
             ],
             "outcomes": {
                 "satisfaction": {"column": "overall_satisfaction", "label": "Overall satisfaction", "scale": "sat10"},
@@ -298,7 +306,7 @@ def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool
 
 def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, employees: int = 320,
                  client: str = "Northwind Energy", engagement_id: str | None = None,
-                 feedback: bool = True, diagnostic: bool = True) -> SampleEngagement:
+                 feedback: bool = True, diagnostic: bool = True, attributes: int = 10) -> SampleEngagement:
     """Write a fictional engagement (YAML, data files, ``truth.json``) into ``folder``.
 
     The same seed and sizes give byte-identical files.
@@ -309,7 +317,7 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
     truth: dict = {"seed": seed, "customers": customers, "employees": employees}
     feedback_path = diagnostic_path = None
     if feedback:
-        frame, fb_truth = generate_feedback(customers, rng)
+        frame, fb_truth = generate_feedback(customers, rng, attributes)
         segment = fb_truth.pop("_segment")
         truth["feedback"] = fb_truth | {"segment_of_customer": dict(zip(frame["respondent_id"], segment.tolist()))
                                         if customers <= 50_000 else None}
@@ -326,7 +334,8 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
     config_path = folder / "engagement.yaml"
     header = ("# A fictional engagement written by `cxkit sample`. Data file paths are relative to this file.\n"
               "# Firm defaults (scales, thresholds, framework, deck) come from cxkit's templates/ folder.\n")
-    config_path.write_text(header + yaml.safe_dump(engagement_config(client, engagement_id, seed, feedback, diagnostic),
+    config_path.write_text(header + yaml.safe_dump(engagement_config(client, engagement_id, seed, feedback, diagnostic,
+                                                                     attributes),
                                                   sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
     truth_path = folder / "truth.json"
     truth_path.write_text(json.dumps(truth, indent=1), encoding="utf-8")

@@ -74,7 +74,59 @@ class NPS:
     n: int
 
 
-def net_promoter_score(ratings, level: float = 0.95) -> NPS:
+def kish_n(weights) -> float:
+    """Kish's effective sample size, (sum w)^2 / sum w^2 (Kish 1965, *Survey Sampling*); n when all weights are equal."""
+    w = np.asarray(weights, dtype=float)
+    total = w.sum()
+    return float(total * total / (w * w).sum()) if total > 0 else 0.0
+
+
+def weighted_share(hit, weights=None, level: float = 0.95) -> Estimate:
+    """A (weighted) proportion with a Wilson interval on Kish's effective sample size.
+
+    ``hit`` is True/False per respondent, missing where the respondent did not answer.
+    With no weights (or equal weights) this is exactly :func:`wilson_ci` on the counts.
+    """
+    h = pd.Series(hit, dtype="boolean") if not isinstance(hit, pd.Series) else hit.astype("boolean")
+    answered = h.notna().to_numpy()
+    if weights is None:
+        return wilson_ci(float(h[answered].sum()), int(answered.sum()), level)
+    w = np.asarray(weights, dtype=float)[answered]
+    if w.sum() <= 0:
+        return Estimate(np.nan, np.nan, np.nan, 0)
+    p = float((w * h[answered].to_numpy(dtype=float)).sum() / w.sum())
+    n_eff = kish_n(w)
+    est = wilson_ci(p * n_eff, n_eff, level)
+    return Estimate(p, est.low, est.high, int(answered.sum()))
+
+
+def weighted_mean_ci(values, weights=None, level: float = 0.95) -> Estimate:
+    """A (weighted) mean with a t interval on Kish's effective sample size.
+
+    Notes
+    -----
+    Mean = sum(w x) / sum(w); variance = sum(w (x - mean)^2) / sum(w) * n_eff / (n_eff - 1);
+    interval mean +/- t_{n_eff - 1} sqrt(variance / n_eff) (Kish 1965). With equal
+    weights this is exactly :func:`mean_ci`.
+    """
+    if weights is None:
+        return mean_ci(values, level)
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = ~np.isnan(x) & (w > 0)
+    x, w = x[keep], w[keep]
+    if x.size == 0:
+        return Estimate(np.nan, np.nan, np.nan, 0)
+    mean = float((w * x).sum() / w.sum())
+    n_eff = kish_n(w)
+    if x.size < 2 or n_eff <= 1:
+        return Estimate(mean, np.nan, np.nan, int(x.size))
+    var = float((w * (x - mean) ** 2).sum() / w.sum() * n_eff / (n_eff - 1))
+    half = float(stats.t.ppf((1 + level) / 2, n_eff - 1) * np.sqrt(var / n_eff))
+    return Estimate(mean, mean - half, mean + half, int(x.size))
+
+
+def net_promoter_score(ratings, level: float = 0.95, weights=None) -> NPS:
     """NPS from 0-10 likelihood-to-recommend ratings, with a 95% interval.
 
     Notes
@@ -83,18 +135,21 @@ def net_promoter_score(ratings, level: float = 0.95) -> NPS:
     *The one number you need to grow*, HBR). NPS = 100 (p - d). Its variance
     is that of a difference of two multinomial proportions,
     Var = (p + d - (p - d)^2) / n, and the interval is NPS +/- z * 100 * sqrt(Var)
-    (e.g. Rocks 2016, *Confidence intervals for the Net Promoter Score*).
+    (e.g. Rocks 2016, *Confidence intervals for the Net Promoter Score*). With
+    weights, p and d are weighted shares and n is Kish's effective sample size.
     """
     x = np.asarray(ratings, dtype=float)
-    x = x[~np.isnan(x)]
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
+    keep = ~np.isnan(x) & (w > 0)
+    x, w = x[keep], w[keep]
     n = x.size
     if n == 0:
         return NPS(np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 0)
-    p = float(np.mean(x >= 9))
-    d = float(np.mean(x <= 6))
+    p = float((w * (x >= 9)).sum() / w.sum())
+    d = float((w * (x <= 6)).sum() / w.sum())
     score = 100 * (p - d)
     z = float(stats.norm.ppf((1 + level) / 2))
-    half = z * 100 * np.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
+    half = z * 100 * np.sqrt(max(p + d - (p - d) ** 2, 0.0) / kish_n(w))
     return NPS(score, score - half, score + half, p, 1 - p - d, d, n)
 
 
