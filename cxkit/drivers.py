@@ -131,13 +131,15 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None) -
     Notes
     -----
     Listwise deletion: respondents with any attribute or the outcome missing
-    are left out (``n`` says how many remain). Up to 20 attributes the exact
+    are left out (``n`` says how many remain); an attribute nobody answered is
+    left out of the model. Up to 20 attributes the exact
     Shapley decomposition is used (:func:`shapley_r2`); beyond, Johnson's
     relative weights (:func:`relative_weights`), which track it closely.
     """
     spec = eng.feedback
     outcome = outcome or spec.main_outcome.column
-    columns = [a.column for a in spec.attributes]
+    attributes = [a for a in spec.attributes if fb[a.column].notna().any()]  # nobody answered: left out
+    columns = [a.column for a in attributes]
     complete = fb[columns + [outcome]].dropna()
     n = len(complete)
     if n < len(columns) + 10:
@@ -155,8 +157,8 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None) -
     scale = eng.scales[spec.scale]
     table = pd.DataFrame({
         "attribute": columns,
-        "label": [a.label for a in spec.attributes],
-        "owner": [a.owner for a in spec.attributes],
+        "label": [a.label for a in attributes],
+        "owner": [a.owner for a in attributes],
         "importance": importance,
         "share": importance / r2 if r2 > 0 else np.nan,
         "direction": np.sign(_standardised_betas(corr)).astype(int),

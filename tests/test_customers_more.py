@@ -173,3 +173,23 @@ def test_a_single_segment_is_reported_not_a_crash(eng, feedback):
     profiles = customers.segment_profiles(feedback, one, seg.assignment)
     assert profiles["name"].iloc[0] == "All customers"
     assert np.isnan(seg.stability)
+
+
+def test_drivers_leave_out_an_attribute_nobody_answered(eng, feedback):
+    from cxkit.drivers import key_drivers
+
+    fb = feedback.copy()
+    fb["app_ease"] = np.nan
+    table = key_drivers(fb, eng)
+    assert "app_ease" not in set(table["attribute"]) and table["share"].sum() == pytest.approx(1)
+
+
+def test_a_scale_without_loyalty_cut_offs_is_a_config_error(engagement_copy):
+    from cxkit import ConfigError
+
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["scales"] = {"sat6": {"min": 1, "max": 6}}  # the firm defaults have no cut-offs for 1-6
+    raw["feedback"]["outcomes"]["satisfaction"]["scale"] = "sat6"
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match="no loyalty_bands for the 1-6 scale"):
+        load_engagement(engagement_copy)
