@@ -28,6 +28,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _each_column_once(entries, what: str):
+    columns = [e.column for e in entries]
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise ValueError(f"{what} columns listed twice: {dupes}")
+    return entries
+
+
 class Scale(_Model):
     """A rating scale: its range and the codes that mean "not applicable" or "don't know"."""
 
@@ -110,11 +118,7 @@ class FeedbackConfig(DataFile):
     @field_validator("attributes")
     @classmethod
     def _unique(cls, attributes):
-        columns = [a.column for a in attributes]
-        dupes = sorted({c for c in columns if columns.count(c) > 1})
-        if dupes:
-            raise ValueError(f"attribute columns listed twice: {dupes}")
-        return attributes
+        return _each_column_once(attributes, "attribute")
 
     @property
     def main_outcome(self) -> Outcome:
@@ -146,11 +150,7 @@ class DiagnosticConfig(DataFile):
     @field_validator("items")
     @classmethod
     def _unique_columns(cls, items):
-        columns = [i.column for i in items]
-        dupes = sorted({c for c in columns if columns.count(c) > 1})
-        if dupes:
-            raise ValueError(f"item columns listed twice: {dupes}")
-        return items
+        return _each_column_once(items, "item")
 
 
 class Thresholds(_Model):
