@@ -400,15 +400,15 @@ def _driving_force(frame: pd.DataFrame, columns: list[str], file: str, tolerance
     bad = text.any(axis=1) | negative.any(axis=1)
     off = answered & ~bad & ((total - 100).abs() > tolerance)
     rescaled = answered & ~bad & ~off & ((total - 100).abs() > 1e-9)
-    for mask, what in ((text.any(axis=1), "have text where driving-force points belong"),
-                       (negative.any(axis=1), "have negative driving-force points"),
-                       (off, f"split points that do not add up to 100 (beyond +/-{tolerance:g})")):
+    row_values = frame[columns].astype("string").agg(" / ".join, axis=1)
+    totals = total.map(lambda t: f"{t:g}")
+    for mask, what, shown in ((text.any(axis=1), "have text where driving-force points belong", row_values),
+                              (negative.any(axis=1), "have negative driving-force points", row_values),
+                              (off, f"split points that do not add up to 100 (beyond +/-{tolerance:g})", totals)):
         if mask.any():
             rows, n = _rows(mask)
-            examples = tuple(f"{t:g}" for t in total[mask][:MAX_EXAMPLES]) if mask is off else \
-                _examples(frame.loc[mask, columns].astype("string").agg(" / ".join, axis=1))
             problems.append(DataProblem("warning", file, f"{n} respondent(s) {what}; they are left out of the "
-                                        "driving-force profile", rows=rows, n_rows=n, examples=examples,
+                                        "driving-force profile", rows=rows, n_rows=n, examples=_examples(shown[mask]),
                                         fix="correct the allocations if they should count"))
     if rescaled.any():
         rows, n = _rows(rescaled)
