@@ -181,6 +181,23 @@ class Targets(_Model):
     dimensions: dict[str, float] = Field(default_factory=dict)
 
 
+class DriverSettings(_Model):
+    """How the key driver models are fitted and when their results are warned about."""
+
+    missing: Literal["listwise", "pairwise", "impute"] = "listwise"
+    bootstrap: int = Field(1000, ge=0, le=100_000)     # resamples for the 95% intervals; 0 for none
+    max_exact: int = Field(25, ge=2, le=27)            # more drivers than this: Johnson's relative weights
+    yes_no_method: Literal["relative_weights", "shapley"] = "relative_weights"
+    quadrant_cut: Literal["mean", "median"] = "mean"   # importance-performance thresholds
+    what_if_raise: float = Field(0.5, gt=0)            # points added to one attribute in the what-if
+    nonlinear_check: bool = False                      # gradient boosting beside the Shapley shares
+    warn_r2: float = Field(0.2, ge=0, lt=1)            # R^2 below this: the model explains little
+    warn_n: int = Field(300, ge=1)                     # fewer respondents than this: shares are unstable
+    warn_vif: float = Field(5.0, gt=1)                 # variance inflation above this: collinear drivers
+    warn_condition: float = Field(30.0, gt=1)          # condition number above this: collinear drivers
+    alpha: float = Field(0.05, gt=0, lt=1)             # significance level of the asymmetry and segment tests
+
+
 class Brand(_Model):
     primary: str
     secondary: str
@@ -264,6 +281,7 @@ class Engagement(_Model):
     loyalty_bands: dict[str, dict[Literal["truly_impressed", "satisfied", "indifferent"], float]]
     thresholds: Thresholds
     targets: Targets
+    drivers: DriverSettings = DriverSettings()
     deck: DeckConfig
     framework: Framework
     source: Path = Field(exclude=True)

@@ -175,15 +175,6 @@ def test_a_single_segment_is_reported_not_a_crash(eng, feedback):
     assert np.isnan(seg.stability)
 
 
-def test_drivers_leave_out_an_attribute_nobody_answered(eng, feedback):
-    from cxkit.drivers import key_drivers
-
-    fb = feedback.copy()
-    fb["app_ease"] = np.nan
-    table = key_drivers(fb, eng)
-    assert "app_ease" not in set(table["attribute"]) and table["share"].sum() == pytest.approx(1)
-
-
 def test_a_scale_without_loyalty_cut_offs_is_a_config_error(engagement_copy):
     from cxkit import ConfigError
 

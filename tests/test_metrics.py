@@ -9,7 +9,7 @@ from cxkit import customers, drivers, metrics
 
 @pytest.fixture(scope="module")
 def card(eng, feedback):
-    key = drivers.key_drivers(feedback, eng)
+    key = drivers.key_drivers(feedback, eng).table
     seg = customers.segment_customers(feedback, eng)
     profiles = customers.segment_profiles(feedback, eng, seg.assignment)
     return metrics.scorecard(feedback, eng, key, seg.assignment, profiles), key
