@@ -21,6 +21,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/bench_drivers.py
 	$(BIN)/python bench/bench_run.py
 
 template: $(STAMP)

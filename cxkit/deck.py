@@ -379,6 +379,10 @@ def _num(x, digits: int = 1) -> str:
     return "n/a" if pd.isna(x) else f"{x:,.{digits}f}"
 
 
+def _p_text(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 def _notes(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 
@@ -785,17 +789,123 @@ def key_drivers_slide(ctx: DeckContext):
     if not ctx.results.done("drivers"):
         return
     key = ctx.results.table("key_drivers")
-    r2, n, method = key["r2"].iloc[0], int(key["n"].iloc[0]), key["method"].iloc[0]
+    first = key.iloc[0]
+    r2, n, method, fit = first["r2"], int(first["n"]), first["method"], first["fit"]
+    has_intervals = key["share_low"].notna().all()
+    record = ctx.results.record("drivers")
     slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "drivers", "top_driver", "Key drivers"),
-                       f"Share of explained variance in {key['outcome'].iloc[0].replace('_', ' ')} "
-                       f"(R² = {r2:.2f}, n = {n:,} customers who rated every touchpoint)",
-                       _notes(f"Method: {method}; shares of R^2 sum to 100%. Listwise deletion.",
-                              *[f"{r.rank}. {r.label}: {r.share:.1%} of R^2 (importance {r.importance:.4f}), direction "
-                                f"{'+' if r.direction >= 0 else '-'}, mean {r.performance:.2f}, top-2-box {r.top2:.0%}"
-                                for r in key.itertuples()],
+                       f"Share of explained variance in {first['outcome_label'].lower()} ({fit} = {r2:.2f}, n = {n:,} "
+                       "customers" + (f"; bars show 95% bootstrap intervals)" if has_intervals else ")"),
+                       _notes(f"Method: {method}; shares of {fit} sum to 100%. Missing answers: {first['missing']}. "
+                              f"Intervals: {int(first['resamples'])} bootstrap resamples (percentile).",
+                              *[f"{r.rank}. {r.label}: {r.share:.1%} of {fit} (95% CI {r.share_low:.1%}-{r.share_high:.1%}), "
+                                f"direction {'+' if r.direction >= 0 else '-'}, mean {r.performance:.2f}, top-2-box "
+                                f"{r.top2:.0%}, VIF {r.vif:.1f}" for r in key.itertuples()],
+                              *(record.headlines.get("warnings", []) + record.headlines.get("notes", []) if record else []),
                               "Source: results/key_drivers.csv, notebook 03_drivers."))
+    errors = {"Share of explained variance": (key["share"] - key["share_low"], key["share_high"] - key["share"])}
     _bar_chart(ctx, slide, _take_region(slide, 1), key["label"], {"Share of explained variance": key["share"]},
-               [ctx.brand["primary"]], "0%", legend=False)
+               [ctx.brand["primary"]], "0%", legend=False, errors=errors if has_intervals else None)
+
+
+@slide_builder("asymmetry")
+def asymmetry_slide(ctx: DeckContext):
+    table = ctx.results.table("asymmetry")
+    if not ctx.results.done("drivers") or table is None or table.empty:
+        return
+    table = table.sort_values("share", ascending=False, kind="stable")
+    first = table.iloc[0]
+    labels = [f"{r.label} ({r.kind.lower()})" if r.kind in ("Dissatisfier", "Delighter") else r.label
+              for r in table.itertuples()]
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "drivers", "asymmetry", "Dissatisfiers and delighters"),
+                       f"Points of {first['outcome'].replace('_', ' ')} lost when a touchpoint is {first['low_rule']} and "
+                       f"gained when {first['high_rule']}, against a middle rating (n = {int(first['n']):,})",
+                       _notes("Method: penalty-reward contrast analysis (Brandt 1987; Mittal, Ross & Baldasare 1998): one "
+                              "regression of the outcome on low and top dummies of every touchpoint; HC1 robust errors. "
+                              "Dissatisfier: only the penalty is significant, or it is significantly larger; delighter: "
+                              "the reverse; both: both significant and similar.",
+                              *[f"{r.label}: penalty {r.penalty:.2f} (p {r.penalty_p:.3f}), reward {r.reward:.2f} "
+                                f"(p {r.reward_p:.3f}), difference p {r.asymmetry_p:.3f}: {r.kind}; share of R² "
+                                f"{r.share:.1%}" for r in table.itertuples()],
+                              "Source: results/asymmetry.csv, notebook 03_drivers."))
+    chart = _bar_chart(ctx, slide, _take_region(slide, 1), labels,
+                       {"Penalty when rated low": -table["penalty"], "Reward when rated top": table["reward"]},
+                       [ctx.brand["negative"], ctx.brand["positive"]], "0.0", legend=True, gap_width=60)
+    chart.plots[0].overlap = 100  # penalty left and reward right on one line per touchpoint
+
+
+@slide_builder("what_if")
+def what_if_slide(ctx: DeckContext):
+    table = ctx.results.table("what_if")
+    if not ctx.results.done("drivers") or table is None or table.empty:
+        return
+    first = table.iloc[0]
+    impressed = "impressed_change" in table and table["impressed_change"].notna().all()
+    column, unit = ("impressed_change", "0.0%") if impressed else ("outcome_change", "0.00")
+    ranked = table.sort_values(column, ascending=False)
+    what = "the share truly impressed (percentage points)" if impressed else f"mean {first['outcome'].replace('_', ' ')}"
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "drivers", "what_if", "What raising one touchpoint is worth"),
+                       f"Modelled rise in {what} if every customer rated one touchpoint {first['raise_by']:g} points "
+                       "higher (ratings stop at the top of the scale); associations, not guarantees",
+                       _notes("Method: the outcome change is the full regression's slope times the mean possible rise; the "
+                              "share truly impressed comes from a logistic model of the top loyalty band (average of "
+                              "predicted probabilities with the touchpoint raised, minus as fitted).",
+                              *[f"{r.label}: mean {r.mean_now:.2f} to {r.mean_after:.2f} ({r.at_top:.0%} already at the "
+                                f"top); outcome {r.outcome_now:.2f} {r.outcome_change:+.2f}"
+                                + (f"; truly impressed {r.impressed_now:.1%} to {r.impressed_after:.1%}" if impressed else "")
+                                for r in ranked.itertuples()],
+                              "Source: results/what_if.csv, notebook 03_drivers."))
+    _bar_chart(ctx, slide, _take_region(slide, 1), ranked["label"], {"Modelled rise": ranked[column]},
+               [ctx.brand["primary"]], unit, legend=False)
+
+
+@slide_builder("yes_no_drivers")
+def yes_no_drivers_slide(ctx: DeckContext):
+    table = ctx.results.table("yes_no_drivers")
+    if not ctx.results.done("drivers") or table is None or table.empty:
+        return
+    outcomes = list(dict.fromkeys(table["outcome_label"]))
+    wide = table.pivot(index="label", columns="outcome_label", values="share")[outcomes]
+    wide = wide.sort_values(outcomes[0], ascending=False)
+    fits = {r.outcome_label: f"{r.fit} = {r.r2:.2f}, n = {int(r.n):,}" for r in table.drop_duplicates("outcome").itertuples()}
+    slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "drivers", "yes_no_drivers", "What drives the yes/no outcomes"),
+                       "Share of each yes/no outcome's explained variation by touchpoint; "
+                       + "; ".join(f"{name}: {fit}" for name, fit in fits.items()),
+                       _notes(f"Method: {table['method'].iloc[0]}.",
+                              *[f"{r.outcome_label} - {r.label}: {r.share:.1%} (95% CI {r.share_low:.1%}-{r.share_high:.1%}), "
+                                f"direction {'+' if r.direction >= 0 else '-'}" for r in table.itertuples()],
+                              "Source: results/yes_no_drivers.csv, notebook 03_drivers."))
+    colours = [ctx.brand["primary"], ctx.brand["accent"], ctx.brand["secondary"], ctx.brand["neutral"]]
+    _bar_chart(ctx, slide, _take_region(slide, 1), wide.index, {name: wide[name] for name in outcomes},
+               colours[: len(outcomes)], "0%", legend=len(outcomes) > 1, gap_width=50)
+
+
+@slide_builder("segment_drivers")
+def segment_drivers_slide(ctx: DeckContext):
+    table = ctx.results.table("segment_drivers")
+    if not ctx.results.done("drivers") or table is None or table["segment"].nunique() < 2:
+        return
+    segments = table.drop_duplicates("segment").sort_values("segment")
+    order = ctx.results.table("key_drivers")["attribute"].tolist()
+    header = ["Touchpoint"] + [f"Segment {s}" for s in segments["segment"]] + ["Differs?"]
+    rows, fills = [], []
+    for attribute in [a for a in order if a in set(table["attribute"])]:
+        part = table[table["attribute"] == attribute].set_index("segment")
+        shares = [part["share"].get(s) for s in segments["segment"]]
+        differs = bool(part["differs"].iloc[0])
+        top = max(range(len(shares)), key=lambda i: -1 if pd.isna(shares[i]) else shares[i])
+        rows.append([part["label"].iloc[0]] + [_pct(v) if pd.notna(v) else "-" for v in shares]
+                    + [f"Yes ({_p_text(part['differs_p'].iloc[0])})" if differs else "No"])
+        fills.append([None] + [ctx.brand["secondary"] if differs and i == top else None for i in range(len(shares))]
+                     + [None])
+    first = table.iloc[0]
+    _paged_table(ctx, _finding(ctx, "drivers", "segment_drivers", "What drives each segment"),
+                 "Share of explained variance within each segment; shaded: the segment where a touchpoint that differs "
+                 f"matters most (overall test {_p_text(first['overall_p'])})",
+                 _notes(f"Test: {first['test']}; per touchpoint, its interactions alone, Holm-adjusted.",
+                        *[f"Segment {r.segment}: {r.name} (n = {int(r.n):,}, R² = {r.r2:.2f})" for r in segments.itertuples()],
+                        "Source: results/segment_drivers.csv, notebook 03_drivers."),
+                 header, rows, [3.2] + [1.2] * len(segments) + [1.6], fills)
 
 
 @slide_builder("importance_performance")
@@ -1031,7 +1141,10 @@ def method_slide(ctx: DeckContext):
     drivers = res.record("drivers")
     if drivers and drivers.status == "done":
         h = drivers.headlines
-        lines.append(f"Drivers: {h['method']} of R² = {h['r2']:.2f}, on {h['n']:,} customers who rated every touchpoint.")
+        intervals = f"; 95% intervals from {h['resamples']} bootstrap resamples" if h.get("resamples") else ""
+        lines.append(f"Drivers: {h['method']}, {h['fit']} = {h['r2']:.2f} on {h['n']:,} customers (missing answers: "
+                     f"{h.get('missing', 'listwise')}){intervals}. Dissatisfiers and delighters by penalty-reward "
+                     "contrasts; segments compared by F tests of attribute-by-segment interactions.")
     lines.append("Tables behind every slide: the Excel appendix beside this deck, one sheet per results table.")
     warnings = reality.headlines.get("reliability_warnings", []) if reality and reality.status == "done" else []
     slide = _new_slide(ctx, "Bullets", "Method and sample sizes", notes=_notes(

@@ -9,7 +9,7 @@ the engagement's ``drivers`` settings into the tables a consultant reads.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -27,10 +27,11 @@ TRULY_IMPRESSED = "truly_impressed"   # a derived yes/no outcome: the main outco
 MAX_EXACT_YES_NO = 15                 # exact Shapley of McFadden's R^2 fits 2^p logistic models
 BOOTSTRAP_EXACT_LIMIT = 20            # above this many drivers each exact resample takes seconds: resamples capped
 BOOTSTRAP_CAP = 100
+BOOTSTRAP_ROWS = 50_000               # more respondents than this: m-out-of-n resamples of this size
 _RESAMPLE_BUDGET = 1 << 24            # doubles per block of resamples (bootstrap counts and subset arrays)
 
-__all__ = ["ImportanceError", "DriverData", "DriverModel", "driver_data", "key_drivers", "moments_of_truth",
-           "segment_drivers", "penalty_reward", "what_if", "nonlinear_check", "outcome_label"]
+__all__ = ["ImportanceError", "DriverData", "DriverModel", "driver_data", "key_drivers", "combine", "moments_of_truth",
+           "segment_drivers", "penalty_reward", "what_if", "nonlinear_check", "outcome_label", "bootstrap_importance"]
 
 
 # ------------------------------------------------------------------ the data a model uses
@@ -253,15 +254,41 @@ def _resample_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
     return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(b)]).astype(float)
 
 
-def _bootstrap(data: DriverData, settings, seed: int) -> tuple[np.ndarray, int]:
-    """Importance on ``settings.bootstrap`` resamples of the respondents: shape (B, p), and B."""
+def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndarray, int, float]:
+    """Importance on ``settings.bootstrap`` resamples of the respondents.
+
+    Returns
+    -------
+    (draws, resamples, scale)
+        ``draws`` has shape (B, p). ``scale`` is 1 for the ordinary bootstrap;
+        with more than ``BOOTSTRAP_ROWS`` respondents it is sqrt(m / n), by
+        which deviations from the full-sample estimate must be shrunk.
+
+    Notes
+    -----
+    Up to ``BOOTSTRAP_ROWS`` respondents, each resample draws n respondents
+    with replacement (their counts multiply the respondent weights), and
+    resamples go through the decomposition in blocks together. Beyond that,
+    the m-out-of-n bootstrap (Bickel, Goetze & van Zwet 1997, Statistica
+    Sinica 7) draws m = ``BOOTSTRAP_ROWS``: for smooth statistics such as these
+    the spread shrinks as 1 / sqrt(n), so the interval is the full-sample
+    estimate plus sqrt(m / n) times the resampled deviations. Above 20
+    attributes at most 100 resamples are drawn.
+    """
     p, n = len(data.columns), len(data.y)
     resamples = settings.bootstrap
     if p > BOOTSTRAP_EXACT_LIMIT and p <= settings.max_exact:
         resamples = min(resamples, BOOTSTRAP_CAP)
     if resamples == 0:
-        return np.empty((0, p)), 0
+        return np.empty((0, p)), 0, 1.0
     rng = np.random.default_rng(seed)
+    if n > BOOTSTRAP_ROWS:
+        draws = []
+        for _ in range(resamples):
+            pick = rng.integers(0, n, BOOTSTRAP_ROWS)
+            part = replace(data, x=data.x[pick], y=data.y[pick], weights=data.weights[pick], index=data.index[pick])
+            draws.append(_fit_importance(part, settings)[0])
+        return np.array(draws), resamples, float(np.sqrt(BOOTSTRAP_ROWS / n))
     per_block = max(1, min(resamples, _RESAMPLE_BUDGET // max(n, int(4.5 * 2 ** min(p, settings.max_exact)))))
     blocks = []
     done = 0
@@ -269,7 +296,7 @@ def _bootstrap(data: DriverData, settings, seed: int) -> tuple[np.ndarray, int]:
         b = min(per_block, resamples - done)
         blocks.append(_fit_importance(data, settings, _resample_counts(rng, n, b))[0])
         done += b
-    return np.concatenate(blocks), resamples
+    return np.concatenate(blocks), resamples, 1.0
 
 
 @dataclass(frozen=True)
@@ -289,6 +316,7 @@ class DriverModel:
     r2: float
     n: int
     n_effective: float
+    missing: str
     resamples: int
     condition_number: float
     warnings: tuple[str, ...]
@@ -297,7 +325,7 @@ class DriverModel:
     def headlines(self) -> dict:
         """The figures a stage record keeps."""
         return {"outcome": self.outcome, "outcome_label": self.outcome_label, "method": self.method,
-                "fit": self.fit, "r2": self.r2, "n": self.n, "n_effective": self.n_effective,
+                "fit": self.fit, "r2": self.r2, "n": self.n, "n_effective": self.n_effective, "missing": self.missing,
                 "resamples": self.resamples, "condition_number": self.condition_number,
                 "warnings": list(self.warnings), "notes": list(self.notes)}
 
@@ -340,8 +368,10 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     pseudo-R^2 (up to 15 attributes). Direction: the sign of the attribute's
     coefficient in the full model. Intervals: percentile intervals over
     ``drivers.bootstrap`` resamples of the respondents (Efron & Tibshirani
-    1993, ch. 13), seeded by the engagement's seed; above 20 attributes at
-    most 100 resamples, as each exact resample takes seconds. Collinearity:
+    1993, ch. 13), seeded by the engagement's seed; above 50,000 respondents
+    the m-out-of-n bootstrap (:func:`bootstrap_importance`); above 20
+    attributes at most 100 resamples, as each exact resample takes seconds.
+    Collinearity:
     variance inflation factors and the condition number of the attributes'
     correlations (:func:`cxkit.importance.collinearity`).
     """
@@ -349,9 +379,13 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     data = driver_data(fb, eng, outcome, rows)
     importance, method, fit = _fit_importance(data, settings)
     r2 = float(importance.sum())
-    boot, resamples = _bootstrap(data, settings, eng.seed)
+    boot, resamples, shrink = bootstrap_importance(data, settings, eng.seed)
     boot_r2 = boot.sum(axis=1, keepdims=True)
     boot_share = np.divide(boot, boot_r2, out=np.full_like(boot, np.nan), where=boot_r2 > 0)
+    if shrink < 1:  # m-out-of-n: shrink the resampled deviations to the full sample's size
+        boot = importance + shrink * (boot - importance)
+        boot_share = importance / r2 + shrink * (boot_share - importance / r2)
+        boot_r2 = r2 + shrink * (boot_r2 - r2)
     corr, _ = correlations(np.column_stack([data.x, data.y]), data.weights)
     if data.missing == "pairwise":
         corr, repaired = nearest_correlation(corr)
@@ -396,8 +430,10 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     table["n"] = n
     table["missing"] = data.missing
     table["resamples"] = resamples
+    table["interval_method"] = ("" if not resamples else "percentile bootstrap" if shrink == 1 else
+                                f"m-out-of-n bootstrap (m = {BOOTSTRAP_ROWS:,}), rescaled by sqrt(m/n)")
     found = _model_warnings(table, settings, fit, r2, n, condition, repaired, data, resamples)
-    return DriverModel(table, data.outcome, label, method, fit, r2, n, n_effective, resamples, condition,
+    return DriverModel(table, data.outcome, label, method, fit, r2, n, n_effective, data.missing, resamples, condition,
                        tuple(found), data.notes)
 
 
@@ -596,7 +632,7 @@ def _slope_tests(x: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray,
         design = np.column_stack([dummies] + [x[:, [j]] if k == j else slopes[k] for k in range(p)])
         per_attribute.append(compare(design, g - 1)[2])
     test = ("likelihood-ratio test of attribute-by-segment interactions (logistic)" if binary
-            else "F test of attribute-by-segment interactions (Chow test for several groups)")
+            else "F test of attribute-by-segment interactions, the Chow test for several groups")
     return overall, per_attribute, test
 
 
@@ -867,3 +903,8 @@ def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) ->
     table["n"] = len(y)
     return table
 
+
+
+def combine(models: list[DriverModel]) -> pd.DataFrame:
+    """The tables of several driver models (one per outcome) stacked into one, each row naming its outcome."""
+    return pd.concat([m.table for m in models], ignore_index=True)

@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -85,5 +86,35 @@ def importance_performance_chart(quadrants: pd.DataFrame):
     ax.set_xlabel("performance (mean rating)")
     ax.set_ylabel("importance (share of explained variance)")
     ax.legend(title="", fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def driver_importance_chart(drivers: pd.DataFrame):
+    """Each attribute's share of the explained outcome with its bootstrap 95% interval."""
+    table = drivers.sort_values("share")
+    fig, ax = plt.subplots(figsize=(8, 0.38 * len(table) + 1.2))
+    errors = None
+    if table["share_low"].notna().all():
+        errors = [table["share"] - table["share_low"], table["share_high"] - table["share"]]
+    ax.barh(table["label"], table["share"], xerr=errors, color=sns.color_palette()[0], capsize=3)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(f"share of explained variance ({drivers['fit'].iloc[0]} = {drivers['r2'].iloc[0]:.2f}; 95% interval)")
+    fig.tight_layout()
+    return fig
+
+
+def penalty_reward_chart(asymmetry: pd.DataFrame):
+    """Outcome points lost by a low rating (left) and gained by a top rating (right), per attribute."""
+    table = asymmetry.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.38 * len(table) + 1.2))
+    ax.barh(table["label"], -table["penalty"], color="#C00000", label="penalty when rated low")
+    ax.barh(table["label"], table["reward"], color="#548235", label="reward when rated top")
+    for y, row in enumerate(table.itertuples()):
+        ax.annotate(row.kind, (max(row.reward, 0) if pd.notna(row.reward) else 0, y), textcoords="offset points",
+                    xytext=(4, -3), fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("outcome points against a middle rating")
+    ax.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
     return fig

@@ -154,20 +154,80 @@ def customer_findings(mix: pd.DataFrame, nps_table: pd.DataFrame, profiles: pd.D
     return out
 
 
-def driver_findings(quadrants: pd.DataFrame) -> list[Finding]:
+def driver_findings(quadrants: pd.DataFrame, asymmetry: pd.DataFrame | None = None,
+                    scenarios: pd.DataFrame | None = None, segments: pd.DataFrame | None = None,
+                    yes_no: pd.DataFrame | None = None) -> list[Finding]:
+    """Findings of the driver stage: the top driver, the moments of truth, asymmetry, the what-if, segment differences.
+
+    Materiality: a driver's (or group's) share of the explained variance; for
+    the what-if, the share of customers who would become truly impressed.
+    """
     top = quadrants.iloc[0]
+    interval = ""
+    if pd.notna(top.get("share_low")):
+        interval = f" (95% interval {_pct(top['share_low'])} to {_pct(top['share_high'])})"
     out = [Finding(
-        f"{top['label']} drives {_pct(top['share'])} of the explained {_outcome_words(top['outcome'])}, more than any "
-        f"other touchpoint; {_pct(top['top2'])} rate it in the top two boxes",
+        f"{top['label']} drives {_pct(top['share'])} of the explained {_outcome_words(top['outcome'])}{interval}, more "
+        f"than any other touchpoint; {_pct(top['top2'])} rate it in the top two boxes",
         "drivers", top["share"], "results/key_drivers.csv (03_drivers)", "top_driver")]
     fix = quadrants[quadrants["quadrant"].str.startswith("Moment of truth")]
     if len(fix):
-        names = ", ".join(fix["label"].str.lower())
+        names = _join(fix["label"])
         out.append(Finding(
             f"Moments of truth to fix first: {names} (high importance, below-average performance; "
             f"{_pct(fix['share'].sum())} of explained variance together)",
             "drivers", fix["share"].sum(), "results/moments_of_truth.csv (03_drivers)", "moments_of_truth"))
+    if asymmetry is not None and len(asymmetry):
+        punish = asymmetry[asymmetry["kind"] == "Dissatisfier"].sort_values("penalty", ascending=False)
+        reward = asymmetry[asymmetry["kind"] == "Delighter"].sort_values("reward", ascending=False)
+        parts = []
+        if len(punish):
+            parts.append(f"{_join(punish['label'].head(3))} punish when poor and earn little when excellent")
+        if len(reward):
+            parts.append(f"{_join(reward['label'].head(3))} reward when excellent and cost little when poor")
+        if parts:
+            shares = pd.concat([punish["share"], reward["share"]]).fillna(0)
+            text = "; ".join(parts)
+            out.append(Finding(text[0].upper() + text[1:], "drivers", float(shares.sum()),
+                               "results/asymmetry.csv (03_drivers)", "asymmetry"))
+    if scenarios is not None and len(scenarios):
+        best = scenarios.iloc[0]
+        text = (f"Raising {best['label'].lower()} by {best['raise_by']:g} points would lift the average "
+                f"{best['outcome'].replace('_', ' ')} by {best['outcome_change']:.2f}")
+        materiality = 0.0
+        if "impressed_change" in scenarios and pd.notna(best.get("impressed_change")):
+            text += (f" and the share truly impressed from {_pct(best['impressed_now'])} to "
+                     f"{_pct(best['impressed_after'])}")
+            materiality = float(best["impressed_change"])
+        out.append(Finding(text + " (modelled association, not a guarantee)", "drivers", materiality,
+                           "results/what_if.csv (03_drivers)", "what_if"))
+    if yes_no is not None and len(yes_no):
+        tops = yes_no.sort_values("share", ascending=False).drop_duplicates("outcome")
+        names = ["being truly impressed" if r.outcome == "truly_impressed" else r.outcome_label.lower()
+                 for r in tops.itertuples()]
+        shares = _join(_pct(v) for v in tops["share"])
+        if tops["attribute"].eq(top["attribute"]).all():
+            text = (f"{top['label']} also drives {_join(names)} most ({shares} of what "
+                    f"{'their models explain' if len(tops) > 1 else 'its model explains'})")
+        else:
+            text = "; ".join(f"{r.label} drives {name} most ({_pct(r.share)} of what its model explains)"
+                             for r, name in zip(tops.itertuples(), names))
+            text = text[0].upper() + text[1:]
+        out.append(Finding(text, "drivers", float(tops["share"].max()), "results/yes_no_drivers.csv (03_drivers)",
+                           "yes_no_drivers"))
+    if segments is not None and len(segments) and segments["differs"].any():
+        differ = segments[segments["differs"]].drop_duplicates("attribute")
+        out.append(Finding(
+            f"Drivers differ by segment for {_join(differ['label'])} (Holm-adjusted p < 0.05)",
+            "drivers", float(segments.loc[segments["differs"], "share"].max()),
+            "results/segment_drivers.csv (03_drivers)", "segment_drivers"))
     return out
+
+
+def _join(names) -> str:
+    """Names in running text: lower case, joined with commas and a final "and"."""
+    names = [n.lower() for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _outcome_words(column: str) -> str:

@@ -286,6 +286,7 @@ def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool
             "wave": "wave",
             "comment": "comment",
         }
+        config["drivers"] = {"nonlinear_check": True}  # the demo shows the gradient boosting check too
     if diagnostic:
         config["diagnostic"] = {
             "file": "diagnostic.csv",

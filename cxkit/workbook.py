@@ -32,6 +32,8 @@ TABLE_STAGE = {
     "descriptor_comparisons": "customers",
     "loyalty_mix": "customers", "nps": "customers", "segment_choice": "customers", "segment_profiles": "customers",
     "value_at_stake": "customers", "key_drivers": "drivers", "moments_of_truth": "drivers",
+    "asymmetry": "drivers", "what_if": "drivers", "yes_no_drivers": "drivers", "segment_drivers": "drivers",
+    "nonlinear_check": "drivers",
     "scorecard": "metrics", "wave_trend": "metrics", "recommendations": "deck",
 }
 DESCRIPTIONS = {
@@ -57,8 +59,13 @@ DESCRIPTIONS = {
     "segment_choice": "Silhouette per number of segments; the chosen k",
     "segment_profiles": "Segment sizes, touchpoint means against the rest, outcomes, value",
     "value_at_stake": "Value held by indifferent and unhappy customers per segment",
-    "key_drivers": "Shapley (LMG) importance of each touchpoint",
+    "key_drivers": "Shapley (LMG) importance of each touchpoint with 95% bootstrap intervals, direction and VIF",
     "moments_of_truth": "Importance against performance: quadrants",
+    "asymmetry": "Penalty-reward contrast: points lost when rated low, gained when rated top; dissatisfier or delighter",
+    "what_if": "Modelled change in the outcome and the share truly impressed from raising one touchpoint",
+    "yes_no_drivers": "Drivers of yes/no outcomes (truly impressed, renewal ...) by logistic models",
+    "segment_drivers": "Driver shares within each segment, with tests of whether they differ",
+    "nonlinear_check": "Gradient boosting permutation importance beside the Shapley shares",
     "scorecard": "Metrics with baseline, target, owner and responses needed",
     "wave_trend": "Outcome metrics per survey wave",
     "recommendations": "Actions that follow from the evidence, ranked",
@@ -88,6 +95,16 @@ COLUMNS = {
     "index": ("Index (100 = average)", "0"), "share_in_segment": ("Share in segment", "0%"),
     "share_overall": ("Share overall", "0%"), "chi2_p": ("Chi-square p (Holm)", "0.0000"),
     "accomplished": ("Accomplished", "0%"), "remaining": ("Remaining", "0%"), "share_of_scale": ("Share of scale", "0%"), "priority": ("Priority", "0.00"), "materiality": ("Materiality", "0.00"),
+    "share_low": ("Share, 95% CI low", "0.0%"), "share_high": ("Share, 95% CI high", "0.0%"),
+    "importance_low": ("Importance, 95% CI low", "0.0000"), "importance_high": ("Importance, 95% CI high", "0.0000"),
+    "signed_share": ("Signed share", "+0.0%;-0.0%;0.0%"), "vif": ("VIF", "0.00"), "r2_low": ("R², 95% CI low", "0.000"),
+    "r2_high": ("R², 95% CI high", "0.000"), "penalty": ("Penalty (points)", "0.00"), "reward": ("Reward (points)", "0.00"),
+    "penalty_p": ("Penalty p", "0.0000"), "reward_p": ("Reward p", "0.0000"), "asymmetry_p": ("Asymmetry p", "0.0000"),
+    "low_share": ("Share rating low", "0%"), "high_share": ("Share rating top", "0%"),
+    "outcome_change": ("Outcome change", "+0.00;-0.00;0.00"), "impressed_change": ("Truly impressed change", "+0.0%;-0.0%;0.0%"),
+    "impressed_now": ("Truly impressed now", "0.0%"), "impressed_after": ("Truly impressed after", "0.0%"),
+    "differs_p": ("Differs p (Holm)", "0.0000"), "overall_p": ("Overall test p", "0.0000"),
+    "shapley_share": ("Shapley share", "0.0%"), "boosting_share": ("Boosting share", "0.0%"),
 }
 HEADER_FILL = "1F4E79"
 
