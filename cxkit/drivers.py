@@ -25,12 +25,12 @@ from .stats import holm, kish_n
 
 TRULY_IMPRESSED = "truly_impressed"   # a derived yes/no outcome: the main outcome in its top loyalty band
 MAX_EXACT_YES_NO = 15                 # exact Shapley of McFadden's R^2 fits 2^p logistic models
-BOOTSTRAP_EXACT_LIMIT = 20            # above this many drivers each exact resample takes seconds: resamples capped
-BOOTSTRAP_CAP = 100
-BOOTSTRAP_ROWS = 50_000               # more respondents than this: m-out-of-n resamples of this size
+BOOTSTRAP_FULL_LIMIT = 15            # above this many drivers each exact resample costs 0.05 s or more: resamples capped
+BOOTSTRAP_CAP = 200
+BOOTSTRAP_ROWS = 20_000               # more respondents than this: m-out-of-n resamples of this size
 _RESAMPLE_BUDGET = 1 << 24            # doubles per block of resamples (bootstrap counts and subset arrays)
 
-__all__ = ["ImportanceError", "DriverData", "DriverModel", "driver_data", "key_drivers", "combine", "moments_of_truth",
+__all__ = ["ImportanceError", "DriverData", "DriverModel", "driver_data", "key_drivers", "yes_no_drivers", "combine", "moments_of_truth",
            "segment_drivers", "penalty_reward", "what_if", "nonlinear_check", "outcome_label", "bootstrap_importance"]
 
 
@@ -186,7 +186,15 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         x, y, w, index = x[enough], y[enough], w[enough], index[enough]
         imputed_share = float(np.isnan(x).mean())
         if imputed_share > 0:
-            x = _impute(x, eng.seed, fb_scale=eng.scales[spec.scale])
+            x = _impute(x, eng.seed, eng.scales[spec.scale])
+    varied = [j for j in range(x.shape[1]) if np.unique(x[~np.isnan(x[:, j]), j]).size > 1]
+    for j in sorted(set(range(x.shape[1])) - set(varied)):  # constant only among the customers the model keeps
+        notes.append(f"{kept[j][1].label} ({kept[j][1].column}) was left out: the customers in the model all rated "
+                     "it the same")
+    if len(varied) < 2:
+        raise ImportanceError("key drivers need at least two attributes with varied answers among the customers "
+                              "in the model; " + "; ".join(notes))
+    x, kept = x[:, varied], [kept[j] for j in varied]
     p = x.shape[1]
     n = len(y) if method != "pairwise" else int(min((~np.isnan(x)).sum(axis=0).min(), len(y)))
     if n < p + 2:
@@ -207,12 +215,12 @@ def _same_answers(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.array_equal(np.isnan(a), np.isnan(b)) and both.any() and np.array_equal(a[both], b[both]))
 
 
-def _impute(x: np.ndarray, seed: int, fb_scale) -> np.ndarray:
+def _impute(x: np.ndarray, seed: int, scale) -> np.ndarray:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (makes IterativeImputer importable)
     from sklearn.impute import IterativeImputer
 
-    imputer = IterativeImputer(max_iter=20, random_state=seed, min_value=fb_scale.min, max_value=fb_scale.max)
+    imputer = IterativeImputer(max_iter=20, random_state=seed, min_value=scale.min, max_value=scale.max)
     with warnings.catch_warnings():
         # not converging in 20 rounds leaves estimates that are still usable; the share imputed is reported
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -272,12 +280,13 @@ def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndar
     the m-out-of-n bootstrap (Bickel, Goetze & van Zwet 1997, Statistica
     Sinica 7) draws m = ``BOOTSTRAP_ROWS``: for smooth statistics such as these
     the spread shrinks as 1 / sqrt(n), so the interval is the full-sample
-    estimate plus sqrt(m / n) times the resampled deviations. Above 20
-    attributes at most 100 resamples are drawn.
+    estimate plus sqrt(m / n) times the resampled deviations. Above 15
+    attributes at most 200 resamples are drawn (each exact resample then
+    costs 0.05 s or more).
     """
     p, n = len(data.columns), len(data.y)
     resamples = settings.bootstrap
-    if p > BOOTSTRAP_EXACT_LIMIT and p <= settings.max_exact:
+    if p > BOOTSTRAP_FULL_LIMIT:
         resamples = min(resamples, BOOTSTRAP_CAP)
     if resamples == 0:
         return np.empty((0, p)), 0, 1.0
@@ -368,9 +377,9 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     pseudo-R^2 (up to 15 attributes). Direction: the sign of the attribute's
     coefficient in the full model. Intervals: percentile intervals over
     ``drivers.bootstrap`` resamples of the respondents (Efron & Tibshirani
-    1993, ch. 13), seeded by the engagement's seed; above 50,000 respondents
-    the m-out-of-n bootstrap (:func:`bootstrap_importance`); above 20
-    attributes at most 100 resamples, as each exact resample takes seconds.
+    1993, ch. 13), seeded by the engagement's seed; above 20,000 respondents
+    the m-out-of-n bootstrap (:func:`bootstrap_importance`); above 15
+    attributes at most 200 resamples.
     Collinearity:
     variance inflation factors and the condition number of the attributes'
     correlations (:func:`cxkit.importance.collinearity`).
@@ -473,8 +482,8 @@ def _model_warnings(table, settings, fit, r2, n, condition, repaired, data, resa
     if data.imputed_share > 0.2:
         out.append(f"{data.imputed_share:.0%} of the ratings in the model were imputed.")
     if resamples and resamples < settings.bootstrap:
-        out.append(f"Intervals from {resamples} resamples (fewer than the {settings.bootstrap} configured: exact "
-                   f"decompositions of more than {BOOTSTRAP_EXACT_LIMIT} attributes take seconds each).")
+        out.append(f"Intervals from {resamples} resamples, fewer than the {settings.bootstrap} configured: with more "
+                   f"than {BOOTSTRAP_FULL_LIMIT} attributes each resample is costly.")
     return out
 
 
@@ -905,6 +914,28 @@ def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) ->
 
 
 
+def yes_no_drivers(fb: pd.DataFrame, eng: Engagement) -> tuple[list[DriverModel], list[str]]:
+    """Driver models of the yes/no outcomes: being truly impressed, and the mapped ``outcomes.yes_no``.
+
+    Returns
+    -------
+    (models, skipped)
+        The models that could be fitted, and for each outcome that could not,
+        the reason in words (an outcome with one answer, too few customers ...).
+        Methods as :func:`key_drivers`.
+    """
+    outcomes = [TRULY_IMPRESSED] + ([eng.feedback.outcomes.yes_no.column] if eng.feedback.outcomes.yes_no else [])
+    models, skipped = [], []
+    for outcome in outcomes:
+        try:
+            models.append(key_drivers(fb, eng, outcome))
+        except ImportanceError as exc:
+            skipped.append(f"{outcome_label(eng, outcome)}: not modelled; {exc}")
+    return models, skipped
+
+
 def combine(models: list[DriverModel]) -> pd.DataFrame:
     """The tables of several driver models (one per outcome) stacked into one, each row naming its outcome."""
+    if not models:
+        return pd.DataFrame(columns=["attribute", "label", "share", "outcome", "outcome_label"])
     return pd.concat([m.table for m in models], ignore_index=True)

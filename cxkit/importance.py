@@ -68,18 +68,21 @@ def correlations(x: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.n
     s1 = np.zeros((len(w), q, q))    # sum w x_i over rows where j is answered
     s11 = np.zeros((len(w), q, q))   # sum w x_i^2 over rows where j is answered
     s2 = np.zeros((len(w), q, q))
-    for start in range(0, len(x), _ROW_CHUNK):
-        rows = slice(start, start + _ROW_CHUNK)
-        xc, mc, wc = x[rows], present[rows].astype(float), w[:, rows]
-        s2 += (wc @ (xc[:, :, None] * xc[:, None, :]).reshape(len(xc), -1)).reshape(-1, q, q)
-        if complete:
-            s0 += wc.sum(axis=1)[:, None, None]
-            s1 += (wc @ xc)[:, :, None]
-            s11 += (wc @ xc ** 2)[:, :, None]
-        else:
-            s0 += (wc @ (mc[:, :, None] * mc[:, None, :]).reshape(len(xc), -1)).reshape(-1, q, q)
-            s1 += (wc @ (xc[:, :, None] * mc[:, None, :]).reshape(len(xc), -1)).reshape(-1, q, q)
-            s11 += (wc @ (xc[:, :, None] ** 2 * mc[:, None, :]).reshape(len(xc), -1)).reshape(-1, q, q)
+    if complete:  # one cross-product per weight vector: no per-pair bookkeeping needed
+        for b, wb in enumerate(w):
+            s2[b] = (x * wb[:, None]).T @ x
+        s0 += w.sum(axis=1)[:, None, None]
+        s1 += (w @ x)[:, :, None]
+        s11 += (w @ x ** 2)[:, :, None]
+    else:  # sums over the rows where both columns of a pair are answered, in blocks of rows
+        for start in range(0, len(x), _ROW_CHUNK):
+            rows = slice(start, start + _ROW_CHUNK)
+            xc, mc, wc = x[rows], present[rows].astype(float), w[:, rows]
+            pairs = lambda a, b: (wc @ (a[:, :, None] * b[:, None, :]).reshape(len(xc), -1)).reshape(-1, q, q)  # noqa: E731
+            s2 += pairs(xc, xc)
+            s0 += pairs(mc, mc)
+            s1 += pairs(xc, mc)
+            s11 += pairs(xc ** 2, mc)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_i = s1 / s0
         mean_j = np.swapaxes(mean_i, -1, -2)

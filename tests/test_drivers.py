@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression
 from cxkit import load_engagement
 from cxkit.data import load_feedback
 from cxkit.drivers import (ImportanceError, key_drivers, moments_of_truth, nonlinear_check, penalty_reward,
-                           segment_drivers, what_if)
+                           segment_drivers, what_if, yes_no_drivers)
 from cxkit.importance import correlations
 from cxkit.sample import write_sample
 
@@ -114,6 +114,13 @@ def test_m_out_of_n_bootstrap_gives_intervals_like_the_full_one(tmp_path, monkey
     assert ((small["share_low"] <= small["share"]) & (small["share"] <= small["share_high"])).all()
 
 
+def test_many_attributes_cap_the_resamples_and_say_so(tmp_path):
+    eng, fb = _planted(tmp_path, 20, n=1500, weights=tuple(np.linspace(0.5, 0.02, 16)), settings={"bootstrap": 1000})
+    model = key_drivers(fb, eng)
+    assert model.resamples == 200 and any("Intervals from 200 resamples" in w for w in model.warnings)
+    assert model.table["share_low"].notna().all()
+
+
 def test_pairwise_and_impute_use_more_customers_and_say_so(tmp_path):
     eng, fb = _planted(tmp_path, 7, missing=0.15, settings={"bootstrap": 50})
     listwise = key_drivers(fb, eng)
@@ -148,6 +155,16 @@ def test_yes_no_outcomes_use_logistic_models(tmp_path):
                      exact.table.set_index("attribute")["share"].reindex(rw.table["attribute"])).statistic > 0.8
     impressed = key_drivers(fb, eng, "truly_impressed")
     assert impressed.outcome_label.startswith("Truly impressed") and impressed.table["attribute"].iloc[0] == "a1"
+
+
+def test_a_yes_no_outcome_that_cannot_be_modelled_is_skipped_with_its_reason(tmp_path):
+    def renewed(frame, latent, rng):
+        frame["renewed"] = "yes"
+
+    eng, fb = _planted(tmp_path, 22, extra=renewed, settings={"bootstrap": 0})
+    models, skipped = yes_no_drivers(fb, eng)
+    assert [m.outcome for m in models] == ["truly_impressed"]
+    assert len(skipped) == 1 and skipped[0].startswith("Renewed: not modelled") and "same answer" in skipped[0]
 
 
 def test_sample_renewal_and_truly_impressed_drivers(eng, feedback, truth):
@@ -257,6 +274,17 @@ def test_duplicated_constant_and_empty_attributes_are_left_out_with_notes(tmp_pa
     assert set(model.table["attribute"]) == {"a1", "a2", "a3"}
     notes = " ".join(model.notes)
     assert "repeat Attribute 1" in notes and "rated it 3" in notes and "no customer in the model rated it" in notes
+
+
+def test_an_attribute_constant_among_complete_answers_is_left_out(tmp_path):
+    eng, fb = _planted(tmp_path, 21, settings={"bootstrap": 0})
+    fb = fb.copy()
+    fb.loc[fb.index[:40], "a6"] = 1.0
+    fb.loc[fb.index[:40], "a5"] = np.nan       # the only customers who vary on a6 drop out listwise
+    fb.loc[fb.index[40:], "a6"] = 4.0
+    model = key_drivers(fb, eng)
+    assert "a6" not in set(model.table["attribute"]) and model.table["share"].notna().all()
+    assert any("all rated it the same" in n for n in model.notes)
 
 
 def test_near_collinear_attributes_and_weak_models_are_warned_about(tmp_path):
