@@ -8,7 +8,9 @@ the engagement's ``drivers`` settings into the tables a consultant reads.
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -290,22 +292,28 @@ def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndar
         resamples = min(resamples, BOOTSTRAP_CAP)
     if resamples == 0:
         return np.empty((0, p)), 0, 1.0
-    rng = np.random.default_rng(seed)
+    # each block of resamples draws from its own generator, seeded by (seed, block): the answer does not
+    # depend on which thread runs it, and no block's draws are held before it runs
     if n > BOOTSTRAP_ROWS:
-        draws = []
-        for _ in range(resamples):
+        sizes = [1] * resamples
+        shrink = float(np.sqrt(BOOTSTRAP_ROWS / n))
+    else:
+        per_block = max(1, min(resamples, _RESAMPLE_BUDGET // max(n, int(4.5 * 2 ** min(p, settings.max_exact)))))
+        sizes = [min(per_block, resamples - start) for start in range(0, resamples, per_block)]
+        shrink = 1.0
+
+    def block(number: int) -> np.ndarray:
+        rng = np.random.default_rng([seed, number])
+        if shrink < 1:
             pick = rng.integers(0, n, BOOTSTRAP_ROWS)
             part = replace(data, x=data.x[pick], y=data.y[pick], weights=data.weights[pick], index=data.index[pick])
-            draws.append(_fit_importance(part, settings)[0])
-        return np.array(draws), resamples, float(np.sqrt(BOOTSTRAP_ROWS / n))
-    per_block = max(1, min(resamples, _RESAMPLE_BUDGET // max(n, int(4.5 * 2 ** min(p, settings.max_exact)))))
-    blocks = []
-    done = 0
-    while done < resamples:
-        b = min(per_block, resamples - done)
-        blocks.append(_fit_importance(data, settings, _resample_counts(rng, n, b))[0])
-        done += b
-    return np.concatenate(blocks), resamples, 1.0
+            return np.atleast_2d(_fit_importance(part, settings)[0])
+        return _fit_importance(data, settings, _resample_counts(rng, n, sizes[number]))[0]
+
+    # numpy releases the GIL in its array work, so two threads use both cores of the reference machine
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(block, range(len(sizes))))
+    return np.vstack([np.atleast_2d(r) for r in results]), resamples, shrink
 
 
 @dataclass(frozen=True)
@@ -611,35 +619,44 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
 
 def _slope_tests(x: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray, binary: bool):
     g, p = int(codes.max()) + 1, x.shape[1]
+    x = x - (w @ x) / w.sum()   # centring changes no model here (segment intercepts span the constant); it helps precision
     dummies = np.eye(g)[codes]
-    slopes = [dummies * x[:, [j]] for j in range(p)]          # one column per segment for each attribute
-    full = np.column_stack([dummies] + slopes)
-    restricted_all = np.column_stack([dummies, x])
+    full = np.column_stack([dummies] + [dummies * x[:, [j]] for j in range(p)])   # a slope per segment per attribute
+    columns = np.eye(full.shape[1])
 
-    def fit(design):
-        if binary:
-            return logistic_fit(design[None], y, w)[1][0]
-        sw = np.sqrt(w)
-        coef = np.linalg.lstsq(design * sw[:, None], y * sw, rcond=None)[0]
-        return float(w @ (y - design @ coef) ** 2)
+    def restricted(pooled) -> np.ndarray:
+        """The 0/1 map from the full design to one with a common slope for the attributes in ``pooled``."""
+        parts = [columns[:, :g]]
+        for j in range(p):
+            block = columns[:, g + j * g: g + (j + 1) * g]
+            parts.append(block.sum(axis=1, keepdims=True) if j in pooled else block)
+        return np.hstack(parts)
 
-    full_fit = fit(full)
-    n = w.sum()
-    df_resid = n - full.shape[1]
+    if binary:
+        def fit(design_map):
+            return logistic_fit((full @ design_map)[None], y, w)[1][0]
+    else:
+        # residual sums of squares from the full design's weighted cross-products, computed once
+        centred = y - (w @ y) / w.sum()
+        weighted = full * w[:, None]
+        gram, moment, total = weighted.T @ full, weighted.T @ centred, float(w @ centred ** 2)
 
-    def compare(restricted, df):
-        r = fit(restricted)
+        def fit(design_map):
+            g_r, m_r = design_map.T @ gram @ design_map, design_map.T @ moment
+            return max(total - float(m_r @ np.linalg.lstsq(g_r, m_r, rcond=None)[0]), 0.0)
+    full_fit = fit(columns)   # the identity map: the full design itself
+    df_resid = w.sum() - columns.shape[1]
+
+    def compare(design_map, df):
+        r = fit(design_map)
         if binary:
             stat = max(2 * (full_fit - r), 0.0)
             return stat, df, float(sps.chi2.sf(stat, df))
         stat = max((r - full_fit) / df, 0.0) / (full_fit / df_resid)
         return stat, df, float(sps.f.sf(stat, df, df_resid))
 
-    overall = compare(restricted_all, p * (g - 1))
-    per_attribute = []
-    for j in range(p):
-        design = np.column_stack([dummies] + [x[:, [j]] if k == j else slopes[k] for k in range(p)])
-        per_attribute.append(compare(design, g - 1)[2])
+    overall = compare(restricted(set(range(p))), p * (g - 1))
+    per_attribute = [compare(restricted({j}), g - 1)[2] for j in range(p)]
     test = ("likelihood-ratio test of attribute-by-segment interactions (logistic)" if binary
             else "F test of attribute-by-segment interactions, the Chow test for several groups")
     return overall, per_attribute, test

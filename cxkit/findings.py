@@ -216,7 +216,7 @@ def driver_findings(quadrants: pd.DataFrame, asymmetry: pd.DataFrame | None = No
         out.append(Finding(text, "drivers", float(tops["share"].max()), "results/yes_no_drivers.csv (03_drivers)",
                            "yes_no_drivers"))
     if segments is not None and len(segments) and segments["differs"].any():
-        differ = segments[segments["differs"]].drop_duplicates("attribute")
+        differ = segments[segments["differs"]].sort_values("differs_p", kind="stable").drop_duplicates("attribute")
         out.append(Finding(
             f"Drivers differ by segment for {_join(differ['label'])} (Holm-adjusted p < 0.05)",
             "drivers", float(segments.loc[segments["differs"], "share"].max()),
@@ -224,9 +224,11 @@ def driver_findings(quadrants: pd.DataFrame, asymmetry: pd.DataFrame | None = No
     return out
 
 
-def _join(names) -> str:
-    """Names in running text: lower case, joined with commas and a final "and"."""
+def _join(names, most: int = 4) -> str:
+    """Names in running text: lower case, joined with commas and a final "and"; past ``most``, "and N more"."""
     names = [n.lower() for n in names]
+    if len(names) > most:
+        return ", ".join(names[:most - 1]) + f" and {len(names) - most + 1} more"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

@@ -78,11 +78,10 @@ def correlations(x: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.n
         for start in range(0, len(x), _ROW_CHUNK):
             rows = slice(start, start + _ROW_CHUNK)
             xc, mc, wc = x[rows], present[rows].astype(float), w[:, rows]
-            pairs = lambda a, b: (wc @ (a[:, :, None] * b[:, None, :]).reshape(len(xc), -1)).reshape(-1, q, q)  # noqa: E731
-            s2 += pairs(xc, xc)
-            s0 += pairs(mc, mc)
-            s1 += pairs(xc, mc)
-            s11 += pairs(xc ** 2, mc)
+            s2 += _pair_sums(wc, xc, xc)
+            s0 += _pair_sums(wc, mc, mc)
+            s1 += _pair_sums(wc, xc, mc)
+            s11 += _pair_sums(wc, xc ** 2, mc)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_i = s1 / s0
         mean_j = np.swapaxes(mean_i, -1, -2)
@@ -94,6 +93,12 @@ def correlations(x: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.n
     corr[:, idx, idx] = np.where(np.diagonal(var_i, axis1=1, axis2=2) > 0, 1.0, np.nan)
     corr = np.clip(corr, -1.0, 1.0)
     return (corr[0], s0[0]) if single else (corr, s0)
+
+
+def _pair_sums(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``out[k, i, j]`` = sum over rows of w[k] * a[:, i] * b[:, j]."""
+    q = a.shape[1]
+    return (w @ (a[:, :, None] * b[:, None, :]).reshape(len(a), -1)).reshape(-1, q, q)
 
 
 def nearest_correlation(corr: np.ndarray, floor: float = 1e-8) -> tuple[np.ndarray, bool]:
@@ -348,11 +353,12 @@ def logistic_fit(design: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
     mean_y = float(w @ y / w.sum())
     beta = np.zeros((m, k))
     beta[:, 0] = np.log(mean_y / (1 - mean_y))
+    transposed = np.swapaxes(design, 1, 2)
     for _ in range(max_iter):
-        eta = np.einsum("mnk,mk->mn", design, beta)
+        eta = (design @ beta[:, :, None])[:, :, 0]
         mu = expit(eta)
-        grad = np.einsum("mnk,mn->mk", design, w * (y - mu))
-        hess = np.einsum("mnk,mn,mnl->mkl", design, w * mu * (1 - mu), design)
+        grad = (transposed @ (w * (y - mu))[:, :, None])[:, :, 0]
+        hess = (transposed * (w * mu * (1 - mu))[:, None, :]) @ design   # batched BLAS products, not einsum
         try:
             step = np.linalg.solve(hess, grad[..., None])[..., 0]
         except np.linalg.LinAlgError:
@@ -361,7 +367,7 @@ def logistic_fit(design: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
             break
         beta = beta + step
         if np.abs(step).max() < tol:
-            eta = np.einsum("mnk,mk->mn", design, beta)
+            eta = (design @ beta[:, :, None])[:, :, 0]
             loglik = (w * (y * eta - np.logaddexp(0.0, eta))).sum(axis=1)
             return beta, loglik
     raise ImportanceError("the logistic model did not converge: the drivers separate the yes/no outcome perfectly "

@@ -232,6 +232,15 @@ def test_segment_drivers_find_the_planted_difference(tmp_path):
     assert table["overall_p"].iloc[0] < 1e-6 and set(table["name"]) == {"North", "South"}
     top = table.sort_values("share").groupby("segment").tail(1).set_index("segment")["attribute"]
     assert top.to_dict() == {1: "a1", 2: "a2"}
+    # the overall F statistic by two plain least-squares fits
+    data = fb[["a1", "a2", "a3", "overall", "segment"]].dropna()
+    x, y, first = data[["a1", "a2", "a3"]].to_numpy(), data["overall"].to_numpy(), (data["segment"] == 1).to_numpy()
+    d = np.column_stack([first, ~first]).astype(float)
+    full = np.column_stack([d, x * first[:, None], x * ~first[:, None]])
+    common = np.column_stack([d, x])
+    rss = lambda design: float(np.sum((y - design @ np.linalg.lstsq(design, y, rcond=None)[0]) ** 2))  # noqa: E731
+    f = ((rss(common) - rss(full)) / 3) / (rss(full) / (len(y) - full.shape[1]))
+    assert table["overall_stat"].iloc[0] == pytest.approx(f, rel=1e-8)
 
 
 def test_segment_drivers_need_two_segments_large_enough(tmp_path):
