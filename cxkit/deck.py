@@ -883,7 +883,7 @@ def yes_no_drivers_slide(ctx: DeckContext):
 @slide_builder("segment_drivers")
 def segment_drivers_slide(ctx: DeckContext):
     table = ctx.results.table("segment_drivers")
-    if not ctx.results.done("drivers") or table is None or table["segment"].nunique() < 2:
+    if not ctx.results.done("metrics") or table is None or table["segment"].nunique() < 2:
         return
     segments = table.drop_duplicates("segment").sort_values("segment")
     order = ctx.results.table("key_drivers")["attribute"].tolist()
@@ -899,12 +899,12 @@ def segment_drivers_slide(ctx: DeckContext):
         fills.append([None] + [ctx.brand["secondary"] if differs and i == top else None for i in range(len(shares))]
                      + [None])
     first = table.iloc[0]
-    _paged_table(ctx, _finding(ctx, "drivers", "segment_drivers", "What drives each segment"),
+    _paged_table(ctx, _finding(ctx, "metrics", "segment_drivers", "What drives each segment"),
                  "Share of explained variance within each segment; shaded: the segment where a touchpoint that differs "
                  f"matters most (overall test {_p_text(first['overall_p'])})",
                  _notes(f"Test: {first['test']}; per touchpoint, its interactions alone, Holm-adjusted.",
                         *[f"Segment {r.segment}: {r.name} (n = {int(r.n):,}, R² = {r.r2:.2f})" for r in segments.itertuples()],
-                        "Source: results/segment_drivers.csv, notebook 03_drivers."),
+                        "Source: results/segment_drivers.csv, notebook 04_metrics."),
                  header, rows, [3.2] + [1.2] * len(segments) + [1.6], fills)
 
 

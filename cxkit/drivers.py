@@ -238,18 +238,13 @@ def _fit_importance(data: DriverData, settings, counts: np.ndarray | None = None
     """
     p = len(data.columns)
     if data.binary:
-        exact = settings.yes_no_method == "shapley" and p <= MAX_EXACT_YES_NO
-        stack = [data.weights] if counts is None else list(counts * data.weights)
-        out = []
-        for w in stack:
-            use = w > 0
-            if exact:
-                out.append(shapley_from_subsets(all_subset_mcfadden(data.x[use], data.y[use], w[use])))
-            else:
-                out.append(logistic_relative_weights(data.x[use], data.y[use], w[use])[0])
-        importance = np.array(out) if counts is not None else out[0]
-        if exact:
+        weights = data.weights if counts is None else counts * data.weights
+        if settings.yes_no_method == "shapley" and p <= MAX_EXACT_YES_NO:
+            out = [shapley_from_subsets(all_subset_mcfadden(data.x[w > 0], data.y[w > 0], w[w > 0]))
+                   for w in np.atleast_2d(weights)]
+            importance = np.array(out) if counts is not None else out[0]
             return importance, "Shapley decomposition of McFadden's pseudo-R² (logistic regression), exact", "McFadden R²"
+        importance = _logistic_weights(data.x, data.y, weights)
         return importance, "relative weights for logistic regression (Tonidandel & LeBreton 2010)", "R²_O (Menard)"
     w = data.weights if counts is None else counts * data.weights
     corr, _ = correlations(np.column_stack([data.x, data.y]), w)
@@ -258,6 +253,22 @@ def _fit_importance(data: DriverData, settings, counts: np.ndarray | None = None
     if p <= settings.max_exact:
         return shapley_r2(corr), "Shapley decomposition of R² (LMG), exact", "R²"
     return relative_weights(corr), f"Johnson's relative weights (more than {settings.max_exact} drivers)", "R²"
+
+
+def _logistic_weights(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Logistic relative weights for one weight vector or a stack; a resample the model cannot fit gives NaN."""
+    try:
+        return logistic_relative_weights(x, y, weights)[0]
+    except ImportanceError:
+        if weights.ndim == 1:
+            raise
+    out = np.full((len(weights), x.shape[1]), np.nan)  # one by one, so one separated resample spoils only itself
+    for b, w in enumerate(weights):
+        try:
+            out[b] = logistic_relative_weights(x, y, w)[0]
+        except ImportanceError:
+            pass
+    return out
 
 
 def _resample_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
@@ -298,7 +309,8 @@ def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndar
         sizes = [1] * resamples
         shrink = float(np.sqrt(BOOTSTRAP_ROWS / n))
     else:
-        per_block = max(1, min(resamples, _RESAMPLE_BUDGET // max(n, int(4.5 * 2 ** min(p, settings.max_exact)))))
+        per_resample = 8 * n * (p + 1) if data.binary else max(n, int(4.5 * 2 ** min(p, settings.max_exact)))
+        per_block = max(1, min(resamples, _RESAMPLE_BUDGET // per_resample))
         sizes = [min(per_block, resamples - start) for start in range(0, resamples, per_block)]
         shrink = 1.0
 
@@ -902,6 +914,7 @@ def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) ->
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.inspection import permutation_importance
     from sklearn.model_selection import train_test_split
+    from threadpoolctl import threadpool_limits
 
     outcome = drivers["outcome"].iloc[0]
     columns = list(drivers["attribute"])
@@ -913,9 +926,11 @@ def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) ->
         pick = np.sort(rng.choice(len(y), NONLINEAR_ROWS, replace=False))
         x, y = x[pick], y[pick]
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=eng.seed)
-    model = HistGradientBoostingRegressor(random_state=eng.seed, max_iter=200, learning_rate=0.05)
-    model.fit(x_train, y_train)
-    result = permutation_importance(model, x_test, y_test, n_repeats=5, random_state=eng.seed)
+    model = HistGradientBoostingRegressor(random_state=eng.seed, max_iter=100, learning_rate=0.1)
+    # one OpenMP thread: stages run side by side in a run, and spinning threads would slow them all
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model.fit(x_train, y_train)
+        result = permutation_importance(model, x_test, y_test, n_repeats=5, random_state=eng.seed)
     raw = np.clip(result.importances_mean, 0, None)
     boosting = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), np.nan)
     table = drivers[["attribute", "label", "share", "rank"]].rename(

@@ -155,9 +155,8 @@ def customer_findings(mix: pd.DataFrame, nps_table: pd.DataFrame, profiles: pd.D
 
 
 def driver_findings(quadrants: pd.DataFrame, asymmetry: pd.DataFrame | None = None,
-                    scenarios: pd.DataFrame | None = None, segments: pd.DataFrame | None = None,
-                    yes_no: pd.DataFrame | None = None) -> list[Finding]:
-    """Findings of the driver stage: the top driver, the moments of truth, asymmetry, the what-if, segment differences.
+                    scenarios: pd.DataFrame | None = None, yes_no: pd.DataFrame | None = None) -> list[Finding]:
+    """Findings of the driver stage: the top driver, the moments of truth, asymmetry, the what-if, yes/no outcomes.
 
     Materiality: a driver's (or group's) share of the explained variance; for
     the what-if, the share of customers who would become truly impressed.
@@ -215,13 +214,20 @@ def driver_findings(quadrants: pd.DataFrame, asymmetry: pd.DataFrame | None = No
             text = text[0].upper() + text[1:]
         out.append(Finding(text, "drivers", float(tops["share"].max()), "results/yes_no_drivers.csv (03_drivers)",
                            "yes_no_drivers"))
-    if segments is not None and len(segments) and segments["differs"].any():
-        differ = segments[segments["differs"]].sort_values("differs_p", kind="stable").drop_duplicates("attribute")
-        out.append(Finding(
-            f"Drivers differ by segment for {_join(differ['label'])} (Holm-adjusted p < 0.05)",
-            "drivers", float(segments.loc[segments["differs"], "share"].max()),
-            "results/segment_drivers.csv (03_drivers)", "segment_drivers"))
     return out
+
+
+def segment_driver_findings(segments: pd.DataFrame) -> list[Finding]:
+    """Whether segments are driven differently (from :func:`cxkit.drivers.segment_drivers`).
+
+    Materiality: the largest share of explained variance among the touchpoints that differ.
+    """
+    if segments is None or not len(segments) or not segments["differs"].any():
+        return []
+    differ = segments[segments["differs"]].sort_values("differs_p", kind="stable").drop_duplicates("attribute")
+    return [Finding(f"Drivers differ by segment for {_join(differ['label'])} (Holm-adjusted p < 0.05)",
+                    "metrics", float(segments.loc[segments["differs"], "share"].max()),
+                    "results/segment_drivers.csv (04_metrics)", "segment_drivers")]
 
 
 def _join(names, most: int = 4) -> str:

@@ -317,7 +317,7 @@ def _standardise(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def logistic_fit(design: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, max_iter: int = 100,
-                 tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+                 tol: float = 1e-10, start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Maximum-likelihood logistic regressions, fitted together by Newton-Raphson (IRLS).
 
     Parameters
@@ -326,8 +326,11 @@ def logistic_fit(design: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
         m design matrices (include a column of ones for the intercept).
     y : ndarray, shape (n,)
         0/1 outcome.
-    w : ndarray, shape (n,), optional
-        Respondent weights (frequency weights).
+    w : ndarray, shape (n,) or (m, n), optional
+        Respondent weights (frequency weights), shared or one vector per design.
+    start : ndarray, shape (k,) or (m, k), optional
+        Where Newton-Raphson starts (a nearby solution saves iterations; the
+        answer is the same); the intercept-only fit by default.
 
     Returns
     -------
@@ -344,15 +347,16 @@ def logistic_fit(design: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
     Notes
     -----
     Newton-Raphson on the log-likelihood, the method of R's ``glm`` and
-    statsmodels' ``Logit`` (McCullagh & Nelder 1989, section 4.4), started at
-    the intercept-only fit; it stops when no coefficient moves more than
-    ``tol``.
+    statsmodels' ``Logit`` (McCullagh & Nelder 1989, section 4.4); it stops
+    when no coefficient moves more than ``tol``.
     """
     m, n, k = design.shape
     w = np.ones(n) if w is None else w
-    mean_y = float(w @ y / w.sum())
+    mean_y = (w @ y) / w.sum(axis=-1)
     beta = np.zeros((m, k))
     beta[:, 0] = np.log(mean_y / (1 - mean_y))
+    if start is not None:
+        beta = np.broadcast_to(start, (m, k)).astype(float)
     transposed = np.swapaxes(design, 1, 2)
     for _ in range(max_iter):
         eta = (design @ beta[:, :, None])[:, :, 0]
@@ -422,7 +426,8 @@ def all_subset_mcfadden(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = Non
     return out
 
 
-def logistic_relative_weights(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def logistic_relative_weights(x: np.ndarray, y: np.ndarray,
+                              w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | float]:
     """Relative weights of drivers of a yes/no outcome (logistic regression).
 
     Parameters
@@ -431,12 +436,12 @@ def logistic_relative_weights(x: np.ndarray, y: np.ndarray, w: np.ndarray | None
         Drivers, complete.
     y : ndarray, shape (n,)
         0/1 outcome.
-    w : ndarray, shape (n,), optional
-        Respondent weights.
+    w : ndarray, shape (n,) or (B, n), optional
+        Respondent weights, or a stack of them (bootstrap resamples), fitted together.
 
     Returns
     -------
-    (weights, r2) : each driver's weight, and the pseudo-R^2 they sum to.
+    (weights, r2) : each driver's weight, shape (p,) or (B, p), and the pseudo-R^2 they sum to.
 
     Notes
     -----
@@ -451,23 +456,30 @@ def logistic_relative_weights(x: np.ndarray, y: np.ndarray, w: np.ndarray | None
     beta_k^2 with Lambda = R^{1/2}. The weights sum to R_O^2, the stated pseudo-R^2.
     """
     n, p = x.shape
-    w = np.ones(n) if w is None else w
-    zx = _standardise(x, w)
-    rxx = (zx * w[:, None]).T @ zx / w.sum()
+    single = w is None or np.ndim(w) == 1
+    w = np.atleast_2d(np.ones(n) if w is None else w)
+    total = w.sum(axis=1)[:, None]
+    centred = x[None] - ((w @ x) / total)[:, None, :]
+    zx = centred / np.sqrt(np.einsum("bn,bnp->bp", w, centred ** 2) / total)[:, None, :]
+    rxx = (np.swapaxes(zx, 1, 2) * w[:, None, :]) @ zx / total[:, :, None]
     lam = _root(rxx)
-    z = zx @ np.linalg.pinv(lam, hermitian=True)
-    design = np.concatenate([np.ones((n, 1)), z], axis=1)[None]
-    beta, _ = logistic_fit(design, y, w)
-    b = beta[0, 1:]
-    eta = design[0] @ beta[0]
-    prob = expit(eta)
-    r_o = _weighted_corr(prob, y, w)
-    sd_eta = np.sqrt(w @ (eta - w @ eta / w.sum()) ** 2 / w.sum())
-    std_beta = b * r_o / sd_eta
-    weights = (lam ** 2) @ (std_beta ** 2)
-    return weights, float(r_o ** 2)
+    design = np.concatenate([np.ones((len(w), n, 1)), zx @ np.linalg.pinv(lam, hermitian=True)], axis=2)
+    start = None
+    if len(w) > 1:  # resamples: start every fit from the solution for the first, which lies close to them all
+        start = logistic_fit(design[:1], y, w[:1])[0][0]
+    beta, _ = logistic_fit(design, y, w, start=start)
+    eta = (design @ beta[:, :, None])[:, :, 0]
+    r_o = _weighted_corr(expit(eta), y[None], w)
+    eta_centred = eta - ((w * eta).sum(axis=1, keepdims=True) / total)
+    sd_eta = np.sqrt((w * eta_centred ** 2).sum(axis=1) / total[:, 0])
+    std_beta = beta[:, 1:] * (r_o / sd_eta)[:, None]
+    weights = np.einsum("bjk,bk->bj", lam ** 2, std_beta ** 2)
+    return (weights[0], float(r_o[0] ** 2)) if single else (weights, r_o ** 2)
 
 
-def _weighted_corr(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> float:
-    ma, mb = w @ a / w.sum(), w @ b / w.sum()
-    return float((w * (a - ma)) @ (b - mb) / np.sqrt((w * (a - ma)) @ (a - ma) * ((w * (b - mb)) @ (b - mb))))
+def _weighted_corr(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted correlation of the rows of ``a`` and ``b`` (broadcast), one per row of ``w``."""
+    total = w.sum(axis=1, keepdims=True)
+    da = a - (w * a).sum(axis=1, keepdims=True) / total
+    db = b - (w * b).sum(axis=1, keepdims=True) / total
+    return (w * da * db).sum(axis=1) / np.sqrt((w * da ** 2).sum(axis=1) * (w * db ** 2).sum(axis=1))

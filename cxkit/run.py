@@ -35,8 +35,7 @@ from .paths import NOTEBOOKS, RunPaths, engagement_folder
 from .results import STAGES, StageRecord, save_record, save_table, skip_reason
 
 # stages in waves: each wave's stages are independent and may run at once
-# drivers follow customers: their per-segment models read the segments the customer stage saved
-WAVES = (("reality_check", "customers"), ("drivers",), ("metrics",), ("deck",))
+WAVES = (("reality_check", "customers", "drivers"), ("metrics",), ("deck",))
 DEPENDS = {"metrics": ("customers", "drivers")}
 PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "seaborn", "matplotlib", "python-pptx", "papermill",
             "pydantic", "pyyaml", "openpyxl", "jupyterlab", "ipykernel")

@@ -32,7 +32,7 @@ TABLE_STAGE = {
     "descriptor_comparisons": "customers",
     "loyalty_mix": "customers", "nps": "customers", "segment_choice": "customers", "segment_profiles": "customers",
     "value_at_stake": "customers", "key_drivers": "drivers", "moments_of_truth": "drivers",
-    "asymmetry": "drivers", "what_if": "drivers", "yes_no_drivers": "drivers", "segment_drivers": "drivers",
+    "asymmetry": "drivers", "what_if": "drivers", "yes_no_drivers": "drivers", "segment_drivers": "metrics",
     "nonlinear_check": "drivers",
     "scorecard": "metrics", "wave_trend": "metrics", "recommendations": "deck",
 }

@@ -23,13 +23,13 @@ def test_skipped_stages_contribute_nothing_and_limit_holds():
 def test_driver_findings_name_at_most_four_touchpoints():
     import pandas as pd
 
-    from cxkit.findings import driver_findings
+    from cxkit.findings import driver_findings, segment_driver_findings
 
     labels = [f"Touchpoint {k}" for k in range(12)]
     quadrants = pd.DataFrame({"label": labels, "attribute": labels, "share": [1 / 12] * 12, "top2": 0.5,
                               "outcome": "overall", "quadrant": "Moment of truth: fix first"})
     segments = pd.DataFrame({"attribute": labels, "label": labels, "share": 0.1, "differs": True,
                              "differs_p": [0.01 * k for k in range(12)], "test": "F test"})
-    found = {f.key: f.text for f in driver_findings(quadrants, segments=segments)}
+    found = {f.key: f.text for f in driver_findings(quadrants) + segment_driver_findings(segments)}
     assert "touchpoint 0, touchpoint 1, touchpoint 2 and 9 more" in found["moments_of_truth"]
     assert found["segment_drivers"].startswith("Drivers differ by segment for touchpoint 0, touchpoint 1, touchpoint 2 and 9 more")

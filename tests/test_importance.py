@@ -241,3 +241,12 @@ def test_separated_outcome_is_a_clear_error():
     y = (x[:, 0] > 0).astype(float)
     with pytest.raises(ImportanceError, match="separate"):
         logistic_fit(np.column_stack([np.ones(50), x])[None], y)
+
+
+def test_logistic_relative_weights_for_a_stack_equal_one_at_a_time():
+    x, y = _logistic_data(4, n=600, p=4)
+    counts = np.random.default_rng(0).poisson(1.0, size=(3, 600)).astype(float)
+    stacked, r2 = logistic_relative_weights(x, y, counts)
+    for b in range(3):
+        one, one_r2 = logistic_relative_weights(x, y, counts[b])
+        assert stacked[b] == pytest.approx(one, abs=1e-10) and r2[b] == pytest.approx(one_r2, abs=1e-12)
