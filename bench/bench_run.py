@@ -52,11 +52,12 @@ FLOOR_SCRIPT = """
 import sys
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
-from cxkit.run import WAVES, execute_stage
+from cxkit.run import WAVES, execute_stage, stage_threads
 engagement, build, notebooks, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
     for wave in WAVES:
-        for future in [pool.submit(execute_stage, s, engagement, build, notebooks) for s in wave]:
+        for future in [pool.submit(execute_stage, s, engagement, build, notebooks, stage_threads(len(wave)))
+                       for s in wave]:
             assert future.result()["status"] == "done", future.result()
 """
 

@@ -255,6 +255,14 @@ def _fit_importance(data: DriverData, settings, counts: np.ndarray | None = None
     return relative_weights(corr), f"Johnson's relative weights (more than {settings.max_exact} drivers)", "R²"
 
 
+def _threads() -> int:
+    """Threads for the bootstrap: ``CXKIT_THREADS`` when a run sets it, else up to two."""
+    try:
+        return max(1, int(os.environ.get("CXKIT_THREADS", "")))
+    except ValueError:
+        return min(2, os.cpu_count() or 1)
+
+
 def _logistic_weights(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Logistic relative weights for one weight vector or a stack; a resample the model cannot fit gives NaN."""
     try:
@@ -322,8 +330,8 @@ def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndar
             return np.atleast_2d(_fit_importance(part, settings)[0])
         return _fit_importance(data, settings, _resample_counts(rng, n, sizes[number]))[0]
 
-    # numpy releases the GIL in its array work, so two threads use both cores of the reference machine
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+    # numpy releases the GIL in its array work: threads use the cores a run gives this stage (CXKIT_THREADS)
+    with ThreadPoolExecutor(max_workers=_threads()) as pool:
         results = list(pool.map(block, range(len(sizes))))
     return np.vstack([np.atleast_2d(r) for r in results]), resamples, shrink
 

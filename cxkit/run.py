@@ -76,9 +76,28 @@ def _local_kernel_manager(socket_dir: str):
     return LocalKernelManager
 
 
-def execute_stage(stage: str, engagement: str, build: str, notebooks: str = str(NOTEBOOKS)) -> dict:
-    """Execute one stage notebook with papermill (in a worker process); return a plain dict of the outcome."""
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "CXKIT_THREADS")
+
+
+def stage_threads(wave_size: int) -> int:
+    """Threads each stage of a wave may use: the cores shared out, so parallel stages do not thrash."""
+    return max(1, (os.cpu_count() or 1) // max(wave_size, 1))
+
+
+def execute_stage(stage: str, engagement: str, build: str, notebooks: str = str(NOTEBOOKS),
+                  threads: int | None = None) -> dict:
+    """Execute one stage notebook with papermill (in a worker process); return a plain dict of the outcome.
+
+    ``threads`` caps the threads of the stage's kernel (OpenMP, BLAS and cxkit's own), which inherits
+    this process's environment.
+    """
     import tempfile
+
+    for name in THREAD_VARIABLES:
+        if threads:
+            os.environ[name] = str(threads)
+        else:
+            os.environ.pop(name, None)
 
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -186,7 +205,8 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
                         progress(f"[{stage}] skipped: {reason}")
                         continue
                     progress(f"[{stage}] running {STAGES[stage]['notebook']}")
-                    futures[stage] = pool.submit(execute_stage, stage, str(eng.source), str(build), str(notebooks))
+                    futures[stage] = pool.submit(execute_stage, stage, str(eng.source), str(build), str(notebooks),
+                                                 stage_threads(len(wave)))
                 for stage, future in futures.items():
                     result = future.result()
                     run = runs[stage]

@@ -102,3 +102,14 @@ def test_run_record_is_relative_to_the_run_folder(demo_run):
     record = json.loads((demo_run.folder / "run.json").read_text())
     assert all(s["notebook"].startswith("notebooks/") for s in record["stages"] if s["status"] == "done")
     assert str(ROOT) in record["config"]
+
+
+def test_parallel_stages_share_the_cores_out(monkeypatch):
+    from cxkit import drivers, run
+
+    monkeypatch.setattr(run.os, "cpu_count", lambda: 2)
+    assert [run.stage_threads(n) for n in (1, 2, 3)] == [2, 1, 1]
+    monkeypatch.setenv("CXKIT_THREADS", "1")
+    assert drivers._threads() == 1
+    monkeypatch.delenv("CXKIT_THREADS")
+    assert drivers._threads() == 2
