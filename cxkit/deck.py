@@ -914,9 +914,10 @@ def importance_performance_slide(ctx: DeckContext):
         return
     quad = ctx.results.table("moments_of_truth")
     slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "drivers", "moments_of_truth", "Importance against performance"),
-                       "Importance (share of explained variance) against performance (mean rating); lines at the means; "
+                       "Importance (share of explained variance) against performance (mean rating); lines at the "
+                       f"{quad['threshold_rule'].iloc[0] if 'threshold_rule' in quad else 'mean'}s across touchpoints; "
                        "red: moments of truth",
-                       _notes("Quadrants: high importance and below-mean performance = moment of truth to fix first; "
+                       _notes("Quadrants: high importance and below-threshold performance = moment of truth to fix first; "
                               "high and high = strength; low importance and high performance = possible over-service.",
                               *[f"{r.label}: {r.quadrant} (share {r.share:.1%}, mean {r.performance:.2f})"
                                 for r in quad.itertuples()],
