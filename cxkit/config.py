@@ -198,6 +198,26 @@ class DriverSettings(_Model):
     alpha: float = Field(0.05, gt=0, lt=1)             # significance level of the asymmetry and segment tests
 
 
+class RecommendationSettings(_Model):
+    """The recommendation rules: the firm's file, rules switched off, and the engagement's own or replacing ones."""
+
+    file: str = "recommendations.yaml"          # relative to templates/ unless absolute or beside the engagement
+    disable: tuple[str, ...] = ()
+    rules: tuple[dict, ...] = ()
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, rules):
+        from .rules import RuleError, parse_rules
+
+        if rules:
+            try:
+                parse_rules({"rules": list(rules)}, "recommendations.rules")
+            except RuleError as exc:
+                raise ValueError("; ".join(exc.problems)) from None
+        return rules
+
+
 class Brand(_Model):
     primary: str
     secondary: str
@@ -282,6 +302,7 @@ class Engagement(_Model):
     thresholds: Thresholds
     targets: Targets
     drivers: DriverSettings = DriverSettings()
+    recommendations: RecommendationSettings = RecommendationSettings()
     deck: DeckConfig
     framework: Framework
     source: Path = Field(exclude=True)

@@ -1074,10 +1074,11 @@ def recommendations_slide(ctx: DeckContext):
     rows = [[str(r.rank), r.action, r.evidence, r.owner, r.horizon] for r in table.itertuples()]
     _paged_table(ctx, f"{len(table)} actions follow from the evidence, the largest gaps first",
                  "Ranked by the materiality of the evidence (share of scale, explained variance or value at stake)",
-                 _notes("Each action comes from a rule (cxkit.recommend) over the tables that notebooks 01-04 saved; the list "
-                        "is results/recommendations.csv, written by notebook 05_deck.",
-                        *[f"{r.rank}. [{r.component}] {r.action}. Evidence: {r.evidence} (source: {r.source})"
-                          for r in table.itertuples()]),
+                 _notes("Each action comes from a rule in the engagement's rule file (templates/recommendations.yaml "
+                        "unless overridden) over the tables that notebooks 01-04 saved; the list is "
+                        "results/recommendations.csv, written by notebook 05_deck.",
+                        *[f"{r.rank}. [{r.component}] {r.action}. Evidence: {r.evidence} (source: {r.source}; rule "
+                          f"{r.rule}; priority: {r.priority_basis})" for r in table.itertuples()]),
                  ["#", "Action", "Evidence", "Owner", "Horizon"], rows, [0.4, 4.6, 3.6, 1.6, 1.1])
 
 

@@ -1,140 +1,146 @@
 """Recommendations that follow from the evidence (DOMAIN.md section 5).
 
-Each rule reads a saved results table, fires when its condition holds, and
-returns an action with its evidence (the numbers), the framework component it
-strengthens, an owner, a horizon and a priority. Priority is the materiality
-of the evidence, defined as in :mod:`cxkit.findings` (the share of the scale,
-of explained variance or of value the finding is about); actions are ranked
-by it, and the pilot step always comes last.
+The rules are data: ``templates/recommendations.yaml`` (the firm's), less the
+ones an engagement switches off, plus or replaced by its own
+(``recommendations:`` in the engagement YAML). :mod:`cxkit.rules` parses and
+checks them; this module lays out the evidence they read (the saved results,
+with a few derived fields such as a gap as a share of the scale) and ranks
+what fires. Priority is the materiality of the evidence, as in
+:mod:`cxkit.findings` (the share of the scale, of explained variance or of
+value a finding is about); actions are ranked by it, and the pilot step always
+comes last.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import pandas as pd
 
 from .config import Engagement
+from .errors import ConfigError, ConfigProblem
+from .paths import template_path
 from .results import RunResults
+from .rules import Fired, Rule, RuleError, fire, load_rules, parse_rules
 
-MATURITY_GAP = 0.5       # points below target that call for action on a dimension
 HORIZONS = ("Quick win", "90 days", "12 months")
+COLUMNS = ["headline", "action", "evidence", "component", "owner", "horizon", "priority", "priority_basis", "rule",
+           "source"]
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    headline: str        # a few words, for the roadmap
-    action: str
-    evidence: str
-    component: str
-    owner: str
-    horizon: str
-    priority: float
-    source: str
+def engagement_rules(eng: Engagement) -> tuple[Rule, ...]:
+    """The rules an engagement runs: the firm's file, less ``disable``, with the engagement's own rules
+    added (an engagement rule with a firm rule's id replaces it).
+
+    Raises
+    ------
+    ConfigError
+        The rule file breaks the grammar, or ``disable`` names a rule that does not exist.
+    """
+    settings = eng.recommendations
+    path = template_path(settings.file, eng.folder)
+    try:
+        firm = load_rules(path)
+        own = parse_rules({"rules": list(settings.rules)}, str(eng.source)) if settings.rules else ()
+    except (RuleError, OSError) as exc:
+        problems = exc.problems if isinstance(exc, RuleError) else [str(exc)]
+        raise ConfigError([ConfigProblem(str(path), "recommendations", p, "see the grammar at the top of "
+                                         "templates/recommendations.yaml") for p in problems]) from None
+    unknown = sorted(set(settings.disable) - {r.id for r in firm} - {r.id for r in own})
+    if unknown:
+        raise ConfigError([ConfigProblem(str(eng.source), "recommendations.disable", f"no rules named {unknown}",
+                                         "use ids from " + ", ".join(r.id for r in firm))])
+    replaced = {r.id for r in own}
+    return tuple(r for r in firm if r.id not in replaced and r.id not in settings.disable) + tuple(
+        r for r in own if r.id not in settings.disable)
 
 
-def _maturity(results: RunResults, eng: Engagement) -> list[Recommendation]:
-    table = results.table("maturity")
-    if table is None:
-        return []
-    span = eng.scales[eng.diagnostic.scale].max - eng.scales[eng.diagnostic.scale].min
-    out = []
-    for row in table[table["gap"] >= MATURITY_GAP].head(2).itertuples():
-        move = eng.framework.dimensions[row.dimension].move or f"Close the gap on {row.label.lower()}"
-        out.append(Recommendation(f"Strengthen {row.label.lower()}", move, f"{row.label}: {row.mean:.1f} against a target of {row.target:.1f}; "
-                                  f"{row.favourable:.0%} favourable", row.label, eng.targets.outcome_owner, "12 months",
-                                  row.gap / span, "results/maturity.csv"))
-    return out
+def evidence_tables(results: RunResults, eng: Engagement) -> dict[str, pd.DataFrame]:
+    """The tables rules read: saved results, with fields derived for the rules.
 
+    - ``maturity``: + ``gap_share`` (gap / scale range), ``move`` (the framework's typical move for the dimension);
+    - ``perception_gaps``: + ``gap_share``;
+    - ``lagging_departments``: + ``gap_share`` (distance from the organisation / scale range);
+    - ``moments_of_truth``: as saved;
+    - ``asymmetry``: + ``owner`` (from the key drivers);
+    - ``value_at_stake``: ``segment``, ``name``, ``stake`` (value, or customers where no value is mapped),
+      ``stake_share`` (of all at stake), ``what`` ("value" or "customers");
+    - ``scorecard_owners``: one row: ``unowned``, ``metrics``, ``unowned_share``, ``unowned_names``.
 
-def _perception(results: RunResults, eng: Engagement) -> list[Recommendation]:
-    gaps = results.table("perception_gaps")
-    if gaps is None or gaps.empty or not gaps["flagged"].any():
-        return []
-    row = gaps[gaps["flagged"]].iloc[0]
-    span = eng.scales[eng.diagnostic.scale].max - eng.scales[eng.diagnostic.scale].min
-    return [Recommendation("Close the leader-frontline gap", "Share the frontline's view with every leadership team, and have leaders spend time on the "
-                           "front line before acting on the plan",
-                           f"Executives rate {row['label'].lower()} {row['gap']:.1f} points above the frontline "
-                           f"({row['executive']:.1f} vs {row['frontline']:.1f})", "Leadership and coaching",
-                           eng.targets.outcome_owner, "90 days", row["gap"] / span, "results/perception_gaps.csv")]
-
-
-def _departments(results: RunResults, eng: Engagement) -> list[Recommendation]:
-    lagging = results.table("lagging_departments")
-    if lagging is None or lagging.empty:
-        return []
-    row = lagging.iloc[0]
-    span = eng.scales[eng.diagnostic.scale].max - eng.scales[eng.diagnostic.scale].min
-    return [Recommendation(f"Bring {row['group']} up to the organisation", f"Work with {row['group']} on {row['label'].lower()}: the customer's experience should not "
-                           "depend on which department they meet",
-                           f"{row['group']} scores {row['diff_from_all']:+.1f} points against the organisation on "
-                           f"{row['label'].lower()}", "Organisational support", row["group"], "90 days",
-                           abs(row["diff_from_all"]) / span, "results/lagging_departments.csv")]
-
-
-def _moments(results: RunResults, eng: Engagement) -> list[Recommendation]:
-    table = results.table("moments_of_truth")
-    if table is None:
-        return []
-    out = []
-    for row in table[table["quadrant"].str.startswith("Moment of truth")].head(3).itertuples():
-        owner = row.owner if isinstance(row.owner, str) and row.owner else "No owner: assign one"
-        out.append(Recommendation(f"Fix {row.label.lower()}", f"Fix {row.label.lower()} first: redesign it with the people who deliver it, and "
-                                  "track its top-2-box score every wave",
-                                  f"{row.share:.0%} of explained variance; {row.top2:.0%} rate it in the top two boxes",
-                                  "Engagement strategy", owner, "90 days", row.share, "results/moments_of_truth.csv"))
-    return out
-
-
-def _segments(results: RunResults, eng: Engagement) -> list[Recommendation]:
+    Every table also carries ``outcome_owner`` (``targets.outcome_owner``).
+    """
+    tables: dict[str, pd.DataFrame] = {}
+    if eng.diagnostic is not None:
+        scale = eng.scales[eng.diagnostic.scale]
+        span = scale.max - scale.min
+        maturity = results.table("maturity")
+        if maturity is not None:
+            tables["maturity"] = maturity.assign(
+                gap_share=maturity["gap"] / span,
+                move=[eng.framework.dimensions[d].move or f"Close the gap on {label.lower()}"
+                      if d in eng.framework.dimensions else f"Close the gap on {label.lower()}"
+                      for d, label in zip(maturity["dimension"], maturity["label"])])
+        gaps = results.table("perception_gaps")
+        if gaps is not None:
+            tables["perception_gaps"] = gaps.assign(gap_share=gaps["gap"] / span)
+        lagging = results.table("lagging_departments")
+        if lagging is not None:
+            tables["lagging_departments"] = lagging.assign(gap_share=lagging["diff_from_all"].abs() / span)
+    for name in ("moments_of_truth",):
+        if results.table(name) is not None:
+            tables[name] = results.table(name)
+    asymmetry, key = results.table("asymmetry"), results.table("key_drivers")
+    if asymmetry is not None and key is not None:
+        tables["asymmetry"] = asymmetry.merge(key[["attribute", "owner"]], on="attribute", how="left")
     stake, profiles = results.table("value_at_stake"), results.table("segment_profiles")
-    if stake is None or profiles is None or stake.empty:
-        return []
-    key = "value_at_stake" if "value_at_stake" in stake else "at_risk_customers"
-    total = stake[key].sum()
-    if total <= 0:
-        return []
-    row = stake.sort_values(key, ascending=False).iloc[0]
-    name = profiles.set_index("segment").loc[row["segment"], "name"]
-    return [Recommendation(f"Retain segment {int(row['segment'])}", f"Design a retention play for segment {int(row['segment'])} ({name.lower()}), "
-                           "aimed at what lets it down",
-                           f"It holds {row[key] / total:.0%} of the {'value' if key == 'value_at_stake' else 'customers'} "
-                           "at stake among indifferent and unhappy customers", "Engagement strategy",
-                           eng.targets.outcome_owner, "90 days", row[key] / total, "results/value_at_stake.csv")]
-
-
-def _owners(results: RunResults, eng: Engagement) -> list[Recommendation]:
+    if stake is not None and profiles is not None and not stake.empty:
+        column, what = ("value_at_stake", "value") if "value_at_stake" in stake else ("at_risk_customers", "customers")
+        total = stake[column].sum()
+        if total > 0:
+            names = profiles.set_index("segment")["name"]
+            tables["value_at_stake"] = pd.DataFrame({
+                "segment": stake["segment"], "name": stake["segment"].map(names), "stake": stake[column],
+                "stake_share": stake[column] / total, "what": what})
     card = results.table("scorecard")
-    if card is None or not card["owner_missing"].any():
-        return []
-    missing = card[card["owner_missing"]]
-    return [Recommendation("Name an owner for every metric", "Name an owning department for every scorecard metric, so that no silo can push the "
-                           "customer away", f"{len(missing)} of {len(card)} metrics have no owner: "
-                           + ", ".join(missing["metric"]), "Organisational support", eng.targets.outcome_owner,
-                           "Quick win", len(missing) / len(card), "results/scorecard.csv")]
+    if card is not None and len(card):
+        unowned = card[card["owner_missing"].astype(bool)]
+        tables["scorecard_owners"] = pd.DataFrame([{
+            "unowned": len(unowned), "metrics": len(card), "unowned_share": len(unowned) / len(card),
+            "unowned_names": ", ".join(unowned["metric"])}])
+    return {name: table.assign(outcome_owner=eng.targets.outcome_owner) for name, table in tables.items()}
 
 
-RULES = (_maturity, _perception, _departments, _moments, _segments, _owners)
+def _basis(rule: Rule, fired: Fired) -> str:
+    if rule.priority_field is None:
+        return f"fixed priority {fired.priority:.2f} set by rule {rule.id}"
+    scale = f" x {rule.priority_scale:g}" if rule.priority_scale != 1 else ""
+    return f"{rule.priority_field.replace('_', ' ')}{scale} = {fired.priority:.2f}"
 
 
 def recommendations(results: RunResults, eng: Engagement) -> pd.DataFrame:
-    """Fire the rules over a run's saved results and rank the actions.
+    """Fire the engagement's rules over a run's saved results and rank the actions.
 
     Returns
     -------
     DataFrame
-        ``rank``, ``action``, ``evidence``, ``component``, ``owner``, ``horizon``,
-        ``priority``, ``source``; the pilot step comes last whenever any action fired.
+        ``rank``, ``headline``, ``action``, ``evidence``, ``component``, ``owner``,
+        ``horizon``, ``priority``, ``priority_basis`` (why it ranks where it does),
+        ``rule`` and ``source``; the pilot step comes last whenever any action fired.
     """
-    fired = [rec for rule in RULES for rec in rule(results, eng)]
-    fired.sort(key=lambda r: -r.priority)
+    tables = evidence_tables(results, eng)
+    fired = []
+    for rule in engagement_rules(eng):
+        for hit in fire(rule, tables.get(rule.table)):
+            fired.append(asdict(hit) | {"priority_basis": _basis(rule, hit)})
+    fired.sort(key=lambda r: -r["priority"])
     if fired:
-        fired.append(Recommendation("Pilot, then roll out", "Pilot the first changes in one or two units, measure them against the scorecard, "
-                                    "then roll out", "Changes proven in a pilot spread faster and cost less to correct",
-                                    "Organisational support", eng.targets.outcome_owner, "12 months", 0.0,
-                                    "cxkit method (DOMAIN.md section 5)"))
-    table = pd.DataFrame([asdict(r) for r in fired],
-                         columns=["headline", "action", "evidence", "component", "owner", "horizon", "priority", "source"])
+        fired.append({"headline": "Pilot, then roll out",
+                      "action": "Pilot the first changes in one or two units, measure them against the scorecard, "
+                                "then roll out",
+                      "evidence": "Changes proven in a pilot spread faster and cost less to correct",
+                      "component": "Organisational support", "owner": eng.targets.outcome_owner,
+                      "horizon": "12 months", "priority": 0.0, "priority_basis": "always the last step",
+                      "rule": "pilot", "source": "cxkit method (DOMAIN.md section 5)"})
+    table = pd.DataFrame(fired, columns=COLUMNS)
     table.insert(0, "rank", range(1, len(table) + 1))
     return table
