@@ -178,6 +178,10 @@ class Targets(_Model):
     uplift_points: float = Field(5, gt=0)
     scorecard_drivers: int = Field(5, ge=1)
     outcome_owner: str = "Executive team"
+    people_owner: str = "HR and people leaders"
+    people_dimensions: tuple[str, ...] = ("leadership_coaching", "organisational_support")
+    outcome_goal: float | None = Field(None, gt=0)   # with it, driver targets come from the what-if: the rise
+                                                     # each driver needs to lift the main outcome by this much
     dimensions: dict[str, float] = Field(default_factory=dict)
 
 

@@ -999,7 +999,7 @@ def scorecard_slide(ctx: DeckContext):
         return _pct(value) if unit == "share" else (f"{value:+.0f}" if unit == "points" else _num(value, 2))
 
     rows = [[r.layer, r.metric, f"{fmt(r.baseline, r.unit)} ({fmt(r.ci_low, r.unit)} to {fmt(r.ci_high, r.unit)})",
-             fmt(r.target, r.unit), "Best segment" if r.target_rule.startswith("best") else "Uplift", r.owner,
+             fmt(r.target, r.unit), _target_source(r.target_rule), r.owner,
              f"{r.needed_per_period:,}" + ("" if r.cadence_supported else " (short)")] for r in card.itertuples()]
     fills = [[None, None, None, None, None, "F4B6B6" if r.owner_missing else None,
               None if r.cadence_supported else "FCE4D6"] for r in card.itertuples()]
@@ -1015,6 +1015,63 @@ def scorecard_slide(ctx: DeckContext):
                  rows, [0.9, 3.3, 2.1, 0.8, 1.3, 1.9, 1.5], fills)
 
 
+def _target_source(rule: str) -> str:
+    for start, words in (("best segment", "Best segment"), ("best department", "Best department"),
+                         ("what-if", "What-if"), ("baseline plus", "Uplift")):
+        if rule.startswith(start):
+            return words
+    return rule
+
+
+@slide_builder("departmental_balance")
+def departmental_balance_slide(ctx: DeckContext):
+    balance = ctx.results.table("departmental_balance")
+    if not ctx.results.done("metrics") or balance is None or balance.empty:
+        return
+    rows = [[r.owner, r.drivers, _pct(r.importance), _pct(r.performance), f"{r.vs_all * 100:+.0f} pts", _pct(r.impact)]
+            for r in balance.itertuples()]
+    fills = [[None] * 4 + ["F4B6B6" if r.vs_all < -0.05 else None, None] for r in balance.itertuples()]
+    _paged_table(ctx, _finding(ctx, "metrics", "departmental_balance", "Each department's part in what drives customers"),
+                 "Share of the explained outcome each department's touchpoints carry, how they score (importance-weighted "
+                 "top-2-box) against the average, and their part of what is left to win",
+                 _notes("Method: key driver shares summed by owning department (feedback.attributes[].owner); performance "
+                        "weighted by those shares; what is left to win = share x (1 - top-2-box), as a part of the total.",
+                        "Source: results/departmental_balance.csv, notebook 04_metrics."),
+                 ["Department", "Touchpoints", "Importance", "Top-2-box", "Vs average", "Left to win"], rows,
+                 [1.8, 4.2, 1.2, 1.2, 1.2, 1.2], fills)
+
+
+@slide_builder("wave_changes")
+def wave_changes_slide(ctx: DeckContext):
+    trend = ctx.results.table("wave_trend")
+    if not ctx.results.done("metrics") or trend is None or trend.empty:
+        return
+    waves = sorted(trend["wave"].astype(str).unique())
+    trend = trend.assign(wave=trend["wave"].astype(str))
+    previous, last = waves[-2], waves[-1]
+
+    def fmt(value, unit):
+        return _pct(value) if unit == "share" else (f"{value:+.0f}" if unit == "points" else _num(value, 2))
+
+    rows, fills = [], []
+    for metric, part in trend.groupby("metric", sort=False):
+        before, now = part[part["wave"] == previous].iloc[0], part[part["wave"] == last].iloc[0]
+        change = now["change"] * (100 if now["unit"] == "share" else 1)
+        verdict = "Real change" if now["significant"] else "Within noise"
+        if now["outside_band"]:
+            verdict += "; outside control band"
+        rows.append([metric, fmt(before["value"], now["unit"]), fmt(now["value"], now["unit"]),
+                     f"{change:+.1f}" + (" pts" if now["unit"] == "share" else ""), _p_text(now["change_p"]), verdict])
+        fills.append([None] * 5 + [ctx.brand["secondary"] if now["significant"] else None])
+    _paged_table(ctx, _finding(ctx, "metrics", "wave_trend", "What moved between waves"),
+                 f"Each metric in {last} against {previous}: only changes that pass a test at the 5% level count as real; "
+                 "the control band is three standard errors around the metric's level over all waves",
+                 _notes("Tests: two-proportion z test (pooled) for shares; z test of the difference for NPS and means. "
+                        "Control band: centre over all waves +/- 3 standard errors at each wave's n.",
+                        "Source: results/wave_trend.csv, notebook 04_metrics."),
+                 ["Metric", previous, last, "Change", "Test", "Verdict"], rows, [3.6, 1.1, 1.1, 1.1, 1.3, 2.6], fills)
+
+
 @slide_builder("wave_trend")
 def wave_trend_slide(ctx: DeckContext):
     trend = ctx.results.table("wave_trend")
@@ -1023,8 +1080,9 @@ def wave_trend_slide(ctx: DeckContext):
     waves = sorted(trend["wave"].astype(str).unique())
     trend = trend.assign(wave=trend["wave"].astype(str))
     shares = trend[trend["unit"] == "share"]
+    shares = shares[shares["metric"].isin(list(dict.fromkeys(shares["metric"]))[:3])]  # the outcomes and top driver
     nps = trend[trend["unit"] == "points"]
-    slide = _new_slide(ctx, "Two charts", _finding(ctx, "metrics", "wave_trend", "Metrics per survey wave"),
+    slide = _new_slide(ctx, "Two charts", "The outcomes and the top driver per survey wave, with 95% intervals",
                        f"Left: shares per wave. Right: NPS per wave with 95% intervals. Waves: {', '.join(waves)}",
                        _notes(*[f"{r.wave} {r.metric}: {r.value:.3f} (95% CI {r.ci_low:.3f}-{r.ci_high:.3f}), n {r.n}"
                                 for r in trend.itertuples()],

@@ -230,6 +230,26 @@ def segment_driver_findings(segments: pd.DataFrame) -> list[Finding]:
                     "results/segment_drivers.csv (04_metrics)", "segment_drivers")]
 
 
+def _value(value: float, unit: str) -> str:
+    return _pct(value) if unit == "share" else f"{value:+.0f}" if unit == "points" else f"{value:.2f}"
+
+
+def balance_findings(balance: pd.DataFrame) -> list[Finding]:
+    """The department that owns most of what drives the outcome, and how its drivers score.
+
+    Materiality: that department's share of what is left to win (importance x the top-2-box gap).
+    """
+    if balance is None or not len(balance):
+        return []
+    top = balance.iloc[0]
+    side = "below" if top["vs_all"] < 0 else "above"
+    return [Finding(
+        f"{top['owner']} owns {_pct(top['importance'])} of what drives the outcome ({_join(top['drivers'].split(', '))}); "
+        f"its touchpoints score {abs(top['vs_all']) * 100:.0f} points {side} the average ({_pct(top['performance'])} "
+        f"top-2-box), {_pct(top['impact'])} of what is left to win",
+        "metrics", float(top["impact"]), "results/departmental_balance.csv (04_metrics)", "departmental_balance")]
+
+
 def _join(names, most: int = 4) -> str:
     """Names in running text: lower case, joined with commas and a final "and"; past ``most``, "and N more"."""
     names = [n.lower() for n in names]
@@ -246,17 +266,23 @@ def metric_findings(card: pd.DataFrame, trend: pd.DataFrame | None = None) -> li
     out = []
     if trend is not None and len(trend):
         waves = sorted(trend["wave"].unique())
-        first, last = waves[0], waves[-1]
-        driver = trend[trend["metric"].str.endswith("top-2-box")]
-        focus = driver if len(driver) else trend[trend["metric"] == "Share truly impressed"]
-        a = focus[focus["wave"] == first].iloc[0]
-        b = focus[focus["wave"] == last].iloc[0]
-        overlap = a["ci_high"] >= b["ci_low"] and b["ci_high"] >= a["ci_low"]
-        out.append(Finding(
-            f"{a['metric'].split(':')[0]} {'rose' if b['value'] > a['value'] else 'fell'} from {_pct(a['value'])} in "
-            f"{first} to {_pct(b['value'])} in {last}" + ("; the 95% intervals overlap, so it may be noise" if overlap
-                                                          else "; the 95% intervals do not overlap"),
-            "metrics", abs(b["value"] - a["value"]), "results/wave_trend.csv (04_metrics)", "wave_trend"))
+        previous, last = waves[-2], waves[-1]
+        latest = trend[trend["wave"] == last]
+        moved = latest[latest["significant"].astype(bool)].assign(size=lambda t: t["change"].abs())
+        if len(moved):
+            top = moved.sort_values("size", ascending=False).iloc[0]
+            before = trend[(trend["wave"] == previous) & (trend["metric"] == top["metric"])].iloc[0]
+            others = len(latest) - len(moved)
+            p_text = "p < 0.001" if top["change_p"] < 0.001 else f"p = {top['change_p']:.3f}"
+            out.append(Finding(
+                f"{top['metric'].split(':')[0]} {'rose' if top['change'] > 0 else 'fell'} from "
+                f"{_value(before['value'], top['unit'])} in {previous} to {_value(top['value'], top['unit'])} in {last} "
+                f"({p_text}); {others} of {len(latest)} metrics did not move beyond noise",
+                "metrics", float(abs(top["change"])) if top["unit"] == "share" else 0.0,
+                "results/wave_trend.csv (04_metrics)", "wave_trend"))
+        else:
+            out.append(Finding(f"No scorecard metric moved beyond noise between {previous} and {last}", "metrics", 0.0,
+                               "results/wave_trend.csv (04_metrics)", "wave_trend"))
     unowned = card[card["owner_missing"]]
     if len(unowned):
         out.append(Finding(
@@ -275,7 +301,7 @@ def metric_findings(card: pd.DataFrame, trend: pd.DataFrame | None = None) -> li
         first = owned.iloc[0]
         out.append(Finding(
             f"{first['owner']} owns the top driver metric, {first['metric'].split(':')[0].lower()}: "
-            f"{_pct(first['baseline'])} today, target {_pct(first['target'])}",
+            f"{_value(first['baseline'], first['unit'])} today, target {_value(first['target'], first['unit'])}",
             "metrics", 0.0, "results/scorecard.csv (04_metrics)", "top_driver_metric"))
     return out
 

@@ -87,6 +87,11 @@ class RunPaths:
     def table(self, name: str) -> Path:
         return self.results / f"{_safe_name(name)}.csv"
 
+    @property
+    def metric_definitions(self) -> Path:
+        """The scorecard's metric definitions as YAML, for a client's BI team."""
+        return self.results / "metric_definitions.yaml"
+
     def headline(self, stage: str) -> Path:
         return self.results / f"stage_{_safe_name(stage)}.json"
 

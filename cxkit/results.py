@@ -79,6 +79,17 @@ def save_table(paths: RunPaths, name: str, table: pd.DataFrame, record: StageRec
     return path
 
 
+def write_yaml(path: Path, data: dict) -> Path:
+    """Write plain data as YAML (through a temporary file moved into place)."""
+    import yaml
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(yaml.safe_dump(_clean(data), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 def load_table(paths: RunPaths, name: str) -> pd.DataFrame:
     path = paths.table(name)
     if not path.exists():

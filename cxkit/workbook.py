@@ -34,7 +34,7 @@ TABLE_STAGE = {
     "value_at_stake": "customers", "key_drivers": "drivers", "moments_of_truth": "drivers",
     "asymmetry": "drivers", "what_if": "drivers", "yes_no_drivers": "drivers", "segment_drivers": "metrics",
     "nonlinear_check": "drivers",
-    "scorecard": "metrics", "wave_trend": "metrics", "recommendations": "deck",
+    "scorecard": "metrics", "wave_trend": "metrics", "departmental_balance": "metrics", "recommendations": "deck",
 }
 DESCRIPTIONS = {
     "maturity": "Maturity per dimension: mean with 95% interval, % favourable, level, target and gap",
@@ -66,8 +66,9 @@ DESCRIPTIONS = {
     "yes_no_drivers": "Drivers of yes/no outcomes (truly impressed, renewal ...) by logistic models",
     "segment_drivers": "Driver shares within each segment, with tests of whether they differ",
     "nonlinear_check": "Gradient boosting permutation importance beside the Shapley shares",
-    "scorecard": "Metrics with baseline, target, owner and responses needed",
-    "wave_trend": "Outcome metrics per survey wave",
+    "scorecard": "Metrics in three layers with definition, baseline, target and its rule, owner and responses needed",
+    "wave_trend": "Metrics per survey wave: change against the previous wave with its test, and the control band",
+    "departmental_balance": "Each department's share of what drives the outcome, how its touchpoints score, what is left to win",
     "recommendations": "Actions that follow from the evidence, ranked",
     "data_quality": "What the data checks found (cxkit validate)",
 }
@@ -105,6 +106,9 @@ COLUMNS = {
     "impressed_now": ("Truly impressed now", "0.0%"), "impressed_after": ("Truly impressed after", "0.0%"),
     "differs_p": ("Differs p (Holm)", "0.0000"), "overall_p": ("Overall test p", "0.0000"),
     "shapley_share": ("Shapley share", "0.0%"), "boosting_share": ("Boosting share", "0.0%"),
+    "change": ("Change", "+0.000;-0.000;0.000"), "change_p": ("Change p", "0.0000"), "centre": ("Centre line", "0.000"),
+    "band_low": ("Control band low", "0.000"), "band_high": ("Control band high", "0.000"),
+    "vs_all": ("Vs all drivers", "+0.0%;-0.0%;0.0%"), "impact": ("Part of what is left to win", "0%"),
 }
 HEADER_FILL = "1F4E79"
 
@@ -194,7 +198,8 @@ def _write_table(sheet, table: pd.DataFrame) -> None:
     for j, column in enumerate(table.columns, start=1):
         letter = get_column_letter(j)
         fmt = _format_for(column, table[column])
-        if unit is not None and column in ("baseline", "ci_low", "ci_high", "target"):
+        if unit is not None and column in ("baseline", "ci_low", "ci_high", "target", "value", "change", "centre",
+                                           "band_low", "band_high"):
             for i, u in enumerate(unit, start=2):
                 sheet.cell(row=i, column=j).number_format = {"share": "0.0%", "points": "0.0"}.get(u, "0.00")
         elif fmt:
