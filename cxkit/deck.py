@@ -36,7 +36,7 @@ from .errors import CxkitError
 from .findings import executive_summary
 from .paths import RunPaths
 from .privacy import POOLED
-from .recommend import recommendations
+from .recommend import recommendations, roadmap
 from .results import STAGES, RunResults, save_table, write_summary
 from .textfit import fit_size, text_width, wrap
 from .workbook import build_workbook
@@ -1140,24 +1140,16 @@ def recommendations_slide(ctx: DeckContext):
                  ["#", "Action", "Evidence", "Owner", "Horizon"], rows, [0.4, 4.6, 3.6, 1.6, 1.1])
 
 
-PHASES = (("Quick win", "Quick wins: the first 30 days"), ("90 days", "Pilot: 90 days in one or two units"),
-          ("12 months", "Roll out: within 12 months"))
-
-
 @slide_builder("roadmap")
 def roadmap_slide(ctx: DeckContext):
-    table = ctx.recommendations
-    if table.empty:
+    phases = ctx.results.table("roadmap")
+    if phases is None or phases.empty:
         return
-    rows = []
-    for horizon, phase in PHASES:
-        part = table[table["horizon"] == horizon]
-        if len(part):
-            rows.append([phase, "; ".join(f"#{r.rank} {r.headline}" for r in part.itertuples()),
-                         ", ".join(dict.fromkeys(part["owner"]))])
+    rows = [[f"{r.phase}: {r.when}", r.actions, r.owners] for r in phases.itertuples()]
     _paged_table(ctx, "Roadmap: quick wins first, then pilot in one or two units, then roll out",
-                 "The recommended actions by horizon; numbers refer to the ranked list of actions",
-                 _notes("Phases group results/recommendations.csv by horizon (notebook 05_deck)."),
+                 "The recommended actions by phase; numbers refer to the ranked list of actions",
+                 _notes("Phases group results/recommendations.csv by horizon (cxkit.recommend.roadmap, notebook 05_deck); "
+                        "the table is results/roadmap.csv."),
                  ["Phase", "Actions", "Owners"], rows, [2.4, 7.0, 2.4])
 
 
@@ -1272,6 +1264,7 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     results = RunResults(paths)
     actions = recommendations(results, eng)
     save_table(paths, "recommendations", actions)
+    save_table(paths, "roadmap", roadmap(actions))
     ctx = DeckContext(eng, results, prs, eng.deck.brand.model_dump(), actions, theme_font(prs))
     for name in eng.deck.storyline:
         SLIDES[name](ctx)

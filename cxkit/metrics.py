@@ -198,7 +198,7 @@ def _driver_metrics(fb, eng, drivers, scenarios, share_by_segment, best_of, seg_
         rise = scenarios["mean_after"] - scenarios["mean_now"]
         slopes = dict(zip(scenarios["attribute"], scenarios["outcome_change"] / rise.where(rise > 0)))
     rows = []
-    for driver in drivers.head(eng.targets.scorecard_drivers).itertuples():
+    for driver in scorecard_drivers(drivers, eng).itertuples():
         column = driver.attribute
         values = fb[column].dropna()
         owner = driver.owner if isinstance(driver.owner, str) and driver.owner else None
@@ -228,6 +228,15 @@ def _driver_metrics(fb, eng, drivers, scenarios, share_by_segment, best_of, seg_
     return rows
 
 
+def scorecard_drivers(drivers: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """The drivers that become driver metrics: the top ``targets.scorecard_drivers``, and any moment of truth
+    below them (quadrants as :func:`cxkit.drivers.moments_of_truth` with ``drivers.quadrant_cut``)."""
+    from .drivers import moments_of_truth
+
+    fix = moments_of_truth(drivers, eng.drivers.quadrant_cut)["quadrant"].str.startswith("Moment of truth").to_numpy()
+    return drivers[(np.arange(len(drivers)) < eng.targets.scorecard_drivers) | fix]
+
+
 def _people_metrics(diag: pd.DataFrame, eng: Engagement) -> list[dict]:
     """Know / Care / Can and the chosen dimensions, with targets from the best department (pooled for privacy)."""
     from .privacy import POOLED
@@ -238,10 +247,12 @@ def _people_metrics(diag: pd.DataFrame, eng: Engagement) -> list[dict]:
     readiness = readiness_scores(diag, eng)
     dims = dimension_scores(diag, eng)
     metrics = [(f"{eng.framework.readiness[k].get('label', k)} index", readiness[k],
-                f"mean of each employee's mean agreement with the statements mapped to '{k}'")
+                f"mean of each employee's mean agreement with the statements mapped to '{k}' "
+                f"(columns {', '.join(i.column for i in eng.diagnostic.items if i.readiness == k)})")
                for k in readiness]
     metrics += [(eng.framework.dimensions[d].label, dims[d], f"mean of each employee's mean agreement with the "
-                 f"{eng.framework.dimensions[d].label.lower()} statements")
+                 f"{eng.framework.dimensions[d].label.lower()} statements (columns "
+                 f"{', '.join(i.column for i in eng.diagnostic.items if i.dimension == d)})")
                 for d in eng.targets.people_dimensions if d in dims]
     rows = []
     for name, scores, definition in metrics:
@@ -286,7 +297,7 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None =
     Notes
     -----
     Metrics: share truly impressed, NPS, the mean outcome, the yes/no share
-    where mapped, and the top ``scorecard_drivers`` drivers' top-2-box. Shares
+    where mapped, and the scorecard's drivers' top-2-box (:func:`scorecard_drivers`). Shares
     with Wilson intervals, NPS with the interval of
     :func:`cxkit.stats.net_promoter_score`, means with t intervals. Change
     tests: two-proportion z test with the pooled proportion; NPS and means by
@@ -316,7 +327,7 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None =
     if spec.outcomes.yes_no is not None:
         series.append((f"{spec.outcomes.yes_no.label}: share yes", "share", fb[spec.outcomes.yes_no.column]))
     if drivers is not None:
-        for driver in drivers.head(eng.targets.scorecard_drivers).itertuples():
+        for driver in scorecard_drivers(drivers, eng).itertuples():
             rated = fb[driver.attribute]
             series.append((f"{driver.label}: top-2-box", "share",
                            (rated >= scale.top2_min).astype(float).where(rated.notna())))

@@ -65,7 +65,10 @@ def evidence_tables(results: RunResults, eng: Engagement) -> dict[str, pd.DataFr
     - ``asymmetry``: + ``owner`` (from the key drivers);
     - ``value_at_stake``: ``segment``, ``name``, ``stake`` (value, or customers where no value is mapped),
       ``stake_share`` (of all at stake), ``what`` ("value" or "customers");
-    - ``scorecard_owners``: one row: ``unowned``, ``metrics``, ``unowned_share``, ``unowned_names``.
+    - ``scorecard_owners``: one row: ``unowned``, ``metrics``, ``unowned_share``, ``unowned_names``;
+    - ``scorecard_cadence``: one row: ``short`` (metrics the response volume cannot track at the cadence),
+      ``metrics``, ``short_share``, ``short_names``, ``cadence``;
+    - ``departmental_balance``: as saved (``owner``, ``drivers``, ``importance``, ``performance``, ``vs_all``, ``impact``).
 
     Every table also carries ``outcome_owner`` (``targets.outcome_owner``).
     """
@@ -107,6 +110,13 @@ def evidence_tables(results: RunResults, eng: Engagement) -> dict[str, pd.DataFr
         tables["scorecard_owners"] = pd.DataFrame([{
             "unowned": len(unowned), "metrics": len(card), "unowned_share": len(unowned) / len(card),
             "unowned_names": ", ".join(unowned["metric"])}])
+        short = card[~card["cadence_supported"].astype(bool)]
+        tables["scorecard_cadence"] = pd.DataFrame([{
+            "short": len(short), "metrics": len(card), "short_share": len(short) / len(card),
+            "short_names": ", ".join(short["metric"]), "cadence": card["cadence"].iloc[0]}])
+    balance = results.table("departmental_balance")
+    if balance is not None:
+        tables["departmental_balance"] = balance
     return {name: table.assign(outcome_owner=eng.targets.outcome_owner) for name, table in tables.items()}
 
 
@@ -115,6 +125,30 @@ def _basis(rule: Rule, fired: Fired) -> str:
         return f"fixed priority {fired.priority:.2f} set by rule {rule.id}"
     scale = f" x {rule.priority_scale:g}" if rule.priority_scale != 1 else ""
     return f"{rule.priority_field.replace('_', ' ')}{scale} = {fired.priority:.2f}"
+
+
+PHASES = (("Quick win", "1. Quick wins", "the first 30 days"),
+          ("90 days", "2. Pilot", "90 days in one or two units, measured against the scorecard"),
+          ("12 months", "3. Roll out", "within 12 months, what the pilot proved"))
+
+
+def roadmap(actions: pd.DataFrame) -> pd.DataFrame:
+    """The ranked actions grouped into phases: quick wins, a pilot in one or two units, then the roll-out.
+
+    Returns
+    -------
+    DataFrame
+        One row per phase that has actions: ``phase``, ``when``, ``actions`` (``#rank headline``, in rank order),
+        ``owners`` (each once, in rank order), ``count``.
+    """
+    rows = []
+    for horizon, phase, when in PHASES:
+        part = actions[actions["horizon"] == horizon]
+        if len(part):
+            rows.append({"phase": phase, "when": when,
+                         "actions": "; ".join(f"#{r.rank} {r.headline}" for r in part.itertuples()),
+                         "owners": ", ".join(dict.fromkeys(part["owner"])), "count": len(part)})
+    return pd.DataFrame(rows, columns=["phase", "when", "actions", "owners", "count"])
 
 
 def recommendations(results: RunResults, eng: Engagement) -> pd.DataFrame:

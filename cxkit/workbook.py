@@ -35,6 +35,7 @@ TABLE_STAGE = {
     "asymmetry": "drivers", "what_if": "drivers", "yes_no_drivers": "drivers", "segment_drivers": "metrics",
     "nonlinear_check": "drivers",
     "scorecard": "metrics", "wave_trend": "metrics", "departmental_balance": "metrics", "recommendations": "deck",
+    "roadmap": "deck",
 }
 DESCRIPTIONS = {
     "maturity": "Maturity per dimension: mean with 95% interval, % favourable, level, target and gap",
@@ -69,7 +70,8 @@ DESCRIPTIONS = {
     "scorecard": "Metrics in three layers with definition, baseline, target and its rule, owner and responses needed",
     "wave_trend": "Metrics per survey wave: change against the previous wave with its test, and the control band",
     "departmental_balance": "Each department's share of what drives the outcome, how its touchpoints score, what is left to win",
-    "recommendations": "Actions that follow from the evidence, ranked",
+    "recommendations": "Actions that follow from the evidence, ranked, with the rule and why each ranks where it does",
+    "roadmap": "The actions by phase: quick wins, a pilot in one or two units, then the roll-out",
     "data_quality": "What the data checks found (cxkit validate)",
 }
 

@@ -19,7 +19,8 @@ def card(eng, feedback):
 def test_scorecard_layers_and_top_drivers(eng, card):
     table, key = card
     drivers_rows = table[table["layer"] == "Driver"]
-    assert len(drivers_rows) == eng.targets.scorecard_drivers
+    expected = metrics.scorecard_drivers(key, eng)
+    assert len(drivers_rows) == len(expected) >= eng.targets.scorecard_drivers
     assert drivers_rows["metric"].str.startswith(tuple(key["label"].head(5))).all()
     assert {"Share truly impressed", "Net Promoter Score"} <= set(table["metric"])
 
@@ -171,3 +172,13 @@ def test_metric_definitions_export_as_yaml_a_bi_team_can_load(eng, full_card, tm
     assert set(first) >= {"definition", "baseline", "interval_95", "target", "target_rule", "owner", "cadence",
                           "responses_needed_per_period"}
     assert first["target"] == pytest.approx(card["target"].iloc[0], abs=1e-4)
+
+
+def test_moments_of_truth_below_the_top_drivers_join_the_scorecard(eng, card):
+    from cxkit.drivers import moments_of_truth
+
+    _, key = card
+    one = eng.model_copy(update={"targets": eng.targets.model_copy(update={"scorecard_drivers": 1})})
+    fix = moments_of_truth(key)
+    expected = {key["attribute"].iloc[0]} | set(fix.loc[fix["quadrant"].str.startswith("Moment"), "attribute"])
+    assert set(metrics.scorecard_drivers(key, one)["attribute"]) == expected and len(expected) > 1

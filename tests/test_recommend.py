@@ -73,3 +73,29 @@ def test_bad_engagement_rules_are_config_errors(engagement_copy, settings, messa
     with pytest.raises(ConfigError, match=message):
         eng = _with(engagement_copy, **settings)
         engagement_rules(eng)
+
+
+def test_roadmap_phases_pilot_before_roll_out(eng, results):
+    from cxkit.recommend import roadmap
+
+    actions = recommendations(results, eng)
+    phases = roadmap(actions)
+    assert phases["phase"].tolist() == sorted(phases["phase"])              # quick wins, pilot, roll out
+    assert phases["count"].sum() == len(actions)
+    assert "#1 " in " ".join(phases["actions"]) and phases.iloc[-1]["actions"].endswith("Pilot, then roll out")
+
+
+def test_measurement_and_department_rules_fire_on_the_sample(eng, results):
+    table = recommendations(results, eng).set_index("rule")
+    assert "Renewed contract: share yes" in table.loc["fund_the_measurement", "evidence"]
+    assert table.loc["balance_department", "owner"] == "Operations"
+
+
+def test_targets_by_rule_on_constructed_cases():
+    from cxkit.metrics import _target
+
+    assert _target(0.40, 0.46, "segment 2", 0.05, 1.0) == (0.46, "best segment already achieves it (segment 2)")
+    assert _target(0.40, 0.405, "segment 2", 0.05, 1.0)[1].startswith("baseline plus")   # under a point: uplift
+    assert _target(0.98, None, "", 0.05, 1.0)[0] == 1.0                                     # capped at the top
+    assert _target(6.2, 6.8, "segment 1", 0.5, 10.0)[0] == 6.8
+    assert _target(6.2, 6.25, "segment 1", 0.5, 10.0) == (6.7, "baseline plus the configured uplift (0.5)")
