@@ -1,0 +1,155 @@
+"""Survey-platform exports, built here from each platform's structure, including the awkward cases."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxkit.readers import ExportError, detect_format, map_scale, read_export, read_qsf, split_choices
+
+
+def _write(path, text, encoding="utf-8", bom=False, nul=False):
+    data = text.encode(encoding)
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    if nul:
+        data = data.replace(b"\n", b"\x00\n", 3)
+    path.write_bytes(data)
+    return path
+
+
+QUALTRICS = "\n".join([
+    "StartDate,EndDate,Status,Progress,Duration (in seconds),Finished,RecordedDate,ResponseId,UserLanguage,Q1_1,Q1_2,Q2",
+    'Start Date,End Date,Response Type,Progress,Duration (in seconds),Finished,Recorded Date,Response ID,User Language,'
+    '"How much do you agree? - Staff were helpful","How much do you agree? - Billing was clear",Overall satisfaction',
+    '"{""ImportId"":""startDate"",""timeZone"":""America/Denver""}","{""ImportId"":""endDate""}","{""ImportId"":""status""}",'
+    '"{""ImportId"":""progress""}","{""ImportId"":""duration""}","{""ImportId"":""finished""}","{""ImportId"":""recordedDate""}",'
+    '"{""ImportId"":""_recordId""}","{""ImportId"":""userLanguage""}","{""ImportId"":""QID1_1""}","{""ImportId"":""QID1_2""}",'
+    '"{""ImportId"":""QID2""}"',
+    "2026-03-01 10:00:00,2026-03-01 10:05:00,IP Address,100,300,1,2026-03-01 10:05:00,R_1,EN,5,4,8",
+    "2026-03-01 11:00:00,2026-03-01 11:04:00,IP Address,100,240,1,2026-03-01 11:04:00,R_2,EN,-1,2,6",
+    "2026-03-01 12:00:00,2026-03-01 12:01:00,Survey Preview,100,60,1,2026-03-01 12:01:00,R_3,EN,3,3,5",
+    "2026-03-01 13:00:00,2026-03-01 13:02:00,IP Address,40,120,0,2026-03-01 13:02:00,R_4,EN,1,,",
+    "2026-03-01 10:00:00,2026-03-01 10:05:00,IP Address,100,300,1,2026-03-01 10:05:00,R_1,EN,5,4,8",
+    "2026-03-02 09:00:00,2026-03-02 09:06:00,IP Address,100,360,1,2026-03-02 09:06:00,R_5,EN,4,5,9",
+]) + "\n"
+
+LEGACY = "\n".join([
+    "V1,V2,V3,V4,V5,V6,V7,V8,V9,V10,Q1_1,Q1_2,Q3,",
+    "ResponseID,ResponseSet,Name,ExternalDataReference,EmailAddress,IPAddress,Status,StartDate,EndDate,Finished,"
+    "Agreement-Staff were helpful,Agreement-Billing was clear,Comments,",
+    "\"{'ImportId': 'responseId'}\",\"{'ImportId': 'responseSet'}\",\"{'ImportId': 'name'}\",\"{'ImportId': 'ext'}\","
+    "\"{'ImportId': 'email'}\",\"{'ImportId': 'ip'}\",\"{'ImportId': 'status'}\",\"{'ImportId': 'startDate'}\","
+    "\"{'ImportId': 'endDate'}\",\"{'ImportId': 'finished'}\",\"{'ImportId': 'QID1-1'}\",\"{'ImportId': 'QID1-2'}\","
+    "\"{'ImportId': 'QID3-TEXT'}\",",
+    "R_a,Default,Anon,,,1.2.3.4,0,2015-05-01 10:00:00,2015-05-01 10:03:00,1,Strongly agree,Disagree,\"Great, thanks\",",
+    "R_b,Default,Anon,,,1.2.3.5,1,2015-05-01 11:00:00,2015-05-01 11:03:00,1,Agree,Agree,,",
+    "R_c,Default,Anon,,,1.2.3.6,0,2015-05-02 10:00:00,2015-05-02 10:03:00,1,Don't know,Neither agree nor disagree,,",
+]) + "\n"
+
+SURVEYMONKEY = "\n".join([
+    "Respondent ID,Collector ID,Start Date,End Date,IP Address,Email Address,First Name,Last Name,Custom Data 1,"
+    "How satisfied are you with\u2026,,How likely are you to recommend us?,Which channels do you use?,Anything else?",
+    ",,,,,,,,,Caf\u00e9 staff,Billing,Response,Response,Open-Ended Response",
+    "1001,55,03/01/2026 10:00:00,03/01/2026 10:04:00,1.1.1.1,,,,,Very satisfied,Dissatisfied,9,\"Phone, Email\",Fine",
+    "1002,55,03/02/2026 10:00:00,03/02/2026 10:04:00,1.1.1.2,,,,,Not applicable,Very dissatisfied,3,Email,",
+    "1001,55,03/01/2026 10:00:00,03/01/2026 10:04:00,1.1.1.1,,,,,Very satisfied,Dissatisfied,9,\"Phone, Email\",Fine",
+]) + "\n"
+
+GOOGLE = "\n".join([
+    "Timestamp,Rate us [Staff],Rate us [Billing],Which channels?,Comments",
+    "2026/03/01 10:00:00 AM GMT,Excellent,Poor,\"Phone, Email\",",
+    "2026/03/01 11:00:00 AM GMT,Good,Very poor,Email,\"Call me on 0161 496 0000\"",
+]) + "\n"
+
+
+def test_qualtrics_current_export(tmp_path):
+    export = read_export(_write(tmp_path / "q.csv", QUALTRICS))
+    report = export.report
+    assert report.format == "qualtrics" and "ImportIds" in report.reason
+    assert report.rows_read == 6 and report.rows_kept == 3
+    assert dict(report.dropped) == {"survey previews and spam (Status)": 1, "unfinished responses (Finished = 0)": 1,
+                                    "repeated ResponseId": 1}
+    assert export.frame["ResponseId"].tolist() == ["R_1", "R_2", "R_5"]
+    staff = export.question("Q1_1")
+    assert (staff.text, staff.matrix_row, staff.import_id) == ("How much do you agree?", "Staff were helpful", "QID1_1")
+    # recode values 1-5 with -1 meaning "No opinion"
+    result = map_scale(export.frame["Q1_1"], {str(k): k for k in range(1, 6)}, "Q1_1", missing_codes=("-1",))
+    assert result.values.tolist()[0] == 5 and np.isnan(result.values.tolist()[1]) and result.made_missing == {"-1": 1}
+    kept = read_export(tmp_path / "q.csv", keep_incomplete=True)
+    assert kept.report.rows_kept == 4
+
+
+def test_legacy_qualtrics_with_bom_trailing_comma_and_single_quoted_ids(tmp_path):
+    export = read_export(_write(tmp_path / "legacy.csv", LEGACY, bom=True))
+    assert export.report.format == "qualtrics_legacy"
+    assert any("byte-order mark" in n for n in export.report.notes)
+    assert list(export.frame.columns)[:2] == ["ResponseID", "ResponseSet"] and "" not in export.frame.columns
+    assert export.frame["ResponseID"].tolist() == ["R_a", "R_c"]          # Status 1 = preview
+    q = export.question("Q1_2")
+    assert (q.text, q.matrix_row, q.import_id) == ("Agreement", "Billing was clear", "QID1_2")
+    assert export.frame.loc[0, "Q3"] == "Great, thanks"
+    agree = map_scale(export.frame["Q1_1"], "agree5", "Q1_1")
+    assert agree.values.tolist()[0] == 5 and np.isnan(agree.values.tolist()[1]) and agree.made_missing == {"Don't know": 1}
+
+
+def test_surveymonkey_with_windows_bytes_nuls_and_label_cells(tmp_path):
+    export = read_export(_write(tmp_path / "sm.csv", SURVEYMONKEY, encoding="cp1252", nul=True))
+    report = export.report
+    assert report.format == "surveymonkey" and report.encoding == "cp1252"
+    assert any("NUL bytes removed" in n for n in report.notes) and any("not valid UTF-8" in n for n in report.notes)
+    assert dict(report.dropped) == {"repeated Respondent ID": 1}
+    column = "How satisfied are you with\u2026 - Caf\u00e9 staff"
+    assert column in export.frame and export.question(column).matrix_row == "Caf\u00e9 staff"
+    assert "How likely are you to recommend us?" in export.frame                    # "Response" keeps the question
+    assert pd.to_datetime(export.frame["Start Date"], format="%m/%d/%Y %H:%M:%S").dt.month.tolist() == [3, 3]
+    sat = map_scale(export.frame[column], "satisfaction5", column)
+    assert sat.values.iloc[0] == 5 and np.isnan(sat.values.iloc[1]) and sat.made_missing == {"Not applicable": 1}
+    channels = split_choices(export.frame["Which channels do you use?"])
+    assert channels.to_dict("list") == {"Email": [1, 1], "Phone": [1, 0]}
+
+
+def test_google_forms_grids_and_checkboxes(tmp_path):
+    export = read_export(_write(tmp_path / "g.csv", GOOGLE))
+    assert export.report.format == "google_forms"
+    staff = export.question("Rate us [Staff]")
+    assert (staff.text, staff.matrix_row) == ("Rate us", "Staff")
+    assert map_scale(export.frame["Rate us [Billing]"], "quality5", "Rate us [Billing]").values.tolist() == [2, 1]
+    assert split_choices(export.frame["Which channels?"]).sum().to_dict() == {"Email": 2, "Phone": 1}
+
+
+def test_unknown_labels_fail_loudly_with_their_count(tmp_path):
+    values = pd.Series(["Agree", "Agreeish", "Agreeish", "Strongly agree", "13"])
+    with pytest.raises(ExportError, match=r"column 'Q9'.*'Agreeish' \(2x\), '13' \(1x\)"):
+        map_scale(values, "agree5", "Q9", file="survey.csv")
+
+
+def test_detection_says_why_and_unknown_files_are_refused(tmp_path):
+    assert detect_format(_write(tmp_path / "g.csv", GOOGLE)) == ("google_forms", "one header row starting with 'Timestamp'")
+    with pytest.raises(ExportError, match="not a Qualtrics, SurveyMonkey or Google Forms export"):
+        detect_format(_write(tmp_path / "x.csv", "id,a,b\n1,2,3\n"))
+    with pytest.raises(ExportError, match="unknown format 'spss'"):
+        read_export(tmp_path / "g.csv", format="spss")
+
+
+def test_a_cut_export_is_refused_with_its_lines(tmp_path):
+    broken = GOOGLE.replace("Email,\"Call me", "Email")
+    with pytest.raises(ExportError, match="lines \\[3\\] have a different number of cells"):
+        read_export(_write(tmp_path / "g.csv", broken))
+
+
+def test_qsf_recodes_and_choice_texts(tmp_path):
+    survey = {"SurveyElements": [
+        {"Element": "SQ", "Payload": {"QuestionID": "QID1", "DataExportTag": "Q1", "QuestionType": "Matrix",
+                                      "QuestionText": "<b>How much do you agree?</b>",
+                                      "Choices": {"1": {"Display": "Staff were helpful"}},
+                                      "Answers": {"1": {"Display": "Strongly disagree"}, "2": {"Display": "Agree"},
+                                                  "3": {"Display": "No opinion"}},
+                                      "RecodeValues": {"1": "10", "2": "13", "3": "-99"}}},
+        {"Element": "FL", "Payload": {}}]}
+    path = tmp_path / "survey.qsf"
+    path.write_text(json.dumps(survey))
+    q = read_qsf(path)["Q1"]
+    assert q["text"] == "How much do you agree?"
+    assert q["choices"] == {"10": "Strongly disagree", "13": "Agree", "-99": "No opinion"}
