@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--no-feedback", action="store_true", help="diagnostic only")
     sample.add_argument("--no-diagnostic", action="store_true", help="feedback only")
 
+    inspect = sub.add_parser("inspect", help="what a survey export holds: format, questions, values, suggested roles")
+    inspect.add_argument("file")
+    inspect.add_argument("--format", default=None, help="qualtrics, qualtrics_legacy, surveymonkey or google_forms "
+                                                          "(detected when not given)")
+    inspect.add_argument("--write-config", metavar="YAML", default=None,
+                         help="also write a starter engagement YAML for the consultant to check and edit")
+
     deck = sub.add_parser("deck", help="rebuild the deck and Excel appendix from an existing run's results")
     deck.add_argument("engagement")
     deck.add_argument("--out", default="out")
@@ -84,6 +91,35 @@ def _sample(args) -> int:
     return 0
 
 
+def _inspect(args) -> int:
+    from pathlib import Path
+
+    import yaml
+
+    from .readers import read_export, starter_config, suggest_columns
+
+    export = read_export(args.file, args.format)
+    for line in export.report.lines():
+        print(line)
+    table = suggest_columns(export)
+    for r in table.itertuples():
+        row = f" [{r.matrix_row}]" if isinstance(r.matrix_row, str) else ""
+        scale = f" ({r.scale})" if isinstance(r.scale, str) else ""
+        print(f"- {r.column}: {r.role}{scale}; {r.question[:70]}{row}; {r.answered:,} answers, {r.distinct} distinct: "
+              f"{r.values[:100]}")
+    if args.write_config:
+        target = Path(args.write_config)
+        if target.exists():
+            print(f"cxkit: {target} exists; not overwritten", file=sys.stderr)
+            return 2
+        header = ("# A starter engagement written by `cxkit inspect`: check every line before running.\n"
+                  "# Roles and scales are suggestions from the values seen; labels come from the questions.\n")
+        target.write_text(header + yaml.safe_dump(starter_config(export, args.file), sort_keys=False,
+                                                   allow_unicode=True), encoding="utf-8")
+        print(f"wrote {target}")
+    return 0
+
+
 def _deck(args) -> int:
     from .run import rebuild_deck
 
@@ -101,7 +137,8 @@ def _batch(args) -> int:
     return 1 if any(r.status != "done" for r in results) else 0
 
 
-COMMANDS = {"run": _run, "validate": _validate, "sample": _sample, "deck": _deck, "batch": _batch}
+COMMANDS = {"run": _run, "validate": _validate, "sample": _sample, "inspect": _inspect, "deck": _deck,
+            "batch": _batch}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -215,12 +215,36 @@ def _read_part(eng: Engagement, part: str, text_columns: tuple[str, ...]) -> tup
     """Read the feedback or diagnostic file; a read failure becomes the part's one problem."""
     spec = getattr(eng, part)
     path = eng.data_path(part)
+    notes = []
     try:
-        frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding,
-                           text_columns=text_columns)
+        if spec.format == "table":
+            frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding,
+                               text_columns=text_columns)
+        else:
+            frame, notes = _read_platform_export(path, spec, text_columns)
     except CxkitError as exc:
         return None, str(path), [DataProblem("error", str(path), str(exc).removeprefix(f"{path}: "))]
-    return frame, str(path), []
+    return frame, str(path), notes
+
+
+def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...]) -> tuple[pd.DataFrame, list[DataProblem]]:
+    """A survey platform's export (cxkit.readers), with what the reader did as "info" lines of the report.
+
+    Columns whose every answer is a number become numbers (recode values); label text stays text, so a
+    rating column holding labels is reported by the rating checks rather than guessed.
+    """
+    from .readers import read_export
+
+    export = read_export(path, None if spec.format == "auto" else spec.format,
+                         None if spec.encoding == "utf-8" else spec.encoding)
+    frame = export.frame.copy()
+    for column in frame.columns:
+        if column in text_columns:
+            continue
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if numbers.notna().sum() == frame[column].notna().sum():
+            frame[column] = numbers.astype(float)
+    return frame, [DataProblem("info", str(path), line) for line in export.report.lines()]
 
 
 def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataProblem]]:

@@ -439,3 +439,100 @@ def read_qsf(path: str | Path) -> dict[str, dict]:
         out[str(tag)] = {"text": re.sub(r"<[^>]+>", "", str(payload.get("QuestionText", ""))).strip(),
                          "choices": choices}
     return out
+
+
+# ------------------------------------------------------------------ what each column looks like
+
+def _scale_of(values: pd.Series) -> str | None:
+    """The built-in map (or ``numbers``) that covers every answer of a column, if one does."""
+    answers = {_norm(v) for v in values.dropna().unique()} - {_norm(m) for m in MISSING_LABELS}
+    if not answers:
+        return None
+    for name, table in SCALE_MAPS.items():
+        if name != "likely11" and answers <= {_norm(k) for k in table}:
+            return name
+    numbers = pd.to_numeric(pd.Series(sorted(answers)), errors="coerce")
+    if numbers.notna().all() and (numbers == numbers.round()).all() and (numbers >= 0).any():
+        codes = sorted(int(v) for v in numbers[numbers < 0])   # negative codes mean "no opinion" and the like
+        low, high = int(numbers[numbers >= 0].min()), int(numbers.max())
+        name = NUMERIC_SCALES.get((low, high)) or NUMERIC_SCALES.get((min(low, 1), high)) or f"numbers {low}-{high}"
+        return name + (f" (codes {', '.join(map(str, codes))})" if codes else "")
+    return None
+
+
+# ranges seen in a column -> the firm's scale that covers them (templates/defaults.yaml)
+NUMERIC_SCALES = {(1, 5): "rating5", (1, 7): "rating7", (1, 10): "sat10", (0, 10): "recommend11"}
+
+
+def suggest_columns(export: Export) -> pd.DataFrame:
+    """Each column of an export with what it asked, its values, and a suggested role in an engagement.
+
+    Roles: ``id`` (unique per respondent), ``meta`` (platform metadata), ``rating`` (every answer on a known
+    scale; ``scale`` names it), ``comment`` (free text), ``descriptor`` (a few categories), ``multi``
+    (checkbox answers joined with ", "). A suggestion is a starting point for the consultant, not a decision.
+    """
+    rows = []
+    meta = set(QUALTRICS_META) | set(LEGACY_META.values()) | set(SURVEYMONKEY_META) | {"Timestamp"}
+    n = len(export.frame)
+    for column in export.frame.columns:
+        values = export.frame[column].dropna()
+        q = export.question(column) or Question(column, column)
+        counts = values.value_counts()
+        scale = None if column in meta else _scale_of(values)
+        if n and values.nunique() == n and column.lower().replace(" ", "") in ("responseid", "respondentid"):
+            role = "id"
+        elif column in meta:
+            role = "meta"
+        elif scale is not None:
+            role = "rating"
+        elif values.str.contains(", ").mean() > 0.2 and values.nunique() > 2:
+            role = "multi"
+        elif len(values) and (values.nunique() > max(20, 0.5 * len(values)) or values.str.len().mean() > 40):
+            role = "comment"
+        else:
+            role = "descriptor"
+        rows.append({"column": column, "question": q.text, "matrix_row": q.matrix_row, "import_id": q.import_id,
+                     "answered": len(values), "distinct": int(values.nunique()),
+                     "values": "; ".join(f"{v} ({c})" for v, c in counts.head(6).items()), "role": role,
+                     "scale": scale})
+    return pd.DataFrame(rows)
+
+
+_RECOMMEND = re.compile(r"recommend", re.I)
+_SATISFIED = re.compile(r"overall.*satisf|satisf.*overall", re.I)
+
+
+def starter_config(export: Export, path: str | Path, client: str = "Client name") -> dict:
+    """A starter engagement (as data) for a feedback export: to be checked line by line by the consultant."""
+    table = suggest_columns(export)
+    ratings = table[table["role"] == "rating"]
+    recommend = ratings[ratings["question"].str.contains(_RECOMMEND) & ratings["scale"].str.startswith("recommend11")]
+    satisfied = ratings[ratings["question"].str.contains(_SATISFIED)]
+    outcome_columns = set(recommend["column"].head(1)) | set(satisfied["column"].head(1))
+    attributes = ratings[~ratings["column"].isin(outcome_columns)]
+    ids = table[table["role"] == "id"]["column"]
+    scale = (attributes["scale"].str.split(" (", regex=False).str[0].mode().iloc[0] if len(attributes)
+             else "CHECK: the attributes' scale")
+    outcomes = {}
+    if len(satisfied):
+        outcomes["satisfaction"] = {"column": satisfied["column"].iloc[0], "label": "Overall satisfaction",
+                                    "scale": "sat10" if satisfied["scale"].iloc[0] == "recommend11"
+                                    else satisfied["scale"].iloc[0]}
+    if len(recommend):
+        outcomes["recommend"] = {"column": recommend["column"].iloc[0], "label": "Likelihood to recommend",
+                                 "scale": "recommend11"}
+    return {
+        "client": client,
+        "engagement_id": re.sub(r"[^A-Za-z0-9._-]+", "-", Path(path).stem).strip("-")[:80] or "engagement",
+        "feedback": {
+            "file": Path(path).name, "format": export.report.format,
+            "id": ids.iloc[0] if len(ids) else "CHECK: the respondent id column",
+            "scale": scale,
+            "attributes": [{"column": r.column, "label": r.matrix_row if isinstance(r.matrix_row, str) else r.question}
+                           for r in attributes.itertuples()],
+            "outcomes": outcomes or {"satisfaction": {"column": "CHECK", "label": "CHECK", "scale": "sat10"}},
+            "descriptors": table.loc[table["role"] == "descriptor", "column"].tolist(),
+            **({"comment": table.loc[table["role"] == "comment", "column"].iloc[0]}
+               if (table["role"] == "comment").any() else {}),
+        },
+    }

@@ -153,3 +153,47 @@ def test_qsf_recodes_and_choice_texts(tmp_path):
     q = read_qsf(path)["Q1"]
     assert q["text"] == "How much do you agree?"
     assert q["choices"] == {"10": "Strongly disagree", "13": "Agree", "-99": "No opinion"}
+
+
+def test_an_engagement_reads_a_qualtrics_export_as_it_comes(tmp_path):
+    import yaml
+
+    from cxkit import load_engagement
+    from cxkit.data import load_feedback, validate
+
+    _write(tmp_path / "export.csv", QUALTRICS)
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump({
+        "client": "Export test", "engagement_id": "export-test",
+        "scales": {"agree5q": {"min": 1, "max": 5, "missing_codes": [-1]}},
+        "feedback": {"file": "export.csv", "format": "auto", "id": "ResponseId", "scale": "agree5q",
+                     "attributes": [{"column": "Q1_1", "label": "Staff were helpful"},
+                                    {"column": "Q1_2", "label": "Billing was clear"}],
+                     "outcomes": {"satisfaction": {"column": "Q2", "label": "Overall", "scale": "sat10"}}}}))
+    eng = load_engagement(tmp_path / "engagement.yaml")
+    report = validate(eng)
+    assert not report.errors
+    info = [p.message for p in report.problems if p.severity == "info"]
+    assert any("read as qualtrics" in m and "3 kept" in m for m in info) and any("survey previews" in m for m in info)
+    fb = load_feedback(eng)
+    assert fb["ResponseId"].tolist() == ["R_1", "R_2", "R_5"]
+    assert fb["Q1_1"].tolist()[0] == 5 and np.isnan(fb["Q1_1"].tolist()[1])   # the "no opinion" code is missing
+
+
+def test_inspect_lists_roles_and_writes_a_starter_config(tmp_path, capsys):
+    import yaml
+
+    from cxkit import load_engagement
+    from cxkit.cli import main
+
+    _write(tmp_path / "export.csv", QUALTRICS)
+    assert main(["inspect", str(tmp_path / "export.csv"), "--write-config", str(tmp_path / "start.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "read as qualtrics" in out and "- Q1_1: rating (rating5 (codes -1))" in out and "- ResponseId: id" in out
+    config = yaml.safe_load((tmp_path / "start.yaml").read_text())
+    assert config["feedback"]["format"] == "qualtrics" and config["feedback"]["id"] == "ResponseId"
+    assert [a["label"] for a in config["feedback"]["attributes"]] == ["Staff were helpful", "Billing was clear"]
+    assert main(["inspect", str(tmp_path / "export.csv"), "--write-config", str(tmp_path / "start.yaml")]) == 2
+    config["feedback"]["scale"] = "rating5"  # the consultant checks the suggestion, then the file loads
+    config["feedback"]["outcomes"]["satisfaction"]["scale"] = "sat10"
+    (tmp_path / "start.yaml").write_text(yaml.safe_dump(config))
+    assert load_engagement(tmp_path / "start.yaml").feedback.format == "qualtrics"
