@@ -43,9 +43,21 @@ class Scale(_Model):
     max: int
     missing_codes: tuple[float, ...] = ()
     label: str = ""
+    # answers exported as label text: a built-in map (agree5, satisfaction5, quality5, likely11) or label: rating
+    labels: str | dict[str, float] | None = None
+    missing_labels: tuple[str, ...] = ()   # more labels meaning "not applicable" / "don't know" (common ones are known)
 
     @model_validator(mode="after")
     def _range(self):
+        from .readers import SCALE_MAPS
+
+        if isinstance(self.labels, str) and self.labels not in SCALE_MAPS:
+            raise ValueError(f"labels {self.labels!r} is not a built-in map; use one of {sorted(SCALE_MAPS)} "
+                             "or a mapping of label: rating")
+        if isinstance(self.labels, dict):
+            outside = [k for k, v in self.labels.items() if not self.min <= v <= self.max]
+            if outside:
+                raise ValueError(f"labels {outside} map outside the scale {self.min}-{self.max}")
         if self.max <= self.min:
             raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
         inside = [c for c in self.missing_codes if self.min <= c <= self.max]

@@ -155,6 +155,9 @@ def check_ratings(frame: pd.DataFrame, column: str, scale: Scale, file: str, sca
     numbers = pd.to_numeric(raw, errors="coerce")
     problems = []
     text = numbers.isna() & raw.notna()
+    if text.any() and scale.labels is not None:
+        numbers, text, found = _map_labels(raw, numbers, text, scale, column, file, scale_name)
+        problems += found
     if text.any():
         rows, n = _rows(text)
         problems.append(DataProblem("error", file, f"{n} value(s) are text, not ratings on the {scale_name} scale "
@@ -174,6 +177,27 @@ def check_ratings(frame: pd.DataFrame, column: str, scale: Scale, file: str, sca
                                         "if it means 'not applicable' or 'don't know'"))
     clean = numbers.where(valid)
     return clean.astype(float), problems
+
+
+def _map_labels(raw, numbers, text, scale: Scale, column: str, file: str, scale_name: str):
+    """Label text through the scale's stated mapping (cxkit.readers.map_scale); unknown labels are errors."""
+    from .readers import MISSING_LABELS, map_scale
+
+    result = map_scale(raw[text].astype(str), scale.labels, column, MISSING_LABELS + scale.missing_labels,
+                       strict=False)
+    numbers = numbers.copy()
+    numbers[text] = result.values
+    problems = []
+    if result.unknown:
+        unknown = text & raw.astype("string").isin(list(result.unknown))
+        rows, n = _rows(unknown)
+        counts = ", ".join(f"{v!r} ({c:,}x)" for v, c in sorted(result.unknown.items(), key=lambda kv: -kv[1])[:6])
+        problems.append(DataProblem("error", file, f"{n} answer(s) are labels the {scale_name} scale's mapping does not "
+                                    f"know: {counts}", column=column, rows=rows, n_rows=n,
+                                    fix=f"add them to scales.{scale_name}.labels, or to missing_labels if they mean "
+                                        "'not applicable' or 'don't know'; they are never guessed"))
+    # mapped labels are ratings now; labels meaning "don't know" are missing, not text
+    return numbers, pd.Series(False, index=raw.index), problems
 
 
 def _check_ids(frame: pd.DataFrame, column: str, file: str) -> list[DataProblem]:

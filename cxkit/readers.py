@@ -78,7 +78,7 @@ class Ingestion:
 
 @dataclass(frozen=True)
 class Export:
-    """A survey export read into one row per respondent."""
+    """A survey export read into one row per respondent; the index is the row in the file."""
 
     frame: pd.DataFrame
     questions: tuple[Question, ...]
@@ -207,7 +207,7 @@ def read_export(path: str | Path, format: str | None = None, encoding: str | Non
               "google_forms": _google_forms}[format]
     frame, questions = reader(rows, path, report, keep_incomplete)
     report.rows_kept = len(frame)
-    return Export(frame.reset_index(drop=True), tuple(questions), report)
+    return Export(frame, tuple(questions), report)
 
 
 def _body(rows: list[list[str]], names: list[str], start: int, path: Path) -> pd.DataFrame:
@@ -216,7 +216,8 @@ def _body(rows: list[list[str]], names: list[str], start: int, path: Path) -> pd
     if bad:
         raise ExportError(f"{path}: lines {bad[:5]} have a different number of cells from the header ({width}); the "
                           "export is cut or edited. Fix: export the file again from the platform")
-    frame = pd.DataFrame(rows[start:], columns=names, dtype="string")
+    # the index is each response's row in the file as a spreadsheet shows it, so problems can name their rows
+    frame = pd.DataFrame(rows[start:], columns=names, dtype="string", index=range(start + 1, len(rows) + 1))
     return frame.replace("", pd.NA)
 
 
@@ -356,14 +357,16 @@ def _norm(value: str) -> str:
 
 @dataclass(frozen=True)
 class ScaleResult:
-    """A column's ratings and what the mapping did: answers turned missing by label or code, by value."""
+    """A column's ratings and what the mapping did: answers turned missing by label or code, and (when not
+    strict) the values the mapping did not know, each with its count."""
 
     values: pd.Series
     made_missing: dict[str, int]
+    unknown: dict[str, int] = field(default_factory=dict)
 
 
 def map_scale(values: pd.Series, mapping: dict | str, column: str, missing: tuple = MISSING_LABELS,
-              missing_codes: tuple = (), file: str = "") -> ScaleResult:
+              missing_codes: tuple = (), file: str = "", strict: bool = True) -> ScaleResult:
     """Turn an export column's labels or codes into ratings through a stated mapping.
 
     Parameters
@@ -378,6 +381,10 @@ def map_scale(values: pd.Series, mapping: dict | str, column: str, missing: tupl
     missing, missing_codes
         Labels and codes that mean "not applicable", "don't know" or "prefer not
         to say": they become missing, and are counted.
+
+    strict : bool
+        Raise on unknown values (default); otherwise return them in ``unknown``
+        (their cells stay missing) for the caller to report.
 
     Raises
     ------
@@ -401,6 +408,8 @@ def map_scale(values: pd.Series, mapping: dict | str, column: str, missing: tupl
             made_missing[str(raw)] = int(count)
         else:
             unknown[str(raw)] = int(count)
+    if unknown and not strict:
+        return ScaleResult(out, made_missing, unknown)
     if unknown:
         listed = ", ".join(f"{v!r} ({n:,}x)" for v, n in sorted(unknown.items(), key=lambda kv: -kv[1])[:8])
         known = ", ".join(repr(k) for k in list(table)[:6])

@@ -89,7 +89,7 @@ def test_legacy_qualtrics_with_bom_trailing_comma_and_single_quoted_ids(tmp_path
     assert export.frame["ResponseID"].tolist() == ["R_a", "R_c"]          # Status 1 = preview
     q = export.question("Q1_2")
     assert (q.text, q.matrix_row, q.import_id) == ("Agreement", "Billing was clear", "QID1_2")
-    assert export.frame.loc[0, "Q3"] == "Great, thanks"
+    assert export.frame["Q3"].iloc[0] == "Great, thanks" and export.frame.index.tolist() == [4, 6]
     agree = map_scale(export.frame["Q1_1"], "agree5", "Q1_1")
     assert agree.values.tolist()[0] == 5 and np.isnan(agree.values.tolist()[1]) and agree.made_missing == {"Don't know": 1}
 
@@ -197,3 +197,49 @@ def test_inspect_lists_roles_and_writes_a_starter_config(tmp_path, capsys):
     config["feedback"]["outcomes"]["satisfaction"]["scale"] = "sat10"
     (tmp_path / "start.yaml").write_text(yaml.safe_dump(config))
     assert load_engagement(tmp_path / "start.yaml").feedback.format == "qualtrics"
+
+
+def _surveymonkey_engagement(tmp_path, text, labels="satisfaction5"):
+    import yaml
+
+    from cxkit import load_engagement
+
+    _write(tmp_path / "sm.csv", text, encoding="cp1252")
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump({
+        "client": "Labels", "engagement_id": "labels",
+        "scales": {"sat5": {"min": 1, "max": 5, "labels": labels}},
+        "feedback": {"file": "sm.csv", "format": "surveymonkey", "id": "Respondent ID", "scale": "sat5",
+                     "attributes": [{"column": "How satisfied are you with\u2026 - Caf\u00e9 staff", "label": "Staff"},
+                                    {"column": "How satisfied are you with\u2026 - Billing", "label": "Billing"}],
+                     "outcomes": {"recommend": {"column": "How likely are you to recommend us?", "label": "Recommend",
+                                                "scale": "recommend11"}}}}, allow_unicode=True))
+    return load_engagement(tmp_path / "engagement.yaml")
+
+
+def test_label_text_in_rating_columns_goes_through_the_stated_map(tmp_path):
+    from cxkit.data import load_feedback, validate
+
+    eng = _surveymonkey_engagement(tmp_path, SURVEYMONKEY)
+    assert not validate(eng).errors
+    fb = load_feedback(eng)
+    staff = fb["How satisfied are you with\u2026 - Caf\u00e9 staff"].tolist()
+    assert staff[0] == 5 and np.isnan(staff[1])                        # "Not applicable" is missing, not a rating
+    assert fb["How satisfied are you with\u2026 - Billing"].tolist() == [2, 1]
+
+
+def test_an_unknown_label_is_an_error_with_its_rows_and_count(tmp_path):
+    from cxkit.data import validate
+
+    eng = _surveymonkey_engagement(tmp_path, SURVEYMONKEY.replace("Very dissatisfied,3", "Kind of fine,3"))
+    errors = validate(eng).errors
+    assert len(errors) == 1 and "'Kind of fine' (1x)" in errors[0].message and errors[0].rows == (4,)
+    assert "scales.sat5.labels" in errors[0].fix
+
+
+def test_a_scale_names_only_known_maps_and_labels_inside_it(tmp_path):
+    from cxkit import ConfigError
+
+    with pytest.raises(ConfigError, match="not a built-in map"):
+        _surveymonkey_engagement(tmp_path, SURVEYMONKEY, labels="agree7")
+    with pytest.raises(ConfigError, match="map outside the scale"):
+        _surveymonkey_engagement(tmp_path, SURVEYMONKEY, labels={"Great": 9})
