@@ -129,6 +129,9 @@ class FeedbackConfig(DataFile):
     wave: str | None = None
     comment: str | None = None
     weight: str | None = None   # a respondent weight column, used in every estimate
+    duration: str | None = None  # seconds each response took (Qualtrics' "Duration (in seconds)" is found alone)
+    exclude_speeders: bool = False         # leave out responses faster than thresholds.speeder_share of the median
+    exclude_straight_liners: bool = False  # leave out respondents who gave every attribute the same rating
 
     @field_validator("attributes")
     @classmethod
@@ -179,6 +182,7 @@ class Thresholds(_Model):
     missing_warning_share: float = Field(0.2, gt=0, le=1)
     min_respondents: int = Field(30, ge=2)
     driving_force_tolerance: float = Field(5, ge=0)
+    speeder_share: float = Field(0.33, gt=0, lt=1)   # a response faster than this share of the median is a speeder
 
     @field_validator("segment_k_range")
     @classmethod

@@ -361,9 +361,37 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
         straight = (answered >= 5) & (ratings.nunique(axis=1) == 1)
         if straight.any():
             rows, n = _rows(straight)
+            fate = "excluded, as the engagement asks" if spec.exclude_straight_liners else "kept, but worth a look"
             problems.append(DataProblem("warning", file, f"{n} respondent(s) ({n / len(clean):.1%}) gave the same rating "
-                                        "to every attribute (straight-lining); kept, but worth a look", rows=rows, n_rows=n))
-    return clean, problems
+                                        f"to every attribute (straight-lining); {fate}", rows=rows, n_rows=n,
+                                        fix="" if spec.exclude_straight_liners else
+                                        "set feedback.exclude_straight_liners: true to leave them out"))
+            if spec.exclude_straight_liners:
+                clean = clean[~straight]
+    clean, found = _speeders(frame, clean, spec, file, eng.thresholds.speeder_share)
+    return clean, problems + found
+
+
+def _speeders(frame: pd.DataFrame, clean: pd.DataFrame, spec, file: str, share: float):
+    """Responses implausibly fast for the survey: under ``share`` of the median duration (flagged; left out on request)."""
+    column = spec.duration or ("Duration (in seconds)" if "Duration (in seconds)" in frame else None)
+    if column is None:
+        return clean, []
+    if column not in frame:
+        return clean, [DataProblem("error", file, "the duration column is not in the file", column=column,
+                                   fix="correct feedback.duration, or remove it")]
+    seconds = pd.to_numeric(frame[column], errors="coerce").reindex(clean.index)
+    median = float(seconds.median())
+    fast = (seconds < share * median).fillna(False)
+    if not fast.any():
+        return clean, []
+    rows, n = _rows(fast)
+    fate = "excluded, as the engagement asks" if spec.exclude_speeders else "kept, but worth a look"
+    problem = DataProblem("warning", file, f"{n} response(s) took under {share:.0%} of the median time "
+                          f"({median:,.0f} s), too fast to have read the questions (speeders); {fate}",
+                          column=column, rows=rows, n_rows=n,
+                          fix="" if spec.exclude_speeders else "set feedback.exclude_speeders: true to leave them out")
+    return (clean[~fast] if spec.exclude_speeders else clean), [problem]
 
 
 def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataProblem]]:

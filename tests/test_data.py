@@ -183,3 +183,18 @@ def test_reverse_scored_items_are_flipped(engagement_copy):
     original = pd.read_csv(engagement_copy.parent / "diagnostic.csv")["cd_1"]
     valid = original.between(1, 5)
     assert (flipped[valid] == 6 - original[valid]).all()
+
+
+def test_straight_liners_are_left_out_on_request(engagement_copy, eng, feedback):
+    import yaml
+
+    from cxkit import load_engagement
+    from cxkit.data import load_feedback, validate
+
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"]["exclude_straight_liners"] = True
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    strict = load_engagement(engagement_copy)
+    warning = next(p for p in validate(strict).warnings if "straight-lining" in p.message)
+    assert "excluded" in warning.message
+    assert len(load_feedback(strict)) == len(feedback) - warning.n_rows

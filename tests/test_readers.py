@@ -243,3 +243,32 @@ def test_a_scale_names_only_known_maps_and_labels_inside_it(tmp_path):
         _surveymonkey_engagement(tmp_path, SURVEYMONKEY, labels="agree7")
     with pytest.raises(ConfigError, match="map outside the scale"):
         _surveymonkey_engagement(tmp_path, SURVEYMONKEY, labels={"Great": 9})
+
+
+def test_speeders_are_flagged_and_left_out_on_request(tmp_path):
+    import yaml
+
+    from cxkit import load_engagement
+    from cxkit.data import load_feedback, validate
+
+    header = QUALTRICS.split("\n")[:3]
+    rows = []
+    for i in range(1, 13):
+        seconds = 30 if i == 5 else 300 + i          # response 5 is a speeder
+        same = f"{1 + i % 5},{1 + (i + 2) % 5},{1 + (3 * i) % 5}"
+        rows.append(f"2026-03-01 10:00:00,2026-03-01 10:05:00,IP Address,100,{seconds},1,2026-03-01 10:05:00,R_{i},EN,"
+                    + same)
+    _write(tmp_path / "export.csv", "\n".join(header + rows) + "\n")
+    config = {"client": "Quality", "engagement_id": "quality",
+              "feedback": {"file": "export.csv", "format": "qualtrics", "id": "ResponseId", "scale": "rating5",
+                           "attributes": [{"column": "Q1_1", "label": "Staff"}, {"column": "Q1_2", "label": "Billing"},
+                                          {"column": "Q2", "label": "Overall as an attribute"}],
+                           "outcomes": {"satisfaction": {"column": "Q2", "label": "Overall", "scale": "sat10"}}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(config))
+    eng = load_engagement(tmp_path / "engagement.yaml")
+    speed = [p for p in validate(eng).warnings if "speeders" in p.message]
+    assert len(speed) == 1 and speed[0].rows == (8,) and "kept" in speed[0].message   # file row 8 = the 5th response
+    assert len(load_feedback(eng)) == 12
+    config["feedback"] |= {"exclude_speeders": True}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(config))
+    assert "R_5" not in set(load_feedback(load_engagement(tmp_path / "engagement.yaml"))["ResponseId"])
