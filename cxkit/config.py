@@ -113,7 +113,7 @@ class DataFile(_Model):
     file: str
     # "table": a plain CSV or Excel table; a platform's name (or "auto" to detect it) reads its export as it
     # comes (cxkit.readers): header rows, ImportIds, previews and unfinished responses, encodings
-    format: Literal["table", "auto", "qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms"] = "table"
+    format: Literal["table", "auto", "qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "spss"] = "table"
     sheet: str | None = None
     header_row: int = Field(1, ge=1)
     encoding: str = "utf-8"

@@ -262,12 +262,18 @@ def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...]) -> tu
     export = read_export(path, None if spec.format == "auto" else spec.format,
                          None if spec.encoding == "utf-8" else spec.encoding)
     frame = export.frame.copy()
+    categories = set(getattr(spec, "descriptors", ())) | {getattr(spec, k, None) for k in ("department", "level")}
+    for column, labels in export.value_labels.items():
+        if column in categories and column in frame:   # groups read by their names, as the client knows them
+            frame[column] = frame[column].map(lambda v, labels=labels: labels.get(v, v) if pd.notna(v) else v)
     for column in frame.columns:
-        if column in text_columns:
+        if column in text_columns or column in categories:
             continue
         numbers = pd.to_numeric(frame[column], errors="coerce")
         if numbers.notna().sum() == frame[column].notna().sum():
             frame[column] = numbers.astype(float)
+        else:
+            frame[column] = frame[column].astype("string")
     return frame, [DataProblem("info", str(path), line) for line in export.report.lines()]
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .errors import CxkitError
 
-FORMATS = ("qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms")
+FORMATS = ("qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "spss")
 
 QUALTRICS_META = ("StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
                   "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
@@ -83,6 +83,7 @@ class Export:
     frame: pd.DataFrame
     questions: tuple[Question, ...]
     report: Ingestion
+    value_labels: dict = field(default_factory=dict)   # column -> {code: label}, where the file carries them (SPSS)
 
     def question(self, column: str) -> Question | None:
         return next((q for q in self.questions if q.column == column), None)
@@ -194,6 +195,8 @@ def read_export(path: str | Path, format: str | None = None, encoding: str | Non
     path = Path(path)
     if not path.exists():
         raise ExportError(f"{path}: file not found. Fix: check the 'file:' path in the engagement YAML")
+    if format == "spss" or (format is None and path.suffix.lower() in (".sav", ".zsav")):
+        return read_spss(path, "named in the engagement YAML" if format else "the .sav extension")
     text, used, notes = _decode(path, encoding)
     rows = _rows(text)
     if format is None:
@@ -328,6 +331,47 @@ def _google_forms(rows, path, report, keep_incomplete):
     frame = _body(rows, names, 1, path)
     report.rows_read = len(frame)
     return frame, questions
+
+
+def read_spss(path: str | Path, reason: str = "the .sav extension") -> Export:
+    """An SPSS data file (.sav), with its variable labels, value labels and user-missing codes honoured.
+
+    Notes
+    -----
+    Read with pyreadstat. Values stay as the codes SPSS stores (ratings arrive
+    as numbers); codes the file declares user-missing (single values or ranges,
+    such as 99 "Don't know" or -9 to -1) become missing and are counted per
+    column in the report; value labels are kept in ``value_labels`` (descriptor
+    columns are shown by their labels when an engagement reads the file).
+    Variable labels are the questions.
+    """
+    import pyreadstat
+
+    path = Path(path)
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    except Exception as exc:  # pyreadstat raises its own error types for unreadable files
+        raise ExportError(f"{path}: not a readable SPSS data file ({exc}). Fix: save it again from SPSS as .sav") \
+            from None
+    report = Ingestion(str(path), "spss", reason, meta.file_encoding or "utf-8", rows_read=len(frame))
+    for column, ranges in (meta.missing_ranges or {}).items():
+        values = pd.to_numeric(frame[column], errors="coerce")
+        hit = pd.Series(False, index=frame.index)
+        for r in ranges:
+            hit |= values.between(r["lo"], r["hi"])
+        if hit.any():
+            report.notes.append(f"{column}: {int(hit.sum()):,} answers coded as user-missing "
+                                f"({', '.join(_code_text(r) for r in ranges)}) made missing")
+            frame.loc[hit, column] = np.nan
+    frame.index = range(1, len(frame) + 1)   # SPSS cases, numbered as the data view shows them
+    report.rows_kept = len(frame)
+    labels = meta.column_names_to_labels or {}
+    questions = tuple(Question(c, labels.get(c) or c) for c in frame.columns)
+    return Export(frame, questions, report, dict(meta.variable_value_labels or {}))
+
+
+def _code_text(r: dict) -> str:
+    return f"{r['lo']:g}" if r["lo"] == r["hi"] else f"{r['lo']:g} to {r['hi']:g}"
 
 
 def split_choices(values: pd.Series) -> pd.DataFrame:
@@ -485,6 +529,8 @@ def suggest_columns(export: Export) -> pd.DataFrame:
     n = len(export.frame)
     for column in export.frame.columns:
         values = export.frame[column].dropna()
+        if not pd.api.types.is_string_dtype(values):   # SPSS codes: as text, whole numbers without ".0"
+            values = values.map(lambda v: f"{v:g}" if isinstance(v, float) else str(v)).astype("string")
         q = export.question(column) or Question(column, column)
         counts = values.value_counts()
         scale = None if column in meta else _scale_of(values)

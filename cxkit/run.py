@@ -38,7 +38,7 @@ from .results import STAGES, StageRecord, save_record, save_table, skip_reason
 WAVES = (("reality_check", "customers", "drivers"), ("metrics",), ("deck",))
 DEPENDS = {"metrics": ("customers", "drivers")}
 PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "seaborn", "matplotlib", "python-pptx", "papermill",
-            "pydantic", "pyyaml", "openpyxl", "jupyterlab", "ipykernel")
+            "pydantic", "pyyaml", "openpyxl", "pyreadstat", "jupyterlab", "ipykernel")
 
 
 @dataclass

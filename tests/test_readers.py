@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxkit.readers import ExportError, detect_format, map_scale, read_export, read_qsf, split_choices
+from cxkit.readers import (ExportError, detect_format, map_scale, read_export, read_qsf, split_choices,
+                           suggest_columns)
 
 
 def _write(path, text, encoding="utf-8", bom=False, nul=False):
@@ -129,7 +130,9 @@ def test_detection_says_why_and_unknown_files_are_refused(tmp_path):
     assert detect_format(_write(tmp_path / "g.csv", GOOGLE)) == ("google_forms", "one header row starting with 'Timestamp'")
     with pytest.raises(ExportError, match="not a Qualtrics, SurveyMonkey or Google Forms export"):
         detect_format(_write(tmp_path / "x.csv", "id,a,b\n1,2,3\n"))
-    with pytest.raises(ExportError, match="unknown format 'spss'"):
+    with pytest.raises(ExportError, match="unknown format 'stata'"):
+        read_export(tmp_path / "g.csv", format="stata")
+    with pytest.raises(ExportError, match="not a readable SPSS data file"):
         read_export(tmp_path / "g.csv", format="spss")
 
 
@@ -272,3 +275,44 @@ def test_speeders_are_flagged_and_left_out_on_request(tmp_path):
     config["feedback"] |= {"exclude_speeders": True}
     (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(config))
     assert "R_5" not in set(load_feedback(load_engagement(tmp_path / "engagement.yaml"))["ResponseId"])
+
+
+def test_spss_value_labels_and_user_missing_codes(tmp_path):
+    import pyreadstat
+    import yaml
+
+    from cxkit import load_engagement
+    from cxkit.data import load_feedback, validate
+    from cxkit.readers import read_spss
+
+    n = 40
+    rng = np.random.default_rng(3)
+    staff = rng.integers(1, 6, n).astype(float)
+    staff[:3] = 99                                     # "Don't know", declared user-missing
+    billing = rng.integers(1, 6, n).astype(float)
+    billing[3:5] = -9                                  # inside the declared missing range -9 to -1
+    frame = pd.DataFrame({"id": [f"S{i}" for i in range(n)], "staff": staff, "billing": billing,
+                          "overall": rng.integers(1, 11, n).astype(float), "region": rng.integers(1, 3, n).astype(float)})
+    pyreadstat.write_sav(frame, str(tmp_path / "survey.sav"),
+                         column_labels=["Respondent", "Staff were helpful", "Billing was clear", "Overall", "Region"],
+                         variable_value_labels={"staff": {1: "Very poor", 5: "Excellent", 99: "Don't know"},
+                                                "region": {1: "North", 2: "South"}},
+                         missing_ranges={"staff": [99], "billing": [{"lo": -9, "hi": -1}]})
+    export = read_spss(tmp_path / "survey.sav")
+    assert export.question("staff").text == "Staff were helpful" and export.report.format == "spss"
+    assert export.frame["staff"].isna().sum() == 3 and export.frame["billing"].isna().sum() == 2
+    assert any("staff: 3 answers coded as user-missing (99)" in note for note in export.report.notes)
+    assert any("billing: 2 answers coded as user-missing (-9 to -1)" in note for note in export.report.notes)
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump({
+        "client": "SPSS", "engagement_id": "spss",
+        "feedback": {"file": "survey.sav", "format": "auto", "id": "id", "scale": "rating5",
+                     "attributes": [{"column": "staff", "label": "Staff"}, {"column": "billing", "label": "Billing"}],
+                     "outcomes": {"satisfaction": {"column": "overall", "label": "Overall", "scale": "sat10"}},
+                     "descriptors": ["region"]}}))
+    eng = load_engagement(tmp_path / "engagement.yaml")
+    assert not validate(eng).errors
+    fb = load_feedback(eng)
+    assert set(fb["region"].dropna()) == {"North", "South"}                 # groups by their names
+    assert fb["staff"].isna().sum() == 3 and fb["staff"].max() <= 5          # 99 never averaged in
+    roles = suggest_columns(export).set_index("column")
+    assert roles.loc["staff", "scale"] == "rating5" and roles.loc["overall", "role"] == "rating"
