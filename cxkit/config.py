@@ -127,6 +127,7 @@ class FeedbackConfig(DataFile):
     descriptors: tuple[str, ...] = ()
     value: str | None = None
     wave: str | None = None
+    wave_period: Literal["month", "quarter", "year"] | None = None  # the wave column holds dates: group them so
     comment: str | None = None
     weight: str | None = None   # a respondent weight column, used in every estimate
     duration: str | None = None  # seconds each response took (Qualtrics' "Duration (in seconds)" is found alone)

@@ -356,6 +356,9 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
     for column in (*spec.descriptors, spec.wave, spec.comment):
         if column and column in present:
             clean[column] = frame[column]
+    if spec.wave and spec.wave_period and spec.wave in present:
+        clean[spec.wave], found = waves_from_dates(frame[spec.wave], spec.wave_period, spec.wave, file)
+        problems += found
     attrs = [a.column for a in spec.attributes if a.column in present]
     for column in attrs:
         if clean[column].isna().all() and len(clean):
@@ -376,6 +379,36 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
                 clean = clean[~straight]
     clean, found = _speeders(frame, clean, spec, file, eng.thresholds.speeder_share)
     return clean, problems + found
+
+
+DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%Y/%m/%d %I:%M:%S %p",
+                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y")
+
+
+def waves_from_dates(values: pd.Series, period: str, column: str, file: str) -> tuple[pd.Series, list[DataProblem]]:
+    """Survey waves from response dates: "2026-03" (month), "2026-Q1" (quarter) or "2026" (year).
+
+    The first of :data:`DATE_FORMATS` that reads every date is used: Qualtrics' ``YYYY-MM-DD HH:MM:SS``,
+    SurveyMonkey's ``MM/DD/YYYY HH:MM:SS``, Google Forms' ``YYYY/MM/DD h:mm:ss AM`` (a time zone after it is
+    dropped), then day-first dates. Dates no format reads are an error naming their rows.
+    """
+    text = values.astype("string").str.replace(r"\s+[A-Z]{2,4}([+-]\d+)?$", "", regex=True).str.strip()
+    answered = text.notna()
+    best, best_count = None, -1
+    for fmt in DATE_FORMATS:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        if parsed[answered].notna().sum() > best_count:
+            best, best_count = parsed, int(parsed[answered].notna().sum())
+    problems = []
+    bad = answered & best.isna()
+    if bad.any():
+        rows, n = _rows(bad)
+        problems.append(DataProblem("error", file, f"{n} value(s) are not dates in any known form", column=column,
+                                    rows=rows, n_rows=n, examples=_examples(values[bad]),
+                                    fix="write dates as YYYY-MM-DD, or name a column that already holds the wave"))
+    labels = {"month": best.dt.strftime("%Y-%m"), "year": best.dt.strftime("%Y"),
+              "quarter": best.dt.year.astype("Int64").astype("string") + "-Q" + best.dt.quarter.astype("Int64").astype("string")}
+    return labels[period].where(best.notna()), problems
 
 
 def _speeders(frame: pd.DataFrame, clean: pd.DataFrame, spec, file: str, share: float):

@@ -171,7 +171,8 @@ def test_an_engagement_reads_a_qualtrics_export_as_it_comes(tmp_path):
         "feedback": {"file": "export.csv", "format": "auto", "id": "ResponseId", "scale": "agree5q",
                      "attributes": [{"column": "Q1_1", "label": "Staff were helpful"},
                                     {"column": "Q1_2", "label": "Billing was clear"}],
-                     "outcomes": {"satisfaction": {"column": "Q2", "label": "Overall", "scale": "sat10"}}}}))
+                     "outcomes": {"satisfaction": {"column": "Q2", "label": "Overall", "scale": "sat10"}},
+                     "wave": "StartDate", "wave_period": "month"}}))
     eng = load_engagement(tmp_path / "engagement.yaml")
     report = validate(eng)
     assert not report.errors
@@ -180,6 +181,7 @@ def test_an_engagement_reads_a_qualtrics_export_as_it_comes(tmp_path):
     fb = load_feedback(eng)
     assert fb["ResponseId"].tolist() == ["R_1", "R_2", "R_5"]
     assert fb["Q1_1"].tolist()[0] == 5 and np.isnan(fb["Q1_1"].tolist()[1])   # the "no opinion" code is missing
+    assert fb["StartDate"].tolist() == ["2026-03", "2026-03", "2026-03"]        # waves from the response dates
 
 
 def test_inspect_lists_roles_and_writes_a_starter_config(tmp_path, capsys):
@@ -316,3 +318,22 @@ def test_spss_value_labels_and_user_missing_codes(tmp_path):
     assert fb["staff"].isna().sum() == 3 and fb["staff"].max() <= 5          # 99 never averaged in
     roles = suggest_columns(export).set_index("column")
     assert roles.loc["staff", "scale"] == "rating5" and roles.loc["overall", "role"] == "rating"
+
+
+@pytest.mark.parametrize("dates, period, expected", [
+    (["2026-03-01 10:00:00", "2026-04-02 09:00:00"], "quarter", ["2026-Q1", "2026-Q2"]),
+    (["03/01/2026 10:00:00", "12/31/2026 23:59:59"], "month", ["2026-03", "2026-12"]),
+    (["2026/03/01 10:00:00 AM GMT", "2027/01/05 1:02:03 PM GMT+1"], "year", ["2026", "2027"]),
+])
+def test_waves_from_each_platforms_dates(dates, period, expected):
+    from cxkit.data import waves_from_dates
+
+    waves, problems = waves_from_dates(pd.Series(dates + [None]), period, "StartDate", "x.csv")
+    assert waves.tolist()[:2] == expected and pd.isna(waves.tolist()[2]) and not problems
+
+
+def test_a_value_that_is_no_date_is_an_error_with_its_row():
+    from cxkit.data import waves_from_dates
+
+    _, problems = waves_from_dates(pd.Series(["2026-03-01", "soon"], index=[2, 3]), "quarter", "when", "x.csv")
+    assert len(problems) == 1 and problems[0].rows == (3,) and "not dates" in problems[0].message
