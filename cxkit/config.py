@@ -117,6 +117,7 @@ class DataFile(_Model):
     sheet: str | None = None
     header_row: int = Field(1, ge=1)
     encoding: str = "utf-8"
+    qsf: str | None = None   # a Qualtrics survey definition: recode values in the export become their choice labels
 
 
 class FeedbackConfig(DataFile):

@@ -10,6 +10,7 @@ ever opened for reading.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pandas as pd
 
 from .config import Engagement, Scale
 from .errors import CxkitError, DataError, DataProblem
+from .paths import input_path
 
 MAX_ROWS_SHOWN = 8
 MAX_EXAMPLES = 5
@@ -245,13 +247,14 @@ def _read_part(eng: Engagement, part: str, text_columns: tuple[str, ...]) -> tup
             frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding,
                                text_columns=text_columns)
         else:
-            frame, notes = _read_platform_export(path, spec, text_columns)
+            frame, notes = _read_platform_export(path, spec, text_columns, eng.folder)
     except CxkitError as exc:
         return None, str(path), [DataProblem("error", str(path), str(exc).removeprefix(f"{path}: "))]
     return frame, str(path), notes
 
 
-def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...]) -> tuple[pd.DataFrame, list[DataProblem]]:
+def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...],
+                          folder: Path) -> tuple[pd.DataFrame, list[DataProblem]]:
     """A survey platform's export (cxkit.readers), with what the reader did as "info" lines of the report.
 
     Columns whose every answer is a number become numbers (recode values); label text stays text, so a
@@ -266,6 +269,10 @@ def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...]) -> tu
     for column, labels in export.value_labels.items():
         if column in categories and column in frame:   # groups read by their names, as the client knows them
             frame[column] = frame[column].map(lambda v, labels=labels: labels.get(v, v) if pd.notna(v) else v)
+    notes = [DataProblem("info", str(path), line) for line in export.report.lines()]
+    if spec.qsf:
+        frame, found = _recodes_to_labels(frame, input_path(folder, spec.qsf), str(path), set(text_columns))
+        notes += found
     for column in frame.columns:
         if column in text_columns or column in categories:
             continue
@@ -274,7 +281,38 @@ def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...]) -> tu
             frame[column] = numbers.astype(float)
         else:
             frame[column] = frame[column].astype("string")
-    return frame, [DataProblem("info", str(path), line) for line in export.report.lines()]
+    return frame, notes
+
+
+def _recodes_to_labels(frame: pd.DataFrame, qsf: Path, file: str, skip: set) -> tuple[pd.DataFrame, list[DataProblem]]:
+    """Recode values in a Qualtrics export replaced by their choice labels from the survey definition (.qsf),
+    so the scale's label map decides the rating; a code the definition does not list is an error."""
+    from .readers import read_qsf
+
+    questions = read_qsf(qsf)
+    frame = frame.copy()
+    problems, mapped = [], []
+    for column in frame.columns:
+        tag = column if column in questions else re.sub(r"_\d+$", "", column)
+        if column in skip or tag not in questions or not questions[tag]["choices"]:
+            continue
+        choices = questions[tag]["choices"]
+        codes = frame[column].dropna().astype(str).str.strip()
+        unknown = sorted(set(codes) - set(choices))
+        if unknown:
+            mask = frame[column].astype("string").str.strip().isin(unknown)
+            rows, n = _rows(mask)
+            problems.append(DataProblem("error", file, f"{n} value(s) are codes the survey definition {qsf.name} does "
+                                        f"not list for {tag}", column=column, rows=rows, n_rows=n,
+                                        examples=tuple(unknown[:3]), fix="export the recode values again, or use the "
+                                        "survey definition the export came from"))
+        # known codes become labels; unknown ones were reported above and are not judged twice
+        frame[column] = frame[column].astype("string").str.strip().map(choices, na_action="ignore")
+        mapped.append(column)
+    if mapped:
+        problems.append(DataProblem("info", file, f"{len(mapped)} column(s) read through the recodes in {qsf.name}: "
+                                    + ", ".join(mapped[:8]) + (" ..." if len(mapped) > 8 else "")))
+    return frame, problems
 
 
 def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataProblem]]:

@@ -337,3 +337,37 @@ def test_a_value_that_is_no_date_is_an_error_with_its_row():
 
     _, problems = waves_from_dates(pd.Series(["2026-03-01", "soon"], index=[2, 3]), "quarter", "when", "x.csv")
     assert len(problems) == 1 and problems[0].rows == (3,) and "not dates" in problems[0].message
+
+
+def test_recode_values_become_ratings_through_the_survey_definition(tmp_path):
+    import yaml
+
+    from cxkit import load_engagement
+    from cxkit.data import load_feedback, validate
+
+    # the survey's agreement points were recoded 10-14, with -99 for "No opinion"
+    export = (QUALTRICS.replace(",5,4,8\n", ",14,13,8\n").replace(",-1,2,6\n", ",-99,11,6\n")
+              .replace(",4,5,9\n", ",13,14,9\n"))
+    _write(tmp_path / "export.csv", export)
+    answers = {"1": "Strongly disagree", "2": "Disagree", "3": "Neither agree nor disagree", "4": "Agree",
+               "5": "Strongly agree", "6": "No opinion"}
+    recodes = {"1": "10", "2": "11", "3": "12", "4": "13", "5": "14", "6": "-99"}
+    (tmp_path / "survey.qsf").write_text(json.dumps({"SurveyElements": [{"Element": "SQ", "Payload": {
+        "QuestionID": "QID1", "DataExportTag": "Q1", "QuestionType": "Matrix", "QuestionText": "How much do you agree?",
+        "Choices": {"1": {"Display": "Staff"}, "2": {"Display": "Billing"}},
+        "Answers": {k: {"Display": v} for k, v in answers.items()}, "RecodeValues": recodes}}]}))
+    config = {"client": "Recodes", "engagement_id": "recodes",
+              "scales": {"agree5": {"min": 1, "max": 5, "labels": "agree5"}},
+              "feedback": {"file": "export.csv", "format": "qualtrics", "qsf": "survey.qsf", "id": "ResponseId",
+                           "scale": "agree5", "attributes": [{"column": "Q1_1", "label": "Staff"},
+                                                              {"column": "Q1_2", "label": "Billing"}],
+                           "outcomes": {"satisfaction": {"column": "Q2", "label": "Overall", "scale": "sat10"}}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(config))
+    eng = load_engagement(tmp_path / "engagement.yaml")
+    assert not validate(eng).errors
+    fb = load_feedback(eng)
+    assert fb["Q1_1"].tolist()[0] == 5 and np.isnan(fb["Q1_1"].tolist()[1]) and fb["Q1_1"].tolist()[2] == 4
+    assert fb["Q1_2"].tolist() == [4, 2, 5]
+    (tmp_path / "export.csv").write_text(export.replace(",13,14,9\n", ",17,14,9\n"))
+    errors = validate(load_engagement(tmp_path / "engagement.yaml")).errors
+    assert len(errors) == 1 and "codes the survey definition survey.qsf does not list for Q1" in errors[0].message
