@@ -166,6 +166,7 @@ class DiagnosticConfig(DataFile):
     scale: str = "agree5"
     items: tuple[Item, ...] = Field(min_length=2)
     driving_force: dict[str, str] = Field(default_factory=dict)
+    exclude_straight_liners: bool = False   # leave out employees who gave every statement the same answer
 
     @field_validator("items")
     @classmethod

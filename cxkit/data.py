@@ -402,21 +402,26 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
         if clean[column].isna().all() and len(clean):
             problems.append(DataProblem("warning", file, "no answers at all: the attribute is left out of segments and "
                                         "drivers", column=column))
-    if len(attrs) >= 3 and len(clean) > 0:
-        ratings = clean[attrs]
-        answered = ratings.notna().sum(axis=1)
-        straight = (answered >= 5) & (ratings.nunique(axis=1) == 1)
-        if straight.any():
-            rows, n = _rows(straight)
-            fate = "excluded, as the engagement asks" if spec.exclude_straight_liners else "kept, but worth a look"
-            problems.append(DataProblem("warning", file, f"{n} respondent(s) ({n / len(clean):.1%}) gave the same rating "
-                                        f"to every attribute (straight-lining); {fate}", rows=rows, n_rows=n,
-                                        fix="" if spec.exclude_straight_liners else
-                                        "set feedback.exclude_straight_liners: true to leave them out"))
-            if spec.exclude_straight_liners:
-                clean = clean[~straight]
+    clean = _straight_liners(clean, clean[attrs], file, spec.exclude_straight_liners, "attribute", "feedback", problems)
     clean, found = _speeders(frame, clean, spec, file, eng.thresholds.speeder_share)
     return clean, problems + found
+
+
+def _straight_liners(clean: pd.DataFrame, answers: pd.DataFrame, file: str, exclude: bool, what: str, part: str,
+                     problems: list) -> pd.DataFrame:
+    """Respondents who gave the same answer to every item of a grid (five or more answered), judged on the
+    answers as given (before any reverse scoring): flagged, and left out when the engagement asks."""
+    if answers.shape[1] < 3 or not len(clean):
+        return clean
+    straight = (answers.notna().sum(axis=1) >= 5) & (answers.nunique(axis=1) == 1)
+    if not straight.any():
+        return clean
+    rows, n = _rows(straight)
+    fate = "excluded, as the engagement asks" if exclude else "kept, but worth a look"
+    problems.append(DataProblem("warning", file, f"{n} respondent(s) ({n / len(clean):.1%}) gave the same rating "
+                                f"to every {what} (straight-lining); {fate}", rows=rows, n_rows=n,
+                                fix="" if exclude else f"set {part}.exclude_straight_liners: true to leave them out"))
+    return clean[~straight] if exclude else clean
 
 
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%Y/%m/%d %I:%M:%S %p",
@@ -534,6 +539,9 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
                 problems.append(DataProblem("warning", file, f"{len(small)} {key} group(s) have fewer than {minimum} "
                                             "respondents and will be suppressed in every table, chart and slide",
                                             column=column))
+    items = [i.column for i in spec.items if i.column in present]
+    answers = frame[items].apply(pd.to_numeric, errors="coerce").reindex(clean.index)
+    clean = _straight_liners(clean, answers, file, spec.exclude_straight_liners, "statement", "diagnostic", problems)
     return clean, problems
 
 

@@ -1212,7 +1212,8 @@ def data_quality_slide(ctx: DeckContext):
         return
     rows = [[r.severity, Path(str(r.file)).name, "" if pd.isna(r.column) else str(r.column), str(r.message)]
             for r in quality.itertuples()]
-    _paged_table(ctx, "Data quality: what the checks found", "Warnings from cxkit validate; none stopped the run",
+    _paged_table(ctx, "Data quality: what the checks found", "Warnings from cxkit validate and what the export "
+                 "readers did (info); none stopped the run",
                  "Source: results/data_quality.csv, written by cxkit run before the notebooks.",
                  ["Severity", "File", "Column", "Finding"], rows, [1.0, 1.6, 2.0, 7.0])
 

@@ -198,3 +198,31 @@ def test_straight_liners_are_left_out_on_request(engagement_copy, eng, feedback)
     warning = next(p for p in validate(strict).warnings if "straight-lining" in p.message)
     assert "excluded" in warning.message
     assert len(load_feedback(strict)) == len(feedback) - warning.n_rows
+
+
+def test_an_excel_export_with_a_title_row_reads_from_its_header_row(engagement_copy, feedback):
+    folder = engagement_copy.parent
+    raw_csv = pd.read_csv(folder / "feedback.csv", dtype={"respondent_id": str})
+    with pd.ExcelWriter(folder / "export.xlsx") as writer:
+        pd.DataFrame([["Customer survey export, March 2026"]]).to_excel(writer, sheet_name="Responses", index=False,
+                                                                         header=False)
+        raw_csv.to_excel(writer, sheet_name="Responses", index=False, startrow=1)
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"].update(file="export.xlsx", sheet="Responses", header_row=2)
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    fb = load_feedback(load_engagement(engagement_copy))
+    pd.testing.assert_series_equal(fb["first_time_resolution"], feedback["first_time_resolution"])
+
+
+def test_diagnostic_straight_liners_are_flagged_and_left_out_on_request(engagement_copy, diagnostic):
+    folder = engagement_copy.parent
+    frame = pd.read_csv(folder / "diagnostic.csv", dtype=str, keep_default_na=False)
+    items = [c for c in frame.columns if c[:3] in ("cd_", "es_", "sb_", "lc_", "os_") and not c.endswith("_target")]
+    frame.loc[[0, 1], items] = "4"                      # two employees agree with everything, reversed items too
+    frame.to_csv(folder / "diagnostic.csv", index=False)
+    warning = next(p for p in validate(load_engagement(engagement_copy)).warnings if "every statement" in p.message)
+    assert warning.rows[:2] == (2, 3) and "kept" in warning.message
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["diagnostic"]["exclude_straight_liners"] = True
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    assert len(load_diagnostic(load_engagement(engagement_copy))) == len(diagnostic) - warning.n_rows
