@@ -198,6 +198,10 @@ def _map_labels(raw, numbers, text, scale: Scale, column: str, file: str, scale_
                                     f"know: {counts}", column=column, rows=rows, n_rows=n,
                                     fix=f"add them to scales.{scale_name}.labels, or to missing_labels if they mean "
                                         "'not applicable' or 'don't know'; they are never guessed"))
+    if result.made_missing:
+        counts = ", ".join(f"{v!r} ({c:,}x)" for v, c in sorted(result.made_missing.items(), key=lambda kv: -kv[1]))
+        problems.append(DataProblem("info", file, f"answers meaning 'not applicable' or 'don't know' made missing: "
+                                    f"{counts}", column=column))
     # mapped labels are ratings now; labels meaning "don't know" are missing, not text
     return numbers, pd.Series(False, index=raw.index), problems
 

@@ -225,7 +225,9 @@ def test_label_text_in_rating_columns_goes_through_the_stated_map(tmp_path):
     from cxkit.data import load_feedback, validate
 
     eng = _surveymonkey_engagement(tmp_path, SURVEYMONKEY)
-    assert not validate(eng).errors
+    report = validate(eng)
+    assert not report.errors
+    assert any(p.severity == "info" and "'Not applicable' (1x)" in p.message for p in report.problems)
     fb = load_feedback(eng)
     staff = fb["How satisfied are you with\u2026 - Caf\u00e9 staff"].tolist()
     assert staff[0] == 5 and np.isnan(staff[1])                        # "Not applicable" is missing, not a rating
