@@ -12,7 +12,6 @@ moved into place, so a failed build leaves no half-written deck.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -795,7 +794,7 @@ def key_drivers_slide(ctx: DeckContext):
     record = ctx.results.record("drivers")
     slide = _new_slide(ctx, "Finding + chart", _finding(ctx, "drivers", "top_driver", "Key drivers"),
                        f"Share of explained variance in {first['outcome_label'].lower()} ({fit} = {r2:.2f}, n = {n:,} "
-                       "customers" + (f"; bars show 95% bootstrap intervals)" if has_intervals else ")"),
+                       "customers" + ("; bars show 95% bootstrap intervals)" if has_intervals else ")"),
                        _notes(f"Method: {method}; shares of {fit} sum to 100%. Missing answers: {first['missing']}. "
                               f"Intervals: {int(first['resamples'])} bootstrap resamples (percentile).",
                               *[f"{r.rank}. {r.label}: {r.share:.1%} of {fit} (95% CI {r.share_low:.1%}-{r.share_high:.1%}), "
