@@ -26,7 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_run.py
 
 template: $(STAMP)
-	$(BIN)/python -m cxkit.deck_template templates/deck.pptx
+	$(BIN)/python -m cxkit.report.template templates/deck.pptx
 
 clean:
 	rm -rf out .pytest_cache

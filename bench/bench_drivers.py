@@ -7,7 +7,7 @@ data to the importance of every driver, with a time cap; a capped run prints
 bootstrap resamples at p = 15, n = 10,000, the way key_drivers draws them.
 
 - cxkit: weighted correlations, then all 2^p subset R^2 by the vectorised sweep
-  recursion and the Shapley values from them (cxkit.importance.shapley_r2).
+  recursion and the Shapley values from them (cxkit.analysis.importance.shapley_r2).
 - pingouin: pingouin.linear_regression(X, y, relimp=True), its LMG.
 - brute force: one least-squares solve per subset on the correlation matrix,
   then the LMG formula, the plain implementation the tests compare against.
@@ -47,7 +47,7 @@ def data(p: int, n: int = N, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run_cxkit(x, y):
-    from cxkit.importance import correlations, shapley_r2
+    from cxkit.analysis.importance import correlations, shapley_r2
 
     corr, _ = correlations(np.column_stack([x, y]))
     return shapley_r2(corr)
@@ -81,8 +81,8 @@ def run_brute(x, y):
 
 
 def run_bootstrap(resamples: int = 1000, p: int = 15, n: int = 10_000):
-    from cxkit.config import DriverSettings
-    from cxkit.drivers import DriverData, bootstrap_importance
+    from cxkit.inputs.config import DriverSettings
+    from cxkit.analysis.drivers import DriverData, bootstrap_importance
 
     x, y = data(p, n)
     frame = DriverData(tuple(f"x{j}" for j in range(p)), tuple(f"x{j}" for j in range(p)), (None,) * p, x, y,
@@ -94,7 +94,7 @@ def run_bootstrap(resamples: int = 1000, p: int = 15, n: int = 10_000):
 def one(kind: str, p: int) -> None:
     """Run one implementation in this process and print its time and peak memory as JSON."""
     # imports happen before the clock starts, for every implementation
-    import cxkit.drivers  # noqa: F401
+    import cxkit.analysis.drivers  # noqa: F401
     if kind == "pingouin":
         import pingouin  # noqa: F401
     if kind == "bootstrap":

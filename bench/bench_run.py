@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cxkit.paths import NOTEBOOKS  # noqa: E402
-from cxkit.results import STAGES  # noqa: E402
-from cxkit.sample import write_sample  # noqa: E402
+from cxkit.results.store import STAGES  # noqa: E402
+from cxkit.inputs.sample import write_sample  # noqa: E402
 
 
 def floor_notebooks(folder: Path) -> Path:
@@ -52,7 +52,7 @@ FLOOR_SCRIPT = """
 import sys
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
-from cxkit.run import WAVES, execute_stage, stage_threads
+from cxkit.run.pipeline import WAVES, execute_stage, stage_threads
 engagement, build, notebooks, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
     for wave in WAVES:
@@ -107,8 +107,8 @@ def floor_run(config: Path, build: Path, notebooks: Path) -> dict:
 def time_segmentation(config: Path) -> dict:
     """The segmentation's own time on the big engagement, in this process (data already loaded)."""
     from cxkit import load_engagement
-    from cxkit.customers import segment_customers
-    from cxkit.data import load_feedback
+    from cxkit.analysis.customers import segment_customers
+    from cxkit.inputs.data import load_feedback
 
     eng = load_engagement(config)
     fb = load_feedback(eng)

@@ -1,6 +1,6 @@
 """cxkit: a customer-experience consulting engagement kit."""
 
-from .config import Engagement, load_engagement
+from .inputs.config import Engagement, load_engagement
 from .errors import ConfigError, CxkitError, DataError, StageError
 
 __all__ = ["Engagement", "load_engagement", "ConfigError", "CxkitError", "DataError", "StageError"]

@@ -56,8 +56,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args) -> int:
-    from .config import load_engagement
-    from .data import validate
+    from .inputs.config import load_engagement
+    from .inputs.data import validate
 
     eng = load_engagement(args.engagement)
     report = validate(eng)
@@ -71,7 +71,7 @@ def _validate(args) -> int:
 
 def _run(args) -> int:
     from .paths import RunPaths
-    from .run import run_engagement
+    from .run.pipeline import run_engagement
 
     outcome = run_engagement(args.engagement, args.out, args.workers, progress=lambda line: print(line, flush=True))
     print(f"done in {outcome.seconds:.1f}s: {outcome.folder}")
@@ -82,7 +82,7 @@ def _run(args) -> int:
 
 
 def _sample(args) -> int:
-    from .sample import write_sample
+    from .inputs.sample import write_sample
 
     written = write_sample(args.folder, seed=args.seed, customers=args.customers, employees=args.employees,
                            client=args.client, engagement_id=args.engagement_id,
@@ -96,7 +96,7 @@ def _inspect(args) -> int:
 
     import yaml
 
-    from .readers import read_export, starter_config, suggest_columns
+    from .inputs.readers import read_export, starter_config, suggest_columns
 
     export = read_export(args.file, args.format)
     for line in export.report.lines():
@@ -121,7 +121,7 @@ def _inspect(args) -> int:
 
 
 def _deck(args) -> int:
-    from .run import rebuild_deck
+    from .run.pipeline import rebuild_deck
 
     deck = rebuild_deck(args.engagement, args.out)
     print(f"deck: {deck.path} ({deck.slides} slides)")
@@ -130,7 +130,7 @@ def _deck(args) -> int:
 
 
 def _batch(args) -> int:
-    from .batch import format_table, run_batch
+    from .run.batch import format_table, run_batch
 
     results = run_batch(args.engagements, args.out, args.workers)
     print(format_table(results))

@@ -12,9 +12,19 @@ from pathlib import Path
 
 from .errors import CxkitError
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _kit_root() -> Path:
+    """Where the kit's templates/, notebooks/ and data_samples/ are: inside the installed package
+    (a wheel ships them there), else the clone the package runs from (an editable install)."""
+    package = Path(__file__).resolve().parent
+    return package if (package / "templates" / "defaults.yaml").exists() else package.parent
+
+
+KIT_ROOT = _kit_root()
 TEMPLATES = KIT_ROOT / "templates"
 NOTEBOOKS = KIT_ROOT / "notebooks"
+SAMPLE = KIT_ROOT / "data_samples" / "northwind" / "engagement.yaml"
 
 # An engagement id becomes a folder name: letters, digits, dot, dash, underscore only.
 ENGAGEMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")

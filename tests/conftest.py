@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cxkit import load_engagement
-from cxkit.data import load_diagnostic, load_feedback
-from cxkit.sample import write_sample
+from cxkit.inputs.data import load_diagnostic, load_feedback
+from cxkit.inputs.sample import write_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data_samples" / "northwind" / "engagement.yaml"
@@ -63,7 +63,7 @@ def generated(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """One real run of the committed sample through papermill: the outcome and its folder."""
-    from cxkit.run import run_engagement
+    from cxkit.run.pipeline import run_engagement
 
     out = tmp_path_factory.mktemp("out")
     outcome = run_engagement(SAMPLE, out, progress=lambda line: None)

@@ -1,0 +1,519 @@
+"""Customers: how they feel (loyalty mix, NPS, expectations, consistency) and who
+they are (attitudinal segments, their profiles and the value at stake).
+DOMAIN.md section 2.
+
+Functions take the cleaned feedback (``data.load_feedback``) and the engagement.
+Where the engagement maps a respondent ``weight`` column, every estimate is
+weighted and intervals use Kish's effective sample size; with no weights (or
+equal weights) the answers are the unweighted ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+from ..inputs.config import Engagement
+from ..analysis.stats import holm, kish_n, kruskal_epsilon, net_promoter_score, weighted_mean_ci, weighted_share
+
+BANDS = [("truly_impressed", "Truly impressed"), ("satisfied", "Satisfied"), ("indifferent", "Indifferent"),
+         ("unhappy", "Unhappy")]
+MINIBATCH_ABOVE = 50_000       # respondents; above this k-means runs in mini-batches
+SILHOUETTE_SAMPLE = 4_000      # silhouette is O(n^2): scored on a seeded sample
+STABILITY_RESAMPLES = 20       # bootstrap fits for the stability check
+STABILITY_SAMPLE = 4_000       # respondents per stability resample
+CONSISTENCY_BANDS = ((0.5, "Consistent"), (1.0, "Mixed"), (np.inf, "Inconsistent"))  # spread (SD) up to each bound
+
+
+def respondent_weights(fb: pd.DataFrame, eng: Engagement) -> np.ndarray | None:
+    """The respondents' weights, or None when the engagement maps no weight column."""
+    column = eng.feedback.weight
+    return None if not column else fb[column].to_numpy(dtype=float)
+
+
+def _answered(values: pd.Series, hit: pd.Series) -> pd.Series:
+    """A True/False series that is missing where the respondent did not answer."""
+    return hit.astype("boolean").where(values.notna())
+
+
+def _sub(weights, mask):
+    return None if weights is None else weights[np.asarray(mask, dtype=bool)]
+
+
+def loyalty_band(ratings: pd.Series, eng: Engagement) -> pd.Series:
+    """Each respondent's loyalty band on the main outcome (truly impressed / satisfied / indifferent / unhappy).
+
+    Cut-offs come from the engagement's ``loyalty_bands`` for the outcome's scale
+    range (the lowest rating of each band); below ``indifferent`` is unhappy.
+    """
+    outcome = eng.feedback.main_outcome
+    cuts = eng.loyalty_bands[eng.scales[outcome.scale].range_key]
+    band = pd.Series(pd.NA, index=ratings.index, dtype=object)
+    answered = ratings.notna()
+    band[answered] = "unhappy"
+    band[answered & (ratings >= cuts["indifferent"])] = "indifferent"
+    band[answered & (ratings >= cuts["satisfied"])] = "satisfied"
+    band[answered & (ratings >= cuts["truly_impressed"])] = "truly_impressed"
+    return band
+
+
+def _band_shares(bands: pd.Series, weights) -> dict:
+    answered = bands.notna()
+    return {key: weighted_share(_answered(bands.where(answered), bands == key), weights) for key, _ in BANDS}
+
+
+def loyalty_mix(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """Share of customers in each loyalty band on the main outcome, with Wilson 95% intervals.
+
+    Notes
+    -----
+    Bands after DOMAIN.md section 2: truly impressed (top box), satisfied,
+    indifferent (middle), unhappy (bottom); intervals by Wilson's score method
+    (on Kish's effective n when weighted). ``count`` is unweighted.
+    """
+    outcome = eng.feedback.main_outcome
+    band = loyalty_band(fb[outcome.column], eng)
+    weights = respondent_weights(fb, eng)
+    n = int(band.notna().sum())
+    cuts = eng.loyalty_bands[eng.scales[outcome.scale].range_key]
+    scale = eng.scales[outcome.scale]
+    ranges = {"truly_impressed": (cuts["truly_impressed"], scale.max), "satisfied": (cuts["satisfied"], cuts["truly_impressed"] - 1),
+              "indifferent": (cuts["indifferent"], cuts["satisfied"] - 1), "unhappy": (scale.min, cuts["indifferent"] - 1)}
+    shares = _band_shares(band, weights)
+    n_eff = kish_n(weights[band.notna().to_numpy()]) if weights is not None else float(n)
+    rows = []
+    for key, label in BANDS:
+        low, high = ranges[key]
+        est = shares[key]
+        rows.append({"band": key, "label": label, "ratings": f"{low:g}-{high:g}" if low != high else f"{low:g}",
+                     "count": int((band == key).sum()), "n": n, "n_effective": n_eff, "share": est.value,
+                     "ci_low": est.low, "ci_high": est.high})
+    return pd.DataFrame(rows)
+
+
+def nps(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """Net Promoter Score with its 95% interval and the promoter / passive / detractor split (one row).
+
+    See :func:`cxkit.analysis.stats.net_promoter_score` for the method.
+    """
+    if eng.feedback.outcomes.recommend is None:
+        return pd.DataFrame(columns=["nps", "ci_low", "ci_high", "promoters", "passives", "detractors", "n"])
+    est = net_promoter_score(fb[eng.feedback.outcomes.recommend.column], weights=respondent_weights(fb, eng))
+    return pd.DataFrame([{"nps": est.nps, "ci_low": est.low, "ci_high": est.high, "promoters": est.promoters,
+                          "passives": est.passives, "detractors": est.detractors, "n": est.n}])
+
+
+def expectation_gaps(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """Perception against expectation per attribute that has an expectation column, largest positive gap first.
+
+    Returns
+    -------
+    DataFrame
+        ``attribute``, ``label``, ``n`` (answered both), ``perception``, ``expectation``,
+        ``gap`` (mean of perception - expectation per respondent) with ``ci_low`` / ``ci_high``,
+        ``exceeds`` (share rating perception above expectation) with ``exceeds_low`` / ``exceeds_high``,
+        ``meets`` and ``below`` shares.
+
+    Notes
+    -----
+    Delight happens where perception exceeds expectation (DOMAIN.md section 2).
+    The gap is a paired difference: a t interval on the per-respondent
+    differences; shares with Wilson intervals.
+    """
+    weights = respondent_weights(fb, eng)
+    rows = []
+    for a in eng.feedback.attributes:
+        if not a.expectation:
+            continue
+        both = fb[a.column].notna() & fb[a.expectation].notna()
+        diff = (fb[a.column] - fb[a.expectation]).where(both)
+        gap = weighted_mean_ci(diff, weights)
+        exceeds = weighted_share(_answered(diff, diff > 0), weights)
+        meets = weighted_share(_answered(diff, diff == 0), weights)
+        rows.append({"attribute": a.column, "label": a.label, "n": int(both.sum()),
+                     "perception": weighted_mean_ci(fb[a.column].where(both), weights).value,
+                     "expectation": weighted_mean_ci(fb[a.expectation].where(both), weights).value,
+                     "gap": gap.value, "ci_low": gap.low, "ci_high": gap.high, "exceeds": exceeds.value,
+                     "exceeds_low": exceeds.low, "exceeds_high": exceeds.high, "meets": meets.value,
+                     "below": 1 - exceeds.value - meets.value})
+    columns = ["attribute", "label", "n", "perception", "expectation", "gap", "ci_low", "ci_high", "exceeds",
+               "exceeds_low", "exceeds_high", "meets", "below"]
+    return pd.DataFrame(rows, columns=columns).sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def consistency(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """How consistent each customer's experience is across touchpoints, and what it does to the outcome.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: the consistency bands ("Consistent", spread up to 0.5;
+        "Mixed", up to 1.0; "Inconsistent", above), then "All good" (every answered
+        touchpoint in the top two boxes) and "One poor among good" (exactly one in
+        the bottom two boxes, every other in the top two). Columns: ``group``,
+        ``kind`` (band or pattern), ``n``, ``share`` of customers rated on 3+
+        touchpoints, ``outcome`` mean with ``ci_low`` / ``ci_high``, ``truly_impressed`` share.
+
+    Notes
+    -----
+    Spread: the standard deviation (ddof 0) of a customer's answered ratings,
+    over customers who rated at least three touchpoints. A great experience at
+    one touchpoint is wasted by a poor one at the next (DOMAIN.md section 3).
+    """
+    spec = eng.feedback
+    scale = eng.scales[spec.scale]
+    columns = [a.column for a in spec.attributes]
+    ratings = fb[columns]
+    answered = ratings.notna().sum(axis=1)
+    rated = answered >= 3
+    spread = ratings.std(axis=1, ddof=0).where(rated)
+    good = (ratings >= scale.top2_min).sum(axis=1)
+    poor = (ratings <= scale.min + 1).sum(axis=1)
+    outcome = fb[spec.main_outcome.column]
+    impressed = loyalty_band(outcome, eng) == "truly_impressed"
+    weights = respondent_weights(fb, eng)
+    groups = []
+    lower = -np.inf
+    for bound, name in CONSISTENCY_BANDS:
+        groups.append((name, "band", rated & (spread > lower) & (spread <= bound)))
+        lower = bound
+    groups.append(("All good", "pattern", rated & (good == answered)))
+    groups.append(("One poor among good", "pattern", rated & (poor == 1) & (good == answered - 1)))
+    rows = []
+    base = float(rated.sum())
+    for name, kind, mask in groups:
+        mask = mask.fillna(False).to_numpy()
+        est = weighted_mean_ci(outcome[mask], _sub(weights, mask))
+        share = weighted_share(_answered(outcome[mask], impressed[mask]), _sub(weights, mask))
+        rows.append({"group": name, "kind": kind, "n": int(mask.sum()), "share": mask.sum() / base if base else np.nan,
+                     "outcome": est.value, "ci_low": est.low, "ci_high": est.high, "truly_impressed": share.value})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """An attitudinal segmentation and how it was chosen.
+
+    Attributes
+    ----------
+    assignment : Series
+        Segment number (1 = largest) per respondent; missing for respondents
+        who answered fewer than half of the attributes.
+    choice : DataFrame
+        Silhouette for each k tried; ``chosen`` marks the k kept.
+    k : int
+        Segments kept after merging those below the minimum size.
+    imputed_share : float
+        Share of the ratings used that were missing and filled with the attribute mean.
+    excluded : int
+        Respondents left unsegmented (fewer than half of the attributes answered).
+    merged : int
+        Segments merged into their nearest neighbour for being under the minimum size.
+    stability : float
+        Mean adjusted Rand index between the solution and refits on bootstrap resamples.
+    stability_low : float
+        Its 5th percentile over the resamples.
+    attributes : tuple of str
+        The attributes used (those with no answers at all are left out).
+    """
+
+    assignment: pd.Series
+    choice: pd.DataFrame
+    k: int
+    imputed_share: float
+    excluded: int
+    merged: int
+    stability: float
+    stability_low: float
+    attributes: tuple[str, ...]
+
+
+def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
+    """Attitudinal segments from the attribute ratings by k-means, k chosen by silhouette.
+
+    Notes
+    -----
+    Ratings are standardised (z-scores). Attributes nobody answered are left
+    out; respondents who answered fewer than half of the rest are left out;
+    remaining gaps are filled with the attribute mean (the share is reported).
+    For each k in ``segment_k_range``, k-means (Lloyd; mini-batch above 50,000
+    respondents; weighted by the respondent weights where mapped) with 10
+    starts; the k with the highest mean silhouette (Rousseeuw 1987, J. Comput.
+    Appl. Math. 20) on a seeded sample of up to 4,000 respondents is kept.
+    Segments below ``min_segment_size`` are merged into the nearest remaining
+    centroid; segments are numbered by size. Stability: the chosen k refitted on
+    20 bootstrap resamples (up to 4,000 respondents each), each refit's labels
+    compared with the solution's by the adjusted Rand index (Hubert & Arabie
+    1985; the idea of Hennig 2007, Comput. Stat. Data Anal. 52). Deterministic
+    for the engagement's seed.
+    """
+    columns = [a.column for a in eng.feedback.attributes if fb[a.column].notna().any()]
+    ratings = fb[columns].to_numpy(dtype=float)
+    answered = ~np.isnan(ratings)
+    keep = answered.sum(axis=1) >= len(columns) / 2
+    weights = respondent_weights(fb, eng)
+    if weights is not None:
+        keep &= weights > 0
+    x = ratings[keep]
+    w = None if weights is None else weights[keep]
+    if len(x) < 2 * eng.thresholds.segment_k_range[0]:
+        raise ValueError(f"only {len(x)} customers answered half the touchpoints; too few to segment")
+    means = np.nanmean(x, axis=0)
+    missing = np.isnan(x)
+    imputed_share = float(missing.mean())
+    x = np.where(missing, means, x)
+    sd = x.std(axis=0)
+    z = (x - means) / np.where(sd > 0, sd, 1.0)
+    rng = np.random.default_rng(eng.seed)
+    sample = rng.choice(len(z), size=min(SILHOUETTE_SAMPLE, len(z)), replace=False)
+    low, high = eng.thresholds.segment_k_range
+    high = max(low, min(high, len(z) // max(eng.thresholds.min_segment_size, 1)))
+    rows, models = [], {}
+    for k in range(low, high + 1):
+        model = _kmeans(k, len(z), eng.seed).fit(z, sample_weight=w)
+        labels = model.labels_
+        score = silhouette_score(z[sample], labels[sample]) if len(set(labels[sample])) > 1 else np.nan
+        rows.append({"k": k, "silhouette": float(score), "inertia": float(model.inertia_)})
+        models[k] = model
+    choice = pd.DataFrame(rows)
+    best = int(choice.loc[choice["silhouette"].fillna(-1).idxmax(), "k"])
+    choice["chosen"] = choice["k"] == best
+    labels, merged = _merge_small(z, models[best].labels_, models[best].cluster_centers_, eng.thresholds.min_segment_size)
+    stability, stability_low = _stability(z, labels, best, eng.seed)
+    # number segments 1..k by size, largest first (ties by label for determinism)
+    sizes = pd.Series(labels).value_counts()
+    order = sorted(sizes.index, key=lambda s: (-sizes[s], s))
+    renumber = {old: new for new, old in enumerate(order, start=1)}
+    assignment = pd.Series(pd.NA, index=fb.index, dtype="Int64")
+    assignment[keep] = [renumber[label] for label in labels]
+    return Segmentation(assignment, choice, len(order), imputed_share, int((~keep).sum()), merged, stability,
+                        stability_low, tuple(columns))
+
+
+def _kmeans(k: int, n: int, seed: int, starts: int = 10):
+    if n > MINIBATCH_ABOVE:
+        return MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=8192, max_no_improvement=20)
+    return KMeans(n_clusters=k, random_state=seed, n_init=starts)
+
+
+def _stability(z: np.ndarray, labels: np.ndarray, k: int, seed: int) -> tuple[float, float]:
+    if len(set(labels)) < 2:
+        return np.nan, np.nan
+    rng = np.random.default_rng(seed + 1)
+    scores = []
+    for _ in range(STABILITY_RESAMPLES):
+        pick = rng.choice(len(z), size=min(STABILITY_SAMPLE, len(z)), replace=True)
+        refit = KMeans(n_clusters=k, random_state=int(rng.integers(1 << 31)), n_init=3).fit(z[pick])
+        scores.append(adjusted_rand_score(labels[pick], refit.labels_))
+    return float(np.mean(scores)), float(np.percentile(scores, 5))
+
+
+def _merge_small(z: np.ndarray, labels: np.ndarray, centres: np.ndarray, minimum: int) -> tuple[np.ndarray, int]:
+    labels = labels.copy()
+    merged = 0
+    while True:
+        sizes = np.bincount(labels, minlength=len(centres))
+        alive = np.flatnonzero(sizes > 0)
+        small = [s for s in alive if sizes[s] < minimum]
+        if not small or len(alive) <= 1:
+            return labels, merged
+        victim = min(small, key=lambda s: sizes[s])
+        others = [s for s in alive if s != victim]
+        members = labels == victim
+        distances = ((z[members][:, None, :] - centres[others][None, :, :]) ** 2).sum(axis=2)
+        labels[members] = np.asarray(others)[distances.argmin(axis=1)]
+        merged += 1
+
+
+def segment_profiles(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series) -> pd.DataFrame:
+    """Per segment: size, attribute means against the rest with tests, outcomes, NPS, loyalty mix, value share, a name.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment: ``segment``, ``name``, ``n``, ``share``, per attribute
+        ``mean_<column>``, ``diff_<column>`` (segment mean - the other segments', in
+        rating points) and ``p_<column>`` (Welch's t test against the rest,
+        Holm-adjusted over all segments and attributes), ``outcome_mean``, the
+        loyalty-band shares (``truly_impressed`` ...), ``nps``, ``value_share``.
+
+    Notes
+    -----
+    Means and shares are weighted where weights are mapped; the tests use the
+    unweighted ratings.
+    """
+    spec = eng.feedback
+    outcome = spec.main_outcome
+    weights = respondent_weights(fb, eng)
+    segmented = assignment.notna().to_numpy()
+    bands = loyalty_band(fb[outcome.column], eng)
+    value = fb[spec.value].to_numpy(dtype=float) * (1 if weights is None else weights) if spec.value else None
+    total_value = np.nansum(value[segmented]) if value is not None else np.nan
+    rows, tests = [], []
+    segments = sorted(assignment.dropna().unique())
+    for seg in segments:
+        inside = (assignment == seg).fillna(False).to_numpy()
+        rest = segmented & ~inside
+        row = {"segment": int(seg), "n": int(inside.sum()),
+               "share": _weighted_total(inside, weights) / _weighted_total(segmented, weights)}
+        for a in spec.attributes:
+            mean_in = weighted_mean_ci(fb.loc[inside, a.column], _sub(weights, inside)).value
+            mean_rest = weighted_mean_ci(fb.loc[rest, a.column], _sub(weights, rest)).value if rest.any() else np.nan
+            row[f"mean_{a.column}"] = mean_in
+            row[f"diff_{a.column}"] = mean_in - mean_rest
+            a_in, a_rest = fb.loc[inside, a.column].dropna(), fb.loc[rest, a.column].dropna()
+            p = sps.ttest_ind(a_in, a_rest, equal_var=False).pvalue if len(a_in) > 1 and len(a_rest) > 1 else np.nan
+            tests.append((len(rows), a.column, p))
+        row["outcome_mean"] = weighted_mean_ci(fb.loc[inside, outcome.column], _sub(weights, inside)).value
+        for key, est in _band_shares(bands[inside], _sub(weights, inside)).items():
+            row[key] = est.value
+        if spec.outcomes.recommend is not None:
+            row["nps"] = net_promoter_score(fb.loc[inside, spec.outcomes.recommend.column],
+                                            weights=_sub(weights, inside)).nps
+        if value is not None:
+            row["value_share"] = np.nansum(value[inside]) / total_value if total_value else np.nan
+        rows.append(row)
+    adjusted = holm([p for _, _, p in tests])
+    for (i, column, _), p in zip(tests, adjusted):
+        rows[i][f"p_{column}"] = p
+    for row in rows:
+        row["name"] = segment_name(row, eng)
+    table = pd.DataFrame(rows)
+    first = ["segment", "name", "n", "share"]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+def _weighted_total(mask, weights) -> float:
+    return float(np.sum(mask)) if weights is None else float(weights[np.asarray(mask, dtype=bool)].sum())
+
+
+def segment_name(profile: dict, eng: Engagement, margin: float = 0.25) -> str:
+    """A plain-words name from the attributes that most set a segment apart.
+
+    The attribute rated furthest above the other segments names its strength
+    and the one furthest below its let-down, when each differs by at least
+    ``margin`` rating points ("Strong on staff courtesy, let down by app ease").
+    """
+    diffs = {a.label: profile[f"diff_{a.column}"] for a in eng.feedback.attributes
+             if pd.notna(profile.get(f"diff_{a.column}"))}
+    if not diffs:
+        return "All customers"
+    best = max(diffs, key=diffs.get)
+    worst = min(diffs, key=diffs.get)
+    parts = []
+    if diffs[best] >= margin:
+        parts.append(f"Strong on {best.lower()}")
+    if diffs[worst] <= -margin:
+        parts.append(f"let down by {worst.lower()}" if parts else f"Let down by {worst.lower()}")
+    if not parts:
+        return "Close to the average on every attribute"
+    return ", ".join(parts)
+
+
+def segment_descriptors(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series) -> pd.DataFrame:
+    """Who is in each segment: each descriptor value's share in the segment against overall, as an index.
+
+    ``index`` = 100 x share in the segment / share among all segmented customers:
+    above 100 the value is over-represented in the segment.
+    """
+    weights = respondent_weights(fb, eng)
+    segmented = assignment.notna().to_numpy()
+    rows = []
+    for descriptor in eng.feedback.descriptors:
+        values = fb[descriptor]
+        overall_total = _weighted_total(segmented & values.notna().to_numpy(), weights)
+        for seg in sorted(assignment.dropna().unique()):
+            inside = (assignment == seg).fillna(False).to_numpy() & values.notna().to_numpy()
+            seg_total = _weighted_total(inside, weights)
+            for value in sorted(values.dropna().unique(), key=str):
+                is_value = (values == value).fillna(False).to_numpy()
+                share_in = _weighted_total(inside & is_value, weights) / seg_total if seg_total else np.nan
+                share_all = _weighted_total(segmented & is_value, weights) / overall_total if overall_total else np.nan
+                rows.append({"segment": int(seg), "descriptor": descriptor, "value": value, "share_in_segment": share_in,
+                             "share_overall": share_all,
+                             "index": 100 * share_in / share_all if share_all else np.nan})
+    return pd.DataFrame(rows, columns=["segment", "descriptor", "value", "share_in_segment", "share_overall", "index"])
+
+
+def descriptor_comparisons(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """The outcomes by each descriptor (region, channel, customer type ...), with tests and small-base suppression.
+
+    Returns
+    -------
+    DataFrame
+        One row per descriptor value: ``descriptor``, ``value``, ``n``, ``outcome``
+        mean with ``ci_low`` / ``ci_high``, ``truly_impressed`` share, ``nps``,
+        ``small_base`` (fewer than ``min_respondents`` answers: the estimates are
+        blanked), and per descriptor ``kw_p`` (Kruskal-Wallis on the main outcome
+        across its values) with ``epsilon2``, and ``chi2_p`` (chi-square test of
+        the truly-impressed share across values), both Holm-adjusted across descriptors.
+    """
+    spec = eng.feedback
+    outcome = fb[spec.main_outcome.column]
+    impressed = loyalty_band(outcome, eng) == "truly_impressed"
+    weights = respondent_weights(fb, eng)
+    minimum = eng.thresholds.min_respondents
+    rows, per_descriptor = [], []
+    for descriptor in spec.descriptors:
+        values = fb[descriptor]
+        shown = []
+        for value in sorted(values.dropna().unique(), key=str):
+            mask = (values == value).fillna(False).to_numpy() & outcome.notna().to_numpy()
+            n = int(mask.sum())
+            small = n < minimum
+            est = weighted_mean_ci(outcome[mask], _sub(weights, mask))
+            share = weighted_share(_answered(outcome[mask], impressed[mask]), _sub(weights, mask))
+            score = (net_promoter_score(fb.loc[mask, spec.outcomes.recommend.column], weights=_sub(weights, mask)).nps
+                     if spec.outcomes.recommend is not None else np.nan)
+            rows.append({"descriptor": descriptor, "value": value, "n": n, "small_base": small,
+                         "outcome": np.nan if small else est.value, "ci_low": np.nan if small else est.low,
+                         "ci_high": np.nan if small else est.high,
+                         "truly_impressed": np.nan if small else share.value, "nps": np.nan if small else score})
+            if not small:
+                shown.append(mask)
+        epsilon2, kw_p = kruskal_epsilon([outcome[m].to_numpy() for m in shown])
+        chi2_p = np.nan
+        if len(shown) >= 2:
+            table = np.array([[impressed[m].sum(), (~impressed[m]).sum()] for m in shown])
+            if (table.sum(axis=0) > 0).all():
+                chi2_p = float(sps.chi2_contingency(table)[1])
+        per_descriptor.append({"descriptor": descriptor, "kw_p": kw_p, "epsilon2": epsilon2, "chi2_p": chi2_p})
+    tests = pd.DataFrame(per_descriptor, columns=["descriptor", "kw_p", "epsilon2", "chi2_p"])
+    tests["kw_p"] = holm(tests["kw_p"])
+    tests["chi2_p"] = holm(tests["chi2_p"])
+    columns = ["descriptor", "value", "n", "small_base", "outcome", "ci_low", "ci_high", "truly_impressed", "nps"]
+    return pd.DataFrame(rows, columns=columns).merge(tests, on="descriptor", how="left")
+
+
+def value_at_stake(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series | None = None) -> pd.DataFrame:
+    """The value held by unhappy and indifferent customers, per segment (or counts without a value column).
+
+    Notes
+    -----
+    Keeping a customer costs far less than winning one (DOMAIN.md section 2):
+    the value at stake is the sum of the value column over customers whose
+    main outcome puts them in the unhappy or indifferent band (each customer's
+    value multiplied by their weight where weights are mapped).
+    """
+    spec = eng.feedback
+    bands = loyalty_band(fb[spec.main_outcome.column], eng)
+    at_risk = bands.isin(["unhappy", "indifferent"]).to_numpy()
+    weights = respondent_weights(fb, eng)
+    groups = assignment if assignment is not None else pd.Series(1, index=fb.index, dtype="Int64")
+    rows = []
+    for seg in sorted(groups.dropna().unique()):
+        inside = (groups == seg).fillna(False).to_numpy()
+        row = {"segment": int(seg), "customers": int(inside.sum()), "at_risk_customers": int((inside & at_risk).sum())}
+        total = _weighted_total(inside, weights)
+        row["at_risk_share"] = _weighted_total(inside & at_risk, weights) / total if total else np.nan
+        if spec.value:
+            value = fb[spec.value].to_numpy(dtype=float) * (1 if weights is None else weights)
+            row["value"] = float(np.nansum(value[inside]))
+            row["value_at_stake"] = float(np.nansum(value[inside & at_risk]))
+        rows.append(row)
+    return pd.DataFrame(rows)

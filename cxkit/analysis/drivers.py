@@ -1,0 +1,981 @@
+"""Key drivers: which touchpoints drive the outcomes, which are the moments of
+truth to fix first, which only punish or only reward, and what raising one
+would be worth (DOMAIN.md section 3).
+
+The arithmetic lives in :mod:`cxkit.analysis.importance`; this module turns feedback and
+the engagement's ``drivers`` settings into the tables a consultant reads.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from scipy.special import expit
+
+from ..inputs.config import Engagement
+from ..analysis.customers import loyalty_band, respondent_weights
+from ..analysis.importance import (ImportanceError, all_subset_mcfadden, collinearity, correlations, logistic_fit,
+                         logistic_relative_weights, nearest_correlation, relative_weights, shapley_from_subsets,
+                         shapley_r2, standardised_betas)
+from ..analysis.stats import holm, kish_n
+
+TRULY_IMPRESSED = "truly_impressed"   # a derived yes/no outcome: the main outcome in its top loyalty band
+MAX_EXACT_YES_NO = 15                 # exact Shapley of McFadden's R^2 fits 2^p logistic models
+BOOTSTRAP_FULL_LIMIT = 15            # above this many drivers each exact resample costs 0.05 s or more: resamples capped
+BOOTSTRAP_CAP = 200
+BOOTSTRAP_ROWS = 20_000               # more respondents than this: m-out-of-n resamples of this size
+_RESAMPLE_BUDGET = 1 << 24            # doubles per block of resamples (bootstrap counts and subset arrays)
+
+__all__ = ["ImportanceError", "DriverData", "DriverModel", "driver_data", "key_drivers", "yes_no_drivers", "combine", "moments_of_truth",
+           "segment_drivers", "penalty_reward", "what_if", "nonlinear_check", "outcome_label", "bootstrap_importance"]
+
+
+# ------------------------------------------------------------------ the data a model uses
+
+@dataclass(frozen=True)
+class DriverData:
+    """The respondents, attributes and outcome a driver model is fitted on.
+
+    ``x`` holds missing answers (NaN) only with ``missing == "pairwise"``.
+    ``notes`` say what was left out and why, in words for the notebook and deck.
+    """
+
+    columns: tuple[str, ...]
+    labels: tuple[str, ...]
+    owners: tuple[str | None, ...]
+    x: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+    outcome: str
+    binary: bool
+    missing: str
+    notes: tuple[str, ...]
+    index: np.ndarray
+    imputed_share: float = 0.0
+
+    @property
+    def n(self) -> int:
+        """Respondents in the model (with pairwise correlations: the smallest pairwise base)."""
+        if self.missing != "pairwise":
+            return len(self.y)
+        present = ~np.isnan(self.x)
+        pairs = present.T.astype(float) @ present.astype(float)
+        return int(min(pairs.min(), present.sum(axis=0).min()))
+
+    def complete(self) -> "DriverData":
+        """The same data with only the respondents who answered every attribute (for row-level models)."""
+        if self.missing != "pairwise":
+            return self
+        keep = ~np.isnan(self.x).any(axis=1)
+        return DriverData(self.columns, self.labels, self.owners, self.x[keep], self.y[keep], self.weights[keep],
+                          self.outcome, self.binary, "listwise",
+                          self.notes + ("row-level models use the customers who rated every attribute",),
+                          self.index[keep])
+
+
+def outcome_label(eng: Engagement, outcome: str) -> str:
+    """The consultant's name of an outcome column (or of the derived "truly impressed")."""
+    if outcome == TRULY_IMPRESSED:
+        return f"Truly impressed ({eng.feedback.main_outcome.label.lower()})"
+    for o in (eng.feedback.outcomes.satisfaction, eng.feedback.outcomes.recommend, eng.feedback.outcomes.yes_no):
+        if o is not None and o.column == outcome:
+            return o.label
+    return outcome.replace("_", " ")
+
+
+def _outcome_values(fb: pd.DataFrame, eng: Engagement, outcome: str) -> tuple[np.ndarray, bool]:
+    spec = eng.feedback
+    if outcome == TRULY_IMPRESSED:
+        band = loyalty_band(fb[spec.main_outcome.column], eng)
+        return np.where(band.isna(), np.nan, (band == "truly_impressed").astype(float)), True
+    if outcome not in fb.columns:
+        raise ImportanceError(f"the outcome column {outcome!r} is not in the feedback data")
+    binary = spec.outcomes.yes_no is not None and outcome == spec.outcomes.yes_no.column
+    return fb[outcome].to_numpy(dtype=float), binary
+
+
+def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
+                rows: np.ndarray | None = None) -> DriverData:
+    """Choose the respondents and attributes a driver model can use, or say why it cannot be fitted.
+
+    Parameters
+    ----------
+    fb : DataFrame
+        Cleaned feedback.
+    eng : Engagement
+    outcome : str, optional
+        An outcome column, or ``"truly_impressed"`` (the main outcome in its top
+        loyalty band, a yes/no outcome); the main outcome by default. The
+        mapped ``outcomes.yes_no`` column is a yes/no outcome too.
+    rows : ndarray of bool, optional
+        Restrict to these respondents (a segment).
+
+    Notes
+    -----
+    Attributes nobody answered, attributes everyone rated the same, and
+    attributes whose answers repeat another's exactly are left out with a note.
+    Missing answers follow ``drivers.missing``: *listwise* keeps respondents who
+    answered every attribute; *pairwise* keeps every answer and correlates each
+    pair over the respondents who answered both; *impute* keeps respondents who
+    answered at least half the attributes and fills the rest by chained
+    equations (scikit-learn's ``IterativeImputer``, Bayesian ridge, seeded;
+    van Buuren & Groothuis-Oudshoorn 2011). Yes/no outcomes need whole rows, so
+    *pairwise* becomes *listwise* for them. The outcome itself is never imputed.
+
+    Raises
+    ------
+    ImportanceError
+        No usable outcome, an outcome with one value, fewer than two usable
+        attributes, or fewer respondents than attributes + 2.
+    """
+    spec = eng.feedback
+    settings = eng.drivers
+    outcome = outcome or spec.main_outcome.column
+    label = outcome_label(eng, outcome)
+    y, binary = _outcome_values(fb, eng, outcome)
+    weights = respondent_weights(fb, eng)
+    w = np.ones(len(fb)) if weights is None else weights
+    keep = ~np.isnan(y) & (w > 0)
+    if rows is not None:
+        keep &= np.asarray(rows, dtype=bool)
+    if not keep.any():
+        raise ImportanceError(f"no customer answered {label} ({outcome}); there is nothing to explain")
+    values = np.unique(y[keep])
+    if len(values) < 2:
+        raise ImportanceError(f"every customer who answered {label} ({outcome}) gave the same answer ({values[0]:g}); "
+                              "an outcome that never varies cannot be explained by drivers")
+    notes: list[str] = []
+    attributes = []
+    x_all = fb[[a.column for a in spec.attributes]].to_numpy(dtype=float)[keep]
+    for j, a in enumerate(spec.attributes):
+        answered = x_all[~np.isnan(x_all[:, j]), j]
+        if answered.size == 0:
+            notes.append(f"{a.label} ({a.column}) was left out: no customer in the model rated it")
+        elif np.unique(answered).size < 2:
+            notes.append(f"{a.label} ({a.column}) was left out: every customer rated it {answered[0]:g}, "
+                         "so it cannot explain differences")
+        else:
+            attributes.append((j, a))
+    kept = []
+    for j, a in attributes:
+        twin = next((b for i, b in kept if _same_answers(x_all[:, i], x_all[:, j])), None)
+        if twin is not None:
+            notes.append(f"{a.label} ({a.column}) was left out: its answers repeat {twin.label} ({twin.column}) exactly, "
+                         f"so its importance is {twin.label}'s")
+        else:
+            kept.append((j, a))
+    if len(kept) < 2:
+        raise ImportanceError("key drivers need at least two attributes with varied answers; "
+                              + ("; ".join(notes) if notes else f"the engagement maps {len(spec.attributes)}"))
+    x = x_all[:, [j for j, _ in kept]]
+    y, w, index = y[keep], w[keep], np.flatnonzero(keep)
+    method = settings.missing
+    if binary and method == "pairwise":
+        method = "listwise"
+        notes.append("yes/no outcomes need whole answers, so the model uses the customers who rated every attribute")
+    imputed_share = 0.0
+    if method == "listwise":
+        complete = ~np.isnan(x).any(axis=1)
+        x, y, w, index = x[complete], y[complete], w[complete], index[complete]
+    elif method == "impute":
+        enough = (~np.isnan(x)).sum(axis=1) >= x.shape[1] / 2
+        x, y, w, index = x[enough], y[enough], w[enough], index[enough]
+        imputed_share = float(np.isnan(x).mean())
+        if imputed_share > 0:
+            x = _impute(x, eng.seed, eng.scales[spec.scale])
+    varied = [j for j in range(x.shape[1]) if np.unique(x[~np.isnan(x[:, j]), j]).size > 1]
+    for j in sorted(set(range(x.shape[1])) - set(varied)):  # constant only among the customers the model keeps
+        notes.append(f"{kept[j][1].label} ({kept[j][1].column}) was left out: the customers in the model all rated "
+                     "it the same")
+    if len(varied) < 2:
+        raise ImportanceError("key drivers need at least two attributes with varied answers among the customers "
+                              "in the model; " + "; ".join(notes))
+    x, kept = x[:, varied], [kept[j] for j in varied]
+    p = x.shape[1]
+    n = len(y) if method != "pairwise" else int(min((~np.isnan(x)).sum(axis=0).min(), len(y)))
+    if n < p + 2:
+        most_missing = max(kept, key=lambda ja: fb[ja[1].column].isna().sum())[1]
+        raise ImportanceError(
+            f"only {n} customers can enter the model of {label}, fewer than the {p} attributes + 2 it needs. "
+            f"Fix: set drivers.missing to pairwise or impute, or drop attributes few customers rated "
+            f"(most often missing: {most_missing.label}, {most_missing.column})")
+    if binary and len(np.unique(y)) < 2:
+        raise ImportanceError(f"among the customers in the model every answer to {label} is the same; "
+                              "an outcome that never varies cannot be explained by drivers")
+    return DriverData(tuple(a.column for _, a in kept), tuple(a.label for _, a in kept), tuple(a.owner for _, a in kept),
+                      x, y, w, outcome, binary, method, tuple(notes), index, imputed_share)
+
+
+def _same_answers(a: np.ndarray, b: np.ndarray) -> bool:
+    both = ~np.isnan(a) & ~np.isnan(b)
+    return bool(np.array_equal(np.isnan(a), np.isnan(b)) and both.any() and np.array_equal(a[both], b[both]))
+
+
+def _impute(x: np.ndarray, seed: int, scale) -> np.ndarray:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (makes IterativeImputer importable)
+    from sklearn.impute import IterativeImputer
+
+    imputer = IterativeImputer(max_iter=20, random_state=seed, min_value=scale.min, max_value=scale.max)
+    with warnings.catch_warnings():
+        # not converging in 20 rounds leaves estimates that are still usable; the share imputed is reported
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return imputer.fit_transform(x)
+
+
+# ------------------------------------------------------------------ importance
+
+def _fit_importance(data: DriverData, settings, counts: np.ndarray | None = None) -> tuple[np.ndarray, str, str]:
+    """Importance of each driver (summing to the model's fit); ``counts`` stacks bootstrap resamples.
+
+    Returns (importance with shape (p,) or (B, p), method, fit measure).
+    """
+    p = len(data.columns)
+    if data.binary:
+        weights = data.weights if counts is None else counts * data.weights
+        if settings.yes_no_method == "shapley" and p <= MAX_EXACT_YES_NO:
+            out = [shapley_from_subsets(all_subset_mcfadden(data.x[w > 0], data.y[w > 0], w[w > 0]))
+                   for w in np.atleast_2d(weights)]
+            importance = np.array(out) if counts is not None else out[0]
+            return importance, "Shapley decomposition of McFadden's pseudo-R² (logistic regression), exact", "McFadden R²"
+        importance = _logistic_weights(data.x, data.y, weights)
+        return importance, "relative weights for logistic regression (Tonidandel & LeBreton 2010)", "R²_O (Menard)"
+    w = data.weights if counts is None else counts * data.weights
+    corr, _ = correlations(np.column_stack([data.x, data.y]), w)
+    if data.missing == "pairwise":
+        corr = np.array([nearest_correlation(c)[0] for c in corr]) if corr.ndim == 3 else nearest_correlation(corr)[0]
+    if p <= settings.max_exact:
+        return shapley_r2(corr), "Shapley decomposition of R² (LMG), exact", "R²"
+    return relative_weights(corr), f"Johnson's relative weights (more than {settings.max_exact} drivers)", "R²"
+
+
+def _threads() -> int:
+    """Threads for the bootstrap: ``CXKIT_THREADS`` when a run sets it, else up to two."""
+    try:
+        return max(1, int(os.environ.get("CXKIT_THREADS", "")))
+    except ValueError:
+        return min(2, os.cpu_count() or 1)
+
+
+def _logistic_weights(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Logistic relative weights for one weight vector or a stack; a resample the model cannot fit gives NaN."""
+    try:
+        return logistic_relative_weights(x, y, weights)[0]
+    except ImportanceError:
+        if weights.ndim == 1:
+            raise
+    out = np.full((len(weights), x.shape[1]), np.nan)  # one by one, so one separated resample spoils only itself
+    for b, w in enumerate(weights):
+        try:
+            out[b] = logistic_relative_weights(x, y, w)[0]
+        except ImportanceError:
+            pass
+    return out
+
+
+def _resample_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
+    return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(b)]).astype(float)
+
+
+def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndarray, int, float]:
+    """Importance on ``settings.bootstrap`` resamples of the respondents.
+
+    Returns
+    -------
+    (draws, resamples, scale)
+        ``draws`` has shape (B, p). ``scale`` is 1 for the ordinary bootstrap;
+        with more than ``BOOTSTRAP_ROWS`` respondents it is sqrt(m / n), by
+        which deviations from the full-sample estimate must be shrunk.
+
+    Notes
+    -----
+    Up to ``BOOTSTRAP_ROWS`` respondents, each resample draws n respondents
+    with replacement (their counts multiply the respondent weights), and
+    resamples go through the decomposition in blocks together. Beyond that,
+    the m-out-of-n bootstrap (Bickel, Goetze & van Zwet 1997, Statistica
+    Sinica 7) draws m = ``BOOTSTRAP_ROWS``: for smooth statistics such as these
+    the spread shrinks as 1 / sqrt(n), so the interval is the full-sample
+    estimate plus sqrt(m / n) times the resampled deviations. Above 15
+    attributes at most 200 resamples are drawn (each exact resample then
+    costs 0.05 s or more).
+    """
+    p, n = len(data.columns), len(data.y)
+    resamples = settings.bootstrap
+    if p > BOOTSTRAP_FULL_LIMIT:
+        resamples = min(resamples, BOOTSTRAP_CAP)
+    if resamples == 0:
+        return np.empty((0, p)), 0, 1.0
+    # each block of resamples draws from its own generator, seeded by (seed, block): the answer does not
+    # depend on which thread runs it, and no block's draws are held before it runs
+    if n > BOOTSTRAP_ROWS:
+        sizes = [1] * resamples
+        shrink = float(np.sqrt(BOOTSTRAP_ROWS / n))
+    else:
+        per_resample = 8 * n * (p + 1) if data.binary else max(n, int(4.5 * 2 ** min(p, settings.max_exact)))
+        per_block = max(1, min(resamples, _RESAMPLE_BUDGET // per_resample))
+        sizes = [min(per_block, resamples - start) for start in range(0, resamples, per_block)]
+        shrink = 1.0
+
+    def block(number: int) -> np.ndarray:
+        rng = np.random.default_rng([seed, number])
+        if shrink < 1:
+            pick = rng.integers(0, n, BOOTSTRAP_ROWS)
+            part = replace(data, x=data.x[pick], y=data.y[pick], weights=data.weights[pick], index=data.index[pick])
+            return np.atleast_2d(_fit_importance(part, settings)[0])
+        return _fit_importance(data, settings, _resample_counts(rng, n, sizes[number]))[0]
+
+    # numpy releases the GIL in its array work: threads use the cores a run gives this stage (CXKIT_THREADS)
+    with ThreadPoolExecutor(max_workers=_threads()) as pool:
+        results = list(pool.map(block, range(len(sizes))))
+    return np.vstack([np.atleast_2d(r) for r in results]), resamples, shrink
+
+
+@dataclass(frozen=True)
+class DriverModel:
+    """A key driver model: the ranked table and what a reader must know about it.
+
+    ``table`` has one row per attribute (see :func:`key_drivers`); ``warnings``
+    are sentences for the notebook and the deck's notes; ``notes`` say what was
+    left out of the model and why.
+    """
+
+    table: pd.DataFrame
+    outcome: str
+    outcome_label: str
+    method: str
+    fit: str
+    r2: float
+    n: int
+    n_effective: float
+    missing: str
+    resamples: int
+    condition_number: float
+    warnings: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    def headlines(self) -> dict:
+        """The figures a stage record keeps."""
+        return {"outcome": self.outcome, "outcome_label": self.outcome_label, "method": self.method,
+                "fit": self.fit, "r2": self.r2, "n": self.n, "n_effective": self.n_effective, "missing": self.missing,
+                "resamples": self.resamples, "condition_number": self.condition_number,
+                "warnings": list(self.warnings), "notes": list(self.notes)}
+
+
+def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
+                rows: np.ndarray | None = None) -> DriverModel:
+    """How much each attribute drives an outcome, with 95% intervals.
+
+    Parameters
+    ----------
+    fb : DataFrame
+        Cleaned feedback.
+    eng : Engagement
+        ``eng.drivers`` sets the missing-answer rule, the resamples, the exact
+        limit, the yes/no method and the warning thresholds.
+    outcome : str, optional
+        Outcome column or ``"truly_impressed"``; the main outcome by default.
+    rows : ndarray of bool, optional
+        Restrict to these respondents (a segment).
+
+    Returns
+    -------
+    DriverModel
+        ``table``: ``attribute``, ``label``, ``owner``, ``importance`` (its part
+        of the fit), ``importance_low`` / ``importance_high``, ``share`` (of the
+        fit, sums to 1) with ``share_low`` / ``share_high``, ``direction`` (+1/-1),
+        ``signed_share``, ``rank``, ``performance`` (weighted mean rating over
+        everyone who rated it), ``top2`` (weighted share in the top two boxes),
+        ``vif``, and the model's ``outcome``, ``method``, ``fit``, ``r2``, ``n``,
+        ``missing`` and ``resamples``.
+
+    Notes
+    -----
+    Rating outcomes: the Shapley decomposition of R^2 (LMG; Lindeman, Merenda
+    & Gold 1980; Groemping 2006) from the (weighted) correlation matrix, exact
+    up to ``drivers.max_exact`` attributes (:func:`cxkit.analysis.importance.shapley_r2`),
+    beyond that Johnson's relative weights. Yes/no outcomes: relative weights
+    for logistic regression (Tonidandel & LeBreton 2010), or with
+    ``yes_no_method: shapley`` the exact Shapley decomposition of McFadden's
+    pseudo-R^2 (up to 15 attributes). Direction: the sign of the attribute's
+    coefficient in the full model. Intervals: percentile intervals over
+    ``drivers.bootstrap`` resamples of the respondents (Efron & Tibshirani
+    1993, ch. 13), seeded by the engagement's seed; above 20,000 respondents
+    the m-out-of-n bootstrap (:func:`bootstrap_importance`); above 15
+    attributes at most 200 resamples.
+    Collinearity:
+    variance inflation factors and the condition number of the attributes'
+    correlations (:func:`cxkit.analysis.importance.collinearity`).
+    """
+    settings = eng.drivers
+    data = driver_data(fb, eng, outcome, rows)
+    importance, method, fit = _fit_importance(data, settings)
+    r2 = float(importance.sum())
+    boot, resamples, shrink = bootstrap_importance(data, settings, eng.seed)
+    boot_r2 = boot.sum(axis=1, keepdims=True)
+    boot_share = np.divide(boot, boot_r2, out=np.full_like(boot, np.nan), where=boot_r2 > 0)
+    if shrink < 1:  # m-out-of-n: shrink the resampled deviations to the full sample's size
+        boot = importance + shrink * (boot - importance)
+        boot_share = importance / r2 + shrink * (boot_share - importance / r2)
+        boot_r2 = r2 + shrink * (boot_r2 - r2)
+    corr, _ = correlations(np.column_stack([data.x, data.y]), data.weights)
+    if data.missing == "pairwise":
+        corr, repaired = nearest_correlation(corr)
+    else:
+        repaired = False
+    vif, condition = collinearity(corr[:-1, :-1])
+    direction = _directions(data, corr)
+    spec = eng.feedback
+    scale = eng.scales[spec.scale]
+    weights = respondent_weights(fb, eng)
+    w_all = np.ones(len(fb)) if weights is None else weights
+    base = np.ones(len(fb), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+    performance, top2 = [], []
+    for column in data.columns:
+        values = fb[column].to_numpy(dtype=float)
+        answered = base & ~np.isnan(values) & (w_all > 0)
+        ww = w_all[answered]
+        performance.append(float(ww @ values[answered] / ww.sum()))
+        top2.append(float(ww @ (values[answered] >= scale.top2_min) / ww.sum()))
+    share = importance / r2 if r2 > 0 else np.full_like(importance, np.nan)
+    table = pd.DataFrame({
+        "attribute": data.columns, "label": data.labels, "owner": data.owners,
+        "importance": importance,
+        "importance_low": _quantile(boot, 0.025), "importance_high": _quantile(boot, 0.975),
+        "share": share,
+        "share_low": _quantile(boot_share, 0.025), "share_high": _quantile(boot_share, 0.975),
+        "direction": direction, "signed_share": direction * share,
+        "performance": performance, "top2": top2, "vif": vif,
+    })
+    table = table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+    table.insert(3, "rank", np.arange(1, len(table) + 1))
+    n = data.n
+    n_effective = kish_n(data.weights) if data.missing != "pairwise" else float(n)
+    label = outcome_label(eng, data.outcome)
+    table["outcome"] = data.outcome
+    table["outcome_label"] = label
+    table["method"] = method
+    table["fit"] = fit
+    table["r2"] = r2
+    table["r2_low"] = float(np.quantile(boot_r2, 0.025)) if resamples else np.nan
+    table["r2_high"] = float(np.quantile(boot_r2, 0.975)) if resamples else np.nan
+    table["n"] = n
+    table["missing"] = data.missing
+    table["resamples"] = resamples
+    table["interval_method"] = ("" if not resamples else "percentile bootstrap" if shrink == 1 else
+                                f"m-out-of-n bootstrap (m = {BOOTSTRAP_ROWS:,}), rescaled by sqrt(m/n)")
+    found = _model_warnings(table, settings, fit, r2, n, condition, repaired, data, resamples)
+    return DriverModel(table, data.outcome, label, method, fit, r2, n, n_effective, data.missing, resamples, condition,
+                       tuple(found), data.notes)
+
+
+def _quantile(draws: np.ndarray, q: float) -> np.ndarray:
+    if len(draws) == 0:
+        return np.full(draws.shape[1], np.nan)
+    return np.nanquantile(draws, q, axis=0)
+
+
+def _directions(data: DriverData, corr: np.ndarray) -> np.ndarray:
+    if not data.binary:
+        return np.where(standardised_betas(corr) < 0, -1, 1)
+    z = (data.x - data.x.mean(axis=0)) / data.x.std(axis=0)
+    beta, _ = logistic_fit(np.concatenate([np.ones((len(z), 1)), z], axis=1)[None], data.y, data.weights)
+    return np.where(beta[0, 1:] < 0, -1, 1)
+
+
+def _model_warnings(table, settings, fit, r2, n, condition, repaired, data, resamples) -> list[str]:
+    out = []
+    if r2 < settings.warn_r2:
+        out.append(f"The model explains little: {fit} = {r2:.2f}, under {settings.warn_r2:g}. Shares say how the "
+                   "explained part divides, not that the attributes matter much.")
+    if n < settings.warn_n:
+        out.append(f"Only {n:,} customers are in the model (under {settings.warn_n:,}): the shares are unstable; "
+                   "read the intervals.")
+    high = table[table["vif"] > settings.warn_vif]
+    if len(high):
+        names = ", ".join(f"{r.label} ({r.vif:.1f})" for r in high.itertuples())
+        out.append(f"Collinear attributes (variance inflation above {settings.warn_vif:g}): {names}. Their shares "
+                   "are shared out between them; read them together.")
+    if condition > settings.warn_condition:
+        out.append(f"The attributes' correlations have a condition number of {condition:.0f} (above "
+                   f"{settings.warn_condition:g}): strong collinearity; single shares are fragile.")
+    if repaired:
+        out.append("The pairwise correlations did not form a valid correlation matrix and were repaired to the "
+                   "nearest one that does; consider drivers.missing: listwise or impute.")
+    if data.imputed_share > 0.2:
+        out.append(f"{data.imputed_share:.0%} of the ratings in the model were imputed.")
+    if resamples and resamples < settings.bootstrap:
+        out.append(f"Intervals from {resamples} resamples, fewer than the {settings.bootstrap} configured: with more "
+                   f"than {BOOTSTRAP_FULL_LIMIT} attributes each resample is costly.")
+    return out
+
+
+# ------------------------------------------------------------------ importance against performance
+
+QUADRANTS = {
+    (True, False): "Moment of truth: fix first",
+    (True, True): "Strength: keep",
+    (False, True): "Possible over-service",
+    (False, False): "Lower priority",
+}
+
+
+def moments_of_truth(drivers: pd.DataFrame, cut: str = "mean") -> pd.DataFrame:
+    """Importance against performance: each attribute's quadrant.
+
+    Parameters
+    ----------
+    drivers : DataFrame
+        ``share`` and ``performance`` per attribute (the key drivers table).
+    cut : {"mean", "median"}
+        The thresholds: the mean (or median) across attributes of importance
+        share and of performance (mean rating); ``drivers.quadrant_cut``.
+
+    Notes
+    -----
+    High importance with low performance are the moments of truth to fix
+    first; high and high, strengths to keep; low importance with high
+    performance, possible over-service; low and low, lower priority
+    (importance-performance analysis, Martilla & James 1977, J. Marketing 41;
+    DOMAIN.md section 3). Importance at or above its threshold counts as high.
+    """
+    table = drivers.copy()
+    centre = np.median if cut == "median" else np.mean
+    share_cut = float(centre(table["share"]))
+    perf_cut = float(centre(table["performance"]))
+    table["important"] = table["share"] >= share_cut
+    table["performing"] = table["performance"] >= perf_cut
+    table["quadrant"] = [QUADRANTS[(i, p)] for i, p in zip(table["important"], table["performing"])]
+    table["share_threshold"] = share_cut
+    table["performance_threshold"] = perf_cut
+    table["threshold_rule"] = cut
+    return table
+
+
+# ------------------------------------------------------------------ per segment
+
+def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
+                    names: dict | None = None, outcome: str | None = None) -> pd.DataFrame:
+    """Key drivers within each customer segment, with tests of whether they differ.
+
+    Parameters
+    ----------
+    fb : DataFrame
+    eng : Engagement
+    assignment : Series
+        Segment number per respondent (aligned with ``fb``), missing for the unsegmented.
+    names : dict, optional
+        Segment number to name.
+    outcome : str, optional
+
+    Returns
+    -------
+    DataFrame
+        One row per segment and attribute: ``segment``, ``name``, ``attribute``,
+        ``label``, ``share`` with ``share_low`` / ``share_high``, ``rank``, ``n``,
+        ``r2``; ``differs_p`` (Holm-adjusted) and ``differs`` per attribute;
+        ``overall_stat``, ``overall_df``, ``overall_p`` and ``test``. Segments too
+        small for a model (under ``thresholds.min_segment_size`` or attributes + 2)
+        are left out.
+
+    Notes
+    -----
+    Each segment gets its own model (:func:`key_drivers`). Whether drivers
+    differ is tested on the regressions behind them: segment-specific slopes
+    against common slopes with segment intercepts. Overall: the F test of all
+    attribute-by-segment interactions (Chow 1960, Econometrica 28, for g
+    groups); per attribute: the F test of that attribute's interactions alone.
+    Yes/no outcomes use likelihood-ratio tests of the logistic models.
+    Weighted least squares where weights are mapped. Per-attribute p-values
+    are Holm-adjusted.
+    """
+    settings = eng.drivers
+    full = driver_data(fb, eng, outcome).complete()
+    seg = pd.Series(assignment).reindex(fb.index)
+    segments = sorted(int(s) for s in seg.dropna().unique())
+    minimum = max(eng.thresholds.min_segment_size, len(full.columns) + 2)
+    rows = []
+    fitted = []
+    for s in segments:
+        inside = (seg == s).fillna(False).to_numpy()
+        try:
+            model = key_drivers(fb, eng, outcome, rows=inside)
+        except ImportanceError:
+            continue
+        if model.n < minimum:
+            continue
+        fitted.append(s)
+        for r in model.table.itertuples():
+            rows.append({"segment": s, "name": (names or {}).get(s, f"Segment {s}"), "attribute": r.attribute,
+                         "label": r.label, "share": r.share, "share_low": r.share_low, "share_high": r.share_high,
+                         "rank": r.rank, "n": model.n, "r2": model.r2})
+    table = pd.DataFrame(rows, columns=["segment", "name", "attribute", "label", "share", "share_low", "share_high",
+                                        "rank", "n", "r2"])
+    if len(fitted) < 2:
+        table["differs_p"] = np.nan
+        table["differs"] = False
+        table["overall_stat"] = table["overall_df"] = table["overall_p"] = np.nan
+        table["test"] = "fewer than two segments large enough to compare"
+        return table
+    # the tests use the respondents of the compared segments who are in the full model
+    codes = pd.to_numeric(seg, errors="coerce").to_numpy(dtype=float)[full.index]
+    use = np.isin(codes, fitted)
+    compared = [j for j, c in enumerate(full.columns) if c in set(table["attribute"])]
+    overall, per_attribute, test = _slope_tests(full.x[use][:, compared], full.y[use], full.weights[use],
+                                                np.searchsorted(fitted, codes[use].astype(int)), full.binary)
+    adjusted = holm(per_attribute)
+    p_by_attribute = dict(zip([full.columns[j] for j in compared], adjusted))
+    table["differs_p"] = table["attribute"].map(p_by_attribute)
+    table["differs"] = table["differs_p"] < settings.alpha
+    table["overall_stat"], table["overall_df"], table["overall_p"] = overall
+    table["test"] = test
+    return table
+
+
+def _slope_tests(x: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray, binary: bool):
+    g, p = int(codes.max()) + 1, x.shape[1]
+    x = x - (w @ x) / w.sum()   # centring changes no model here (segment intercepts span the constant); it helps precision
+    dummies = np.eye(g)[codes]
+    full = np.column_stack([dummies] + [dummies * x[:, [j]] for j in range(p)])   # a slope per segment per attribute
+    columns = np.eye(full.shape[1])
+
+    def restricted(pooled) -> np.ndarray:
+        """The 0/1 map from the full design to one with a common slope for the attributes in ``pooled``."""
+        parts = [columns[:, :g]]
+        for j in range(p):
+            block = columns[:, g + j * g: g + (j + 1) * g]
+            parts.append(block.sum(axis=1, keepdims=True) if j in pooled else block)
+        return np.hstack(parts)
+
+    if binary:
+        def fit(design_map):
+            return logistic_fit((full @ design_map)[None], y, w)[1][0]
+    else:
+        # residual sums of squares from the full design's weighted cross-products, computed once
+        centred = y - (w @ y) / w.sum()
+        weighted = full * w[:, None]
+        gram, moment, total = weighted.T @ full, weighted.T @ centred, float(w @ centred ** 2)
+
+        def fit(design_map):
+            g_r, m_r = design_map.T @ gram @ design_map, design_map.T @ moment
+            return max(total - float(m_r @ np.linalg.lstsq(g_r, m_r, rcond=None)[0]), 0.0)
+    full_fit = fit(columns)   # the identity map: the full design itself
+    df_resid = w.sum() - columns.shape[1]
+
+    def compare(design_map, df):
+        r = fit(design_map)
+        if binary:
+            stat = max(2 * (full_fit - r), 0.0)
+            return stat, df, float(sps.chi2.sf(stat, df))
+        stat = max((r - full_fit) / df, 0.0) / (full_fit / df_resid)
+        return stat, df, float(sps.f.sf(stat, df, df_resid))
+
+    overall = compare(restricted(set(range(p))), p * (g - 1))
+    per_attribute = [compare(restricted({j}), g - 1)[2] for j in range(p)]
+    test = ("likelihood-ratio test of attribute-by-segment interactions (logistic)" if binary
+            else "F test of attribute-by-segment interactions, the Chow test for several groups")
+    return overall, per_attribute, test
+
+
+# ------------------------------------------------------------------ asymmetry
+
+ASYMMETRY = ("Dissatisfier", "Delighter", "Both", "No clear effect")
+
+
+def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None = None,
+                   outcome: str | None = None) -> pd.DataFrame:
+    """Penalty-reward contrast analysis: which attributes punish when poor, which reward when excellent.
+
+    Parameters
+    ----------
+    fb : DataFrame
+    eng : Engagement
+    drivers : DataFrame, optional
+        The key drivers table, whose ``share`` is shown beside each attribute.
+    outcome : str, optional
+        A rating outcome; the main outcome by default.
+
+    Returns
+    -------
+    DataFrame
+        One row per attribute: ``low_share`` / ``high_share`` (customers rating it
+        low / high), ``penalty`` (outcome points lost by a low rating against a
+        middle one) with ``penalty_low`` / ``penalty_high`` and ``penalty_p``,
+        ``reward`` likewise, ``asymmetry`` (penalty - reward) with ``asymmetry_p``,
+        ``kind`` (Dissatisfier, Delighter, Both, No clear effect), ``share``,
+        ``n``, ``low_rule``, ``high_rule``.
+
+    Notes
+    -----
+    Brandt (1987); Mittal, Ross & Baldasare (1998), J. Marketing 62: every
+    attribute becomes two dummies, low (bottom two boxes) and high (the top
+    box; the top two on scales of more than seven points), the middle being the
+    reference, and the outcome is regressed on all of them at once (weighted
+    least squares where weights are mapped), with heteroskedasticity-robust
+    (HC1) standard errors and normal 95% intervals. Penalty = minus the low
+    coefficient; reward = the high coefficient. Kind: a significant penalty
+    without a significant reward is a dissatisfier; the reverse a delighter;
+    both significant is *Both*, unless their difference is significant, which
+    names the larger side; neither is *No clear effect*. Significance at
+    ``drivers.alpha``, two-sided.
+    """
+    spec = eng.feedback
+    data = driver_data(fb, eng, outcome).complete()
+    if data.binary:
+        raise ImportanceError("penalty-reward analysis needs a rating outcome, not a yes/no one")
+    scale = eng.scales[spec.scale]
+    low_max = scale.min + 1
+    high_min = scale.max if scale.max - scale.min <= 6 else scale.max - 1
+    x, y, w = data.x, data.y, data.weights
+    low = (x <= low_max).astype(float)
+    high = (x >= high_min).astype(float)
+    columns = [np.ones(len(y))]
+    index = {}
+    for j in range(x.shape[1]):
+        for kind, dummy in (("low", low[:, j]), ("high", high[:, j])):
+            if 0 < dummy.sum() < len(dummy):
+                index[(j, kind)] = len(columns)
+                columns.append(dummy)
+    design = np.column_stack(columns)
+    coef, cov = _wls_hc1(design, y, w)
+    z = float(sps.norm.ppf(0.975))
+    rows = []
+    alpha = eng.drivers.alpha
+    shares = {} if drivers is None else dict(zip(drivers["attribute"], drivers["share"]))
+    for j, (column, label) in enumerate(zip(data.columns, data.labels)):
+        row = {"attribute": column, "label": label,
+               "low_share": float(w @ low[:, j] / w.sum()), "high_share": float(w @ high[:, j] / w.sum())}
+        for kind, sign in (("low", -1.0), ("high", 1.0)):
+            name = "penalty" if kind == "low" else "reward"
+            k = index.get((j, kind))
+            if k is None:
+                row.update({name: np.nan, f"{name}_low": np.nan, f"{name}_high": np.nan, f"{name}_p": np.nan})
+                continue
+            value, se = sign * coef[k], np.sqrt(cov[k, k])
+            row.update({name: value, f"{name}_low": value - z * se, f"{name}_high": value + z * se,
+                        f"{name}_p": float(2 * sps.norm.sf(abs(value) / se))})
+        kl, kh = index.get((j, "low")), index.get((j, "high"))
+        if kl is not None and kh is not None:
+            diff = -(coef[kl] + coef[kh])
+            se = np.sqrt(cov[kl, kl] + cov[kh, kh] + 2 * cov[kl, kh])
+            row["asymmetry"], row["asymmetry_p"] = diff, float(2 * sps.norm.sf(abs(diff) / se))
+        else:
+            row["asymmetry"], row["asymmetry_p"] = np.nan, np.nan
+        row["kind"] = _asymmetry_kind(row, alpha)
+        row["share"] = shares.get(column, np.nan)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["n"] = len(y)
+    table["low_rule"] = f"rated {scale.min}-{low_max}"
+    table["high_rule"] = f"rated {high_min}" + (f"-{scale.max}" if high_min < scale.max else "")
+    table["outcome"] = data.outcome
+    return table
+
+
+def _asymmetry_kind(row: dict, alpha: float) -> str:
+    pen = row["penalty_p"] < alpha and row["penalty"] > 0
+    rew = row["reward_p"] < alpha and row["reward"] > 0
+    if pen and rew:
+        if row["asymmetry_p"] < alpha:
+            return "Dissatisfier" if row["asymmetry"] > 0 else "Delighter"
+        return "Both"
+    if pen:
+        return "Dissatisfier"
+    if rew:
+        return "Delighter"
+    return "No clear effect"
+
+
+def _wls_hc1(design: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least squares with the HC1 robust covariance (MacKinnon & White 1985)."""
+    xw = design * w[:, None]
+    bread = np.linalg.pinv(design.T @ xw)
+    coef = bread @ (xw.T @ y)
+    resid = y - design @ coef
+    meat = (xw * resid[:, None] ** 2).T @ (design * w[:, None])
+    n, k = design.shape
+    return coef, bread @ meat @ bread * n / (n - k)
+
+
+# ------------------------------------------------------------------ what-if
+
+def what_if(fb: pd.DataFrame, eng: Engagement, raise_by: float | None = None,
+            outcome: str | None = None) -> pd.DataFrame:
+    """What raising one attribute would do to the outcome and to the share truly impressed.
+
+    Parameters
+    ----------
+    fb : DataFrame
+    eng : Engagement
+    raise_by : float, optional
+        Scale points added to every customer's rating of one attribute, capped
+        at the top of the scale; ``drivers.what_if_raise`` by default.
+    outcome : str, optional
+        A rating outcome; the main outcome by default.
+
+    Returns
+    -------
+    DataFrame
+        One row per attribute: ``raise_by``, ``mean_now`` / ``mean_after`` (the
+        attribute), ``at_top`` (share already at the top), ``outcome_now``,
+        ``outcome_change``, ``outcome_after``, ``impressed_now``,
+        ``impressed_after``, ``impressed_change`` (share truly impressed, only
+        for the main outcome), ``n``.
+
+    Notes
+    -----
+    The outcome: the full linear regression's slope times the mean rise
+    actually possible (ratings stop at the scale's top). The share truly
+    impressed: a logistic regression of being in the top loyalty band on all
+    attributes; the change is the mean predicted probability with the attribute
+    raised minus the mean fitted probability (a "simulator" as in driver
+    dashboards; Train 2009, *Discrete Choice Methods*, ch. 3, on average
+    partial effects). Both models are fitted on the respondents who rated
+    every attribute (or on imputed ratings). Associations, not causes.
+    """
+    spec = eng.feedback
+    raise_by = eng.drivers.what_if_raise if raise_by is None else float(raise_by)
+    data = driver_data(fb, eng, outcome).complete()
+    if data.binary:
+        raise ImportanceError("the what-if needs a rating outcome, not a yes/no one")
+    scale = eng.scales[spec.scale]
+    x, y, w = data.x, data.y, data.weights
+    design = np.column_stack([np.ones(len(y)), x])
+    sw = np.sqrt(w)
+    coef = np.linalg.lstsq(design * sw[:, None], y * sw, rcond=None)[0]
+    main = data.outcome == spec.main_outcome.column
+    impressed_model = None
+    if main:
+        band = loyalty_band(pd.Series(y), eng).to_numpy()
+        impressed = (band == "truly_impressed").astype(float)
+        if 0 < impressed.sum() < len(impressed):
+            mean, sd = x.mean(axis=0), x.std(axis=0)
+            beta, _ = logistic_fit(np.column_stack([np.ones(len(y)), (x - mean) / sd])[None], impressed, w)
+            impressed_model = (beta[0], mean, sd)
+    rows = []
+    total = w.sum()
+    outcome_now = float(w @ y / total)
+    for j, (column, label) in enumerate(zip(data.columns, data.labels)):
+        raised = x.copy()
+        raised[:, j] = np.minimum(x[:, j] + raise_by, scale.max)
+        rise = float(w @ (raised[:, j] - x[:, j]) / total)
+        row = {"attribute": column, "label": label, "raise_by": raise_by,
+               "mean_now": float(w @ x[:, j] / total), "mean_after": float(w @ raised[:, j] / total),
+               "at_top": float(w @ (x[:, j] >= scale.max) / total),
+               "outcome_now": outcome_now, "outcome_change": float(coef[j + 1] * rise),
+               "outcome_after": outcome_now + float(coef[j + 1] * rise)}
+        if impressed_model is not None:
+            beta, mean, sd = impressed_model
+            before = _probability(x, beta, mean, sd) @ w / total
+            after = _probability(raised, beta, mean, sd) @ w / total
+            row.update({"impressed_now": float(w @ impressed / total),
+                        "impressed_change": float(after - before)})
+            row["impressed_after"] = row["impressed_now"] + row["impressed_change"]
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["n"] = len(y)
+    table["outcome"] = data.outcome
+    return table.sort_values("outcome_change", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _probability(x, beta, mean, sd):
+    return expit(beta[0] + ((x - mean) / sd) @ beta[1:])
+
+
+# ------------------------------------------------------------------ non-linear check
+
+NONLINEAR_ROWS = 50_000   # the gradient boosting check uses at most this many customers (a seeded sample)
+
+
+def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) -> pd.DataFrame:
+    """Gradient boosting with permutation importance beside the Shapley shares.
+
+    Parameters
+    ----------
+    fb : DataFrame
+    eng : Engagement
+    drivers : DataFrame
+        The key drivers table of the same (rating) outcome.
+
+    Returns
+    -------
+    DataFrame
+        Per attribute: ``shapley_share``, ``boosting_share`` (permutation
+        importance normalised to sum to 1), their ranks, ``rank_gap``,
+        ``disagree`` (ranks three or more apart, or shares ten points apart),
+        and the boosting model's ``holdout_r2`` beside the linear ``r2``.
+
+    Notes
+    -----
+    scikit-learn's histogram gradient boosting (which takes missing ratings as
+    they are), seeded, fitted on 75% of up to 50,000 customers; permutation
+    importance (Breiman 2001; five repeats) on the other 25%: how much the
+    held-out R^2 drops when one attribute's ratings are shuffled. Negative
+    importances count as zero. A large gap to the linear Shapley shares points
+    to thresholds or interactions the linear model cannot see.
+    """
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.inspection import permutation_importance
+    from sklearn.model_selection import train_test_split
+    from threadpoolctl import threadpool_limits
+
+    outcome = drivers["outcome"].iloc[0]
+    columns = list(drivers["attribute"])
+    y = fb[outcome].to_numpy(dtype=float)
+    keep = ~np.isnan(y)
+    x, y = fb[columns].to_numpy(dtype=float)[keep], y[keep]
+    rng = np.random.default_rng(eng.seed)
+    if len(y) > NONLINEAR_ROWS:
+        pick = np.sort(rng.choice(len(y), NONLINEAR_ROWS, replace=False))
+        x, y = x[pick], y[pick]
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=eng.seed)
+    model = HistGradientBoostingRegressor(random_state=eng.seed, max_iter=100, learning_rate=0.1)
+    # one OpenMP thread: stages run side by side in a run, and spinning threads would slow them all
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model.fit(x_train, y_train)
+        result = permutation_importance(model, x_test, y_test, n_repeats=5, random_state=eng.seed)
+    raw = np.clip(result.importances_mean, 0, None)
+    boosting = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), np.nan)
+    table = drivers[["attribute", "label", "share", "rank"]].rename(
+        columns={"share": "shapley_share", "rank": "shapley_rank"}).copy()
+    table["boosting_share"] = boosting
+    table["boosting_rank"] = table["boosting_share"].rank(ascending=False, method="first").astype(int)
+    table["rank_gap"] = (table["boosting_rank"] - table["shapley_rank"]).abs()
+    table["disagree"] = (table["rank_gap"] >= 3) | ((table["boosting_share"] - table["shapley_share"]).abs() >= 0.10)
+    table["holdout_r2"] = float(model.score(x_test, y_test))
+    table["r2"] = float(drivers["r2"].iloc[0])
+    table["n"] = len(y)
+    return table
+
+
+
+def yes_no_drivers(fb: pd.DataFrame, eng: Engagement) -> tuple[list[DriverModel], list[str]]:
+    """Driver models of the yes/no outcomes: being truly impressed, and the mapped ``outcomes.yes_no``.
+
+    Returns
+    -------
+    (models, skipped)
+        The models that could be fitted, and for each outcome that could not,
+        the reason in words (an outcome with one answer, too few customers ...).
+        Methods as :func:`key_drivers`.
+    """
+    outcomes = [TRULY_IMPRESSED] + ([eng.feedback.outcomes.yes_no.column] if eng.feedback.outcomes.yes_no else [])
+    models, skipped = [], []
+    for outcome in outcomes:
+        try:
+            models.append(key_drivers(fb, eng, outcome))
+        except ImportanceError as exc:
+            skipped.append(f"{outcome_label(eng, outcome)}: not modelled; {exc}")
+    return models, skipped
+
+
+def combine(models: list[DriverModel]) -> pd.DataFrame:
+    """The tables of several driver models (one per outcome) stacked into one, each row naming its outcome."""
+    if not models:
+        return pd.DataFrame(columns=["attribute", "label", "share", "outcome", "outcome_label"])
+    return pd.concat([m.table for m in models], ignore_index=True)

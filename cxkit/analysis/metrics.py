@@ -1,0 +1,431 @@
+"""Metric design: a scorecard of outcome and driver metrics, each with a definition,
+a baseline with interval, a grounded target, an owner and the responses needed
+to see the target change (DOMAIN.md section 4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..inputs.config import Engagement
+from ..analysis.customers import loyalty_band
+from ..analysis.stats import mean_ci, net_promoter_score, responses_needed_proportion, wilson_ci
+
+ALPHA, POWER = 0.05, 0.80
+MIN_TARGET_STEP = 0.01  # a best segment must beat the baseline by a point (1%) to set the target
+
+
+def _z_sum() -> float:
+    return float(stats.norm.ppf(1 - ALPHA / 2) + stats.norm.ppf(POWER))
+
+
+def responses_needed_mean(sd: float, change: float) -> int:
+    """Responses per period to detect a change in a mean between two periods.
+
+    Notes
+    -----
+    Two-sided two-sample z approximation, equal groups: n = 2 (z_{1-a/2} + z_power)^2 sd^2 / change^2
+    (e.g. Chow, Shao & Wang 2008, *Sample Size Calculations in Clinical Research*, 3.2).
+    """
+    if not change:
+        return np.iinfo(np.int64).max
+    return int(np.ceil(2 * _z_sum() ** 2 * sd ** 2 / change ** 2))
+
+
+def responses_needed_nps(promoters: float, detractors: float, change_points: float) -> int:
+    """Responses per period to detect an NPS change of ``change_points`` between two periods.
+
+    Notes
+    -----
+    Per-respondent score +1/0/-1 has variance p + d - (p - d)^2; two periods
+    with equal n: n = (z_{1-a/2} + z_power)^2 * 2 var / (change / 100)^2, the
+    variance held at the baseline mix.
+    """
+    if not change_points:
+        return np.iinfo(np.int64).max
+    var = promoters + detractors - (promoters - detractors) ** 2
+    return int(np.ceil(_z_sum() ** 2 * 2 * var / (change_points / 100) ** 2))
+
+
+def _target(baseline: float, best: float | None, best_label: str, uplift: float, upper: float) -> tuple[float, str]:
+    if best is not None and np.isfinite(best) and best >= baseline + MIN_TARGET_STEP * (upper if upper > 1 else 1):
+        return best, f"best segment already achieves it ({best_label})"
+    return min(baseline + uplift, upper), f"baseline plus the configured uplift ({uplift:g})"
+
+
+def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, assignment: pd.Series | None = None,
+              profiles: pd.DataFrame | None = None, scenarios: pd.DataFrame | None = None,
+              diag: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The engagement's scorecard in three linked layers: outcomes, the drivers behind them, and people.
+
+    Parameters
+    ----------
+    fb : DataFrame
+        Cleaned feedback.
+    eng : Engagement
+    drivers : DataFrame
+        The key drivers table (:func:`cxkit.analysis.drivers.key_drivers`).
+    assignment, profiles : optional
+        Segments (from :mod:`cxkit.analysis.customers`), used to ground targets in what
+        the best segment already achieves.
+    scenarios : DataFrame, optional
+        The what-if table (:func:`cxkit.analysis.drivers.what_if`); with ``targets.outcome_goal``
+        it sets the driver targets.
+    diag : DataFrame, optional
+        Cleaned diagnostic: adds the people layer (Know / Care / Can and
+        ``targets.people_dimensions``), with targets from the best department.
+
+    Returns
+    -------
+    DataFrame
+        One row per metric: ``layer`` (Outcome, Driver, People), ``metric``,
+        ``definition`` (formula and source columns), ``unit``, ``baseline``,
+        ``ci_low``, ``ci_high``, ``n``, ``target``, ``target_rule``, ``owner``,
+        ``owner_missing``, ``cadence``, ``needed_per_period``,
+        ``available_per_period``, ``cadence_supported``.
+
+    Notes
+    -----
+    Targets, each naming its rule: the best segment's (or, for people
+    metrics, the best department's, among departments of at least
+    ``min_group_size``) value where it beats the baseline by at least a point
+    of the scale's range; else baseline + the configured uplift (points for
+    percentages and NPS, a tenth of that for a mean), capped at the scale's
+    top. With ``targets.outcome_goal``, driver metrics are mean ratings and
+    their target is the rise the what-if says lifts the main outcome by the
+    goal (the regression slope read from the what-if table). Responses needed:
+    80% power at 5% (two-sided) to detect baseline -> target between two
+    periods (:func:`cxkit.analysis.stats.responses_needed_proportion`,
+    :func:`responses_needed_mean`, :func:`responses_needed_nps`). Outcome and
+    driver metrics are read per feedback wave, people metrics per pulse of the
+    diagnostic.
+    """
+    spec = eng.feedback
+    uplift = eng.targets.uplift_points
+    segs = [] if assignment is None else sorted(assignment.dropna().unique())
+    seg_names = {int(r.segment): r.name for r in profiles.itertuples()} if profiles is not None else {}
+
+    def best_of(values_by_segment, kind="segment", names=None):
+        values_by_segment = {k: v for k, v in values_by_segment.items() if v is not None and np.isfinite(v)}
+        if not values_by_segment:
+            return None, ""
+        seg = max(values_by_segment, key=values_by_segment.get)
+        name = (names or {}).get(seg, "")
+        return values_by_segment[seg], f"{kind} {seg}: {name}".rstrip(": ") if kind == "segment" else f"{kind} {seg}"
+
+    def in_segment(seg):
+        return (assignment == seg).fillna(False).to_numpy()
+
+    def share_by_segment(hit: pd.Series) -> dict:
+        out = {}
+        for seg in segs:
+            part = hit[in_segment(seg)].dropna()
+            if len(part):
+                out[int(seg)] = float(part.mean())
+        return out
+
+    cadence, available = _cadence(fb, eng)
+    rows = []
+    outcome = spec.main_outcome
+    bands = loyalty_band(fb[outcome.column], eng)
+    impressed = (bands == "truly_impressed").astype(float).where(bands.notna())
+    est = wilson_ci(float(impressed.sum()), float(impressed.notna().sum()))
+    best, label = best_of(share_by_segment(impressed), names=seg_names)
+    target, rule = _target(est.value, best, label, uplift / 100, 1.0)
+    cut = eng.loyalty_bands[eng.scales[outcome.scale].range_key]["truly_impressed"]
+    rows.append(dict(layer="Outcome", metric="Share truly impressed",
+                     definition=f"share of respondents rating {outcome.column} >= {cut:g} (top box)", unit="share",
+                     baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target, target_rule=rule,
+                     owner=eng.targets.outcome_owner, needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
+                     cadence=cadence, available=available))
+    if spec.outcomes.recommend is not None:
+        column = spec.outcomes.recommend.column
+        score = net_promoter_score(fb[column])
+        by_seg = {int(s): net_promoter_score(fb.loc[in_segment(s), column]).nps for s in segs}
+        best, label = best_of(by_seg, names=seg_names)
+        target, rule = _target(score.nps, best, label, uplift, 100.0)
+        rows.append(dict(layer="Outcome", metric="Net Promoter Score",
+                         definition=f"% rating {column} 9-10 minus % rating 0-6", unit="points",
+                         baseline=score.nps, ci_low=score.low, ci_high=score.high, n=score.n, target=target,
+                         target_rule=rule, owner=eng.targets.outcome_owner,
+                         needed=responses_needed_nps(score.promoters, score.detractors, target - score.nps),
+                         cadence=cadence, available=available))
+    if spec.outcomes.satisfaction is not None:
+        column = spec.outcomes.satisfaction.column
+        m = mean_ci(fb[column])
+        by_seg = {int(s): float(fb.loc[in_segment(s), column].mean()) for s in segs}
+        best, label = best_of(by_seg, names=seg_names)
+        top = eng.scales[spec.outcomes.satisfaction.scale].max
+        target, rule = _target(m.value, best, label, uplift / 10, float(top))
+        rows.append(dict(layer="Outcome", metric=f"Mean {spec.outcomes.satisfaction.label.lower()}",
+                         definition=f"mean of {column} ({eng.scales[spec.outcomes.satisfaction.scale].range_key})",
+                         unit="mean", baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target,
+                         target_rule=rule, owner=eng.targets.outcome_owner,
+                         needed=responses_needed_mean(float(fb[column].std()), target - m.value),
+                         cadence=cadence, available=available))
+    if spec.outcomes.yes_no is not None:
+        column = spec.outcomes.yes_no.column
+        yes = fb[column]
+        est = wilson_ci(float(yes.sum()), float(yes.notna().sum()))
+        best, label = best_of(share_by_segment(yes), names=seg_names)
+        target, rule = _target(est.value, best, label, uplift / 100, 1.0)
+        rows.append(dict(layer="Outcome", metric=f"{spec.outcomes.yes_no.label}: share yes",
+                         definition=f"share of respondents answering yes to {column}", unit="share",
+                         baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
+                         target_rule=rule, owner=eng.targets.outcome_owner,
+                         needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
+                         cadence=cadence, available=available))
+    rows += _driver_metrics(fb, eng, drivers, scenarios, share_by_segment, best_of, seg_names, cadence, available)
+    if diag is not None and eng.diagnostic is not None:
+        rows += _people_metrics(diag, eng)
+    table = pd.DataFrame(rows).rename(columns={"needed": "needed_per_period", "available": "available_per_period"})
+    table["owner_missing"] = table["owner"].isna()
+    table["owner"] = table["owner"].fillna("No owner: assign one")
+    table["cadence_supported"] = table["needed_per_period"] <= table["available_per_period"]
+    columns = ["layer", "metric", "definition", "unit", "baseline", "ci_low", "ci_high", "n", "target", "target_rule",
+               "owner", "owner_missing", "cadence", "needed_per_period", "available_per_period", "cadence_supported"]
+    return table[columns]
+
+
+def _driver_metrics(fb, eng, drivers, scenarios, share_by_segment, best_of, seg_names, cadence, available) -> list[dict]:
+    spec = eng.feedback
+    scale = eng.scales[spec.scale]
+    goal = eng.targets.outcome_goal
+    slopes = {}
+    if goal is not None and scenarios is not None and len(scenarios):
+        rise = scenarios["mean_after"] - scenarios["mean_now"]
+        slopes = dict(zip(scenarios["attribute"], scenarios["outcome_change"] / rise.where(rise > 0)))
+    rows = []
+    for driver in scorecard_drivers(drivers, eng).itertuples():
+        column = driver.attribute
+        values = fb[column].dropna()
+        owner = driver.owner if isinstance(driver.owner, str) and driver.owner else None
+        context = f"driver rank {driver.rank} ({driver.share:.0%} of explained variance)"
+        slope = slopes.get(column)
+        if slope is not None and np.isfinite(slope) and slope > 0:
+            m = mean_ci(values)
+            raise_by = goal / slope
+            target = min(m.value + raise_by, float(scale.max))
+            rule = (f"what-if: a rise of {raise_by:.2f} points lifts {spec.main_outcome.label.lower()} by the goal "
+                    f"of {goal:g}" + (" (capped at the scale's top)" if target < m.value + raise_by else ""))
+            rows.append(dict(layer="Driver", metric=f"{driver.label}: mean rating",
+                             definition=f"mean of {column} ({scale.range_key}); {context}", unit="mean",
+                             baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target, target_rule=rule,
+                             owner=owner, needed=responses_needed_mean(float(values.std()), target - m.value),
+                             cadence=cadence, available=available))
+            continue
+        hit = (fb[column] >= scale.top2_min).astype(float).where(fb[column].notna())
+        est = wilson_ci(float((values >= scale.top2_min).sum()), len(values))
+        best, label = best_of(share_by_segment(hit), names=seg_names)
+        target, rule = _target(est.value, best, label, eng.targets.uplift_points / 100, 1.0)
+        rows.append(dict(layer="Driver", metric=f"{driver.label}: top-2-box",
+                         definition=f"share rating {column} {scale.top2_min}-{scale.max}; {context}", unit="share",
+                         baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target, target_rule=rule,
+                         owner=owner, needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
+                         cadence=cadence, available=available))
+    return rows
+
+
+def scorecard_drivers(drivers: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """The drivers that become driver metrics: the top ``targets.scorecard_drivers``, and any moment of truth
+    below them (quadrants as :func:`cxkit.analysis.drivers.moments_of_truth` with ``drivers.quadrant_cut``)."""
+    from ..analysis.drivers import moments_of_truth
+
+    fix = moments_of_truth(drivers, eng.drivers.quadrant_cut)["quadrant"].str.startswith("Moment of truth").to_numpy()
+    return drivers[(np.arange(len(drivers)) < eng.targets.scorecard_drivers) | fix]
+
+
+def _people_metrics(diag: pd.DataFrame, eng: Engagement) -> list[dict]:
+    """Know / Care / Can and the chosen dimensions, with targets from the best department (pooled for privacy)."""
+    from ..analysis.privacy import POOLED
+    from ..analysis.reality import dimension_scores, group_labels, readiness_scores
+
+    scale = eng.scales[eng.diagnostic.scale]
+    departments = group_labels(diag, eng, "department") if eng.diagnostic.department else None
+    readiness = readiness_scores(diag, eng)
+    dims = dimension_scores(diag, eng)
+    metrics = [(f"{eng.framework.readiness[k].get('label', k)} index", readiness[k],
+                f"mean of each employee's mean agreement with the statements mapped to '{k}' "
+                f"(columns {', '.join(i.column for i in eng.diagnostic.items if i.readiness == k)})")
+               for k in readiness]
+    metrics += [(eng.framework.dimensions[d].label, dims[d], f"mean of each employee's mean agreement with the "
+                 f"{eng.framework.dimensions[d].label.lower()} statements (columns "
+                 f"{', '.join(i.column for i in eng.diagnostic.items if i.dimension == d)})")
+                for d in eng.targets.people_dimensions if d in dims]
+    rows = []
+    for name, scores, definition in metrics:
+        m = mean_ci(scores)
+        best, label = None, ""
+        if departments is not None:
+            by_dept = scores.groupby(departments).agg(["mean", "count"])
+            by_dept = by_dept[(by_dept["count"] >= eng.thresholds.min_group_size) & (by_dept.index != POOLED)]
+            if len(by_dept):
+                best, label = float(by_dept["mean"].max()), f"department {by_dept['mean'].idxmax()}"
+        target, rule = _target(m.value, best, label, eng.targets.uplift_points / 10, float(scale.max))
+        rule = rule.replace("best segment", "best department")
+        rows.append(dict(layer="People", metric=name, definition=f"{definition} ({scale.range_key}; diagnostic survey)",
+                         unit="mean", baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target,
+                         target_rule=rule, owner=eng.targets.people_owner,
+                         needed=responses_needed_mean(float(scores.std()), target - m.value),
+                         cadence="per pulse survey", available=int(scores.notna().sum())))
+    return rows
+
+
+def _cadence(fb: pd.DataFrame, eng: Engagement) -> tuple[str, int]:
+    """The reporting period the data shows (its waves) and the typical responses per period."""
+    wave = eng.feedback.wave
+    if wave and wave in fb and fb[wave].notna().any():
+        counts = fb[wave].value_counts()
+        return "per wave", int(counts.median())
+    return "per survey", len(fb)
+
+
+def wave_trend(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Outcome and driver metrics per survey wave, each against the previous wave, with a control band.
+
+    Returns
+    -------
+    DataFrame
+        Long format, waves in sorted order: ``wave``, ``metric``, ``unit``, ``value``,
+        ``ci_low``, ``ci_high``, ``n``, ``change`` (against the previous wave),
+        ``change_p``, ``significant`` (p < 0.05; never for the first wave),
+        ``centre``, ``band_low``, ``band_high`` (the control band) and
+        ``outside_band``. Empty when the feedback has no wave column or a single wave.
+
+    Notes
+    -----
+    Metrics: share truly impressed, NPS, the mean outcome, the yes/no share
+    where mapped, and the scorecard's drivers' top-2-box (:func:`scorecard_drivers`). Shares
+    with Wilson intervals, NPS with the interval of
+    :func:`cxkit.analysis.stats.net_promoter_score`, means with t intervals. Change
+    tests: two-proportion z test with the pooled proportion; NPS and means by
+    the z test of the difference with each wave's own standard error (Welch
+    for means). Control band: the centre line is the value over all waves and
+    the band +/- 3 standard errors at each wave's n (a p-chart for shares,
+    Montgomery, *Introduction to Statistical Quality Control*, ch. 7; the same
+    three-sigma rule for means and NPS). A change is flagged only when
+    significant; a wave outside its band is flagged apart.
+    """
+    columns = ["wave", "metric", "unit", "value", "ci_low", "ci_high", "n", "change", "change_p", "significant",
+               "centre", "band_low", "band_high", "outside_band"]
+    spec = eng.feedback
+    if not spec.wave or spec.wave not in fb or fb[spec.wave].nunique() < 2:
+        return pd.DataFrame(columns=columns)
+    outcome = spec.main_outcome
+    cut = eng.loyalty_bands[eng.scales[outcome.scale].range_key]["truly_impressed"]
+    scale = eng.scales[spec.scale]
+    series: list[tuple[str, str, pd.Series]] = [
+        ("Share truly impressed", "share", (fb[outcome.column] >= cut).astype(float).where(fb[outcome.column].notna()))]
+    if spec.outcomes.recommend is not None:
+        ratings = fb[spec.outcomes.recommend.column]
+        series.append(("Net Promoter Score", "points",
+                       (ratings >= 9).astype(float).sub((ratings <= 6).astype(float)).mul(100).where(ratings.notna())))
+    if spec.outcomes.satisfaction is not None:
+        series.append((f"Mean {spec.outcomes.satisfaction.label.lower()}", "mean", fb[spec.outcomes.satisfaction.column]))
+    if spec.outcomes.yes_no is not None:
+        series.append((f"{spec.outcomes.yes_no.label}: share yes", "share", fb[spec.outcomes.yes_no.column]))
+    if drivers is not None:
+        for driver in scorecard_drivers(drivers, eng).itertuples():
+            rated = fb[driver.attribute]
+            series.append((f"{driver.label}: top-2-box", "share",
+                           (rated >= scale.top2_min).astype(float).where(rated.notna())))
+    waves = sorted(fb[spec.wave].dropna().unique())
+    rows = []
+    for metric, unit, values in series:
+        rows += _one_trend(metric, unit, values, fb[spec.wave], waves)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _estimate(unit: str, values: pd.Series):
+    """Value, interval, n and standard error of one wave's metric."""
+    x = values.dropna()
+    n = len(x)
+    if unit == "share":
+        est = wilson_ci(float(x.sum()), n)
+        return est.value, est.low, est.high, n, float(np.sqrt(est.value * (1 - est.value) / n)) if n else np.nan
+    if unit == "points":  # NPS from the per-respondent +100 / 0 / -100 scores
+        est = net_promoter_score(pd.Series(np.where(x > 0, 10, np.where(x < 0, 0, 8))))
+        promoters, detractors = float((x > 0).mean()), float((x < 0).mean())
+        se = 100 * np.sqrt((promoters + detractors - (promoters - detractors) ** 2) / n) if n else np.nan
+        return est.nps, est.low, est.high, n, se
+    est = mean_ci(x)
+    return est.value, est.low, est.high, n, float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+
+
+def _one_trend(metric: str, unit: str, values: pd.Series, wave: pd.Series, waves: list) -> list[list]:
+    pooled = values.dropna()
+    centre = float(pooled.mean())
+    spread = float(pooled.std(ddof=1))   # per-respondent standard deviation over all waves
+    if unit == "share":
+        spread = float(np.sqrt(centre * (1 - centre)))
+    rows, previous = [], None
+    for w in waves:
+        part = values[wave == w]
+        value, low, high, n, se = _estimate(unit, part)
+        change = change_p = np.nan
+        if previous is not None and n and previous[3]:
+            change = value - previous[0]
+            if unit == "share":
+                both = (previous[0] * previous[3] + value * n) / (previous[3] + n)
+                z_se = np.sqrt(both * (1 - both) * (1 / previous[3] + 1 / n))
+            else:
+                z_se = np.sqrt(previous[4] ** 2 + se ** 2)
+            change_p = float(2 * stats.norm.sf(abs(change) / z_se)) if z_se > 0 else np.nan
+        band = 3 * spread / np.sqrt(n) if n else np.nan
+        rows.append([w, metric, unit, value, low, high, n, change, change_p,
+                     bool(change_p < ALPHA) if np.isfinite(change_p) else False,
+                     centre, centre - band, centre + band, bool(value < centre - band or value > centre + band)])
+        previous = (value, low, high, n, se)
+    return rows
+
+
+def departmental_balance(drivers: pd.DataFrame) -> pd.DataFrame:
+    """Which departments own the drivers that carry the importance, against how those drivers score.
+
+    Parameters
+    ----------
+    drivers : DataFrame
+        The key drivers table (``owner``, ``share``, ``top2``).
+
+    Returns
+    -------
+    DataFrame
+        One row per owning department (drivers without an owner as "No owner"),
+        largest share first: ``owner``, ``drivers`` (their labels), ``count``,
+        ``importance`` (their summed share of the explained outcome),
+        ``performance`` (their importance-weighted top-2-box share),
+        ``vs_all`` (that minus the same over all drivers, in points of share),
+        ``impact`` (importance x the top-2-box gap to 100%: the department's
+        part of what is left to win, as a share of all that is left).
+
+    Notes
+    -----
+    A balanced view of each department's impact on customers: a department
+    can own little importance and score well, or own the moments that matter
+    and score poorly. Weighting by importance follows the Shapley shares of
+    :func:`cxkit.analysis.drivers.key_drivers`.
+    """
+    table = drivers.assign(owner=drivers["owner"].where(drivers["owner"].notna(), "No owner"))
+    overall = float((table["share"] * table["top2"]).sum() / table["share"].sum())
+    left = table["share"] * (1 - table["top2"])
+    rows = []
+    for owner, part in table.groupby("owner", sort=False):
+        performance = float((part["share"] * part["top2"]).sum() / part["share"].sum())
+        rows.append({"owner": owner, "drivers": ", ".join(part["label"]), "count": len(part),
+                     "importance": float(part["share"].sum()), "performance": performance,
+                     "vs_all": performance - overall, "impact": float(left[part.index].sum() / left.sum())})
+    return pd.DataFrame(rows).sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def metric_definitions(card: pd.DataFrame, eng: Engagement) -> dict:
+    """The scorecard as plain data a client's BI team can load: each metric's definition, target and owner."""
+    def number(value):
+        return None if pd.isna(value) else round(float(value), 4)
+
+    return {"client": eng.client, "engagement_id": eng.engagement_id, "metrics": [
+        {"name": r.metric, "layer": r.layer, "definition": r.definition, "unit": r.unit, "baseline": number(r.baseline),
+         "interval_95": [number(r.ci_low), number(r.ci_high)], "target": number(r.target), "target_rule": r.target_rule,
+         "owner": None if r.owner_missing else r.owner, "cadence": r.cadence,
+         "responses_needed_per_period": int(r.needed_per_period)} for r in card.itertuples()]}

@@ -1,0 +1,562 @@
+"""Engagement configuration: one YAML file per engagement over the firm's defaults.
+
+The firm's defaults live in ``templates/defaults.yaml`` and ``templates/framework.yaml``;
+an engagement's YAML overrides what it names (mappings merge key by key, the
+engagement wins). YAML is read with ``yaml.safe_load`` only: configuration is data.
+Every problem found on load is reported at once, each naming the file, the key,
+what was expected and what to do.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import ConfigError, ConfigProblem
+from ..paths import ENGAGEMENT_ID, TEMPLATES, input_path, template_path
+
+
+class _Model(BaseModel):
+    # Unknown keys are errors: a typo must not silently drop a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _each_column_once(entries, what: str):
+    columns = [e.column for e in entries]
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise ValueError(f"{what} columns listed twice: {dupes}")
+    return entries
+
+
+class Scale(_Model):
+    """A rating scale: its range and the codes that mean "not applicable" or "don't know"."""
+
+    min: int
+    max: int
+    missing_codes: tuple[float, ...] = ()
+    label: str = ""
+    # answers exported as label text: a built-in map (agree5, satisfaction5, quality5, likely11) or label: rating
+    labels: str | dict[str, float] | None = None
+    missing_labels: tuple[str, ...] = ()   # more labels meaning "not applicable" / "don't know" (common ones are known)
+
+    @model_validator(mode="after")
+    def _range(self):
+        from ..inputs.readers import SCALE_MAPS
+
+        if isinstance(self.labels, str) and self.labels not in SCALE_MAPS:
+            raise ValueError(f"labels {self.labels!r} is not a built-in map; use one of {sorted(SCALE_MAPS)} "
+                             "or a mapping of label: rating")
+        if isinstance(self.labels, dict):
+            outside = [k for k, v in self.labels.items() if not self.min <= v <= self.max]
+            if outside:
+                raise ValueError(f"labels {outside} map outside the scale {self.min}-{self.max}")
+        if self.max <= self.min:
+            raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
+        inside = [c for c in self.missing_codes if self.min <= c <= self.max]
+        if inside:
+            raise ValueError(f"missing_codes {inside} lie inside the scale {self.min}-{self.max}; they would hide real ratings")
+        return self
+
+    @property
+    def range_key(self) -> str:
+        return f"{self.min}-{self.max}"
+
+    @property
+    def top2_min(self) -> int:
+        """Lowest rating counted as favourable (top-2-box)."""
+        return self.max - 1
+
+
+class Attribute(_Model):
+    """A touchpoint or attribute customers rate."""
+
+    column: str
+    label: str
+    owner: str | None = None
+    expectation: str | None = None
+
+
+class Outcome(_Model):
+    column: str
+    label: str
+    scale: str
+
+
+class YesNoOutcome(_Model):
+    column: str
+    label: str
+    yes: tuple[str, ...] = ("yes", "y", "1", "true")
+    no: tuple[str, ...] = ("no", "n", "0", "false")
+
+
+class Outcomes(_Model):
+    satisfaction: Outcome | None = None
+    recommend: Outcome | None = None
+    yes_no: YesNoOutcome | None = None
+
+    @model_validator(mode="after")
+    def _at_least_one(self):
+        if self.satisfaction is None and self.recommend is None:
+            raise ValueError("name at least one of 'satisfaction' or 'recommend'")
+        return self
+
+
+class DataFile(_Model):
+    file: str
+    # "table": a plain CSV or Excel table; a platform's name (or "auto" to detect it) reads its export as it
+    # comes (cxkit.inputs.readers): header rows, ImportIds, previews and unfinished responses, encodings
+    format: Literal["table", "auto", "qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "spss"] = "table"
+    sheet: str | None = None
+    header_row: int = Field(1, ge=1)
+    encoding: str = "utf-8"
+    qsf: str | None = None   # a Qualtrics survey definition: recode values in the export become their choice labels
+
+
+class FeedbackConfig(DataFile):
+    id: str
+    scale: str = "rating5"
+    attributes: tuple[Attribute, ...] = Field(min_length=2)
+    outcomes: Outcomes
+    descriptors: tuple[str, ...] = ()
+    value: str | None = None
+    wave: str | None = None
+    wave_period: Literal["month", "quarter", "year"] | None = None  # the wave column holds dates: group them so
+    comment: str | None = None
+    weight: str | None = None   # a respondent weight column, used in every estimate
+    duration: str | None = None  # seconds each response took (Qualtrics' "Duration (in seconds)" is found alone)
+    exclude_speeders: bool = False         # leave out responses faster than thresholds.speeder_share of the median
+    exclude_straight_liners: bool = False  # leave out respondents who gave every attribute the same rating
+
+    @field_validator("attributes")
+    @classmethod
+    def _unique(cls, attributes):
+        return _each_column_once(attributes, "attribute")
+
+    @property
+    def main_outcome(self) -> Outcome:
+        """The outcome the loyalty mix and driver model use: satisfaction if mapped, else recommend."""
+        return self.outcomes.satisfaction or self.outcomes.recommend
+
+
+class Item(_Model):
+    """A diagnostic statement mapped to its column: from the framework's item bank (``item``) or the engagement's own."""
+
+    column: str
+    item: str | None = None      # the bank id it came from
+    dimension: str
+    readiness: Literal["know", "care", "can"] | None = None
+    reverse: bool = False
+    text: str = ""
+    target: str | None = None    # a column of target ("where we should be") ratings for this statement
+
+
+class DiagnosticConfig(DataFile):
+    id: str | None = None
+    department: str
+    level: str
+    levels: dict[str, Literal["executive", "manager", "frontline"]]
+    scale: str = "agree5"
+    items: tuple[Item, ...] = Field(min_length=2)
+    driving_force: dict[str, str] = Field(default_factory=dict)
+    exclude_straight_liners: bool = False   # leave out employees who gave every statement the same answer
+
+    @field_validator("items")
+    @classmethod
+    def _unique_columns(cls, items):
+        return _each_column_once(items, "item")
+
+
+class Thresholds(_Model):
+    min_group_size: int = Field(5, ge=2)
+    perception_margin: float = Field(0.5, ge=0)   # leaders this far above the frontline are flagged
+    reliability_alpha: float = Field(0.6, gt=0, lt=1)  # Cronbach's alpha below this is warned about
+    lagging_margin: float = Field(0.3, ge=0)      # a department this far below everyone lags
+    min_segment_size: int = Field(30, ge=2)
+    segment_k_range: tuple[int, int] = (2, 6)
+    segment_stability: float = Field(0.6, gt=0, le=1)  # bootstrap adjusted Rand index below this is warned about
+    missing_warning_share: float = Field(0.2, gt=0, le=1)
+    min_respondents: int = Field(30, ge=2)
+    driving_force_tolerance: float = Field(5, ge=0)
+    speeder_share: float = Field(0.33, gt=0, lt=1)   # a response faster than this share of the median is a speeder
+
+    @field_validator("segment_k_range")
+    @classmethod
+    def _k(cls, value):
+        if not 2 <= value[0] <= value[1] <= 12:
+            raise ValueError("expected [low, high] with 2 <= low <= high <= 12")
+        return value
+
+
+class Targets(_Model):
+    maturity_default: float = 4.0
+    uplift_points: float = Field(5, gt=0)
+    scorecard_drivers: int = Field(5, ge=1)
+    outcome_owner: str = "Executive team"
+    people_owner: str = "HR and people leaders"
+    people_dimensions: tuple[str, ...] = ("leadership_coaching", "organisational_support")
+    outcome_goal: float | None = Field(None, gt=0)   # with it, driver targets come from the what-if: the rise
+                                                     # each driver needs to lift the main outcome by this much
+    dimensions: dict[str, float] = Field(default_factory=dict)
+
+
+class DriverSettings(_Model):
+    """How the key driver models are fitted and when their results are warned about."""
+
+    missing: Literal["listwise", "pairwise", "impute"] = "listwise"
+    bootstrap: int = Field(1000, ge=0, le=100_000)     # resamples for the 95% intervals; 0 for none
+    max_exact: int = Field(25, ge=2, le=27)            # more drivers than this: Johnson's relative weights
+    yes_no_method: Literal["relative_weights", "shapley"] = "relative_weights"
+    quadrant_cut: Literal["mean", "median"] = "mean"   # importance-performance thresholds
+    what_if_raise: float = Field(0.5, gt=0)            # points added to one attribute in the what-if
+    nonlinear_check: bool = False                      # gradient boosting beside the Shapley shares
+    warn_r2: float = Field(0.2, ge=0, lt=1)            # R^2 below this: the model explains little
+    warn_n: int = Field(300, ge=1)                     # fewer respondents than this: shares are unstable
+    warn_vif: float = Field(5.0, gt=1)                 # variance inflation above this: collinear drivers
+    warn_condition: float = Field(30.0, gt=1)          # condition number above this: collinear drivers
+    alpha: float = Field(0.05, gt=0, lt=1)             # significance level of the asymmetry and segment tests
+
+
+class RecommendationSettings(_Model):
+    """The recommendation rules: the firm's file, rules switched off, and the engagement's own or replacing ones."""
+
+    file: str = "recommendations.yaml"          # relative to templates/ unless absolute or beside the engagement
+    disable: tuple[str, ...] = ()
+    rules: tuple[dict, ...] = ()
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, rules):
+        from ..claims.rules import RuleError, parse_rules
+
+        if rules:
+            try:
+                parse_rules({"rules": list(rules)}, "recommendations.rules")
+            except RuleError as exc:
+                raise ValueError("; ".join(exc.problems)) from None
+        return rules
+
+
+class Brand(_Model):
+    primary: str
+    secondary: str
+    accent: str
+    positive: str
+    negative: str
+    neutral: str
+
+    @field_validator("*")
+    @classmethod
+    def _hex(cls, value):
+        text = str(value).lstrip("#").upper()
+        if len(text) != 6 or any(c not in "0123456789ABCDEF" for c in text):
+            raise ValueError(f"{value!r} is not a colour; expected six hex digits such as '1F4E79'")
+        return text
+
+
+class DeckConfig(_Model):
+    template: str = "deck.pptx"
+    brand: Brand
+    logo: str | None = None
+    storyline: tuple[str, ...] = Field(min_length=1)
+
+
+class Dimension(_Model):
+    label: str
+    description: str = ""
+    move: str = ""  # the typical recommendation when this dimension lags
+
+
+class MaturityLevel(_Model):
+    level: int
+    name: str
+    start: float = Field(alias="from", ge=0, lt=1)
+    description: str = ""
+
+
+class BankItem(_Model):
+    dimension: str
+    readiness: Literal["know", "care", "can"] | None = None
+    text: str
+    reverse: bool = False
+
+
+class Framework(_Model):
+    name: str
+    scale: str = "agree5"
+    maturity_levels: tuple[MaturityLevel, ...] = Field(min_length=2)
+    dimensions: dict[str, Dimension]
+    readiness: dict[str, dict[str, str]]
+    levels: dict[str, str]
+    driving_forces: dict[str, str]
+    items: dict[str, BankItem] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        starts = [m.start for m in self.maturity_levels]
+        if starts[0] != 0 or starts != sorted(starts):
+            raise ValueError("maturity_levels must start 'from: 0' and rise")
+        stray = sorted({i.dimension for i in self.items.values()} - set(self.dimensions))
+        if stray:
+            raise ValueError(f"item bank names dimensions {stray} that the framework does not define")
+        return self
+
+    def maturity_level(self, share_of_scale: float) -> MaturityLevel | None:
+        """The level whose threshold the share of the scale reached has passed."""
+        if share_of_scale != share_of_scale:  # NaN
+            return None
+        return [m for m in self.maturity_levels if m.start <= share_of_scale][-1]
+
+
+class Engagement(_Model):
+    """A validated engagement: client, data mapping, thresholds, framework and deck settings."""
+
+    client: str = Field(min_length=1)
+    engagement_id: str
+    seed: int = 0
+    feedback: FeedbackConfig | None = None
+    diagnostic: DiagnosticConfig | None = None
+    scales: dict[str, Scale]
+    loyalty_bands: dict[str, dict[Literal["truly_impressed", "satisfied", "indifferent"], float]]
+    thresholds: Thresholds
+    targets: Targets
+    drivers: DriverSettings = DriverSettings()
+    recommendations: RecommendationSettings = RecommendationSettings()
+    deck: DeckConfig
+    framework: Framework
+    source: Path = Field(exclude=True)
+    config_hash: str = Field("", exclude=True)
+
+    @field_validator("engagement_id")
+    @classmethod
+    def _safe_id(cls, value):
+        if not ENGAGEMENT_ID.match(value) or ".." in value:
+            raise ValueError(
+                f"{value!r} is not usable as a folder name; use letters, digits, '.', '-', '_' (at most 80, no '..')"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self):
+        problems = []
+        if self.feedback is None and self.diagnostic is None:
+            problems.append("the engagement names neither 'feedback' nor 'diagnostic' data")
+        for name in self._scale_names():
+            if name not in self.scales:
+                problems.append(f"scale {name!r} is not defined; defined scales: {sorted(self.scales)}")
+        if self.feedback is not None:
+            main = self.scales.get(self.feedback.main_outcome.scale)
+            if main is not None and main.range_key not in self.loyalty_bands:
+                problems.append(
+                    f"no loyalty_bands for the {main.range_key} scale of the main outcome; "
+                    f"add loyalty_bands: {{'{main.range_key}': {{truly_impressed: .., satisfied: .., indifferent: ..}}}}"
+                )
+        if self.diagnostic is not None:
+            dims = set(self.framework.dimensions)
+            for item in self.diagnostic.items:
+                if item.dimension not in dims:
+                    problems.append(f"item {item.column!r} maps to dimension {item.dimension!r}, not in the framework {sorted(dims)}")
+            counts = {d: sum(i.dimension == d for i in self.diagnostic.items) for d in dims}
+            thin = sorted(d for d, n in counts.items() if 0 < n < 2)
+            if thin:
+                problems.append(f"dimensions with fewer than two items: {thin}; a dimension needs at least two statements")
+            unknown = sorted(set(self.diagnostic.driving_force) - set(self.framework.driving_forces))
+            if unknown:
+                problems.append(f"driving_force names {unknown} not in the framework's driving_forces {sorted(self.framework.driving_forces)}")
+        if self.deck.logo and not input_path(self.folder, self.deck.logo).exists():
+            problems.append(f"deck.logo {self.deck.logo!r} not found next to the engagement")
+        unknown_dims = sorted(set(self.targets.dimensions) - set(self.framework.dimensions))
+        if unknown_dims:
+            problems.append(f"targets.dimensions names {unknown_dims}, not in the framework")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _scale_names(self):
+        if self.feedback is not None:
+            yield self.feedback.scale
+            for outcome in (self.feedback.outcomes.satisfaction, self.feedback.outcomes.recommend):
+                if outcome is not None:
+                    yield outcome.scale
+        if self.diagnostic is not None:
+            yield self.diagnostic.scale
+
+    @property
+    def folder(self) -> Path:
+        return self.source.parent
+
+    def data_path(self, part: Literal["feedback", "diagnostic"]) -> Path:
+        spec = getattr(self, part)
+        return input_path(self.folder, spec.file)
+
+    @property
+    def template(self) -> Path:
+        return template_path(self.deck.template, self.folder)
+
+    @property
+    def logo_path(self) -> Path | None:
+        return input_path(self.folder, self.deck.logo) if self.deck.logo else None
+
+    def dimension_target(self, dimension: str) -> float:
+        return self.targets.dimensions.get(dimension, self.targets.maturity_default)
+
+    def has(self, part: str) -> bool:
+        return getattr(self, part) is not None
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Merge ``override`` into a copy of ``base``: mappings key by key, anything else replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigProblem(str(path), "(file)", "file not found", "check the path")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([ConfigProblem(str(path), "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                         "save the file as UTF-8")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([ConfigProblem(str(path), where, f"not valid YAML: {reason}",
+                                         "check indentation and quoting near that line")]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigProblem(str(path), "(top level)", f"expected a mapping of keys, found {type(data).__name__}",
+                                         "start the file with keys such as 'client:' and 'engagement_id:'")])
+    return data
+
+
+_FIXES = {
+    "missing": "add this key",
+    "extra_forbidden": "remove the key or correct its spelling",
+}
+
+
+def _problems_from(exc: ValidationError, file: Path, raw: dict) -> list[ConfigProblem]:
+    problems = []
+    for error in exc.errors():
+        loc = [p for p in error["loc"] if p not in ("function-after",)]
+        key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[") or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        fix = _FIXES.get(error["type"], "")
+        if error["type"] == "extra_forbidden" and loc:
+            allowed = _allowed_keys(loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            if close:
+                fix = f"did you mean '{close[0]}'?"
+            elif allowed:
+                fix = f"remove it; allowed keys here: {', '.join(sorted(allowed))}"
+        elif error["type"] not in _FIXES and "input" in error and not isinstance(error["input"], dict):
+            message += f" (found {error['input']!r})"
+        problems.append(ConfigProblem(str(file), key, message, fix))
+    return problems
+
+
+def _allowed_keys(loc) -> list[str]:
+    model: Any = Engagement
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not candidates:
+            inner = getattr(annotation, "__args__", ())
+            candidates = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not candidates:
+            return []
+        model = candidates[0]
+    return [k for k, f in model.model_fields.items() if not f.exclude]
+
+
+def _resolve_bank_items(merged: dict, path: Path) -> list[ConfigProblem]:
+    """Fill diagnostic items that name a bank item (``item: cd1``) from the framework's item bank."""
+    diagnostic = merged.get("diagnostic")
+    if not isinstance(diagnostic, dict):
+        return []
+    framework = merged.get("framework") or {}
+    diagnostic.setdefault("scale", framework.get("scale", "agree5"))
+    bank = framework.get("items") or {}
+    problems = []
+    resolved = []
+    for k, item in enumerate(diagnostic.get("items") or []):
+        if isinstance(item, dict) and item.get("item") is not None:
+            entry = bank.get(item["item"])
+            if entry is None:
+                close = difflib.get_close_matches(str(item["item"]), list(bank), n=1)
+                problems.append(ConfigProblem(str(path), f"diagnostic.items[{k}].item",
+                                              f"{item['item']!r} is not in the framework's item bank",
+                                              f"did you mean '{close[0]}'?" if close else
+                                              "use an id from templates/framework.yaml (items:), or give the statement's "
+                                              "dimension, readiness and text yourself"))
+                resolved.append(item)
+                continue
+            item = {**entry, **item}
+        resolved.append(item)
+    diagnostic["items"] = resolved
+    return problems
+
+
+def load_engagement(path: str | Path) -> Engagement:
+    """Load and validate an engagement YAML over the firm's defaults.
+
+    Parameters
+    ----------
+    path : str or Path
+        The engagement's YAML file. Data file paths inside it are relative to it.
+
+    Returns
+    -------
+    Engagement
+        The validated, frozen configuration.
+
+    Raises
+    ------
+    ConfigError
+        With every problem found, each naming the file, key, expectation and fix.
+    """
+    path = Path(path).resolve()
+    raw = _read_yaml(path)
+    defaults = _read_yaml(TEMPLATES / "defaults.yaml")
+    framework_ref = raw.pop("framework", None)
+    framework_override = {}
+    if isinstance(framework_ref, str):
+        framework = _read_yaml(template_path(framework_ref, path.parent))
+    else:
+        framework = _read_yaml(TEMPLATES / "framework.yaml")
+        if isinstance(framework_ref, dict):
+            framework_override = framework_ref
+    merged = deep_merge(defaults, raw)
+    merged["framework"] = deep_merge(framework, framework_override)
+    bank_problems = _resolve_bank_items(merged, path)
+    if bank_problems:
+        raise ConfigError(bank_problems)
+    digest = hashlib.sha256(json.dumps(merged, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    try:
+        return Engagement(**merged, source=path, config_hash=digest)
+    except ValidationError as exc:
+        raise ConfigError(_problems_from(exc, path, raw)) from None
+    except TypeError as exc:
+        raise ConfigError([ConfigProblem(str(path), "(top level)", str(exc), "check the keys at the top of the file")]) from None

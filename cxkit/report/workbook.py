@@ -1,0 +1,212 @@
+"""The Excel appendix: every results table as a sheet with readable headers and
+number formats, behind a contents sheet that says where each table comes from.
+
+Like the deck, it is built only from a run's saved results.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..inputs.config import Engagement
+from ..paths import RunPaths
+from ..results.store import STAGES
+
+# tables left out of the appendix: one row per respondent (large, and not a finding)
+LEFT_OUT = {"segment_assignment"}
+
+# which notebook writes each table, for the contents sheet
+TABLE_STAGE = {
+    "reliability": "reality_check", "maturity_index": "reality_check", "department_variance": "reality_check",
+    "readiness_by_level": "reality_check", "readiness_by_department": "reality_check",
+    "maturity": "reality_check", "maturity_items": "reality_check", "maturity_by_level": "reality_check",
+    "perception_gaps": "reality_check", "maturity_by_department": "reality_check",
+    "lagging_departments": "reality_check", "readiness": "reality_check", "driving_force": "reality_check",
+    "expectation_gaps": "customers", "consistency": "customers", "segment_descriptors": "customers",
+    "descriptor_comparisons": "customers",
+    "loyalty_mix": "customers", "nps": "customers", "segment_choice": "customers", "segment_profiles": "customers",
+    "value_at_stake": "customers", "key_drivers": "drivers", "moments_of_truth": "drivers",
+    "asymmetry": "drivers", "what_if": "drivers", "yes_no_drivers": "drivers", "segment_drivers": "metrics",
+    "nonlinear_check": "drivers",
+    "scorecard": "metrics", "wave_trend": "metrics", "departmental_balance": "metrics", "recommendations": "deck",
+    "roadmap": "deck",
+}
+DESCRIPTIONS = {
+    "maturity": "Maturity per dimension: mean with 95% interval, % favourable, level, target and gap",
+    "maturity_index": "The overall maturity index with its 95% interval and level",
+    "reliability": "Cronbach's alpha per dimension; item-rest correlations and alpha if deleted",
+    "department_variance": "Share of each dimension's variance between departments: ICC(1), eta squared",
+    "readiness_by_level": "Know / Care / Can by level (small groups pooled, thin cells suppressed)",
+    "readiness_by_department": "Know / Care / Can by department (small groups pooled, thin cells suppressed)",
+    "maturity_items": "Maturity per statement, furthest from target first",
+    "maturity_by_level": "Maturity per dimension by level (small groups pooled)",
+    "perception_gaps": "Executives minus frontline per dimension",
+    "maturity_by_department": "Maturity per dimension by department (small groups pooled)",
+    "lagging_departments": "Departments 0.3+ points below the organisation on a dimension",
+    "readiness": "Know / Care / Can indices",
+    "driving_force": "The 100-point split across business drivers, overall and by level",
+    "loyalty_mix": "Truly impressed, satisfied, indifferent, unhappy: shares with 95% intervals",
+    "nps": "Net Promoter Score with its 95% interval",
+    "expectation_gaps": "Perception against expectation per touchpoint: mean gap, share exceeding",
+    "consistency": "Outcome by how consistent customers' ratings are across touchpoints",
+    "segment_descriptors": "Who is in each segment: descriptor shares against overall (index 100 = average)",
+    "descriptor_comparisons": "Outcomes by region, channel, customer type ... with tests; small bases blanked",
+    "segment_choice": "Silhouette per number of segments; the chosen k",
+    "segment_profiles": "Segment sizes, touchpoint means against the rest, outcomes, value",
+    "value_at_stake": "Value held by indifferent and unhappy customers per segment",
+    "key_drivers": "Shapley (LMG) importance of each touchpoint with 95% bootstrap intervals, direction and VIF",
+    "moments_of_truth": "Importance against performance: quadrants",
+    "asymmetry": "Penalty-reward contrast: points lost when rated low, gained when rated top; dissatisfier or delighter",
+    "what_if": "Modelled change in the outcome and the share truly impressed from raising one touchpoint",
+    "yes_no_drivers": "Drivers of yes/no outcomes (truly impressed, renewal ...) by logistic models",
+    "segment_drivers": "Driver shares within each segment, with tests of whether they differ",
+    "nonlinear_check": "Gradient boosting permutation importance beside the Shapley shares",
+    "scorecard": "Metrics in three layers with definition, baseline, target and its rule, owner and responses needed",
+    "wave_trend": "Metrics per survey wave: change against the previous wave with its test, and the control band",
+    "departmental_balance": "Each department's share of what drives the outcome, how its touchpoints score, what is left to win",
+    "recommendations": "Actions that follow from the evidence, ranked, with the rule and why each ranks where it does",
+    "roadmap": "The actions by phase: quick wins, a pilot in one or two units, then the roll-out",
+    "data_quality": "What the data checks found (cxkit validate)",
+}
+
+# column name -> (header, number format); formats are Excel's
+COLUMNS = {
+    "n": ("n", "#,##0"), "count": ("Count", "#,##0"), "customers": ("Customers", "#,##0"),
+    "mean": ("Mean", "0.00"), "ci_low": ("95% CI low", "0.00"), "ci_high": ("95% CI high", "0.00"),
+    "target": ("Target", "0.00"), "gap": ("Gap to target", "0.00"), "label": ("Label", None),
+    "favourable": ("% favourable", "0%"), "fav_low": ("% favourable, CI low", "0%"),
+    "fav_high": ("% favourable, CI high", "0%"), "share": ("Share", "0.0%"), "nps": ("NPS", "0"),
+    "promoters": ("Promoters", "0%"), "passives": ("Passives", "0%"), "detractors": ("Detractors", "0%"),
+    "importance": ("Importance (part of R²)", "0.0000"), "r2": ("R²", "0.000"), "top2": ("Top-2-box", "0%"),
+    "performance": ("Performance (mean)", "0.00"), "value_share": ("Value share", "0%"),
+    "value": ("Value", "#,##0"), "value_at_stake": ("Value at stake", "#,##0"),
+    "at_risk_share": ("Share at risk", "0%"), "truly_impressed": ("Truly impressed", "0%"),
+    "baseline": ("Baseline", "0.00"), "needed_per_period": ("Responses needed per period", "#,##0"),
+    "available_per_period": ("Responses available per period", "#,##0"), "diff_from_all": ("Difference from all", "+0.00;-0.00;0.00"),
+    "silhouette": ("Silhouette", "0.000"), "alpha": ("Cronbach's alpha", "0.00"),
+    "item_rest": ("Item-rest r", "0.00"), "alpha_if_deleted": ("Alpha if deleted", "0.00"),
+    "icc1": ("ICC(1)", "0.000"), "eta_squared": ("Eta squared", "0.000"), "p": ("p", "0.0000"),
+    "p_holm": ("p (Holm)", "0.0000"), "kw_p": ("Kruskal-Wallis p", "0.0000"), "kw_p_holm": ("Kruskal-Wallis p (Holm)", "0.0000"),
+    "rank_biserial": ("Rank-biserial r", "0.00"), "epsilon2": ("Epsilon squared", "0.000"),
+    "exceeds": ("Share exceeding expectation", "0%"), "meets": ("Share meeting", "0%"), "below": ("Share below", "0%"),
+    "index": ("Index (100 = average)", "0"), "share_in_segment": ("Share in segment", "0%"),
+    "share_overall": ("Share overall", "0%"), "chi2_p": ("Chi-square p (Holm)", "0.0000"),
+    "accomplished": ("Accomplished", "0%"), "remaining": ("Remaining", "0%"), "share_of_scale": ("Share of scale", "0%"), "priority": ("Priority", "0.00"), "materiality": ("Materiality", "0.00"),
+    "share_low": ("Share, 95% CI low", "0.0%"), "share_high": ("Share, 95% CI high", "0.0%"),
+    "importance_low": ("Importance, 95% CI low", "0.0000"), "importance_high": ("Importance, 95% CI high", "0.0000"),
+    "signed_share": ("Signed share", "+0.0%;-0.0%;0.0%"), "vif": ("VIF", "0.00"), "r2_low": ("R², 95% CI low", "0.000"),
+    "r2_high": ("R², 95% CI high", "0.000"), "penalty": ("Penalty (points)", "0.00"), "reward": ("Reward (points)", "0.00"),
+    "penalty_p": ("Penalty p", "0.0000"), "reward_p": ("Reward p", "0.0000"), "asymmetry_p": ("Asymmetry p", "0.0000"),
+    "low_share": ("Share rating low", "0%"), "high_share": ("Share rating top", "0%"),
+    "outcome_change": ("Outcome change", "+0.00;-0.00;0.00"), "impressed_change": ("Truly impressed change", "+0.0%;-0.0%;0.0%"),
+    "impressed_now": ("Truly impressed now", "0.0%"), "impressed_after": ("Truly impressed after", "0.0%"),
+    "differs_p": ("Differs p (Holm)", "0.0000"), "overall_p": ("Overall test p", "0.0000"),
+    "shapley_share": ("Shapley share", "0.0%"), "boosting_share": ("Boosting share", "0.0%"),
+    "change": ("Change", "+0.000;-0.000;0.000"), "change_p": ("Change p", "0.0000"), "centre": ("Centre line", "0.000"),
+    "band_low": ("Control band low", "0.000"), "band_high": ("Control band high", "0.000"),
+    "vs_all": ("Vs all drivers", "+0.0%;-0.0%;0.0%"), "impact": ("Part of what is left to win", "0%"),
+}
+HEADER_FILL = "1F4E79"
+
+
+def _header(column: str) -> tuple[str, str | None]:
+    if column in COLUMNS:
+        return COLUMNS[column]
+    for prefix, words in (("mean_", "Mean: "), ("diff_", "Difference from rest: ")):
+        if column.startswith(prefix):
+            return words + column[len(prefix):].replace("_", " "), "0.00"
+    return column.replace("_", " ").capitalize(), None
+
+
+def _format_for(column: str, values: pd.Series) -> str | None:
+    fmt = _header(column)[1]
+    if fmt or not pd.api.types.is_numeric_dtype(values):
+        return fmt
+    return "#,##0" if pd.api.types.is_integer_dtype(values) else "0.00"
+
+
+SHEET_TITLES = {"nps": "NPS"}
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "", SHEET_TITLES.get(name, name.replace("_", " ").capitalize()))[:31]
+    candidate, k = base, 2
+    while candidate in used:
+        candidate = f"{base[:28]} {k}"
+        k += 1
+    used.add(candidate)
+    return candidate
+
+
+def build_workbook(eng: Engagement, paths: RunPaths) -> Path:
+    """Write ``<engagement-id>-appendix.xlsx`` beside the deck: a contents sheet and one sheet per results table.
+
+    Shares are shown as percentages, means with two decimals, counts with thousands
+    separators; scorecard baselines follow each metric's unit. Written to a
+    temporary file and moved into place.
+    """
+    book = Workbook()
+    contents = book.active
+    contents.title = "Contents"
+    contents.append([f"{eng.client}: results appendix ({eng.engagement_id})"])
+    contents["A1"].font = Font(bold=True, size=14)
+    contents.append(["Every table the run saved, one per sheet. Source: the run's results/ folder."])
+    contents.append([])
+    contents.append(["Sheet", "What it shows", "Rows", "Written by", "Results file"])
+    for cell in contents[4]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+    used = {"Contents"}
+    tables = sorted(paths.results.glob("*.csv"), key=lambda p: (list(TABLE_STAGE).index(p.stem)
+                                                               if p.stem in TABLE_STAGE else 99, p.stem))
+    for path in tables:
+        name = path.stem
+        if name in LEFT_OUT:
+            continue
+        table = pd.read_csv(path)
+        sheet = book.create_sheet(_sheet_name(name, used))
+        _write_table(sheet, table)
+        stage = TABLE_STAGE.get(name)
+        notebook = STAGES[stage]["notebook"] if stage else "cxkit run (validation)"
+        contents.append([sheet.title, DESCRIPTIONS.get(name, ""), len(table), notebook, f"results/{path.name}"])
+        link = contents.cell(row=contents.max_row, column=1)
+        link.hyperlink = f"#'{sheet.title}'!A1"
+        link.font = Font(color="0563C1", underline="single")
+    for column, width in zip("ABCDE", (24, 70, 8, 28, 34)):
+        contents.column_dimensions[column].width = width
+    target = paths.appendix(eng.engagement_id)
+    tmp = target.with_name(f".{target.name}.tmp")
+    book.save(tmp)
+    tmp.replace(target)
+    return target
+
+
+def _write_table(sheet, table: pd.DataFrame) -> None:
+    headers = [_header(c)[0] for c in table.columns]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in table.itertuples(index=False):
+        sheet.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+    unit = table["unit"] if "unit" in table else None
+    for j, column in enumerate(table.columns, start=1):
+        letter = get_column_letter(j)
+        fmt = _format_for(column, table[column])
+        if unit is not None and column in ("baseline", "ci_low", "ci_high", "target", "value", "change", "centre",
+                                           "band_low", "band_high"):
+            for i, u in enumerate(unit, start=2):
+                sheet.cell(row=i, column=j).number_format = {"share": "0.0%", "points": "0.0"}.get(u, "0.00")
+        elif fmt:
+            for i in range(2, len(table) + 2):
+                sheet.cell(row=i, column=j).number_format = fmt
+        longest = max([len(headers[j - 1])] + [len(str(v)) for v in table[column].head(200)])
+        sheet.column_dimensions[letter].width = min(max(10, longest + 2), 60)
+    sheet.freeze_panes = "A2"

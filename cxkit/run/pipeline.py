@@ -1,0 +1,277 @@
+"""Running an engagement end to end: validate, execute the stage notebooks with
+papermill, build the deck, and record what happened.
+
+A run builds in a temporary folder beside its destination and is moved into
+``OUT/<engagement-id>/`` only when every stage has finished, so a failed run
+never leaves a half-written deck where a good one was. A failed run's folder is
+kept as ``OUT/<engagement-id>.failed/`` with the executed notebooks for inspection.
+
+Notebooks run in separate processes (papermill is not safe to run from several
+threads of one process: shared working directory and kernel-launch races).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .. import __version__
+from ..inputs.config import Engagement, load_engagement
+from ..inputs.data import validate
+from ..errors import DataError, StageError, StageFailure
+from ..paths import NOTEBOOKS, RunPaths, engagement_folder
+from ..results.store import STAGES, StageRecord, save_record, save_table, skip_reason
+
+# stages in waves: each wave's stages are independent and may run at once
+WAVES = (("reality_check", "customers", "drivers"), ("metrics",), ("deck",))
+DEPENDS = {"metrics": ("customers", "drivers")}
+PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "seaborn", "matplotlib", "python-pptx", "papermill",
+            "pydantic", "pyyaml", "openpyxl", "pyreadstat", "jupyterlab", "ipykernel")
+
+
+@dataclass
+class StageRun:
+    stage: str
+    status: str = "pending"  # done, skipped, failed
+    seconds: float = 0.0
+    notebook: str = ""
+    reason: str = ""
+    failure: dict | None = None
+
+
+@dataclass
+class RunOutcome:
+    """What a run produced."""
+
+    engagement_id: str
+    folder: Path
+    deck: Path | None
+    stages: list[StageRun] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _local_kernel_manager(socket_dir: str):
+    """A kernel manager on local (IPC) sockets: the kernel is only reachable from this machine's user,
+    and does not warn about unencrypted TCP on every run."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LocalKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = str(Path(socket_dir) / "kernel")
+
+    return LocalKernelManager
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "CXKIT_THREADS")
+
+
+def stage_threads(wave_size: int) -> int:
+    """Threads each stage of a wave may use: the cores shared out, so parallel stages do not thrash."""
+    return max(1, (os.cpu_count() or 1) // max(wave_size, 1))
+
+
+def execute_stage(stage: str, engagement: str, build: str, notebooks: str = str(NOTEBOOKS),
+                  threads: int | None = None) -> dict:
+    """Execute one stage notebook with papermill (in a worker process); return a plain dict of the outcome.
+
+    ``threads`` caps the threads of the stage's kernel (OpenMP, BLAS and cxkit's own), which inherits
+    this process's environment.
+    """
+    import tempfile
+
+    for name in THREAD_VARIABLES:
+        if threads:
+            os.environ[name] = str(threads)
+        else:
+            os.environ.pop(name, None)
+
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    source = Path(notebooks) / STAGES[stage]["notebook"]
+    target = Path(build) / "notebooks" / source.name
+    started = time.perf_counter()
+    outcome = {"stage": stage, "notebook": f"notebooks/{source.name}", "status": "done", "failure": None}
+    try:
+        with tempfile.TemporaryDirectory(prefix="cxkit-") as sockets:  # short path: socket names are limited to 108 bytes
+            pm.execute_notebook(str(source), str(target), parameters={"engagement": engagement, "output_dir": build},
+                                cwd=str(source.parent), progress_bar=False, kernel_name="python3", log_output=False,
+                                kernel_manager_class=_local_kernel_manager(sockets))
+    except PapermillExecutionError as exc:
+        outcome["status"] = "failed"
+        outcome["failure"] = {"cell": exc.exec_count, "error": f"{exc.ename}: {exc.evalue}",
+                              "detail": exc.source[-400:] if exc.source else ""}
+    except Exception as exc:  # kernel died, notebook missing ...: still a stage failure with its reason
+        outcome["status"] = "failed"
+        outcome["failure"] = {"cell": None, "error": f"{type(exc).__name__}: {exc}", "detail": ""}
+    outcome["seconds"] = time.perf_counter() - started
+    return outcome
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version(), "cxkit": __version__}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _record_run(paths: RunPaths, eng: Engagement, stages: list[StageRun], started: datetime, seconds: float,
+                status: str) -> None:
+    record = {
+        "engagement_id": eng.engagement_id, "client": eng.client, "config": str(eng.source),
+        "config_hash": eng.config_hash, "seed": eng.seed, "status": status,
+        "started": started.isoformat(timespec="seconds"), "seconds": round(seconds, 2),
+        "stages": [asdict(s) for s in stages], "versions": _versions(),
+    }
+    paths.run_record.write_text(json.dumps(record, indent=1, default=str), encoding="utf-8")
+
+
+def _data_quality_table(report) -> pd.DataFrame:
+    return pd.DataFrame([{"severity": p.severity, "file": p.file, "column": p.column, "message": p.message,
+                          "rows": ", ".join(map(str, p.rows)), "rows_affected": p.n_rows, "fix": p.fix}
+                         for p in report.problems],
+                        columns=["severity", "file", "column", "message", "rows", "rows_affected", "fix"])
+
+
+def run_engagement(config: str | Path, out: str | Path = "out", workers: int | None = None,
+                   progress: Callable[[str], None] = print, notebooks: str | Path = NOTEBOOKS) -> RunOutcome:
+    """Run an engagement from its YAML to executed notebooks, results and the deck.
+
+    Parameters
+    ----------
+    config : path
+        The engagement YAML.
+    out : path, default "out"
+        The output root; the run writes ``out/<engagement-id>/``.
+    workers : int, optional
+        Notebooks run at once (default: the number of CPUs, at most 3).
+    progress : callable
+        Receives one line per stage event.
+    notebooks : path
+        Folder of stage notebooks (the kit's ``notebooks/`` by default).
+
+    Raises
+    ------
+    ConfigError, DataError
+        Before any notebook starts, when the configuration or data are invalid.
+    StageError
+        When a stage fails; the executed notebooks are kept in ``out/<id>.failed/``.
+    """
+    started_at = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    eng = load_engagement(config)
+    final = engagement_folder(Path(out), eng.engagement_id)
+    report = validate(eng)
+    for problem in report.warnings:
+        progress(f"  {problem}")
+    if report.errors:
+        raise DataError(report.problems)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    build = final.parent / f".{final.name}.building-{os.getpid()}"
+    shutil.rmtree(build, ignore_errors=True)
+    paths = RunPaths(build).make()
+    save_table(paths, "data_quality", _data_quality_table(report))
+
+    runs = {stage: StageRun(stage) for stage in STAGES}
+    workers = max(1, min(workers or os.cpu_count() or 1, 3))
+    failure: StageFailure | None = None
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for wave in WAVES:
+                futures = {}
+                for stage in wave:
+                    reason = skip_reason(eng, stage) or _upstream_missing(stage, runs)
+                    if reason:
+                        runs[stage].status, runs[stage].reason = "skipped", reason
+                        save_record(paths, StageRecord(stage, status="skipped", reason=reason))
+                        progress(f"[{stage}] skipped: {reason}")
+                        continue
+                    progress(f"[{stage}] running {STAGES[stage]['notebook']}")
+                    futures[stage] = pool.submit(execute_stage, stage, str(eng.source), str(build), str(notebooks),
+                                                 stage_threads(len(wave)))
+                for stage, future in futures.items():
+                    result = future.result()
+                    run = runs[stage]
+                    run.status, run.seconds, run.notebook = result["status"], result["seconds"], result["notebook"]
+                    run.failure = result["failure"]
+                    if run.status == "done":
+                        progress(f"[{stage}] done in {run.seconds:.1f}s")
+                    else:
+                        progress(f"[{stage}] FAILED after {run.seconds:.1f}s")
+                        if failure is None:
+                            failure = StageFailure(stage, run.notebook, run.failure["cell"], run.failure["error"],
+                                                   run.failure["detail"])
+                if failure is not None:
+                    break
+    except BaseException:
+        _keep_failed(build, final)
+        raise
+    seconds = time.perf_counter() - clock
+    if failure is not None:
+        _record_run(paths, eng, list(runs.values()), started_at, seconds, "failed")
+        kept = _keep_failed(build, final)
+        failure = StageFailure(failure.stage, str(kept / failure.notebook), failure.cell, failure.error, failure.detail)
+        raise StageError(failure)
+    _record_run(paths, eng, list(runs.values()), started_at, seconds, "done")
+    _move_into_place(build, final)
+    deck = RunPaths(final).deck(eng.engagement_id)
+    return RunOutcome(eng.engagement_id, final, deck if deck.exists() else None, list(runs.values()), seconds)
+
+
+def _upstream_missing(stage: str, runs: dict[str, StageRun]) -> str | None:
+    missing = [s for s in DEPENDS.get(stage, ()) if runs[s].status != "done"]
+    if missing:
+        return f"needs the results of {', '.join(STAGES[s]['title'].lower() for s in missing)}, which did not run"
+    return None
+
+
+def _keep_failed(build: Path, final: Path) -> Path:
+    failed = final.with_name(final.name + ".failed")
+    if build.exists():
+        shutil.rmtree(failed, ignore_errors=True)
+        build.replace(failed)
+    return failed
+
+
+def _move_into_place(build: Path, final: Path) -> None:
+    """Swap the finished build in for any previous run (renames within one folder)."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        final.replace(old)
+    build.replace(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(final.with_name(final.name + ".failed"), ignore_errors=True)
+
+
+def rebuild_deck(config: str | Path, out: str | Path = "out"):
+    """Rebuild the deck (and recommendations) of an existing run from its saved results, without re-running analyses."""
+    from ..report.deck import build_deck
+    from ..errors import CxkitError
+
+    eng = load_engagement(config)
+    folder = engagement_folder(Path(out), eng.engagement_id)
+    if not (folder / "results").exists():
+        raise CxkitError(f"{folder}: no results to build a deck from. Fix: run 'cxkit run {config} --out {out}' first")
+    return build_deck(eng, RunPaths(folder))
+
+

@@ -1,0 +1,334 @@
+"""Key drivers: planted truth in generated data, independent computations, settings and bad input."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy.stats import spearmanr
+from sklearn.linear_model import LinearRegression
+
+from cxkit import load_engagement
+from cxkit.inputs.data import load_feedback
+from cxkit.analysis.drivers import (ImportanceError, key_drivers, moments_of_truth, nonlinear_check, penalty_reward,
+                           segment_drivers, what_if, yes_no_drivers)
+from cxkit.analysis.importance import correlations
+from cxkit.inputs.sample import write_sample
+
+
+def _cut(latent, cuts, low):
+    return (np.searchsorted(cuts, latent) + low).astype(float)
+
+
+def _planted(tmp_path, seed=1, n=3000, weights=(0.5, 0.35, 0.25, 0.15, 0.08, 0.03), rho=0.3, missing=0.03,
+             settings=None, outcome=None, extra=None):
+    """A feedback-only engagement with a planted linear model: ratings are equicorrelated latent scores cut
+    into five boxes, the outcome their weighted sum plus noise cut into ten. With equal correlations the
+    population Shapley shares rank as the weights do."""
+    rng = np.random.default_rng(seed)
+    p = len(weights)
+    latent = np.sqrt(rho) * rng.normal(size=(n, 1)) + np.sqrt(1 - rho) * rng.normal(size=(n, p))
+    y = latent @ np.array(weights) + rng.normal(0, 0.5, n) if outcome is None else outcome(latent, rng)
+    frame = pd.DataFrame({f"a{j + 1}": _cut(latent[:, j], np.array([-1.4, -0.5, 0.4, 1.3]), 1) for j in range(p)})
+    frame[rng.random(frame.shape) < missing] = np.nan
+    frame.insert(0, "id", [f"R{i}" for i in range(n)])
+    frame["overall"] = _cut((y - y.mean()) / y.std(), np.linspace(-2, 1.6, 9), 1)
+    if extra is not None:
+        extra(frame, latent, rng)
+    folder = tmp_path / f"planted{seed}"
+    folder.mkdir(exist_ok=True)
+    frame.to_csv(folder / "feedback.csv", index=False)
+    config = {"client": "Planted", "engagement_id": f"planted-{seed}", "seed": seed,
+              "feedback": {"file": "feedback.csv", "id": "id", "scale": "rating5",
+                           "attributes": [{"column": f"a{j + 1}", "label": f"Attribute {j + 1}", "owner": "Ops"}
+                                          for j in range(p)],
+                           "outcomes": {"satisfaction": {"column": "overall", "label": "Overall", "scale": "sat10"}}},
+              "drivers": {"bootstrap": 200} | (settings or {})}
+    if "renewed" in frame:
+        config["feedback"]["outcomes"]["yes_no"] = {"column": "renewed", "label": "Renewed"}
+    if "segment" in frame:
+        config["feedback"]["descriptors"] = ["segment"]
+    (folder / "engagement.yaml").write_text(yaml.safe_dump(config))
+    eng = load_engagement(folder / "engagement.yaml")
+    return eng, load_feedback(eng)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_planted_weights_are_recovered(tmp_path, seed):
+    eng, fb = _planted(tmp_path, seed)
+    model = key_drivers(fb, eng)
+    shares = model.table.set_index("attribute")["share"]
+    weights = pd.Series([0.5, 0.35, 0.25, 0.15, 0.08, 0.03], index=[f"a{j}" for j in range(1, 7)])
+    assert spearmanr(weights, shares[weights.index]).statistic >= 0.9
+    assert model.table["attribute"].iloc[0] == "a1"
+    assert (model.table["share_low"] <= model.table["share"]).all()
+    assert (model.table["share"] <= model.table["share_high"]).all()
+
+
+def test_planted_top_driver_ranks_first_on_the_sample(eng, feedback, truth):
+    model = key_drivers(feedback, eng)
+    table = model.table
+    assert table.iloc[0]["attribute"] == truth["feedback"]["top_driver"]
+    assert table["share"].sum() == pytest.approx(1)
+    assert (table["direction"] == 1).all()
+    columns = [a.column for a in eng.feedback.attributes] + [eng.feedback.main_outcome.column]
+    assert model.n == table["n"].iloc[0] == len(feedback[columns].dropna())
+    assert model.resamples == eng.drivers.bootstrap
+
+
+def test_planted_top_driver_ranks_first_on_another_seed(generated):
+    eng, truth = generated
+    table = key_drivers(load_feedback(eng), eng).table
+    assert table.iloc[0]["attribute"] == truth["feedback"]["top_driver"]
+
+
+def test_share_and_r2_match_an_independent_regression(tmp_path):
+    eng, fb = _planted(tmp_path, 4, settings={"bootstrap": 0})
+    model = key_drivers(fb, eng)
+    complete = fb[[f"a{j}" for j in range(1, 7)] + ["overall"]].dropna()
+    fit = LinearRegression().fit(complete.iloc[:, :-1], complete["overall"])
+    assert model.r2 == pytest.approx(fit.score(complete.iloc[:, :-1], complete["overall"]), abs=1e-10)
+    assert model.table["share_low"].isna().all() and model.resamples == 0
+
+
+def test_bootstrap_is_seeded_and_its_interval_narrows_with_more_customers(tmp_path):
+    eng, fb = _planted(tmp_path, 5, n=800)
+    first, again = key_drivers(fb, eng).table, key_drivers(fb, eng).table
+    pd.testing.assert_frame_equal(first, again)
+    big_eng, big = _planted(tmp_path, 6, n=6400)
+    width = lambda t: (t["share_high"] - t["share_low"]).mean()  # noqa: E731
+    assert width(key_drivers(big, big_eng).table) < 0.6 * width(first)
+
+
+def test_m_out_of_n_bootstrap_gives_intervals_like_the_full_one(tmp_path, monkeypatch):
+    from cxkit.analysis import drivers
+
+    eng, fb = _planted(tmp_path, 19, n=4000, settings={"bootstrap": 300})
+    full = key_drivers(fb, eng).table
+    monkeypatch.setattr(drivers, "BOOTSTRAP_ROWS", 800)
+    small = key_drivers(fb, eng).table
+    assert small["interval_method"].iloc[0].startswith("m-out-of-n") and full["interval_method"].iloc[0] == "percentile bootstrap"
+    ratio = (small["share_high"] - small["share_low"]) / (full["share_high"] - full["share_low"])
+    assert 0.6 < ratio.median() < 1.5
+    assert ((small["share_low"] <= small["share"]) & (small["share"] <= small["share_high"])).all()
+
+
+def test_many_attributes_cap_the_resamples_and_say_so(tmp_path):
+    eng, fb = _planted(tmp_path, 20, n=1500, weights=tuple(np.linspace(0.5, 0.02, 16)), settings={"bootstrap": 1000})
+    model = key_drivers(fb, eng)
+    assert model.resamples == 200 and any("Intervals from 200 resamples" in w for w in model.warnings)
+    assert model.table["share_low"].notna().all()
+
+
+def test_pairwise_and_impute_use_more_customers_and_say_so(tmp_path):
+    eng, fb = _planted(tmp_path, 7, missing=0.15, settings={"bootstrap": 50})
+    listwise = key_drivers(fb, eng)
+    pairwise = key_drivers(fb, eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"missing": "pairwise"})}))
+    imputed = key_drivers(fb, eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"missing": "impute"})}))
+    x = fb[[f"a{j}" for j in range(1, 7)] + ["overall"]]
+    present = x.notna().to_numpy().astype(float)
+    assert pairwise.n == int((present.T @ present).min())
+    assert listwise.n == len(x.dropna()) < pairwise.n
+    assert imputed.n > listwise.n and imputed.table["missing"].iloc[0] == "impute"
+    corr, _ = correlations(x.to_numpy(float))
+    assert np.abs(corr - x.corr().to_numpy()).max() < 1e-12
+    for model in (pairwise, imputed):
+        assert model.table["attribute"].iloc[0] == "a1"
+        assert model.table["share"].sum() == pytest.approx(1)
+
+
+def test_yes_no_outcomes_use_logistic_models(tmp_path):
+    def renewed(frame, latent, rng):
+        eta = latent @ np.array([1.2, 0.6, 0.3, 0.1, 0.0, 0.0]) + 0.5
+        frame["renewed"] = np.where(rng.random(len(frame)) < 1 / (1 + np.exp(-eta)), "yes", "no")
+
+    eng, fb = _planted(tmp_path, 8, extra=renewed, settings={"bootstrap": 50})
+    rw = key_drivers(fb, eng, "renewed")
+    assert rw.method.startswith("relative weights for logistic") and rw.fit.startswith("R²_O")
+    assert rw.table["attribute"].iloc[0] == "a1" and rw.table["share"].sum() == pytest.approx(1)
+    shap_eng = eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"yes_no_method": "shapley",
+                                                                               "bootstrap": 5})})
+    exact = key_drivers(fb, shap_eng, "renewed")
+    assert exact.fit == "McFadden R²" and exact.table["attribute"].iloc[0] == "a1"
+    assert spearmanr(rw.table.set_index("attribute")["share"],
+                     exact.table.set_index("attribute")["share"].reindex(rw.table["attribute"])).statistic > 0.8
+    impressed = key_drivers(fb, eng, "truly_impressed")
+    assert impressed.outcome_label.startswith("Truly impressed") and impressed.table["attribute"].iloc[0] == "a1"
+
+
+def test_a_yes_no_outcome_that_cannot_be_modelled_is_skipped_with_its_reason(tmp_path):
+    def renewed(frame, latent, rng):
+        frame["renewed"] = "yes"
+
+    eng, fb = _planted(tmp_path, 22, extra=renewed, settings={"bootstrap": 0})
+    models, skipped = yes_no_drivers(fb, eng)
+    assert [m.outcome for m in models] == ["truly_impressed"]
+    assert len(skipped) == 1 and skipped[0].startswith("Renewed: not modelled") and "same answer" in skipped[0]
+
+
+def test_sample_renewal_and_truly_impressed_drivers(eng, feedback, truth):
+    for outcome in ("renewed", "truly_impressed"):
+        table = key_drivers(feedback, eng, outcome).table
+        assert table["attribute"].iloc[0] == truth["feedback"]["top_driver"]
+
+
+def test_planted_dissatisfiers_and_delighters_are_classified(eng, feedback, truth):
+    table = penalty_reward(feedback, eng, key_drivers(feedback, eng).table).set_index("attribute")
+    for column in truth["feedback"]["dissatisfiers"]:
+        assert table.loc[column, "kind"] == "Dissatisfier", column
+    for column in truth["feedback"]["delighters"]:
+        assert table.loc[column, "kind"] == "Delighter", column
+    assert table["share"].notna().all() and table["low_rule"].iloc[0] == "rated 1-2"
+
+
+@pytest.mark.parametrize("seed", [5, 11, 23])
+def test_planted_asymmetry_across_seeds(tmp_path, seed):
+    # 8,000 customers: at 2,500 the weaker planted delighter (proactive updates) is not always significant
+    written = write_sample(tmp_path, seed=seed, customers=8000, employees=0, engagement_id=f"asym-{seed}")
+    eng = load_engagement(written.config)
+    truth = json.loads(written.truth.read_text())["feedback"]
+    kind = penalty_reward(load_feedback(eng), eng).set_index("attribute")["kind"]
+    assert (kind[truth["dissatisfiers"]] == "Dissatisfier").all()
+    assert (kind[truth["delighters"]] == "Delighter").all()
+
+
+def test_penalty_and_reward_match_a_dummy_regression(tmp_path):
+    eng, fb = _planted(tmp_path, 9, missing=0.0)
+    table = penalty_reward(fb, eng).set_index("attribute")
+    x = fb[[f"a{j}" for j in range(1, 7)]]
+    dummies = pd.concat([(x <= 2).add_suffix("_low"), (x >= 5).add_suffix("_high")], axis=1).astype(float)
+    fit = LinearRegression().fit(dummies, fb["overall"])
+    coef = dict(zip(dummies.columns, fit.coef_))
+    for column in x.columns:
+        assert table.loc[column, "penalty"] == pytest.approx(-coef[f"{column}_low"], abs=1e-9)
+        assert table.loc[column, "reward"] == pytest.approx(coef[f"{column}_high"], abs=1e-9)
+
+
+def test_what_if_follows_the_regression_slope_and_the_scale_top(tmp_path):
+    eng, fb = _planted(tmp_path, 10, missing=0.0)
+    table = what_if(fb, eng, raise_by=1.0).set_index("attribute")
+    x = fb[[f"a{j}" for j in range(1, 7)]]
+    fit = LinearRegression().fit(x, fb["overall"])
+    rise = (np.minimum(x["a1"] + 1, 5) - x["a1"]).mean()
+    assert table.loc["a1", "outcome_change"] == pytest.approx(fit.coef_[0] * rise, rel=1e-9)
+    assert table.loc["a1", "at_top"] == pytest.approx((x["a1"] == 5).mean())
+    assert table.index[0] == "a1" and (table["impressed_change"] > -1e-9).all()
+    assert table.loc["a1", "impressed_now"] == pytest.approx((fb["overall"] >= 9).mean())
+
+
+def test_segment_drivers_find_the_planted_difference(tmp_path):
+    def segments(frame, latent, rng):
+        frame["segment"] = np.where(np.arange(len(frame)) % 2 == 0, 1, 2)
+
+    def outcome(latent, rng):
+        first = np.arange(len(latent)) % 2 == 0
+        return np.where(first, latent @ [0.7, 0.1, 0.3], latent @ [0.1, 0.7, 0.3]) + rng.normal(0, 0.4, len(latent))
+
+    eng, fb = _planted(tmp_path, 11, weights=(0, 0, 0), outcome=outcome, extra=segments, settings={"bootstrap": 50})
+    table = segment_drivers(fb, eng, fb["segment"], {1: "North", 2: "South"})
+    differs = table.drop_duplicates("attribute").set_index("attribute")["differs"]
+    assert differs["a1"] and differs["a2"] and not differs["a3"]
+    assert table["overall_p"].iloc[0] < 1e-6 and set(table["name"]) == {"North", "South"}
+    top = table.sort_values("share").groupby("segment").tail(1).set_index("segment")["attribute"]
+    assert top.to_dict() == {1: "a1", 2: "a2"}
+    # the overall F statistic by two plain least-squares fits
+    data = fb[["a1", "a2", "a3", "overall", "segment"]].dropna()
+    x, y, first = data[["a1", "a2", "a3"]].to_numpy(), data["overall"].to_numpy(), (data["segment"] == 1).to_numpy()
+    d = np.column_stack([first, ~first]).astype(float)
+    full = np.column_stack([d, x * first[:, None], x * ~first[:, None]])
+    common = np.column_stack([d, x])
+    rss = lambda design: float(np.sum((y - design @ np.linalg.lstsq(design, y, rcond=None)[0]) ** 2))  # noqa: E731
+    f = ((rss(common) - rss(full)) / 3) / (rss(full) / (len(y) - full.shape[1]))
+    assert table["overall_stat"].iloc[0] == pytest.approx(f, rel=1e-8)
+
+
+def test_segment_drivers_need_two_segments_large_enough(tmp_path):
+    eng, fb = _planted(tmp_path, 12, settings={"bootstrap": 0})
+    small = pd.Series(np.where(np.arange(len(fb)) < 20, 1, 2), index=fb.index)
+    table = segment_drivers(fb, eng, small)
+    assert set(table["segment"]) == {2} and table["test"].iloc[0].startswith("fewer than two")
+
+
+def test_moments_of_truth_quadrants_by_mean_and_median():
+    table = pd.DataFrame({"label": list("ABCDE"), "share": [0.4, 0.3, 0.15, 0.11, 0.04],
+                          "performance": [3.0, 4.5, 4.6, 3.1, 3.2]})
+    quad = moments_of_truth(table).set_index("label")["quadrant"]
+    assert quad[list("ABCD")].to_dict() == {"A": "Moment of truth: fix first", "B": "Strength: keep",
+                                            "C": "Possible over-service", "D": "Lower priority"}
+    median = moments_of_truth(table, "median").set_index("label")
+    assert median["share_threshold"].iloc[0] == 0.15 and median.loc["C", "quadrant"] == "Strength: keep"
+
+
+def test_nonlinear_check_flags_a_u_shaped_driver(tmp_path):
+    def outcome(latent, rng):
+        return latent @ [0.4, 0.2, 0.0, 0.1] + 0.8 * latent[:, 2] ** 2 + rng.normal(0, 0.3, len(latent))
+
+    eng, fb = _planted(tmp_path, 13, weights=(0, 0, 0, 0), outcome=outcome, settings={"bootstrap": 0})
+    check = nonlinear_check(fb, eng, key_drivers(fb, eng).table).set_index("attribute")
+    assert check.loc["a3", "boosting_rank"] == 1 and check.loc["a3", "disagree"]
+    assert check["boosting_share"].sum() == pytest.approx(1) and check["holdout_r2"].iloc[0] > check["r2"].iloc[0]
+
+
+# ---------------------------------------------------------------- collinearity and warnings
+
+def test_duplicated_constant_and_empty_attributes_are_left_out_with_notes(tmp_path):
+    def broken(frame, latent, rng):
+        frame["a5"] = frame["a1"]
+        frame["a6"] = 3.0
+
+    eng, fb = _planted(tmp_path, 14, extra=broken, settings={"bootstrap": 0})
+    fb["a4"] = np.nan
+    model = key_drivers(fb, eng)
+    assert set(model.table["attribute"]) == {"a1", "a2", "a3"}
+    notes = " ".join(model.notes)
+    assert "repeat Attribute 1" in notes and "rated it 3" in notes and "no customer in the model rated it" in notes
+
+
+def test_an_attribute_constant_among_complete_answers_is_left_out(tmp_path):
+    eng, fb = _planted(tmp_path, 21, settings={"bootstrap": 0})
+    fb = fb.copy()
+    fb.loc[fb.index[:40], "a6"] = 1.0
+    fb.loc[fb.index[:40], "a5"] = np.nan       # the only customers who vary on a6 drop out listwise
+    fb.loc[fb.index[40:], "a6"] = 4.0
+    model = key_drivers(fb, eng)
+    assert "a6" not in set(model.table["attribute"]) and model.table["share"].notna().all()
+    assert any("all rated it the same" in n for n in model.notes)
+
+
+def test_near_collinear_attributes_and_weak_models_are_warned_about(tmp_path):
+    def collinear(frame, latent, rng):
+        frame["a4"] = np.where(rng.random(len(frame)) < 0.03, np.clip(frame["a1"] + 1, 1, 5), frame["a1"])
+
+    eng, fb = _planted(tmp_path, 15, extra=collinear, settings={"bootstrap": 0, "warn_n": 5000})
+    model = key_drivers(fb, eng)
+    text = " ".join(model.warnings)
+    assert "Collinear attributes" in text and "Attribute 4" in text and "Only" in text
+    assert model.table.set_index("attribute").loc["a4", "vif"] > 5
+
+    noise_eng, noise = _planted(tmp_path, 16, outcome=lambda latent, rng: rng.normal(size=len(latent)),
+                                settings={"bootstrap": 0})
+    assert any("explains little" in w for w in key_drivers(noise, noise_eng).warnings)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda fb: fb.assign(overall=7.0), "gave the same answer"),
+    (lambda fb: fb.assign(overall=np.nan), "no customer answered"),
+    (lambda fb: fb.head(6), "fewer than the 6 attributes \\+ 2"),
+    (lambda fb: fb.assign(a1=2.0, a2=2.0, a3=2.0, a4=2.0, a5=2.0), "at least two attributes"),
+])
+def test_bad_input_is_a_clear_error_not_a_linalg_error(tmp_path, change, message):
+    eng, fb = _planted(tmp_path, 17, settings={"bootstrap": 0})
+    with pytest.raises(ImportanceError, match=message):
+        key_drivers(change(fb), eng)
+
+
+def test_more_drivers_than_the_exact_limit_fall_back_to_relative_weights(tmp_path):
+    eng, fb = _planted(tmp_path, 18, settings={"bootstrap": 0, "max_exact": 4})
+    model = key_drivers(fb, eng)
+    assert model.method.startswith("Johnson's relative weights") and model.table["attribute"].iloc[0] == "a1"
+
+
+def test_the_sample_truth_file_names_what_the_tests_rely_on(truth):
+    assert {"top_driver", "dissatisfiers", "delighters"} <= set(truth["feedback"])
+    assert json.dumps(truth)  # plain data

@@ -1,0 +1,252 @@
+"""The importance engine: against R's relaimpo (published), brute force, scikit-learn and planted structure."""
+
+import itertools
+import json
+from math import factorial
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+from conftest import REFERENCE
+from cxkit.analysis import importance
+from cxkit.analysis.importance import (ImportanceError, all_subset_mcfadden, all_subset_r2, collinearity, correlations,
+                              logistic_fit, logistic_relative_weights, nearest_correlation, relative_weights,
+                              shapley_from_subsets, shapley_r2)
+
+
+@pytest.fixture(scope="module")
+def swiss():
+    ref = json.loads((REFERENCE / "swiss_lmg.json").read_text())
+    data = pd.read_csv(REFERENCE / "swiss.csv")
+    drivers = list(ref["lmg"])
+    corr, _ = correlations(data[drivers + ["Fertility"]].to_numpy(float))
+    return ref, drivers, corr
+
+
+def test_all_subset_r2_matches_hier_part(swiss):
+    ref, drivers, corr = swiss
+    r2 = all_subset_r2(corr)
+    order = [()] + [c for k in range(1, len(drivers) + 1) for c in itertools.combinations(range(len(drivers)), k)]
+    mine = [r2[sum(1 << j for j in subset)] for subset in order]
+    assert mine == pytest.approx(ref["all_subset_R2"]["values"], abs=1e-6)  # published to 7 digits
+
+
+def test_lmg_matches_relaimpo(swiss):
+    ref, drivers, corr = swiss
+    lmg = shapley_r2(corr)
+    assert lmg == pytest.approx([ref["lmg"][d] for d in drivers], abs=1e-7)
+    assert lmg.sum() == pytest.approx(ref["R2"], abs=1e-6)
+
+
+def test_first_and_last_match_relaimpo(swiss):
+    ref, drivers, corr = swiss
+    r2 = all_subset_r2(corr)
+    full = (1 << len(drivers)) - 1
+    assert [r2[1 << j] for j in range(len(drivers))] == pytest.approx([ref["first"][d] for d in drivers], abs=1e-6)
+    assert [r2[full] - r2[full ^ (1 << j)] for j in range(len(drivers))] == pytest.approx(
+        [ref["last"][d] for d in drivers], abs=1e-6)
+
+
+def _random_corr(seed, p, n=200):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, p + 1)) + rng.normal(size=(n, 1)) * rng.uniform(0, 1.5)
+    return np.corrcoef(x, rowvar=False)
+
+
+def _brute_force_r2(corr):
+    """One least-squares solve per subset: the plain implementation."""
+    p = len(corr) - 1
+    out = np.zeros(1 << p)
+    for mask in range(1, 1 << p):
+        s = [j for j in range(p) if mask >> j & 1]
+        beta = np.linalg.lstsq(corr[np.ix_(s, s)], corr[s, -1], rcond=None)[0]
+        out[mask] = corr[s, -1] @ beta
+    return out
+
+
+def _brute_force_shapley(r2):
+    """LMG straight from its definition: a loop over drivers and subsets."""
+    p = int(np.log2(len(r2)))
+    phi = np.zeros(p)
+    for j in range(p):
+        for mask in range(1 << p):
+            if not mask >> j & 1:
+                s = bin(mask).count("1")
+                phi[j] += factorial(s) * factorial(p - s - 1) / factorial(p) * (r2[mask | 1 << j] - r2[mask])
+    return phi
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 12))
+def test_sweep_recursion_equals_one_solve_per_subset(seed, p):
+    corr = _random_corr(seed, p)
+    assert np.abs(all_subset_r2(corr) - _brute_force_r2(corr)).max() < 1e-10
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 8))
+def test_shapley_equals_its_definition_for_any_set_function(seed, p):
+    values = np.random.default_rng(seed).uniform(0, 1, 1 << p)
+    values[0] = 0.0
+    assert np.abs(shapley_from_subsets(values) - _brute_force_shapley(values)).max() < 1e-12
+
+
+def test_memory_split_gives_the_same_answer(monkeypatch):
+    corr = _random_corr(3, 11)
+    whole = all_subset_r2(corr)
+    monkeypatch.setattr(importance, "MEMORY_BUDGET", 4.5 * 2 ** 7)   # forces 4 drivers swept one pattern at a time
+    assert np.abs(all_subset_r2(corr) - whole).max() < 1e-13
+
+
+def test_a_stack_of_matrices_equals_one_at_a_time():
+    stack = np.array([_random_corr(s, 6) for s in range(5)])
+    assert np.abs(shapley_r2(stack) - np.array([shapley_r2(c) for c in stack])).max() < 1e-14
+    assert np.abs(relative_weights(stack) - np.array([relative_weights(c) for c in stack])).max() < 1e-12
+
+
+def test_collinear_and_duplicated_drivers_behave_like_least_squares():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(300, 3))
+    data = np.column_stack([x, x[:, 0], x[:, 0] + x[:, 1], x @ [0.5, 0.3, 0.1] + rng.normal(size=300)])
+    corr = np.corrcoef(data, rowvar=False)
+    assert np.abs(all_subset_r2(corr) - _brute_force_r2(corr)).max() < 1e-9
+    phi = shapley_r2(corr)
+    assert phi.sum() == pytest.approx(_brute_force_r2(corr)[-1], abs=1e-9)
+    assert phi[0] == pytest.approx(phi[3], abs=1e-12)  # identical drivers split their importance equally
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 8))
+def test_shares_sum_to_r2_and_follow_their_driver(seed, p):
+    corr = _random_corr(seed, p)
+    r2_full = all_subset_r2(corr)[-1]
+    assert shapley_r2(corr).sum() == pytest.approx(r2_full, abs=1e-9)
+    assert relative_weights(corr).sum() == pytest.approx(r2_full, abs=1e-9)
+    perm = np.random.default_rng(seed).permutation(p)
+    order = list(perm) + [p]
+    assert shapley_r2(corr[np.ix_(order, order)]) == pytest.approx(shapley_r2(corr)[perm], abs=1e-10)
+
+
+def test_uncorrelated_drivers_get_their_squared_correlation():
+    r = np.array([0.5, 0.3, 0.2])
+    corr = np.eye(4)
+    corr[:3, 3] = corr[3, :3] = r
+    assert shapley_r2(corr) == pytest.approx(r ** 2)
+    assert relative_weights(corr) == pytest.approx(r ** 2)
+
+
+def test_pairwise_correlations_match_pandas():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(400, 6)) + rng.normal(size=(400, 1))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    corr, base = correlations(x)
+    assert np.abs(corr - pd.DataFrame(x).corr().to_numpy()).max() < 1e-12
+    present = (~np.isnan(x)).astype(float)
+    assert np.array_equal(base, present.T @ present)
+
+
+def test_weighted_correlations_match_numpy_and_stack():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(300, 4)) + rng.normal(size=(300, 1))
+    w = rng.uniform(0.2, 3, 300)
+    corr, _ = correlations(x, w)
+    cov = np.cov(x, rowvar=False, aweights=w)
+    d = np.sqrt(np.diag(cov))
+    assert np.abs(corr - cov / np.outer(d, d)).max() < 1e-12
+    stack, _ = correlations(x, np.array([w, np.ones(300)]))
+    assert np.abs(stack[0] - corr).max() < 1e-14
+    assert np.abs(stack[1] - np.corrcoef(x, rowvar=False)).max() < 1e-12
+
+
+def test_nearest_correlation_repairs_an_invalid_matrix_and_keeps_a_valid_one():
+    bad = np.array([[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]])
+    fixed, repaired = nearest_correlation(bad)
+    assert repaired and np.linalg.eigvalsh(fixed).min() > 0 and np.allclose(np.diag(fixed), 1)
+    good = _random_corr(1, 4)
+    same, repaired = nearest_correlation(good)
+    assert not repaired and same is good
+
+
+def test_vif_and_condition_number_against_regressions():
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(500, 4))
+    x[:, 3] = x[:, 0] + 0.3 * rng.normal(size=500)
+    vif, condition = collinearity(np.corrcoef(x, rowvar=False))
+    for j in range(4):
+        others = np.delete(x, j, axis=1)
+        r2 = LinearRegression().fit(others, x[:, j]).score(others, x[:, j])
+        assert vif[j] == pytest.approx(1 / (1 - r2), rel=1e-9)
+    assert condition == pytest.approx(np.sqrt(np.linalg.cond(np.corrcoef(x, rowvar=False))), rel=1e-9)
+    assert collinearity(np.ones((2, 2)))[0].tolist() == [np.inf, np.inf]
+
+
+def _logistic_data(seed, n=1500, p=4):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, p)) + 0.5 * rng.normal(size=(n, 1))
+    eta = x @ np.linspace(1.0, 0.1, p) - 0.4
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    return x, y
+
+
+def _sklearn_loglik(x, y):
+    model = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-12, max_iter=200).fit(x, y)
+    prob = model.predict_proba(x)[:, 1]
+    return float(np.sum(y * np.log(prob) + (1 - y) * np.log(1 - prob))), model
+
+
+def test_logistic_fit_matches_scikit_learn():
+    x, y = _logistic_data(1)
+    beta, loglik = logistic_fit(np.column_stack([np.ones(len(y)), x])[None], y)
+    ll, model = _sklearn_loglik(x, y)
+    assert beta[0, 1:] == pytest.approx(model.coef_[0], abs=1e-6)
+    assert loglik[0] == pytest.approx(ll, abs=1e-6)
+
+
+def test_mcfadden_for_every_subset_matches_separate_fits():
+    x, y = _logistic_data(2, p=4)
+    r2 = all_subset_mcfadden(x, y, budget=5_000)  # a small budget: several blocks per size
+    p0 = y.mean()
+    null = len(y) * (p0 * np.log(p0) + (1 - p0) * np.log(1 - p0))
+    for mask in range(1, 16):
+        cols = [j for j in range(4) if mask >> j & 1]
+        assert r2[mask] == pytest.approx(1 - _sklearn_loglik(x[:, cols], y)[0] / null, abs=1e-8)
+
+
+def test_logistic_relative_weights_follow_the_published_steps():
+    """An independent re-implementation of Tonidandel & LeBreton's steps (as R's rwa::rwa_logit)."""
+    x, y = _logistic_data(3, p=5)
+    mine, r2 = logistic_relative_weights(x, y)
+    xs = (x - x.mean(axis=0)) / x.std(axis=0)
+    u, _, vt = np.linalg.svd(xs, full_matrices=False)
+    z = u @ vt
+    z = (z - z.mean(axis=0)) / z.std(axis=0)
+    lam = np.linalg.solve(z.T @ z, z.T @ xs)
+    model = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-12, max_iter=200).fit(z, y)
+    b = model.coef_[0]
+    prob = model.predict_proba(z)[:, 1]
+    logit = np.log(prob / (1 - prob))
+    rsq = np.corrcoef(prob, y)[0, 1] ** 2
+    beta = b * np.sqrt(rsq) / logit.std()
+    expected = (lam ** 2).T @ beta ** 2
+    assert mine == pytest.approx(expected, abs=1e-6)
+    assert mine.sum() == pytest.approx(r2, abs=1e-9) and r2 == pytest.approx(rsq, abs=1e-9)
+
+
+def test_separated_outcome_is_a_clear_error():
+    x = np.linspace(-1, 1, 50)[:, None]
+    y = (x[:, 0] > 0).astype(float)
+    with pytest.raises(ImportanceError, match="separate"):
+        logistic_fit(np.column_stack([np.ones(50), x])[None], y)
+
+
+def test_logistic_relative_weights_for_a_stack_equal_one_at_a_time():
+    x, y = _logistic_data(4, n=600, p=4)
+    counts = np.random.default_rng(0).poisson(1.0, size=(3, 600)).astype(float)
+    stacked, r2 = logistic_relative_weights(x, y, counts)
+    for b in range(3):
+        one, one_r2 = logistic_relative_weights(x, y, counts[b])
+        assert stacked[b] == pytest.approx(one, abs=1e-10) and r2[b] == pytest.approx(one_r2, abs=1e-12)

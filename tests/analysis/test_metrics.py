@@ -1,0 +1,184 @@
+"""Scorecard: baselines, grounded targets, owners and the responses each cadence needs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from cxkit.analysis import customers, drivers, metrics
+
+
+@pytest.fixture(scope="module")
+def card(eng, feedback):
+    key = drivers.key_drivers(feedback, eng).table
+    seg = customers.segment_customers(feedback, eng)
+    profiles = customers.segment_profiles(feedback, eng, seg.assignment)
+    return metrics.scorecard(feedback, eng, key, seg.assignment, profiles), key
+
+
+def test_scorecard_layers_and_top_drivers(eng, card):
+    table, key = card
+    drivers_rows = table[table["layer"] == "Driver"]
+    expected = metrics.scorecard_drivers(key, eng)
+    assert len(drivers_rows) == len(expected) >= eng.targets.scorecard_drivers
+    assert drivers_rows["metric"].str.startswith(tuple(key["label"].head(5))).all()
+    assert {"Share truly impressed", "Net Promoter Score"} <= set(table["metric"])
+
+
+def test_baselines_are_recomputable(eng, feedback, card):
+    table, key = card
+    top = key.iloc[0]
+    values = feedback[top["attribute"]].dropna()
+    row = table[table["metric"].str.startswith(top["label"])].iloc[0]
+    assert row["baseline"] == pytest.approx((values >= 4).mean())
+    assert row["ci_low"] < row["baseline"] < row["ci_high"]
+
+
+def test_targets_say_which_rule_made_them(card):
+    table, _ = card
+    assert table["target_rule"].str.contains("best segment|uplift").all()
+    assert (table["target"] >= table["baseline"]).all()
+
+
+def test_a_metric_without_owner_is_flagged(eng, feedback, card):
+    _, key = card
+    unowned = key.copy()
+    unowned.loc[0, "owner"] = None
+    table = metrics.scorecard(feedback, eng, unowned)
+    assert table["owner_missing"].sum() == 1
+    assert "No owner" in table.loc[table["owner_missing"], "owner"].iloc[0]
+
+
+def _power_mean(sd, change, n):
+    return sps.norm.cdf(abs(change) / (sd * np.sqrt(2 / n)) - sps.norm.ppf(0.975))
+
+
+@pytest.mark.parametrize("sd, change", [(1.0, 0.2), (2.1, 0.3), (0.8, 0.05)])
+def test_responses_needed_for_a_mean(sd, change):
+    n = metrics.responses_needed_mean(sd, change)
+    assert _power_mean(sd, change, n) >= 0.8 > _power_mean(sd, change, n - 1)
+
+
+def test_responses_needed_for_nps_by_simulation():
+    # check the NPS formula against the power seen in simulated survey waves
+    p, d = 0.25, 0.35
+    n = metrics.responses_needed_nps(p, d, 8)
+    rng = np.random.default_rng(5)
+    before = rng.choice([1, 0, -1], size=(4000, n), p=[p, 1 - p - d, d])
+    after = rng.choice([1, 0, -1], size=(4000, n), p=[p + 0.04, 1 - p - d, d - 0.04])
+    diff = after.mean(axis=1) - before.mean(axis=1)
+    se = np.sqrt(before.var(axis=1, ddof=1) / n + after.var(axis=1, ddof=1) / n)
+    power = (diff / se > sps.norm.ppf(0.975)).mean()
+    assert power == pytest.approx(0.8, abs=0.03)
+
+
+# ---------------------------------------------------------------- issue 7: layers, targets, waves, balance, export
+
+@pytest.mark.parametrize("sd, change", [(1.0, 0.2), (2.1, 0.3), (0.8, 0.05)])
+def test_responses_for_a_mean_match_statsmodels(sd, change):
+    from statsmodels.stats.power import zt_ind_solve_power
+
+    n = zt_ind_solve_power(effect_size=change / sd, alpha=0.05, power=0.8, ratio=1.0, alternative="two-sided")
+    assert metrics.responses_needed_mean(sd, change) == pytest.approx(np.ceil(n), abs=1)
+
+
+@pytest.mark.parametrize("p0, p1", [(0.15, 0.20), (0.48, 0.53), (0.7, 0.75)])
+def test_responses_for_a_proportion_agree_with_statsmodels(p0, p1):
+    # statsmodels works on Cohen's arcsine effect size, Fleiss on the proportions: they agree to a few percent
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    n = NormalIndPower().solve_power(effect_size=proportion_effectsize(p1, p0), alpha=0.05, power=0.8, ratio=1.0)
+    assert metrics.responses_needed_proportion(p0, p1) == pytest.approx(n, rel=0.03)
+
+
+@pytest.fixture(scope="module")
+def full_card(eng, feedback, diagnostic):
+    key = drivers.key_drivers(feedback, eng).table
+    seg = customers.segment_customers(feedback, eng)
+    profiles = customers.segment_profiles(feedback, eng, seg.assignment)
+    scenarios = drivers.what_if(feedback, eng)
+    return metrics.scorecard(feedback, eng, key, seg.assignment, profiles, scenarios, diagnostic), key, scenarios
+
+
+def test_three_linked_layers_with_retention_and_people(eng, diagnostic, full_card):
+    from cxkit.analysis.reality import readiness
+
+    card, _, _ = full_card
+    assert list(dict.fromkeys(card["layer"])) == ["Outcome", "Driver", "People"]
+    assert "Renewed contract: share yes" in set(card["metric"])
+    people = card[card["layer"] == "People"].set_index("metric")
+    know = readiness(diagnostic, eng).set_index("readiness").loc["know"]
+    assert people.loc["I know index", "baseline"] == pytest.approx(know["mean"])
+    assert (people["owner"] == eng.targets.people_owner).all()
+    assert people["target_rule"].str.startswith(("best department", "baseline plus")).all()
+    assert not people["target_rule"].str.contains("Legal|pooled").any()   # the 3-person department is never named
+    assert (people["available_per_period"] == people["n"]).all() and (people["cadence"] == "per pulse survey").all()
+
+
+def test_what_if_targets_move_the_outcome_by_the_goal(eng, feedback, diagnostic, full_card):
+    _, key, scenarios = full_card
+    goal = eng.model_copy(update={"targets": eng.targets.model_copy(update={"outcome_goal": 0.3})})
+    card = metrics.scorecard(feedback, goal, key, scenarios=scenarios).set_index("metric")
+    top = scenarios.set_index("attribute").loc[key["attribute"].iloc[0]]
+    slope = top["outcome_change"] / (top["mean_after"] - top["mean_now"])
+    row = card.loc[f"{key['label'].iloc[0]}: mean rating"]
+    assert row["target"] - row["baseline"] == pytest.approx(0.3 / slope)
+    assert row["target_rule"].startswith("what-if")
+
+
+def test_wave_changes_match_statsmodels_and_bands_by_hand(eng, feedback, full_card):
+    from statsmodels.stats.proportion import proportions_ztest
+
+    _, key, _ = full_card
+    trend = metrics.wave_trend(feedback, eng, key)
+    top = trend[trend["metric"] == f"{key['label'].iloc[0]}: top-2-box"].reset_index(drop=True)
+    rated = feedback[[key["attribute"].iloc[0], "wave"]].dropna()
+    hits = rated.assign(hit=rated.iloc[:, 0] >= 4).groupby("wave")["hit"].agg(["sum", "count"])
+    _, p = proportions_ztest(hits["sum"].to_numpy()[::-1], hits["count"].to_numpy()[::-1])
+    assert top.loc[1, "change_p"] == pytest.approx(p, rel=1e-9) and top.loc[1, "significant"]
+    assert not top.loc[0, "significant"] and np.isnan(top.loc[0, "change"])
+    centre = hits["sum"].sum() / hits["count"].sum()
+    half = 3 * np.sqrt(centre * (1 - centre) / hits["count"].iloc[0])
+    assert top.loc[0, "band_low"] == pytest.approx(centre - half) and top.loc[0, "band_high"] == pytest.approx(centre + half)
+    # the planted rise is the only real change among the scorecard's metrics
+    last = trend[trend["wave"] == "2026-Q2"]
+    assert last.loc[last["significant"], "metric"].tolist() == [top.loc[0, "metric"]]
+
+
+def test_departmental_balance_by_hand():
+    key = pd.DataFrame({"label": ["A", "B", "C", "D"], "owner": ["Ops", "Ops", "Fin", None],
+                        "share": [0.4, 0.2, 0.3, 0.1], "top2": [0.5, 0.8, 0.2, 0.9]})
+    table = metrics.departmental_balance(key).set_index("owner")
+    overall = 0.4 * 0.5 + 0.2 * 0.8 + 0.3 * 0.2 + 0.1 * 0.9
+    assert table.loc["Ops", "importance"] == pytest.approx(0.6)
+    assert table.loc["Ops", "performance"] == pytest.approx((0.4 * 0.5 + 0.2 * 0.8) / 0.6)
+    assert table.loc["Fin", "vs_all"] == pytest.approx(0.2 - overall)
+    left = {"Ops": 0.4 * 0.5 + 0.2 * 0.2, "Fin": 0.3 * 0.8, "No owner": 0.1 * 0.1}
+    assert table.loc["Fin", "impact"] == pytest.approx(left["Fin"] / sum(left.values()))
+    assert list(table.index) == ["Ops", "Fin", "No owner"]
+
+
+def test_metric_definitions_export_as_yaml_a_bi_team_can_load(eng, full_card, tmp_path):
+    import yaml
+
+    from cxkit.results.store import write_yaml
+
+    card, _, _ = full_card
+    path = write_yaml(tmp_path / "metric_definitions.yaml", metrics.metric_definitions(card, eng))
+    loaded = yaml.safe_load(path.read_text())
+    assert [m["name"] for m in loaded["metrics"]] == card["metric"].tolist()
+    first = loaded["metrics"][0]
+    assert set(first) >= {"definition", "baseline", "interval_95", "target", "target_rule", "owner", "cadence",
+                          "responses_needed_per_period"}
+    assert first["target"] == pytest.approx(card["target"].iloc[0], abs=1e-4)
+
+
+def test_moments_of_truth_below_the_top_drivers_join_the_scorecard(eng, card):
+    from cxkit.analysis.drivers import moments_of_truth
+
+    _, key = card
+    one = eng.model_copy(update={"targets": eng.targets.model_copy(update={"scorecard_drivers": 1})})
+    fix = moments_of_truth(key)
+    expected = {key["attribute"].iloc[0]} | set(fix.loc[fix["quadrant"].str.startswith("Moment"), "attribute"])
+    assert set(metrics.scorecard_drivers(key, one)["attribute"]) == expected and len(expected) > 1

@@ -1,0 +1,109 @@
+"""Engagement configuration: firm defaults, overrides, and errors that name file, key and fix."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cxkit import ConfigError, load_engagement
+from cxkit.inputs.config import deep_merge
+
+
+def _write(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _raw(config: Path) -> dict:
+    return yaml.safe_load(config.read_text())
+
+
+def test_sample_loads_with_firm_defaults(eng):
+    assert eng.thresholds.min_group_size == 5
+    assert eng.scales["rating5"].missing_codes == (0, 99)
+    assert eng.framework.dimensions["clear_definition"].label == "Clear definition"
+    assert eng.template.name == "deck.pptx" and eng.template.exists()
+    assert len(eng.config_hash) == 16
+
+
+def test_engagement_overrides_only_what_it_names(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["thresholds"] = {"min_group_size": 8}
+    raw["framework"] = {"dimensions": {"clear_definition": {"label": "Shared definition"}}}
+    eng = load_engagement(_write(engagement_copy, raw))
+    assert eng.thresholds.min_group_size == 8
+    assert eng.thresholds.min_segment_size == 30  # default kept
+    assert eng.framework.dimensions["clear_definition"].label == "Shared definition"
+    assert eng.framework.dimensions["clear_definition"].move  # the rest of the dimension kept
+
+
+def test_deep_merge_replaces_lists_and_merges_mappings():
+    assert deep_merge({"a": {"b": 1, "c": [1, 2]}}, {"a": {"c": [3]}}) == {"a": {"b": 1, "c": [3]}}
+
+
+def test_unknown_key_is_named_with_a_suggestion(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["thresholds"] = {"min_grup_size": 3}
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(_write(engagement_copy, raw))
+    problem = caught.value.problems[0]
+    assert problem.file == str(engagement_copy.resolve())
+    assert problem.key == "thresholds.min_grup_size"
+    assert "min_group_size" in problem.fix
+
+
+def test_every_problem_is_reported_at_once(engagement_copy):
+    raw = _raw(engagement_copy)
+    del raw["client"]
+    raw["feedback"]["attributes"][0].pop("label")
+    raw["seed"] = "not a number"
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(_write(engagement_copy, raw))
+    keys = {p.key for p in caught.value.problems}
+    assert {"client", "feedback.attributes[0].label", "seed"} <= keys
+
+
+@pytest.mark.parametrize("bad_id", ["../escape", "a/b", "..", "", "x" * 81, "/abs"])
+def test_engagement_id_that_could_escape_the_output_folder_is_refused(engagement_copy, bad_id):
+    raw = _raw(engagement_copy)
+    raw["engagement_id"] = bad_id
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(_write(engagement_copy, raw))
+    assert any(p.key == "engagement_id" for p in caught.value.problems)
+
+
+def test_missing_code_inside_the_scale_is_refused(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["scales"] = {"rating5": {"min": 1, "max": 5, "missing_codes": [3]}}
+    with pytest.raises(ConfigError, match="inside the scale"):
+        load_engagement(_write(engagement_copy, raw))
+
+
+def test_invalid_yaml_names_the_line(engagement_copy):
+    engagement_copy.write_text("client: A\nengagement_id: [unclosed\n")
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(engagement_copy)
+    assert caught.value.problems[0].key.startswith("line ")
+
+
+def test_yaml_is_data_not_code(engagement_copy):
+    engagement_copy.write_text("client: !!python/object/apply:os.system ['echo hacked']\n")
+    with pytest.raises(ConfigError):
+        load_engagement(engagement_copy)
+
+
+def test_feedback_only_and_diagnostic_only_are_valid(engagement_copy):
+    raw = _raw(engagement_copy)
+    feedback_only = {k: v for k, v in raw.items() if k != "diagnostic"}
+    assert not load_engagement(_write(engagement_copy, feedback_only)).has("diagnostic")
+    diagnostic_only = {k: v for k, v in raw.items() if k != "feedback"}
+    assert not load_engagement(_write(engagement_copy, diagnostic_only)).has("feedback")
+    with pytest.raises(ConfigError, match="neither"):
+        load_engagement(_write(engagement_copy, {k: v for k, v in raw.items() if k not in ("feedback", "diagnostic")}))
+
+
+def test_item_mapped_to_an_unknown_dimension_is_refused(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["diagnostic"]["items"][0]["dimension"] = "customer_obsession"
+    with pytest.raises(ConfigError, match="customer_obsession"):
+        load_engagement(_write(engagement_copy, raw))

@@ -1,0 +1,228 @@
+"""The data contract: every bad input gets a clear message naming file, column and rows; inputs are never modified."""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from cxkit import DataError, load_engagement
+from cxkit.inputs.data import load_diagnostic, load_feedback, validate
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _edit_feedback(config, edit):
+    path = config.parent / "feedback.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(frame).to_csv(path, index=False)
+    return load_engagement(config)
+
+
+def _errors(eng):
+    return validate(eng).errors
+
+
+def test_sample_is_valid_with_warnings(eng):
+    report = validate(eng)
+    assert report.ok
+    assert report.rows == {"feedback": 3000, "diagnostic": 320}
+    messages = " ".join(p.message for p in report.warnings)
+    assert "straight-lining" in messages and "fewer than 5" in messages
+
+
+def test_missing_codes_become_missing_never_ratings(eng, feedback):
+    raw = pd.read_csv(eng.data_path("feedback"))
+    coded = raw["installation"].isin([0, 99])
+    assert coded.sum() > 100
+    assert feedback.loc[coded.to_numpy(), "installation"].isna().all()
+    assert feedback["wait_time"].max() == 5 and feedback["wait_time"].min() >= 1
+
+
+def test_rating_outside_the_scale(engagement_copy):
+    def edit(frame):
+        frame.loc[[3, 10], "wait_time"] = "7"
+        return frame
+    errors = _errors(_edit_feedback(engagement_copy, edit))
+    (problem,) = errors
+    assert problem.column == "wait_time" and problem.rows == (5, 12)  # header is row 1
+    assert problem.file.endswith("feedback.csv") and "outside" in problem.message and "'7'" in str(problem)
+
+
+def test_text_in_a_rating_column(engagement_copy):
+    def edit(frame):
+        frame.loc[0, "staff_courtesy"] = "Very good"
+        return frame
+    (problem,) = _errors(_edit_feedback(engagement_copy, edit))
+    assert problem.column == "staff_courtesy" and problem.rows == (2,) and "text" in problem.message
+    assert "Very good" in str(problem) and problem.fix
+
+
+def test_duplicate_ids(engagement_copy):
+    def edit(frame):
+        frame.loc[5, "respondent_id"] = frame.loc[4, "respondent_id"]
+        return frame
+    (problem,) = _errors(_edit_feedback(engagement_copy, edit))
+    assert problem.column == "respondent_id" and problem.rows == (6, 7)
+
+
+def test_missing_mapped_column_suggests_the_close_name(engagement_copy):
+    def edit(frame):
+        return frame.rename(columns={"billing_clarity": "billing_clarty"})
+    (problem,) = _errors(_edit_feedback(engagement_copy, edit))
+    assert problem.column == "billing_clarity" and "billing_clarty" in problem.fix
+    assert "feedback.attributes[2].column" in problem.message
+
+
+def test_every_problem_at_once(engagement_copy):
+    def edit(frame):
+        frame.loc[0, "staff_courtesy"] = "good"
+        frame.loc[1, "wait_time"] = "6"
+        frame.loc[2, "renewed"] = "maybe"
+        frame.loc[3, "annual_revenue"] = "$1,000"
+        return frame
+    errors = _errors(_edit_feedback(engagement_copy, edit))
+    assert {p.column for p in errors} == {"staff_courtesy", "wait_time", "renewed", "annual_revenue"}
+
+
+def test_empty_file(engagement_copy):
+    (engagement_copy.parent / "feedback.csv").write_text("")
+    (problem,) = _errors(load_engagement(engagement_copy))
+    assert problem.file.endswith("feedback.csv") and "empty" in problem.message
+
+
+def test_header_only_and_one_respondent(engagement_copy):
+    path = engagement_copy.parent / "feedback.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:2]) + "\n")
+    errors = _errors(load_engagement(engagement_copy))
+    assert any("only 1 respondent" in p.message for p in errors)
+
+
+def test_non_utf8_file_names_the_line_and_the_fix(engagement_copy):
+    path = engagement_copy.parent / "feedback.csv"
+    data = path.read_bytes().replace(b"Took three calls", b"Took thr\xe9e calls", 1)
+    path.write_bytes(data)
+    (problem,) = _errors(load_engagement(engagement_copy))
+    assert "not utf-8" in problem.message and "line" in problem.message and "encoding" in problem.message
+
+
+def test_declared_encoding_reads_the_file(engagement_copy):
+    path = engagement_copy.parent / "feedback.csv"
+    path.write_bytes(path.read_bytes().replace(b"Took three calls", b"Took thr\xe9e calls"))
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"]["encoding"] = "cp1252"
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    eng = load_engagement(engagement_copy)
+    assert validate(eng).ok
+    assert load_feedback(eng)["comment"].str.contains("thrée").any()
+
+
+def test_excel_with_a_wrong_sheet_name(engagement_copy):
+    folder = engagement_copy.parent
+    pd.read_csv(folder / "feedback.csv").to_excel(folder / "feedback.xlsx", sheet_name="Responses", index=False)
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"].update(file="feedback.xlsx", sheet="Respones")
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    (problem,) = _errors(load_engagement(engagement_copy))
+    assert "Respones" in problem.message and "Responses" in problem.message
+
+    raw["feedback"]["sheet"] = "Responses"
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    eng = load_engagement(engagement_copy)
+    assert validate(eng).ok
+    assert len(load_feedback(eng)) == 3000
+
+
+def test_unmapped_level_value(engagement_copy):
+    path = engagement_copy.parent / "diagnostic.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame.loc[7, "level"] = "Director"
+    frame.to_csv(path, index=False)
+    (problem,) = _errors(load_engagement(engagement_copy))
+    assert problem.column == "level" and problem.rows == (9,) and "Director" in str(problem)
+
+
+def test_load_raises_with_all_problems(engagement_copy):
+    def edit(frame):
+        frame.loc[0, "wait_time"] = "x"
+        return frame
+    eng = _edit_feedback(engagement_copy, edit)
+    with pytest.raises(DataError) as caught:
+        load_feedback(eng)
+    assert "wait_time" in str(caught.value)
+
+
+def test_inputs_are_never_modified(engagement_copy):
+    before = _digest(engagement_copy.parent)
+    eng = load_engagement(engagement_copy)
+    validate(eng)
+    load_feedback(eng)
+    load_diagnostic(eng)
+    assert _digest(engagement_copy.parent) == before
+
+
+def test_driving_force_rows_rescaled_or_left_out(eng, diagnostic, truth):
+    columns = list(eng.diagnostic.driving_force.values())
+    totals = diagnostic[columns].sum(axis=1, min_count=1)
+    kept = totals.dropna()
+    assert np.allclose(kept, 100)
+    raw = pd.read_csv(eng.data_path("diagnostic"))
+    far = (raw[columns].sum(axis=1) - 100).abs() > eng.thresholds.driving_force_tolerance
+    assert far.sum() == 1 and diagnostic.loc[far.to_numpy(), columns].isna().all(axis=None)
+
+
+def test_reverse_scored_items_are_flipped(engagement_copy):
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["diagnostic"]["items"][0]["reverse"] = True
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    flipped = load_diagnostic(load_engagement(engagement_copy))["cd_1"]
+    original = pd.read_csv(engagement_copy.parent / "diagnostic.csv")["cd_1"]
+    valid = original.between(1, 5)
+    assert (flipped[valid] == 6 - original[valid]).all()
+
+
+def test_straight_liners_are_left_out_on_request(engagement_copy, eng, feedback):
+    import yaml
+
+    from cxkit import load_engagement
+    from cxkit.inputs.data import load_feedback, validate
+
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"]["exclude_straight_liners"] = True
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    strict = load_engagement(engagement_copy)
+    warning = next(p for p in validate(strict).warnings if "straight-lining" in p.message)
+    assert "excluded" in warning.message
+    assert len(load_feedback(strict)) == len(feedback) - warning.n_rows
+
+
+def test_an_excel_export_with_a_title_row_reads_from_its_header_row(engagement_copy, feedback):
+    folder = engagement_copy.parent
+    raw_csv = pd.read_csv(folder / "feedback.csv", dtype={"respondent_id": str})
+    with pd.ExcelWriter(folder / "export.xlsx") as writer:
+        pd.DataFrame([["Customer survey export, March 2026"]]).to_excel(writer, sheet_name="Responses", index=False,
+                                                                         header=False)
+        raw_csv.to_excel(writer, sheet_name="Responses", index=False, startrow=1)
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"].update(file="export.xlsx", sheet="Responses", header_row=2)
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    fb = load_feedback(load_engagement(engagement_copy))
+    pd.testing.assert_series_equal(fb["first_time_resolution"], feedback["first_time_resolution"])
+
+
+def test_diagnostic_straight_liners_are_flagged_and_left_out_on_request(engagement_copy, diagnostic):
+    folder = engagement_copy.parent
+    frame = pd.read_csv(folder / "diagnostic.csv", dtype=str, keep_default_na=False)
+    items = [c for c in frame.columns if c[:3] in ("cd_", "es_", "sb_", "lc_", "os_") and not c.endswith("_target")]
+    frame.loc[[0, 1], items] = "4"                      # two employees agree with everything, reversed items too
+    frame.to_csv(folder / "diagnostic.csv", index=False)
+    warning = next(p for p in validate(load_engagement(engagement_copy)).warnings if "every statement" in p.message)
+    assert warning.rows[:2] == (2, 3) and "kept" in warning.message
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["diagnostic"]["exclude_straight_liners"] = True
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    assert len(load_diagnostic(load_engagement(engagement_copy))) == len(diagnostic) - warning.n_rows

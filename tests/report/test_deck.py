@@ -1,0 +1,115 @@
+"""The demo deck, looked at as an executive would: titles, no empty boxes, native charts, text that fits, traced numbers."""
+
+import shutil
+import subprocess
+
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.util import Inches
+
+from cxkit.report.textfit import fits
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def deck(demo_run):
+    return Presentation(demo_run.deck)
+
+
+def _texts(deck):
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                yield shape.text_frame.text
+            if shape.has_table:
+                yield from (cell.text for row in shape.table.rows for cell in row.cells)
+            if shape.has_chart:
+                chart = shape.chart
+                yield from (str(c) for c in chart.plots[0].categories)
+                yield from (s.name for s in chart.series)
+        yield slide.notes_slide.notes_text_frame.text
+
+
+def test_widescreen_with_a_title_on_every_slide(deck, eng):
+    assert deck.slide_width * 9 == deck.slide_height * 16
+    titles = [slide.shapes.title.text_frame.text.strip() for slide in deck.slides]
+    assert all(titles)
+    assert eng.client in titles[0]
+    assert titles[1].startswith("Executive summary")
+
+
+def test_no_empty_placeholder(deck):
+    for number, slide in enumerate(deck.slides, start=1):
+        for ph in slide.placeholders:
+            assert ph.has_text_frame and ph.text_frame.text.strip(), f"slide {number}: empty {ph.name}"
+
+
+def test_charts_are_native_and_editable(deck):
+    charts = [shape.chart for slide in deck.slides for shape in slide.shapes if shape.has_chart]
+    pictures = [shape for slide in deck.slides for shape in slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert len(charts) >= 6 and not pictures
+    kinds = {chart.chart_type for chart in charts}
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    assert {XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_STACKED_100, XL_CHART_TYPE.XY_SCATTER,
+            XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.COLUMN_CLUSTERED} <= kinds
+
+
+def test_every_text_fits_its_box(deck):
+    bottom = deck.slide_height - Inches(0.45)
+    for number, slide in enumerate(deck.slides, start=1):
+        for shape in slide.shapes:
+            if shape.has_text_frame and shape.text_frame.text.strip():
+                paragraphs = [p for p in shape.text_frame.paragraphs]
+                sizes = [r.font.size.pt for p in paragraphs for r in p.runs if r.font.size]
+                bold = any(r.font.bold for p in paragraphs for r in p.runs)
+                size = max(sizes)
+                assert fits([p.text for p in paragraphs], shape.width, shape.height, size, bold,
+                            space_after=(paragraphs[0].space_after.pt if paragraphs[0].space_after else 0)), \
+                    f"slide {number}: {shape.name} overflows"
+            if shape.has_table:
+                height = sum(row.height for row in shape.table.rows)
+                assert shape.top + height <= bottom, f"slide {number}: table runs off the slide"
+
+
+def test_content_slides_trace_their_numbers(deck):
+    for number, slide in enumerate(deck.slides, start=1):
+        has_numbers = any(shape.has_chart or shape.has_table for shape in slide.shapes)
+        if has_numbers:
+            notes = slide.notes_slide.notes_text_frame.text
+            assert "results/" in notes and ("notebook" in notes or "cxkit run" in notes), f"slide {number}"
+
+
+def test_no_small_group_appears_anywhere(deck, demo_run, truth):
+    small = truth["diagnostic"]["small_department"]
+    assert not any(small in text for text in _texts(deck))
+    for path in (demo_run.folder / "results").iterdir():
+        assert small not in path.read_text(), path.name
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftoppm") and shutil.which("pdftotext")),
+                    reason="LibreOffice (soffice) and poppler (pdftoppm) are not installed: apt-get install "
+                           "libreoffice-impress poppler-utils")
+def test_deck_renders_in_libreoffice(demo_run, deck, tmp_path):
+    profile = tmp_path / "profile"  # a profile of its own: two conversions sharing one fail
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(demo_run.deck)], check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / demo_run.deck.with_suffix(".pdf").name
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == len(deck.slides)
+    assert all(p.stat().st_size > 2000 for p in pages)
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    from test_deck_swap import _assert_words_on_page
+
+    _assert_words_on_page(html, len(deck.slides))
+
+
+def test_storyline_sections_and_roadmap(deck):
+    titles = [slide.shapes.title.text_frame.text for slide in deck.slides]
+    for expected in ("Reality check: where", "Customers: how", "Drivers: which", "Metrics: what", "Recommendations and",
+                     "Roadmap:", "Method and sample sizes", "Data quality"):
+        assert any(t.startswith(expected) for t in titles), expected
+    assert any("2026-Q1" in t and "2026-Q2" in t for t in titles)  # the wave slide's finding

@@ -1,0 +1,141 @@
+"""A firm's own template, brand and logo; the storyline as configuration; the Excel appendix."""
+
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from openpyxl import load_workbook
+from PIL import Image
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.util import Inches
+
+from conftest import ROOT
+from cxkit import load_engagement
+from cxkit.report.deck import SLIDES, build_deck, theme_font
+from cxkit.report.template import LAYOUT_NAMES, build_default_template
+from cxkit.errors import CxkitError
+from cxkit.paths import RunPaths
+from cxkit.report.textfit import fits
+
+pytestmark = pytest.mark.slow
+FIRM = ROOT / "templates" / "examples" / "firm_green.pptx"
+
+
+@pytest.fixture
+def run_copy(demo_run, tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(demo_run.folder, folder)
+    return RunPaths(folder)
+
+
+def _engagement(engagement_copy, **deck):
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["deck"] = deck
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    return load_engagement(engagement_copy)
+
+
+def test_committed_template_is_what_the_builder_makes(tmp_path):
+    built = Presentation(build_default_template(tmp_path / "deck.pptx"))
+    committed = Presentation(ROOT / "templates" / "deck.pptx")
+    assert committed.slide_width * 9 == committed.slide_height * 16
+    shape = {l.name: [(p.placeholder_format.idx, p.left, p.top, p.width, p.height) for p in l.placeholders]
+             for l in committed.slide_layouts}
+    assert shape == {l.name: [(p.placeholder_format.idx, p.left, p.top, p.width, p.height) for p in l.placeholders]
+                     for l in built.slide_layouts}
+    assert set(shape) == set(LAYOUT_NAMES)
+
+
+def test_firm_template_brand_and_logo_are_followed(engagement_copy, run_copy):
+    logo = engagement_copy.parent / "logo.png"
+    Image.new("RGB", (400, 160), (46, 125, 50)).save(logo)
+    brand = {"primary": "2E7D32", "secondary": "A5D6A7", "accent": "F9A825", "positive": "1B5E20",
+             "negative": "B71C1C", "neutral": "9E9E9E"}
+    eng = _engagement(engagement_copy, template="examples/firm_green.pptx", brand=brand, logo="logo.png")
+    deck = build_deck(eng, run_copy)
+    prs = Presentation(deck.path)
+    assert theme_font(prs) == "Calibri"
+    firm_left = Presentation(FIRM).slide_layouts[0].placeholders[0].left
+    assert prs.slides[0].shapes.title.left == firm_left == Inches(0.9)
+    logos = [s for s in prs.slides[0].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert [s.name for s in logos] == ["Logo"]
+    bars = [shape.chart for slide in prs.slides for shape in slide.shapes if shape.has_chart
+            and shape.chart.series[0].name == "Share of explained variance"]
+    assert str(bars[0].series[0].format.fill.fore_color.rgb) == "2E7D32"
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame and shape.text_frame.text.strip():
+                runs = [r for p in shape.text_frame.paragraphs for r in p.runs]
+                size = max(r.font.size.pt for r in runs)
+                assert fits([p.text for p in shape.text_frame.paragraphs], shape.width, shape.height, size,
+                            any(r.font.bold for r in runs),
+                            space_after=shape.text_frame.paragraphs[0].space_after.pt
+                            if shape.text_frame.paragraphs[0].space_after else 0, family="Calibri")
+
+
+def test_a_template_without_the_layouts_is_refused(engagement_copy, run_copy, tmp_path):
+    plain = tmp_path / "plain.pptx"
+    Presentation().save(plain)
+    eng = _engagement(engagement_copy, template=str(plain))
+    with pytest.raises(CxkitError, match="lacks layouts"):
+        build_deck(eng, run_copy)
+
+
+def test_storyline_is_configuration(engagement_copy, run_copy):
+    eng = _engagement(engagement_copy, storyline=["title", "executive_summary", "key_drivers"])
+    deck = build_deck(eng, run_copy)
+    assert deck.slides == 3 and deck.titles[2].startswith("Resolved first time drives")
+    eng = _engagement(engagement_copy, storyline=["title", "conclusions"])
+    with pytest.raises(CxkitError, match="conclusions") as caught:
+        build_deck(eng, run_copy)
+    assert "key_drivers" in str(caught.value)
+    assert "conclusions" not in SLIDES
+
+
+def test_excel_appendix_has_every_table_readably(demo_run):
+    path = demo_run.folder / "northwind-demo-appendix.xlsx"
+    book = load_workbook(path)
+    tables = {p.stem for p in (demo_run.folder / "results").glob("*.csv")} - {"segment_assignment"}
+    assert book.sheetnames[0] == "Contents" and len(book.sheetnames) == len(tables) + 1
+    contents = book["Contents"]
+    listed = {row[4].value.removeprefix("results/").removesuffix(".csv") for row in contents.iter_rows(min_row=5)}
+    assert listed == tables
+    maturity = book["Maturity"]
+    headers = [c.value for c in maturity[1]]
+    assert "95% CI low" in headers and "% favourable" in headers
+    fav = headers.index("% favourable") + 1
+    assert maturity.cell(row=2, column=fav).number_format == "0%"
+    assert 0 < maturity.cell(row=2, column=fav).value < 1
+    card = book["Scorecard"]
+    head = [c.value for c in card[1]]
+    unit, base = head.index("Unit") + 1, head.index("Baseline") + 1
+    formats = {card.cell(row=r, column=unit).value: card.cell(row=r, column=base).number_format
+               for r in range(2, card.max_row + 1)}
+    assert formats["share"] == "0.0%" and formats["points"] == "0.0"
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
+                    reason="LibreOffice (soffice) and poppler (pdftotext) are not installed: apt-get install "
+                           "libreoffice-impress poppler-utils")
+def test_firm_deck_renders_with_every_word_on_its_page(engagement_copy, run_copy, tmp_path):
+    eng = _engagement(engagement_copy, template="examples/firm_green.pptx")
+    deck = build_deck(eng, run_copy)
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(deck.path)], check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / deck.path.with_suffix(".pdf").name
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    _assert_words_on_page(html, deck.slides)
+
+
+def _assert_words_on_page(html: str, pages: int):
+    import re
+
+    found = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S)
+    assert len(found) == pages
+    for number, (width, height, body) in enumerate(found, start=1):
+        assert body.count("<word") > 0, f"page {number}: no text found"
+        for x0, y0, x1, y1 in re.findall(r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)"', body):
+            assert 0 <= float(x0) and float(x1) <= float(width) and 0 <= float(y0) and float(y1) <= float(height), \
+                f"page {number}: a word lies outside the slide"

@@ -1,0 +1,116 @@
+"""End-to-end runs through papermill: outputs, determinism, failures that lose nothing, missing data."""
+
+import json
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, SAMPLE
+from cxkit import DataError, StageError, load_engagement
+from cxkit.paths import NOTEBOOKS
+from cxkit.run.pipeline import run_engagement
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_run_writes_everything(demo_run):
+    folder = demo_run.folder
+    assert folder.name == "northwind-demo"
+    assert demo_run.deck == folder / "northwind-demo-deck.pptx" and demo_run.deck.exists()
+    executed = sorted(p.name for p in (folder / "notebooks").glob("*.ipynb"))
+    assert executed == sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+    record = json.loads((folder / "run.json").read_text())
+    assert record["status"] == "done" and record["config_hash"] == load_engagement(SAMPLE).config_hash
+    assert {s["stage"]: s["status"] for s in record["stages"]} == dict.fromkeys(
+        ["reality_check", "customers", "drivers", "metrics", "deck"], "done")
+    assert record["versions"]["pandas"]
+    summary = json.loads((folder / "results" / "summary.json").read_text())
+    assert set(summary["stages"]) == {"reality_check", "customers", "drivers", "metrics"}
+    assert (folder / "results" / "key_drivers.csv").exists() and any((folder / "figures").glob("*.png"))
+    leftovers = [p.name for p in folder.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_executed_notebooks_carry_outputs(demo_run):
+    nb = nbformat.read(demo_run.folder / "notebooks" / "03_drivers.ipynb", as_version=4)
+    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_same_inputs_and_seed_give_the_same_numbers(demo_run, tmp_path):
+    again = run_engagement(SAMPLE, tmp_path, progress=lambda line: None)
+    for table in sorted((demo_run.folder / "results").glob("*.csv")):
+        first = pd.read_csv(table)
+        second = pd.read_csv(again.folder / "results" / table.name)
+        pd.testing.assert_frame_equal(first, second, check_exact=True, obj=table.name)
+
+
+def _broken_notebooks(tmp_path):
+    folder = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, folder)
+    path = folder / "03_drivers.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"))
+    nbformat.write(nb, path)
+    return folder
+
+
+def test_failing_stage_is_reported_and_the_previous_deck_survives(demo_run, tmp_path):
+    out = tmp_path / "out"
+    previous = out / demo_run.folder.name
+    shutil.copytree(demo_run.folder, previous)
+    deck_bytes = (previous / demo_run.deck.name).read_bytes()
+    with pytest.raises(StageError) as caught:
+        run_engagement(SAMPLE, out, progress=lambda line: None, notebooks=_broken_notebooks(tmp_path))
+    failure = caught.value.failure
+    assert failure.stage == "drivers" and "planted failure" in failure.error and failure.cell is not None
+    kept = out / "northwind-demo.failed"
+    assert failure.notebook == str(kept / "notebooks" / "03_drivers.ipynb")
+    assert (kept / "notebooks" / "03_drivers.ipynb").exists()
+    assert not list(kept.glob("*.pptx"))  # no half-written deck
+    assert json.loads((kept / "run.json").read_text())["status"] == "failed"
+    assert (previous / demo_run.deck.name).read_bytes() == deck_bytes
+
+
+def test_invalid_data_starts_no_notebook(engagement_copy, tmp_path):
+    path = engagement_copy.parent / "feedback.csv"
+    path.write_text(path.read_text().replace("\nC0000002,", "\nC0000001,", 1))
+    with pytest.raises(DataError, match="duplicated"):
+        run_engagement(engagement_copy, tmp_path / "out", progress=lambda line: None)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_feedback_only_engagement_skips_the_reality_check_and_says_so(engagement_copy, tmp_path):
+    from pptx import Presentation
+
+    raw = yaml.safe_load(engagement_copy.read_text())
+    del raw["diagnostic"]
+    raw["engagement_id"] = "feedback-only"
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    outcome = run_engagement(engagement_copy, tmp_path, progress=lambda line: None)
+    stages = {s.stage: s for s in outcome.stages}
+    assert stages["reality_check"].status == "skipped" and "diagnostic" in stages["reality_check"].reason
+    assert not (outcome.folder / "notebooks" / "01_reality_check.ipynb").exists()
+    text = " ".join(shape.text_frame.text for slide in Presentation(outcome.deck).slides
+                    for shape in slide.shapes if shape.has_text_frame)
+    assert "Reality check was not covered" in text and "needs diagnostic data" in text
+
+
+def test_run_record_is_relative_to_the_run_folder(demo_run):
+    record = json.loads((demo_run.folder / "run.json").read_text())
+    assert all(s["notebook"].startswith("notebooks/") for s in record["stages"] if s["status"] == "done")
+    assert str(ROOT) in record["config"]
+
+
+def test_parallel_stages_share_the_cores_out(monkeypatch):
+    from cxkit.analysis import drivers
+    from cxkit.run import pipeline as run
+
+    monkeypatch.setattr(run.os, "cpu_count", lambda: 2)
+    assert [run.stage_threads(n) for n in (1, 2, 3)] == [2, 1, 1]
+    monkeypatch.setenv("CXKIT_THREADS", "1")
+    assert drivers._threads() == 1
+    monkeypatch.delenv("CXKIT_THREADS")
+    assert drivers._threads() == 2
