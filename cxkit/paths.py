@@ -94,6 +94,24 @@ class RunPaths:
     def summary(self) -> Path:
         return self.results / "summary.json"
 
+    @property
+    def claims(self) -> Path:
+        """Every claim of the run, with its evidence and verdict."""
+        return self.results / "claims.json"
+
+    @property
+    def inputs(self) -> Path:
+        """The validated inputs the run hands its stages (removed when the run ends: they are client data)."""
+        return self.root / "inputs"
+
+    def input_frame(self, part: str) -> Path:
+        return self.inputs / f"{_safe_name(part)}.parquet"
+
+    @property
+    def settings(self) -> Path:
+        """The engagement's resolved settings, as the run loaded and validated them."""
+        return self.inputs / "engagement.json"
+
     def table(self, name: str) -> Path:
         return self.results / f"{_safe_name(name)}.csv"
 
@@ -102,7 +120,8 @@ class RunPaths:
         """The scorecard's metric definitions as YAML, for a client's BI team."""
         return self.results / "metric_definitions.yaml"
 
-    def headline(self, stage: str) -> Path:
+    def record(self, stage: str) -> Path:
+        """A stage's record: status, headlines and claims."""
         return self.results / f"stage_{_safe_name(stage)}.json"
 
     def figure(self, name: str) -> Path:

@@ -1,56 +1,49 @@
-"""Saving and reading a run's results: tables as CSV, headline figures as JSON.
+"""Saving and reading a run's results: tables as CSV, each stage's record as JSON, the claims in one file.
 
-Each stage writes its tables and a ``stage_<name>.json`` record (status,
-headline figures, findings with their sources); the deck stage merges the
-records into ``summary.json``. The deck layer reads only these files.
+Every table is checked against its declaration (:mod:`cxkit.results.catalogue`)
+when it is saved and when it is read. Each stage writes its tables and a
+``stage_<stage>.json`` record (status, typed headlines, claims); the
+recommendations stage gathers every claim into ``results/claims.json`` and the
+headline figures into ``summary.json``. The deck layer reads only these files,
+through :class:`RunResults`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..paths import RunPaths
-
-STAGES = {
-    "reality_check": {"notebook": "01_reality_check.ipynb", "needs": "diagnostic", "title": "Reality check"},
-    "customers": {"notebook": "02_customers_segments.ipynb", "needs": "feedback", "title": "Customers and segments"},
-    "drivers": {"notebook": "03_drivers.ipynb", "needs": "feedback", "title": "Key drivers"},
-    "metrics": {"notebook": "04_metrics.ipynb", "needs": "feedback", "title": "Metrics"},
-    "deck": {"notebook": "05_deck.ipynb", "needs": None, "title": "Deck"},
-}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A quantified finding for the executive summary, with where its numbers come from.
-
-    ``materiality`` (0-1) ranks findings: the share of the scale, of customers or
-    of explained variance that the finding is about (stated per finding type).
-    """
-
-    text: str
-    stage: str
-    materiality: float
-    source: str
-    key: str = ""  # what the finding is about (e.g. "largest_gap"): the deck finds slide titles by it
+from . import headlines as _headlines
+from .catalogue import CLAIMS, STAGES, ContractError, check, claim_kind, declared
+from .claim import Claim
 
 
 @dataclass
 class StageRecord:
-    """What a stage did: status, reason if skipped, headline figures and findings."""
+    """What a stage did: status, the reason if skipped, its headline figures, its claims and its tables."""
 
     stage: str
     status: str = "done"
     reason: str = ""
     headlines: dict = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"stage": self.stage, "status": self.status, "reason": self.reason,
+                "headlines": _clean(self.headlines), "claims": [c.to_dict() for c in self.claims],
+                "tables": list(self.tables)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StageRecord":
+        return cls(data["stage"], data.get("status", "done"), data.get("reason", ""), data.get("headlines") or {},
+                   [Claim.from_dict(c) for c in data.get("claims", [])], list(data.get("tables", [])))
 
 
 def _clean(value):
@@ -58,7 +51,7 @@ def _clean(value):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
-    if isinstance(value, (np.integer,)):
+    if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, (np.floating, float)):
         return None if math.isnan(float(value)) else float(value)
@@ -67,115 +60,148 @@ def _clean(value):
     return value
 
 
-def save_table(paths: RunPaths, name: str, table: pd.DataFrame, record: StageRecord | None = None) -> Path:
-    """Write a results table as CSV (written to a temporary name, then moved into place)."""
+def _write_text(path: Path, text: str) -> Path:
+    """Write through a temporary file moved into place, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def save_table(paths: RunPaths, name: str, table: pd.DataFrame, stage: str) -> Path:
+    """Check a results table against its declaration and write it as CSV.
+
+    Raises
+    ------
+    ContractError
+        The table is not declared, is not this stage's, or does not match its declared columns.
+    """
+    check(name, table, stage)
     path = paths.table(name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.tmp")
+    tmp = path.with_name(f".{path.name}.tmp")
     table.to_csv(tmp, index=False)
     tmp.replace(path)
-    if record is not None and name not in record.tables:
-        record.tables.append(name)
     return path
+
+
+def load_table(paths: RunPaths, name: str) -> pd.DataFrame:
+    """A saved results table; raise if it is not declared, or if the stage that writes it has not run."""
+    table = declared(name)
+    path = paths.table(name)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: results table not found; run {STAGES[table.stage].notebook_name} "
+                                f"(the {STAGES[table.stage].title.lower()} stage) first")
+    return _read(path)
+
+
+def _read(path: Path) -> pd.DataFrame:
+    # Text that looks like numbers (waves such as "2026", segment names) stays as the stage wrote it:
+    # only the declared number and true/false columns are numbers.
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
 def write_yaml(path: Path, data: dict) -> Path:
     """Write plain data as YAML (through a temporary file moved into place)."""
     import yaml
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(yaml.safe_dump(_clean(data), sort_keys=False, allow_unicode=True), encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-def load_table(paths: RunPaths, name: str) -> pd.DataFrame:
-    path = paths.table(name)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: results table not found; run the stage that writes '{name}' first")
-    return pd.read_csv(path)
+    return _write_text(path, yaml.safe_dump(_clean(data), sort_keys=False, allow_unicode=True))
 
 
 def save_record(paths: RunPaths, record: StageRecord) -> Path:
-    """Write a stage's record (status, headlines, findings) as JSON."""
-    path = paths.headline(record.stage)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_clean(asdict(record)), indent=1), encoding="utf-8")
-    return path
+    """Write a stage's record (status, headlines, claims, tables) as JSON; every claim must be this stage's."""
+    strays = [c.id for c in record.claims if c.stage != record.stage]
+    if strays:
+        raise ContractError(f"the {record.stage} stage saved claims of other stages: {strays}")
+    return _write_text(paths.record(record.stage), json.dumps(record.to_dict(), indent=1))
 
 
 def load_record(paths: RunPaths, stage: str) -> StageRecord | None:
-    path = paths.headline(stage)
+    path = paths.record(stage)
     if not path.exists():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["findings"] = [Finding(**f) for f in data.get("findings", [])]
-    return StageRecord(**data)
+    return StageRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def write_summary(paths: RunPaths, engagement) -> dict:
-    """Merge the stage records into ``summary.json``: the run's headline figures in one file."""
+def save_claims(paths: RunPaths, claims: list[Claim]) -> Path:
+    """Write every claim of the run to ``results/claims.json``, in stage order, leads first within a kind."""
+    order = {kind: i for i, kind in enumerate(CLAIMS)}
+    ranked = sorted(claims, key=lambda c: (order[c.kind], not c.lead))
+    return _write_text(paths.claims, json.dumps([c.to_dict() for c in ranked], indent=1))
+
+
+def write_summary(paths: RunPaths, engagement, records: list[StageRecord], executive_summary: list[Claim]) -> dict:
+    """Write ``summary.json``: the stage records (without their claims, which are in claims.json) and the
+    executive summary as claim ids, in the order the deck states them."""
     summary = {"client": engagement.client, "engagement_id": engagement.engagement_id,
-               "config_hash": engagement.config_hash, "stages": {}}
-    for stage in STAGES:
-        record = load_record(paths, stage)
-        if record is not None:
-            summary["stages"][stage] = _clean(asdict(record))
-    paths.summary.write_text(json.dumps(summary, indent=1), encoding="utf-8")
+               "config_hash": engagement.config_hash, "executive_summary": [c.id for c in executive_summary],
+               "stages": {r.stage: {k: v for k, v in r.to_dict().items() if k != "claims"} for r in records}}
+    _write_text(paths.summary, json.dumps(summary, indent=1))
     return summary
 
 
-def start_stage(engagement: str | Path, output_dir: str | Path, stage: str):
-    """Open a stage: load the engagement, check it has the data the stage needs, prepare the output folders.
-
-    Returns
-    -------
-    (Engagement, RunPaths, StageRecord)
-
-    Raises
-    ------
-    StageSkipped
-        When the engagement lacks the data the stage needs (the reason is the message).
-    """
-    from ..inputs.config import load_engagement
-    from ..errors import StageSkipped
-
-    eng = load_engagement(engagement)
-    reason = skip_reason(eng, stage)
-    if reason:
-        raise StageSkipped(f"{STAGES[stage]['title']} skipped: {reason}")
-    return eng, RunPaths(output_dir).make(), StageRecord(stage)
-
-
-def skip_reason(eng, stage: str) -> str | None:
-    """Why a stage cannot run for this engagement, or None if it can."""
-    needs = STAGES[stage]["needs"]
-    if needs and not eng.has(needs):
-        return f"it needs {needs} data, and this engagement has none"
-    return None
-
-
 class RunResults:
-    """Read-only access to a run's saved tables and stage records (what the deck layer sees)."""
+    """Read-only access to a run's saved tables, stage records, headlines and claims (what the deck layer sees)."""
 
     def __init__(self, paths: RunPaths):
         self.paths = paths
         self._tables: dict[str, pd.DataFrame | None] = {}
         self._records: dict[str, StageRecord | None] = {}
+        self._claims: list[Claim] | None = None
 
     def table(self, name: str) -> pd.DataFrame | None:
-        """A saved table, or None when the stage that writes it did not run."""
+        """A saved table, or None when the stage that writes it did not run (an undeclared name raises)."""
+        declared(name)
         if name not in self._tables:
             path = self.paths.table(name)
-            self._tables[name] = pd.read_csv(path) if path.exists() else None
+            self._tables[name] = _read(path) if path.exists() else None
         return self._tables[name]
 
     def record(self, stage: str) -> StageRecord | None:
+        if stage not in STAGES:
+            raise ContractError(f"no stage named '{stage}'")
         if stage not in self._records:
             self._records[stage] = load_record(self.paths, stage)
         return self._records[stage]
 
+    def records(self) -> list[StageRecord]:
+        """The records of the stages that wrote one, in run order."""
+        return [r for r in (self.record(s) for s in STAGES) if r is not None]
+
     def done(self, stage: str) -> bool:
         record = self.record(stage)
         return record is not None and record.status == "done"
+
+    def headlines(self, stage: str):
+        """A finished stage's typed headlines (:mod:`cxkit.results.headlines`), or None."""
+        record = self.record(stage)
+        if record is None or record.status != "done" or not record.headlines:
+            return None
+        return _headlines.from_dict(stage, record.headlines)
+
+    def claims(self) -> list[Claim]:
+        """Every claim of the run: ``claims.json`` once the recommendations stage wrote it, else the records'."""
+        if self._claims is None:
+            if self.paths.claims.exists():
+                data = json.loads(self.paths.claims.read_text(encoding="utf-8"))
+                self._claims = [Claim.from_dict(c) for c in data]
+            else:
+                self._claims = [c for r in self.records() if r.status == "done" for c in r.claims]
+        return self._claims
+
+    def claims_of(self, kind: str) -> list[Claim]:
+        claim_kind(kind)
+        return [c for c in self.claims() if c.kind == kind]
+
+    def claim(self, kind: str) -> Claim | None:
+        """The lead claim of a kind (the one a slide title uses), or None when its stage made none."""
+        return next((c for c in self.claims_of(kind) if c.lead), None)
+
+    def executive_summary(self) -> list[Claim]:
+        """The claims the executive summary states, in order, as the recommendations stage chose them."""
+        if not self.paths.summary.exists():
+            return []
+        ids = json.loads(self.paths.summary.read_text(encoding="utf-8")).get("executive_summary", [])
+        by_id = {c.id: c for c in self.claims()}
+        return [by_id[i] for i in ids if i in by_id]

@@ -1,0 +1,84 @@
+"""Sentences filled from named values, by a small grammar that is parsed, never executed.
+
+Claims render their sentence from their facts, and recommendation rules their
+texts from a claim's facts, with the same grammar: ``{field}``,
+``{field:spec}`` (a number format such as ``.0%``, ``.1f`` or ``+.1f``) and
+``{field|lower}`` / ``{field|upper}``; nothing else, so text read from a file can
+never reach attributes, indexing or ``str.format``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+MAX_TEXT = 600   # characters in one template
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_FIELD = re.compile(r"^(?P<name>[a-z_][a-z0-9_]{0,63})(?::(?P<spec>[^{}|]*))?(?:\|(?P<filter>lower|upper))?$")
+_SPEC = re.compile(r"^[+\- ]?,?(?:\.\d{1,2})?[fe%dg]?$")   # number formats only: sign, thousands, precision, type
+
+
+@dataclass(frozen=True)
+class Template:
+    """Text with ``{field}`` placeholders, checked when made (:func:`template`) and filled from a mapping."""
+
+    text: str
+    fields: tuple[str, ...]
+
+    def fill(self, values: dict) -> str:
+        def one(match: re.Match) -> str:
+            parts = _FIELD.match(match.group(1).strip())
+            value = values.get(parts["name"])
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                text = "n/a"
+            elif parts["spec"] and isinstance(value, (int, float)) and not isinstance(value, bool):
+                text = format(value, parts["spec"])
+            else:
+                text = str(value)
+            if parts["filter"] == "lower":
+                text = text.lower()
+            elif parts["filter"] == "upper":
+                text = text.upper()
+            return text
+        return _PLACEHOLDER.sub(one, self.text)
+
+
+def template(text) -> Template:
+    """Check a template's text and return it parsed.
+
+    Raises
+    ------
+    ValueError
+        Not text, too long, unbalanced braces, or a placeholder outside the grammar (the message says which).
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"expected text, not {type(text).__name__}")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"text longer than {MAX_TEXT} characters")
+    bare = _PLACEHOLDER.sub("", text)
+    if text.count("{") != text.count("}") or "{" in bare or "}" in bare:
+        raise ValueError("unbalanced braces; placeholders are {field}, {field:.0%} or {field|lower}")
+    fields = []
+    for inner in _PLACEHOLDER.findall(text):
+        parts = _FIELD.match(inner.strip())
+        if parts is None or (parts["spec"] and not _SPEC.match(parts["spec"])):
+            raise ValueError(f"placeholder {{{inner}}} is not allowed; use {{field}}, {{field:.0%}}, {{field:.1f}} "
+                             "or {field|lower}")
+        fields.append(parts["name"])
+    return Template(text, tuple(fields))
+
+
+def join(names, most: int = 4) -> str:
+    """Names in running text: joined with commas and a final "and"; past ``most``, "and N more"."""
+    names = [str(n) for n in names]
+    if not names:
+        return ""
+    if len(names) > most:
+        return ", ".join(names[:most - 1]) + f" and {len(names) - most + 1} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def sentence(text: str) -> str:
+    """The text with its first letter in upper case (the rest as it is)."""
+    return text[:1].upper() + text[1:]
