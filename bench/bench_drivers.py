@@ -81,13 +81,13 @@ def run_brute(x, y):
 
 
 def run_bootstrap(resamples: int = 1000, p: int = 15, n: int = 10_000):
-    from cxkit.inputs.config import DriverSettings
+    from cxkit.inputs.config import DriverSettings, firm_defaults
     from cxkit.analysis.drivers import DriverData, bootstrap_importance
 
     x, y = data(p, n)
     frame = DriverData(tuple(f"x{j}" for j in range(p)), tuple(f"x{j}" for j in range(p)), (None,) * p, x, y,
                        np.ones(n), "y", False, "listwise", (), np.arange(n))
-    draws, used, _ = bootstrap_importance(frame, DriverSettings(bootstrap=resamples), seed=1)
+    draws, used, _ = bootstrap_importance(frame, DriverSettings(**{**firm_defaults()["drivers"], "bootstrap": resamples}), seed=1)
     return draws
 
 

@@ -19,7 +19,8 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from ..inputs.config import Engagement
-from ..analysis.stats import holm, kish_n, kruskal_epsilon, net_promoter_score, weighted_mean_ci, weighted_share
+from .stats import holm, kish_n, kruskal_epsilon, net_promoter_score, weighted_mean_ci, weighted_share
+from ..results.headlines import CustomerHeadlines
 
 BANDS = [("truly_impressed", "Truly impressed"), ("satisfied", "Satisfied"), ("indifferent", "Indifferent"),
          ("unhappy", "Unhappy")]
@@ -27,7 +28,7 @@ MINIBATCH_ABOVE = 50_000       # respondents; above this k-means runs in mini-ba
 SILHOUETTE_SAMPLE = 4_000      # silhouette is O(n^2): scored on a seeded sample
 STABILITY_RESAMPLES = 20       # bootstrap fits for the stability check
 STABILITY_SAMPLE = 4_000       # respondents per stability resample
-CONSISTENCY_BANDS = ((0.5, "Consistent"), (1.0, "Mixed"), (np.inf, "Inconsistent"))  # spread (SD) up to each bound
+CONSISTENCY_BANDS = ((0.5, "consistent"), (1.0, "mixed"), (np.inf, "inconsistent"))  # spread (SD) up to each bound
 
 
 def respondent_weights(fb: pd.DataFrame, eng: Engagement) -> np.ndarray | None:
@@ -152,10 +153,11 @@ def consistency(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per group: the consistency bands ("Consistent", spread up to 0.5;
-        "Mixed", up to 1.0; "Inconsistent", above), then "All good" (every answered
-        touchpoint in the top two boxes) and "One poor among good" (exactly one in
-        the bottom two boxes, every other in the top two). Columns: ``group``,
+        One row per group (a code; labels in :data:`cxkit.results.catalogue.CONSISTENCY`):
+        the consistency bands (``consistent``, spread up to 0.5; ``mixed``, up to 1.0;
+        ``inconsistent``, above), then ``all_good`` (every answered touchpoint in the top
+        two boxes) and ``one_poor`` (exactly one in the bottom two boxes, every other
+        in the top two). Columns: ``group``,
         ``kind`` (band or pattern), ``n``, ``share`` of customers rated on 3+
         touchpoints, ``outcome`` mean with ``ci_low`` / ``ci_high``, ``truly_impressed`` share.
 
@@ -182,8 +184,8 @@ def consistency(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     for bound, name in CONSISTENCY_BANDS:
         groups.append((name, "band", rated & (spread > lower) & (spread <= bound)))
         lower = bound
-    groups.append(("All good", "pattern", rated & (good == answered)))
-    groups.append(("One poor among good", "pattern", rated & (poor == 1) & (good == answered - 1)))
+    groups.append(("all_good", "pattern", rated & (good == answered)))
+    groups.append(("one_poor", "pattern", rated & (poor == 1) & (good == answered - 1)))
     rows = []
     base = float(rated.sum())
     for name, kind, mask in groups:
@@ -293,6 +295,26 @@ def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
     assignment[keep] = [renumber[label] for label in labels]
     return Segmentation(assignment, choice, len(order), imputed_share, int((~keep).sum()), merged, stability,
                         stability_low, tuple(columns))
+
+
+def segment_assignment(fb: pd.DataFrame, eng: Engagement, segmentation: Segmentation) -> pd.DataFrame:
+    """Each respondent's segment: ``respondent`` (the feedback's id) and ``segment`` (missing when unsegmented)."""
+    return pd.DataFrame({"respondent": fb[eng.feedback.id].astype("string"),
+                         "segment": segmentation.assignment.astype("Int64")})
+
+
+def headlines(fb: pd.DataFrame, eng: Engagement, mix: pd.DataFrame, nps_table: pd.DataFrame,
+              segmentation: Segmentation) -> CustomerHeadlines:
+    """The customer stage's headline figures."""
+    weights = respondent_weights(fb, eng)
+    return CustomerHeadlines(
+        customers=len(fb), effective_n=float(kish_n(weights)) if weights is not None else float(len(fb)),
+        weighted=weights is not None,
+        truly_impressed=float(mix.set_index("band").loc["truly_impressed", "share"]),
+        nps=float(nps_table["nps"].iloc[0]) if len(nps_table) else None, segments=int(segmentation.k),
+        stability=float(segmentation.stability), stability_low=float(segmentation.stability_low),
+        imputed_share=float(segmentation.imputed_share), unsegmented=int(segmentation.excluded),
+        merged_segments=int(segmentation.merged))
 
 
 def _kmeans(k: int, n: int, seed: int, starts: int = 10):

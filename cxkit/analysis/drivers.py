@@ -19,11 +19,12 @@ from scipy import stats as sps
 from scipy.special import expit
 
 from ..inputs.config import Engagement
-from ..analysis.customers import loyalty_band, respondent_weights
-from ..analysis.importance import (ImportanceError, all_subset_mcfadden, collinearity, correlations, logistic_fit,
+from .customers import loyalty_band, respondent_weights
+from .importance import (ImportanceError, all_subset_mcfadden, collinearity, correlations, logistic_fit,
                          logistic_relative_weights, nearest_correlation, relative_weights, shapley_from_subsets,
                          shapley_r2, standardised_betas)
-from ..analysis.stats import holm, kish_n
+from .stats import holm, kish_n
+from ..results.headlines import DriverHeadlines, ModelHeadlines
 
 TRULY_IMPRESSED = "truly_impressed"   # a derived yes/no outcome: the main outcome in its top loyalty band
 MAX_EXACT_YES_NO = 15                 # exact Shapley of McFadden's R^2 fits 2^p logistic models
@@ -359,12 +360,11 @@ class DriverModel:
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
 
-    def headlines(self) -> dict:
-        """The figures a stage record keeps."""
-        return {"outcome": self.outcome, "outcome_label": self.outcome_label, "method": self.method,
-                "fit": self.fit, "r2": self.r2, "n": self.n, "n_effective": self.n_effective, "missing": self.missing,
-                "resamples": self.resamples, "condition_number": self.condition_number,
-                "warnings": list(self.warnings), "notes": list(self.notes)}
+    def headlines(self) -> ModelHeadlines:
+        """The figures a stage record keeps about this model."""
+        return ModelHeadlines(self.outcome, self.outcome_label, self.method, self.fit, float(self.r2), int(self.n),
+                              float(self.n_effective), self.missing, int(self.resamples), float(self.condition_number),
+                              tuple(self.warnings), tuple(self.notes))
 
 
 def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
@@ -517,12 +517,9 @@ def _model_warnings(table, settings, fit, r2, n, condition, repaired, data, resa
 
 # ------------------------------------------------------------------ importance against performance
 
-QUADRANTS = {
-    (True, False): "Moment of truth: fix first",
-    (True, True): "Strength: keep",
-    (False, True): "Possible over-service",
-    (False, False): "Lower priority",
-}
+# (important, performing) -> quadrant code; labels in cxkit.results.catalogue.QUADRANT
+QUADRANTS = {(True, False): "fix_first", (True, True): "strength", (False, True): "over_served",
+             (False, False): "lower_priority"}
 
 
 def moments_of_truth(drivers: pd.DataFrame, cut: str = "mean") -> pd.DataFrame:
@@ -543,6 +540,8 @@ def moments_of_truth(drivers: pd.DataFrame, cut: str = "mean") -> pd.DataFrame:
     performance, possible over-service; low and low, lower priority
     (importance-performance analysis, Martilla & James 1977, J. Marketing 41;
     DOMAIN.md section 3). Importance at or above its threshold counts as high.
+    ``quadrant`` holds a code: ``fix_first``, ``strength``, ``over_served`` or
+    ``lower_priority`` (labels in :data:`cxkit.results.catalogue.QUADRANT`).
     """
     table = drivers.copy()
     centre = np.median if cut == "median" else np.mean
@@ -684,7 +683,7 @@ def _slope_tests(x: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray,
 
 # ------------------------------------------------------------------ asymmetry
 
-ASYMMETRY = ("Dissatisfier", "Delighter", "Both", "No clear effect")
+ASYMMETRY = ("dissatisfier", "delighter", "both", "no_clear_effect")   # codes; labels in the results catalogue
 
 
 def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None = None,
@@ -707,7 +706,7 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
         low / high), ``penalty`` (outcome points lost by a low rating against a
         middle one) with ``penalty_low`` / ``penalty_high`` and ``penalty_p``,
         ``reward`` likewise, ``asymmetry`` (penalty - reward) with ``asymmetry_p``,
-        ``kind`` (Dissatisfier, Delighter, Both, No clear effect), ``share``,
+        ``kind`` (a code: dissatisfier, delighter, both, no_clear_effect), ``share``,
         ``n``, ``low_rule``, ``high_rule``.
 
     Notes
@@ -782,13 +781,13 @@ def _asymmetry_kind(row: dict, alpha: float) -> str:
     rew = row["reward_p"] < alpha and row["reward"] > 0
     if pen and rew:
         if row["asymmetry_p"] < alpha:
-            return "Dissatisfier" if row["asymmetry"] > 0 else "Delighter"
-        return "Both"
+            return "dissatisfier" if row["asymmetry"] > 0 else "delighter"
+        return "both"
     if pen:
-        return "Dissatisfier"
+        return "dissatisfier"
     if rew:
-        return "Delighter"
-    return "No clear effect"
+        return "delighter"
+    return "no_clear_effect"
 
 
 def _wls_hc1(design: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -979,3 +978,19 @@ def combine(models: list[DriverModel]) -> pd.DataFrame:
     if not models:
         return pd.DataFrame(columns=["attribute", "label", "share", "outcome", "outcome_label"])
     return pd.concat([m.table for m in models], ignore_index=True)
+
+
+def headlines(model: DriverModel, quadrants: pd.DataFrame, asymmetry: pd.DataFrame,
+              yes_no: list[DriverModel] = (), skipped: list[str] = (),
+              check: pd.DataFrame | None = None) -> DriverHeadlines:
+    """The driver stage's headline figures: the main model and what came of it."""
+    def labels(mask) -> tuple[str, ...]:
+        return tuple(str(v) for v in mask)
+
+    return DriverHeadlines(
+        model=model.headlines(), top_driver=str(model.table["label"].iloc[0]),
+        moments_of_truth=labels(quadrants.loc[quadrants["quadrant"] == "fix_first", "label"]),
+        dissatisfiers=labels(asymmetry.loc[asymmetry["kind"] == "dissatisfier", "label"]) if len(asymmetry) else (),
+        delighters=labels(asymmetry.loc[asymmetry["kind"] == "delighter", "label"]) if len(asymmetry) else (),
+        yes_no=tuple(m.headlines() for m in yes_no), yes_no_skipped=tuple(skipped),
+        nonlinear_disagree=() if check is None else labels(check.loc[check["disagree"], "label"]))

@@ -10,8 +10,9 @@ import pandas as pd
 from scipy import stats
 
 from ..inputs.config import Engagement
-from ..analysis.customers import loyalty_band
-from ..analysis.stats import mean_ci, net_promoter_score, responses_needed_proportion, wilson_ci
+from .customers import loyalty_band
+from .stats import mean_ci, net_promoter_score, responses_needed_proportion, wilson_ci
+from ..results.headlines import MetricHeadlines
 
 ALPHA, POWER = 0.05, 0.80
 MIN_TARGET_STEP = 0.01  # a best segment must beat the baseline by a point (1%) to set the target
@@ -49,15 +50,17 @@ def responses_needed_nps(promoters: float, detractors: float, change_points: flo
     return int(np.ceil(_z_sum() ** 2 * 2 * var / (change_points / 100) ** 2))
 
 
-def _target(baseline: float, best: float | None, best_label: str, uplift: float, upper: float) -> tuple[float, str]:
+def _target(baseline: float, best: float | None, best_label: str, uplift: float, upper: float,
+            kind: str = "segment") -> tuple[float, str, str]:
+    """A metric's target, where it came from (a code: best_segment, best_department, uplift) and the rule in words."""
     if best is not None and np.isfinite(best) and best >= baseline + MIN_TARGET_STEP * (upper if upper > 1 else 1):
-        return best, f"best segment already achieves it ({best_label})"
-    return min(baseline + uplift, upper), f"baseline plus the configured uplift ({uplift:g})"
+        return best, f"best_{kind}", f"best {kind} already achieves it ({best_label})"
+    return min(baseline + uplift, upper), "uplift", f"baseline plus the configured uplift ({uplift:g})"
 
 
-def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, assignment: pd.Series | None = None,
-              profiles: pd.DataFrame | None = None, scenarios: pd.DataFrame | None = None,
-              diag: pd.DataFrame | None = None) -> pd.DataFrame:
+def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrants: pd.DataFrame,
+              assignment: pd.Series | None = None, profiles: pd.DataFrame | None = None,
+              scenarios: pd.DataFrame | None = None, people: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The engagement's scorecard in three linked layers: outcomes, the drivers behind them, and people.
 
     Parameters
@@ -67,22 +70,28 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, assignme
     eng : Engagement
     drivers : DataFrame
         The key drivers table (:func:`cxkit.analysis.drivers.key_drivers`).
+    quadrants : DataFrame
+        The moments of truth table (:func:`cxkit.analysis.drivers.moments_of_truth`): every moment of
+        truth becomes a driver metric.
     assignment, profiles : optional
         Segments (from :mod:`cxkit.analysis.customers`), used to ground targets in what
         the best segment already achieves.
     scenarios : DataFrame, optional
         The what-if table (:func:`cxkit.analysis.drivers.what_if`); with ``targets.outcome_goal``
         it sets the driver targets.
-    diag : DataFrame, optional
-        Cleaned diagnostic: adds the people layer (Know / Care / Can and
-        ``targets.people_dimensions``), with targets from the best department.
+    people : dict of DataFrame, optional
+        The reality check's saved ``readiness``, ``readiness_by_department``,
+        ``maturity`` and ``maturity_by_department`` tables: adds the people
+        layer (Know / Care / Can and ``targets.people_dimensions``), with
+        targets from the best department (:func:`people_metrics`).
 
     Returns
     -------
     DataFrame
-        One row per metric: ``layer`` (Outcome, Driver, People), ``metric``,
+        One row per metric: ``layer`` (a code: outcome, driver, people), ``metric``,
         ``definition`` (formula and source columns), ``unit``, ``baseline``,
-        ``ci_low``, ``ci_high``, ``n``, ``target``, ``target_rule``, ``owner``,
+        ``ci_low``, ``ci_high``, ``n``, ``target``, ``target_source`` (a code:
+        best_segment, best_department, what_if, uplift), ``target_rule`` (in words), ``owner``,
         ``owner_missing``, ``cadence``, ``needed_per_period``,
         ``available_per_period``, ``cadence_supported``.
 
@@ -133,11 +142,12 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, assignme
     impressed = (bands == "truly_impressed").astype(float).where(bands.notna())
     est = wilson_ci(float(impressed.sum()), float(impressed.notna().sum()))
     best, label = best_of(share_by_segment(impressed), names=seg_names)
-    target, rule = _target(est.value, best, label, uplift / 100, 1.0)
+    target, source, rule = _target(est.value, best, label, uplift / 100, 1.0)
     cut = eng.loyalty_bands[eng.scales[outcome.scale].range_key]["truly_impressed"]
-    rows.append(dict(layer="Outcome", metric="Share truly impressed",
+    rows.append(dict(layer="outcome", metric="Share truly impressed",
                      definition=f"share of respondents rating {outcome.column} >= {cut:g} (top box)", unit="share",
-                     baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target, target_rule=rule,
+                     baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
+                     target_source=source, target_rule=rule,
                      owner=eng.targets.outcome_owner, needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
                      cadence=cadence, available=available))
     if spec.outcomes.recommend is not None:
@@ -145,11 +155,11 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, assignme
         score = net_promoter_score(fb[column])
         by_seg = {int(s): net_promoter_score(fb.loc[in_segment(s), column]).nps for s in segs}
         best, label = best_of(by_seg, names=seg_names)
-        target, rule = _target(score.nps, best, label, uplift, 100.0)
-        rows.append(dict(layer="Outcome", metric="Net Promoter Score",
+        target, source, rule = _target(score.nps, best, label, uplift, 100.0)
+        rows.append(dict(layer="outcome", metric="Net Promoter Score",
                          definition=f"% rating {column} 9-10 minus % rating 0-6", unit="points",
                          baseline=score.nps, ci_low=score.low, ci_high=score.high, n=score.n, target=target,
-                         target_rule=rule, owner=eng.targets.outcome_owner,
+                         target_source=source, target_rule=rule, owner=eng.targets.outcome_owner,
                          needed=responses_needed_nps(score.promoters, score.detractors, target - score.nps),
                          cadence=cadence, available=available))
     if spec.outcomes.satisfaction is not None:
@@ -158,11 +168,11 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, assignme
         by_seg = {int(s): float(fb.loc[in_segment(s), column].mean()) for s in segs}
         best, label = best_of(by_seg, names=seg_names)
         top = eng.scales[spec.outcomes.satisfaction.scale].max
-        target, rule = _target(m.value, best, label, uplift / 10, float(top))
-        rows.append(dict(layer="Outcome", metric=f"Mean {spec.outcomes.satisfaction.label.lower()}",
+        target, source, rule = _target(m.value, best, label, uplift / 10, float(top))
+        rows.append(dict(layer="outcome", metric=f"Mean {spec.outcomes.satisfaction.label.lower()}",
                          definition=f"mean of {column} ({eng.scales[spec.outcomes.satisfaction.scale].range_key})",
                          unit="mean", baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target,
-                         target_rule=rule, owner=eng.targets.outcome_owner,
+                         target_source=source, target_rule=rule, owner=eng.targets.outcome_owner,
                          needed=responses_needed_mean(float(fb[column].std()), target - m.value),
                          cadence=cadence, available=available))
     if spec.outcomes.yes_no is not None:
@@ -170,26 +180,28 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, assignme
         yes = fb[column]
         est = wilson_ci(float(yes.sum()), float(yes.notna().sum()))
         best, label = best_of(share_by_segment(yes), names=seg_names)
-        target, rule = _target(est.value, best, label, uplift / 100, 1.0)
-        rows.append(dict(layer="Outcome", metric=f"{spec.outcomes.yes_no.label}: share yes",
+        target, source, rule = _target(est.value, best, label, uplift / 100, 1.0)
+        rows.append(dict(layer="outcome", metric=f"{spec.outcomes.yes_no.label}: share yes",
                          definition=f"share of respondents answering yes to {column}", unit="share",
                          baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
-                         target_rule=rule, owner=eng.targets.outcome_owner,
+                         target_source=source, target_rule=rule, owner=eng.targets.outcome_owner,
                          needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
                          cadence=cadence, available=available))
-    rows += _driver_metrics(fb, eng, drivers, scenarios, share_by_segment, best_of, seg_names, cadence, available)
-    if diag is not None and eng.diagnostic is not None:
-        rows += _people_metrics(diag, eng)
+    rows += _driver_metrics(fb, eng, scorecard_drivers(drivers, quadrants, eng), scenarios, share_by_segment, best_of,
+                            seg_names, cadence, available)
+    if people is not None and eng.diagnostic is not None:
+        rows += people_metrics(eng, **people)
     table = pd.DataFrame(rows).rename(columns={"needed": "needed_per_period", "available": "available_per_period"})
     table["owner_missing"] = table["owner"].isna()
     table["owner"] = table["owner"].fillna("No owner: assign one")
     table["cadence_supported"] = table["needed_per_period"] <= table["available_per_period"]
-    columns = ["layer", "metric", "definition", "unit", "baseline", "ci_low", "ci_high", "n", "target", "target_rule",
-               "owner", "owner_missing", "cadence", "needed_per_period", "available_per_period", "cadence_supported"]
+    columns = ["layer", "metric", "definition", "unit", "baseline", "ci_low", "ci_high", "n", "target", "target_source",
+               "target_rule", "owner", "owner_missing", "cadence", "needed_per_period", "available_per_period",
+               "cadence_supported"]
     return table[columns]
 
 
-def _driver_metrics(fb, eng, drivers, scenarios, share_by_segment, best_of, seg_names, cadence, available) -> list[dict]:
+def _driver_metrics(fb, eng, chosen, scenarios, share_by_segment, best_of, seg_names, cadence, available) -> list[dict]:
     spec = eng.feedback
     scale = eng.scales[spec.scale]
     goal = eng.targets.outcome_goal
@@ -198,7 +210,7 @@ def _driver_metrics(fb, eng, drivers, scenarios, share_by_segment, best_of, seg_
         rise = scenarios["mean_after"] - scenarios["mean_now"]
         slopes = dict(zip(scenarios["attribute"], scenarios["outcome_change"] / rise.where(rise > 0)))
     rows = []
-    for driver in scorecard_drivers(drivers, eng).itertuples():
+    for driver in chosen.itertuples():
         column = driver.attribute
         values = fb[column].dropna()
         owner = driver.owner if isinstance(driver.owner, str) and driver.owner else None
@@ -210,66 +222,71 @@ def _driver_metrics(fb, eng, drivers, scenarios, share_by_segment, best_of, seg_
             target = min(m.value + raise_by, float(scale.max))
             rule = (f"what-if: a rise of {raise_by:.2f} points lifts {spec.main_outcome.label.lower()} by the goal "
                     f"of {goal:g}" + (" (capped at the scale's top)" if target < m.value + raise_by else ""))
-            rows.append(dict(layer="Driver", metric=f"{driver.label}: mean rating",
+            rows.append(dict(layer="driver", metric=f"{driver.label}: mean rating",
                              definition=f"mean of {column} ({scale.range_key}); {context}", unit="mean",
-                             baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target, target_rule=rule,
+                             baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target,
+                             target_source="what_if", target_rule=rule,
                              owner=owner, needed=responses_needed_mean(float(values.std()), target - m.value),
                              cadence=cadence, available=available))
             continue
         hit = (fb[column] >= scale.top2_min).astype(float).where(fb[column].notna())
         est = wilson_ci(float((values >= scale.top2_min).sum()), len(values))
         best, label = best_of(share_by_segment(hit), names=seg_names)
-        target, rule = _target(est.value, best, label, eng.targets.uplift_points / 100, 1.0)
-        rows.append(dict(layer="Driver", metric=f"{driver.label}: top-2-box",
+        target, source, rule = _target(est.value, best, label, eng.targets.uplift_points / 100, 1.0)
+        rows.append(dict(layer="driver", metric=f"{driver.label}: top-2-box",
                          definition=f"share rating {column} {scale.top2_min}-{scale.max}; {context}", unit="share",
-                         baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target, target_rule=rule,
+                         baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
+                         target_source=source, target_rule=rule,
                          owner=owner, needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
                          cadence=cadence, available=available))
     return rows
 
 
-def scorecard_drivers(drivers: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
-    """The drivers that become driver metrics: the top ``targets.scorecard_drivers``, and any moment of truth
-    below them (quadrants as :func:`cxkit.analysis.drivers.moments_of_truth` with ``drivers.quadrant_cut``)."""
-    from ..analysis.drivers import moments_of_truth
-
-    fix = moments_of_truth(drivers, eng.drivers.quadrant_cut)["quadrant"].str.startswith("Moment of truth").to_numpy()
-    return drivers[(np.arange(len(drivers)) < eng.targets.scorecard_drivers) | fix]
+def scorecard_drivers(drivers: pd.DataFrame, quadrants: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """The drivers that become driver metrics: the top ``targets.scorecard_drivers``, and every moment of truth
+    below them (the ``fix_first`` quadrant of :func:`cxkit.analysis.drivers.moments_of_truth`, as saved)."""
+    fix = set(quadrants.loc[quadrants["quadrant"] == "fix_first", "attribute"])
+    return drivers[(np.arange(len(drivers)) < eng.targets.scorecard_drivers) | drivers["attribute"].isin(fix).to_numpy()]
 
 
-def _people_metrics(diag: pd.DataFrame, eng: Engagement) -> list[dict]:
-    """Know / Care / Can and the chosen dimensions, with targets from the best department (pooled for privacy)."""
-    from ..analysis.privacy import POOLED
-    from ..analysis.reality import dimension_scores, group_labels, readiness_scores
+def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_department: pd.DataFrame,
+                   maturity: pd.DataFrame, maturity_by_department: pd.DataFrame) -> list[dict]:
+    """Know / Care / Can and the chosen dimensions as people metrics, from the reality check's saved tables.
+
+    Baselines are the saved means with their intervals; targets the best department's mean (departments are
+    already pooled for privacy and thin cells suppressed; the pool itself never sets a target), else the
+    configured uplift; responses needed from the respondents' standard deviation (``sd``).
+    """
+    from .privacy import POOLED
 
     scale = eng.scales[eng.diagnostic.scale]
-    departments = group_labels(diag, eng, "department") if eng.diagnostic.department else None
-    readiness = readiness_scores(diag, eng)
-    dims = dimension_scores(diag, eng)
-    metrics = [(f"{eng.framework.readiness[k].get('label', k)} index", readiness[k],
-                f"mean of each employee's mean agreement with the statements mapped to '{k}' "
-                f"(columns {', '.join(i.column for i in eng.diagnostic.items if i.readiness == k)})")
-               for k in readiness]
-    metrics += [(eng.framework.dimensions[d].label, dims[d], f"mean of each employee's mean agreement with the "
-                 f"{eng.framework.dimensions[d].label.lower()} statements (columns "
-                 f"{', '.join(i.column for i in eng.diagnostic.items if i.dimension == d)})")
-                for d in eng.targets.people_dimensions if d in dims]
+    items = eng.diagnostic.items
+    metrics = [(f"{r['label']} index", r, readiness_by_department[readiness_by_department["readiness"] == r["readiness"]],
+                f"mean of each employee's mean agreement with the statements mapped to '{r['readiness']}' "
+                f"(columns {', '.join(i.column for i in items if i.readiness == r['readiness'])})")
+               for r in readiness.to_dict("records")]
+    chosen = {r["dimension"]: r for r in maturity.to_dict("records")}
+    metrics += [(eng.framework.dimensions[d].label, chosen[d],
+                 maturity_by_department[maturity_by_department["dimension"] == d],
+                 f"mean of each employee's mean agreement with the {eng.framework.dimensions[d].label.lower()} "
+                 f"statements (columns {', '.join(i.column for i in items if i.dimension == d)})")
+                for d in eng.targets.people_dimensions if d in chosen]
     rows = []
-    for name, scores, definition in metrics:
-        m = mean_ci(scores)
+    for name, row, by_department, definition in metrics:
+        shown = by_department[(by_department["group"] != POOLED) & by_department["mean"].notna()]
         best, label = None, ""
-        if departments is not None:
-            by_dept = scores.groupby(departments).agg(["mean", "count"])
-            by_dept = by_dept[(by_dept["count"] >= eng.thresholds.min_group_size) & (by_dept.index != POOLED)]
-            if len(by_dept):
-                best, label = float(by_dept["mean"].max()), f"department {by_dept['mean'].idxmax()}"
-        target, rule = _target(m.value, best, label, eng.targets.uplift_points / 10, float(scale.max))
-        rule = rule.replace("best segment", "best department")
-        rows.append(dict(layer="People", metric=name, definition=f"{definition} ({scale.range_key}; diagnostic survey)",
-                         unit="mean", baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target,
-                         target_rule=rule, owner=eng.targets.people_owner,
-                         needed=responses_needed_mean(float(scores.std()), target - m.value),
-                         cadence="per pulse survey", available=int(scores.notna().sum())))
+        if len(shown):
+            top = shown.loc[shown["mean"].idxmax()]
+            best, label = float(top["mean"]), f"department {top['group']}"
+        baseline = float(row["mean"])
+        target, source, rule = _target(baseline, best, label, eng.targets.uplift_points / 10, float(scale.max),
+                                       kind="department")
+        rows.append(dict(layer="people", metric=name, definition=f"{definition} ({scale.range_key}; diagnostic survey)",
+                         unit="mean", baseline=baseline, ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
+                         n=int(row["n"]), target=target, target_source=source, target_rule=rule,
+                         owner=eng.targets.people_owner,
+                         needed=responses_needed_mean(float(row["sd"]), target - baseline),
+                         cadence="per pulse survey", available=int(row["n"])))
     return rows
 
 
@@ -282,7 +299,7 @@ def _cadence(fb: pd.DataFrame, eng: Engagement) -> tuple[str, int]:
     return "per survey", len(fb)
 
 
-def wave_trend(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None = None) -> pd.DataFrame:
+def wave_trend(fb: pd.DataFrame, eng: Engagement, chosen: pd.DataFrame | None = None) -> pd.DataFrame:
     """Outcome and driver metrics per survey wave, each against the previous wave, with a control band.
 
     Returns
@@ -290,14 +307,14 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None =
     DataFrame
         Long format, waves in sorted order: ``wave``, ``metric``, ``unit``, ``value``,
         ``ci_low``, ``ci_high``, ``n``, ``change`` (against the previous wave),
-        ``change_p``, ``significant`` (p < 0.05; never for the first wave),
+        ``change_p``, ``significant`` (p under ``thresholds.alpha``; never for the first wave),
         ``centre``, ``band_low``, ``band_high`` (the control band) and
         ``outside_band``. Empty when the feedback has no wave column or a single wave.
 
     Notes
     -----
     Metrics: share truly impressed, NPS, the mean outcome, the yes/no share
-    where mapped, and the scorecard's drivers' top-2-box (:func:`scorecard_drivers`). Shares
+    where mapped, and the top-2-box of ``chosen``, the scorecard's drivers (:func:`scorecard_drivers`). Shares
     with Wilson intervals, NPS with the interval of
     :func:`cxkit.analysis.stats.net_promoter_score`, means with t intervals. Change
     tests: two-proportion z test with the pooled proportion; NPS and means by
@@ -326,15 +343,15 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None =
         series.append((f"Mean {spec.outcomes.satisfaction.label.lower()}", "mean", fb[spec.outcomes.satisfaction.column]))
     if spec.outcomes.yes_no is not None:
         series.append((f"{spec.outcomes.yes_no.label}: share yes", "share", fb[spec.outcomes.yes_no.column]))
-    if drivers is not None:
-        for driver in scorecard_drivers(drivers, eng).itertuples():
+    if chosen is not None:
+        for driver in chosen.itertuples():
             rated = fb[driver.attribute]
             series.append((f"{driver.label}: top-2-box", "share",
                            (rated >= scale.top2_min).astype(float).where(rated.notna())))
     waves = sorted(fb[spec.wave].dropna().unique())
     rows = []
     for metric, unit, values in series:
-        rows += _one_trend(metric, unit, values, fb[spec.wave], waves)
+        rows += _one_trend(metric, unit, values, fb[spec.wave], waves, eng.thresholds.alpha)
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -354,7 +371,7 @@ def _estimate(unit: str, values: pd.Series):
     return est.value, est.low, est.high, n, float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
 
 
-def _one_trend(metric: str, unit: str, values: pd.Series, wave: pd.Series, waves: list) -> list[list]:
+def _one_trend(metric: str, unit: str, values: pd.Series, wave: pd.Series, waves: list, alpha: float) -> list[list]:
     pooled = values.dropna()
     centre = float(pooled.mean())
     spread = float(pooled.std(ddof=1))   # per-respondent standard deviation over all waves
@@ -375,7 +392,7 @@ def _one_trend(metric: str, unit: str, values: pd.Series, wave: pd.Series, waves
             change_p = float(2 * stats.norm.sf(abs(change) / z_se)) if z_se > 0 else np.nan
         band = 3 * spread / np.sqrt(n) if n else np.nan
         rows.append([w, metric, unit, value, low, high, n, change, change_p,
-                     bool(change_p < ALPHA) if np.isfinite(change_p) else False,
+                     bool(change_p < alpha) if np.isfinite(change_p) else False,
                      centre, centre - band, centre + band, bool(value < centre - band or value > centre + band)])
         previous = (value, low, high, n, se)
     return rows
@@ -429,3 +446,13 @@ def metric_definitions(card: pd.DataFrame, eng: Engagement) -> dict:
          "interval_95": [number(r.ci_low), number(r.ci_high)], "target": number(r.target), "target_rule": r.target_rule,
          "owner": None if r.owner_missing else r.owner, "cadence": r.cadence,
          "responses_needed_per_period": int(r.needed_per_period)} for r in card.itertuples()]}
+
+
+def headlines(card: pd.DataFrame, trend: pd.DataFrame, by_segment: pd.DataFrame | None = None) -> MetricHeadlines:
+    """The metric stage's headline figures."""
+    return MetricHeadlines(
+        metrics=len(card), without_owner=int(card["owner_missing"].sum()),
+        cadence_unsupported=int((~card["cadence_supported"].astype(bool)).sum()),
+        layers={str(k): int(v) for k, v in card["layer"].value_counts().items()},
+        significant_changes=tuple(trend.loc[trend["significant"].astype(bool), "metric"]) if len(trend) else (),
+        segment_models=int(by_segment["segment"].nunique()) if by_segment is not None and len(by_segment) else 0)

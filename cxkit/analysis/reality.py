@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from ..inputs.config import Engagement
-from ..analysis.privacy import POOLED, protect_groups, suppress_cells
-from ..analysis.privacy import pooled_groups as _pooled_labels
-from ..analysis.stats import between_groups, holm, kruskal_epsilon, mean_ci, rank_biserial, reliability, wilson_ci
+from .privacy import POOLED, protect_groups, suppress_cells
+from .privacy import pooled_groups as _pooled_labels
+from .stats import between_groups, holm, kruskal_epsilon, mean_ci, rank_biserial, reliability, wilson_ci
+from ..results.headlines import RealityHeadlines
 
 LEVEL_ORDER = ["executive", "manager", "frontline"]
 
@@ -49,13 +50,14 @@ def _favourable(diag: pd.DataFrame, columns: list[str], top2_min: float):
 
 
 def _target(diag: pd.DataFrame, eng: Engagement, items: list, dimension: str) -> tuple[float, str]:
-    """The target for a set of statements: the mean of their target ratings where the data has them, else the config's."""
+    """The target for a set of statements and where it came from (a code): the mean of their target ratings where
+    the data has them (``data``), else the engagement's (``configured``)."""
     columns = [i.target for i in items if i.target]
     if columns:
         values = diag[columns].to_numpy(dtype=float)
         if (~np.isnan(values)).any():
-            return float(np.nanmean(values)), "target ratings in the data"
-    return eng.dimension_target(dimension), "engagement configuration"
+            return float(np.nanmean(values)), "data"
+    return eng.dimension_target(dimension), "configured"
 
 
 def _level(eng: Engagement, mean: float) -> tuple[float, int | None, str]:
@@ -74,7 +76,8 @@ def maturity(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
         One row per dimension, ranked by gap (largest first): ``dimension``,
         ``label``, ``n``, ``mean``, ``ci_low``, ``ci_high``, ``favourable`` (share of
         answers in the top two boxes, Wilson interval ``fav_low``/``fav_high``),
-        ``level`` and ``level_name``, ``target`` and ``target_source``, ``gap``
+        ``sd`` (of respondents' scores), ``level`` and ``level_name``, ``target`` and
+        ``target_source`` (a code: ``data`` or ``configured``), ``gap``
         (target - mean), ``accomplished`` and ``remaining`` (shares of the way from
         the bottom of the scale to the target) and ``rank``.
 
@@ -103,7 +106,7 @@ def maturity(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
         accomplished = float(np.clip((est.value - scale.min) / (target - scale.min), 0, 1)) \
             if target > scale.min and not np.isnan(est.value) else np.nan
         rows.append({"dimension": dim, "label": meta.label, "n": est.n, "mean": est.value, "ci_low": est.low,
-                     "ci_high": est.high, "favourable": fav.value, "fav_low": fav.low, "fav_high": fav.high,
+                     "ci_high": est.high, "sd": float(scores[dim].std()), "favourable": fav.value, "fav_low": fav.low, "fav_high": fav.high,
                      "share_of_scale": share, "level": level, "level_name": level_name, "target": target,
                      "target_source": source, "gap": target - est.value, "accomplished": accomplished,
                      "remaining": 1 - accomplished})
@@ -262,7 +265,7 @@ def perception_gaps(diag: pd.DataFrame, eng: Engagement, by_level: pd.DataFrame 
         executives against frontline), ``epsilon2`` and ``kw_p`` / ``kw_p_holm``
         (Kruskal-Wallis across all shown levels), ``flagged`` (gap at least the
         engagement's ``perception_margin``) and ``significant`` (Holm-adjusted
-        Mann-Whitney p < 0.05). Empty when executives or frontline are not both shown.
+        Mann-Whitney p under ``thresholds.alpha``). Empty when executives or frontline are not both shown.
 
     Notes
     -----
@@ -297,7 +300,7 @@ def perception_gaps(diag: pd.DataFrame, eng: Engagement, by_level: pd.DataFrame 
     table["p_holm"] = holm(table["p"])
     table["kw_p_holm"] = holm(table["kw_p"])
     table["flagged"] = table["gap"] >= eng.thresholds.perception_margin
-    table["significant"] = table["p_holm"] < 0.05
+    table["significant"] = table["p_holm"] < eng.thresholds.alpha
     return table[columns].sort_values("gap", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
 
 
@@ -334,14 +337,14 @@ def readiness_scores(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
 
 
 def readiness(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
-    """Know / Care / Can indices with 95% intervals; ``weakest`` marks the weakest link (lowest mean)."""
+    """Know / Care / Can indices with 95% intervals and the respondents' ``sd``; ``weakest`` marks the lowest mean."""
     scores = readiness_scores(diag, eng)
     rows = []
     for key in scores:
         est = mean_ci(scores[key])
         rows.append({"readiness": key, "label": eng.framework.readiness[key].get("label", key),
                      "items": len(_items(eng, readiness=key)), "n": est.n, "mean": est.value,
-                     "ci_low": est.low, "ci_high": est.high})
+                     "ci_low": est.low, "ci_high": est.high, "sd": float(scores[key].std())})
     table = pd.DataFrame(rows)
     table["weakest"] = table["mean"] == table["mean"].min()
     return table
@@ -371,3 +374,20 @@ def driving_force(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     by_level = _by_group(points, group_labels(diag, eng, "level"), "level", labels, eng.thresholds.min_group_size,
                          "force")
     return pd.concat([everyone, by_level], ignore_index=True)[columns]
+
+
+def headlines(diag: pd.DataFrame, eng: Engagement, maturity_table: pd.DataFrame, index: pd.DataFrame,
+              reliability: pd.DataFrame, by_level: pd.DataFrame, by_department: pd.DataFrame) -> RealityHeadlines:
+    """The reality check's headline figures: base, overall level, reliability and what privacy hid."""
+    row = index.iloc[0]
+    alphas = reliability["alpha"].dropna() if len(reliability) else pd.Series(dtype=float)
+    return RealityHeadlines(
+        respondents=len(diag), maturity_index=float(row["mean"]),
+        maturity_level=None if pd.isna(row["level"]) else int(row["level"]), maturity_level_name=str(row["level_name"]),
+        weakest_dimension=str(maturity_table.iloc[0]["label"]) if len(maturity_table) else "",
+        alpha_low=float(alphas.min()) if len(alphas) else None, alpha_high=float(alphas.max()) if len(alphas) else None,
+        reliability_warnings=tuple(reliability_warnings(reliability, eng)) if len(reliability) else (),
+        pooled_departments=len(pooled_groups(diag, eng, "department")),
+        pooled_levels=len(pooled_groups(diag, eng, "level")),
+        suppressed_cells=int(by_department["suppressed"].sum() + by_level["suppressed"].sum()),
+        min_group_size=eng.thresholds.min_group_size)

@@ -49,7 +49,7 @@ class Scale(_Model):
 
     @model_validator(mode="after")
     def _range(self):
-        from ..inputs.readers import SCALE_MAPS
+        from .readers import SCALE_MAPS
 
         if isinstance(self.labels, str) and self.labels not in SCALE_MAPS:
             raise ValueError(f"labels {self.labels!r} is not a built-in map; use one of {sorted(SCALE_MAPS)} "
@@ -175,17 +175,20 @@ class DiagnosticConfig(DataFile):
 
 
 class Thresholds(_Model):
-    min_group_size: int = Field(5, ge=2)
-    perception_margin: float = Field(0.5, ge=0)   # leaders this far above the frontline are flagged
-    reliability_alpha: float = Field(0.6, gt=0, lt=1)  # Cronbach's alpha below this is warned about
-    lagging_margin: float = Field(0.3, ge=0)      # a department this far below everyone lags
-    min_segment_size: int = Field(30, ge=2)
-    segment_k_range: tuple[int, int] = (2, 6)
-    segment_stability: float = Field(0.6, gt=0, le=1)  # bootstrap adjusted Rand index below this is warned about
-    missing_warning_share: float = Field(0.2, gt=0, le=1)
-    min_respondents: int = Field(30, ge=2)
-    driving_force_tolerance: float = Field(5, ge=0)
-    speeder_share: float = Field(0.33, gt=0, lt=1)   # a response faster than this share of the median is a speeder
+    """Judgement thresholds. The firm's values are in templates/defaults.yaml, the one place defaults are written."""
+
+    min_group_size: int = Field(ge=2)
+    perception_margin: float = Field(ge=0)   # leaders this far above the frontline are flagged
+    reliability_alpha: float = Field(gt=0, lt=1)  # Cronbach's alpha below this is warned about
+    lagging_margin: float = Field(ge=0)      # a department this far below everyone lags
+    min_segment_size: int = Field(ge=2)
+    segment_k_range: tuple[int, int]
+    segment_stability: float = Field(gt=0, le=1)  # bootstrap adjusted Rand index below this is warned about
+    missing_warning_share: float = Field(gt=0, le=1)
+    min_respondents: int = Field(ge=2)
+    driving_force_tolerance: float = Field(ge=0)
+    speeder_share: float = Field(gt=0, lt=1)   # a response faster than this share of the median is a speeder
+    alpha: float = Field(gt=0, lt=1)   # significance level of the tests claims rest on (drivers: drivers.alpha)
 
     @field_validator("segment_k_range")
     @classmethod
@@ -196,32 +199,35 @@ class Thresholds(_Model):
 
 
 class Targets(_Model):
-    maturity_default: float = 4.0
-    uplift_points: float = Field(5, gt=0)
-    scorecard_drivers: int = Field(5, ge=1)
-    outcome_owner: str = "Executive team"
-    people_owner: str = "HR and people leaders"
-    people_dimensions: tuple[str, ...] = ("leadership_coaching", "organisational_support")
-    outcome_goal: float | None = Field(None, gt=0)   # with it, driver targets come from the what-if: the rise
-                                                     # each driver needs to lift the main outcome by this much
-    dimensions: dict[str, float] = Field(default_factory=dict)
+    """How scorecard and maturity targets are set (firm values in templates/defaults.yaml)."""
+
+    maturity_default: float
+    uplift_points: float = Field(gt=0)
+    scorecard_drivers: int = Field(ge=1)
+    outcome_owner: str
+    people_owner: str
+    people_dimensions: tuple[str, ...]
+    outcome_goal: float | None = Field(gt=0)   # with it, driver targets come from the what-if: the rise
+                                               # each driver needs to lift the main outcome by this much
+    dimensions: dict[str, float] = Field(default_factory=dict)   # per-dimension targets over maturity_default
 
 
 class DriverSettings(_Model):
-    """How the key driver models are fitted and when their results are warned about."""
+    """How the key driver models are fitted and when their results are warned about (firm values in
+    templates/defaults.yaml)."""
 
-    missing: Literal["listwise", "pairwise", "impute"] = "listwise"
-    bootstrap: int = Field(1000, ge=0, le=100_000)     # resamples for the 95% intervals; 0 for none
-    max_exact: int = Field(25, ge=2, le=27)            # more drivers than this: Johnson's relative weights
-    yes_no_method: Literal["relative_weights", "shapley"] = "relative_weights"
-    quadrant_cut: Literal["mean", "median"] = "mean"   # importance-performance thresholds
-    what_if_raise: float = Field(0.5, gt=0)            # points added to one attribute in the what-if
-    nonlinear_check: bool = False                      # gradient boosting beside the Shapley shares
-    warn_r2: float = Field(0.2, ge=0, lt=1)            # R^2 below this: the model explains little
-    warn_n: int = Field(300, ge=1)                     # fewer respondents than this: shares are unstable
-    warn_vif: float = Field(5.0, gt=1)                 # variance inflation above this: collinear drivers
-    warn_condition: float = Field(30.0, gt=1)          # condition number above this: collinear drivers
-    alpha: float = Field(0.05, gt=0, lt=1)             # significance level of the asymmetry and segment tests
+    missing: Literal["listwise", "pairwise", "impute"]
+    bootstrap: int = Field(ge=0, le=100_000)     # resamples for the 95% intervals; 0 for none
+    max_exact: int = Field(ge=2, le=27)            # more drivers than this: Johnson's relative weights
+    yes_no_method: Literal["relative_weights", "shapley"]
+    quadrant_cut: Literal["mean", "median"]   # importance-performance thresholds
+    what_if_raise: float = Field(gt=0)            # points added to one attribute in the what-if
+    nonlinear_check: bool                      # gradient boosting beside the Shapley shares
+    warn_r2: float = Field(ge=0, lt=1)            # R^2 below this: the model explains little
+    warn_n: int = Field(ge=1)                     # fewer respondents than this: shares are unstable
+    warn_vif: float = Field(gt=1)                 # variance inflation above this: collinear drivers
+    warn_condition: float = Field(gt=1)          # condition number above this: collinear drivers
+    alpha: float = Field(gt=0, lt=1)             # significance level of the asymmetry and segment tests
 
 
 class RecommendationSettings(_Model):
@@ -262,9 +268,9 @@ class Brand(_Model):
 
 
 class DeckConfig(_Model):
-    template: str = "deck.pptx"
+    template: str
     brand: Brand
-    logo: str | None = None
+    logo: str | None
     storyline: tuple[str, ...] = Field(min_length=1)
 
 
@@ -327,7 +333,7 @@ class Engagement(_Model):
     loyalty_bands: dict[str, dict[Literal["truly_impressed", "satisfied", "indifferent"], float]]
     thresholds: Thresholds
     targets: Targets
-    drivers: DriverSettings = DriverSettings()
+    drivers: DriverSettings
     recommendations: RecommendationSettings = RecommendationSettings()
     deck: DeckConfig
     framework: Framework
@@ -519,6 +525,11 @@ def _resolve_bank_items(merged: dict, path: Path) -> list[ConfigProblem]:
     return problems
 
 
+def firm_defaults() -> dict:
+    """The firm's defaults (``templates/defaults.yaml``): the one place default settings are written."""
+    return _read_yaml(TEMPLATES / "defaults.yaml")
+
+
 def load_engagement(path: str | Path) -> Engagement:
     """Load and validate an engagement YAML over the firm's defaults.
 
@@ -539,7 +550,7 @@ def load_engagement(path: str | Path) -> Engagement:
     """
     path = Path(path).resolve()
     raw = _read_yaml(path)
-    defaults = _read_yaml(TEMPLATES / "defaults.yaml")
+    defaults = firm_defaults()
     framework_ref = raw.pop("framework", None)
     framework_override = {}
     if isinstance(framework_ref, str):

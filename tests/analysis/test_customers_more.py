@@ -112,11 +112,11 @@ def test_consistency_bands_by_hand(eng, feedback):
     ratings = feedback[columns]
     rated = ratings.notna().sum(axis=1) >= 3
     spread = ratings.std(axis=1, ddof=0)[rated]
-    assert table.loc["Consistent", "n"] == (spread <= 0.5).sum()
-    assert table.loc["Inconsistent", "n"] == (spread > 1.0).sum()
-    assert table.loc[["Consistent", "Mixed", "Inconsistent"], "share"].sum() == pytest.approx(1)
+    assert table.loc["consistent", "n"] == (spread <= 0.5).sum()
+    assert table.loc["inconsistent", "n"] == (spread > 1.0).sum()
+    assert table.loc[["consistent", "mixed", "inconsistent"], "share"].sum() == pytest.approx(1)
     inconsistent = feedback.loc[spread[spread > 1.0].index, "overall_satisfaction"]
-    assert table.loc["Inconsistent", "outcome"] == pytest.approx(inconsistent.mean())
+    assert table.loc["inconsistent", "outcome"] == pytest.approx(inconsistent.mean())
 
 
 @pytest.mark.parametrize("seed", [7, 11, 23])

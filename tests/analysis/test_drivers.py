@@ -176,9 +176,9 @@ def test_sample_renewal_and_truly_impressed_drivers(eng, feedback, truth):
 def test_planted_dissatisfiers_and_delighters_are_classified(eng, feedback, truth):
     table = penalty_reward(feedback, eng, key_drivers(feedback, eng).table).set_index("attribute")
     for column in truth["feedback"]["dissatisfiers"]:
-        assert table.loc[column, "kind"] == "Dissatisfier", column
+        assert table.loc[column, "kind"] == "dissatisfier", column
     for column in truth["feedback"]["delighters"]:
-        assert table.loc[column, "kind"] == "Delighter", column
+        assert table.loc[column, "kind"] == "delighter", column
     assert table["share"].notna().all() and table["low_rule"].iloc[0] == "rated 1-2"
 
 
@@ -189,8 +189,8 @@ def test_planted_asymmetry_across_seeds(tmp_path, seed):
     eng = load_engagement(written.config)
     truth = json.loads(written.truth.read_text())["feedback"]
     kind = penalty_reward(load_feedback(eng), eng).set_index("attribute")["kind"]
-    assert (kind[truth["dissatisfiers"]] == "Dissatisfier").all()
-    assert (kind[truth["delighters"]] == "Delighter").all()
+    assert (kind[truth["dissatisfiers"]] == "dissatisfier").all()
+    assert (kind[truth["delighters"]] == "delighter").all()
 
 
 def test_penalty_and_reward_match_a_dummy_regression(tmp_path):
@@ -254,10 +254,10 @@ def test_moments_of_truth_quadrants_by_mean_and_median():
     table = pd.DataFrame({"label": list("ABCDE"), "share": [0.4, 0.3, 0.15, 0.11, 0.04],
                           "performance": [3.0, 4.5, 4.6, 3.1, 3.2]})
     quad = moments_of_truth(table).set_index("label")["quadrant"]
-    assert quad[list("ABCD")].to_dict() == {"A": "Moment of truth: fix first", "B": "Strength: keep",
-                                            "C": "Possible over-service", "D": "Lower priority"}
+    assert quad[list("ABCD")].to_dict() == {"A": "fix_first", "B": "strength", "C": "over_served",
+                                            "D": "lower_priority"}
     median = moments_of_truth(table, "median").set_index("label")
-    assert median["share_threshold"].iloc[0] == 0.15 and median.loc["C", "quadrant"] == "Strength: keep"
+    assert median["share_threshold"].iloc[0] == 0.15 and median.loc["C", "quadrant"] == "strength"
 
 
 def test_nonlinear_check_flags_a_u_shaped_driver(tmp_path):

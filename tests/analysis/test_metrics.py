@@ -13,13 +13,13 @@ def card(eng, feedback):
     key = drivers.key_drivers(feedback, eng).table
     seg = customers.segment_customers(feedback, eng)
     profiles = customers.segment_profiles(feedback, eng, seg.assignment)
-    return metrics.scorecard(feedback, eng, key, seg.assignment, profiles), key
+    return metrics.scorecard(feedback, eng, key, drivers.moments_of_truth(key), seg.assignment, profiles), key
 
 
 def test_scorecard_layers_and_top_drivers(eng, card):
     table, key = card
-    drivers_rows = table[table["layer"] == "Driver"]
-    expected = metrics.scorecard_drivers(key, eng)
+    drivers_rows = table[table["layer"] == "driver"]
+    expected = metrics.scorecard_drivers(key, drivers.moments_of_truth(key), eng)
     assert len(drivers_rows) == len(expected) >= eng.targets.scorecard_drivers
     assert drivers_rows["metric"].str.startswith(tuple(key["label"].head(5))).all()
     assert {"Share truly impressed", "Net Promoter Score"} <= set(table["metric"])
@@ -37,6 +37,8 @@ def test_baselines_are_recomputable(eng, feedback, card):
 def test_targets_say_which_rule_made_them(card):
     table, _ = card
     assert table["target_rule"].str.contains("best segment|uplift").all()
+    assert set(table["target_source"]) <= {"best_segment", "uplift"}
+    assert (table["target_source"] == "best_segment").eq(table["target_rule"].str.startswith("best segment")).all()
     assert (table["target"] >= table["baseline"]).all()
 
 
@@ -44,7 +46,7 @@ def test_a_metric_without_owner_is_flagged(eng, feedback, card):
     _, key = card
     unowned = key.copy()
     unowned.loc[0, "owner"] = None
-    table = metrics.scorecard(feedback, eng, unowned)
+    table = metrics.scorecard(feedback, eng, unowned, drivers.moments_of_truth(unowned))
     assert table["owner_missing"].sum() == 1
     assert "No owner" in table.loc[table["owner_missing"], "owner"].iloc[0]
 
@@ -92,26 +94,45 @@ def test_responses_for_a_proportion_agree_with_statsmodels(p0, p1):
     assert metrics.responses_needed_proportion(p0, p1) == pytest.approx(n, rel=0.03)
 
 
+def _people(diagnostic, eng) -> dict:
+    """The reality check's tables the people metrics read, as notebook 01 saves them."""
+    from cxkit.analysis import reality
+
+    return {"readiness": reality.readiness(diagnostic, eng),
+            "readiness_by_department": reality.readiness_by_group(diagnostic, eng, "department"),
+            "maturity": reality.maturity(diagnostic, eng),
+            "maturity_by_department": reality.maturity_by_group(diagnostic, eng, "department")}
+
+
 @pytest.fixture(scope="module")
 def full_card(eng, feedback, diagnostic):
     key = drivers.key_drivers(feedback, eng).table
     seg = customers.segment_customers(feedback, eng)
     profiles = customers.segment_profiles(feedback, eng, seg.assignment)
     scenarios = drivers.what_if(feedback, eng)
-    return metrics.scorecard(feedback, eng, key, seg.assignment, profiles, scenarios, diagnostic), key, scenarios
+    return (metrics.scorecard(feedback, eng, key, drivers.moments_of_truth(key), seg.assignment, profiles, scenarios,
+                              _people(diagnostic, eng)), key, scenarios)
 
 
 def test_three_linked_layers_with_retention_and_people(eng, diagnostic, full_card):
-    from cxkit.analysis.reality import readiness
+    from cxkit.analysis.privacy import POOLED
+    from cxkit.analysis.reality import group_labels, readiness_scores
 
     card, _, _ = full_card
-    assert list(dict.fromkeys(card["layer"])) == ["Outcome", "Driver", "People"]
+    assert list(dict.fromkeys(card["layer"])) == ["outcome", "driver", "people"]
     assert "Renewed contract: share yes" in set(card["metric"])
-    people = card[card["layer"] == "People"].set_index("metric")
-    know = readiness(diagnostic, eng).set_index("readiness").loc["know"]
-    assert people.loc["I know index", "baseline"] == pytest.approx(know["mean"])
+    people = card[card["layer"] == "people"].set_index("metric")
+    know = readiness_scores(diagnostic, eng)["know"]   # from the raw answers, not the saved tables
+    assert people.loc["I know index", "baseline"] == pytest.approx(know.mean())
+    assert people.loc["I know index", "needed_per_period"] == metrics.responses_needed_mean(
+        know.std(), people.loc["I know index", "target"] - know.mean())
+    by_department = know.groupby(group_labels(diagnostic, eng, "department")).agg(["mean", "count"])
+    shown = by_department[(by_department["count"] >= eng.thresholds.min_group_size) & (by_department.index != POOLED)]
+    if shown["mean"].max() >= know.mean() + 0.01 * 4:
+        assert people.loc["I know index", "target"] == pytest.approx(shown["mean"].max())
     assert (people["owner"] == eng.targets.people_owner).all()
     assert people["target_rule"].str.startswith(("best department", "baseline plus")).all()
+    assert set(people["target_source"]) <= {"best_department", "uplift"}
     assert not people["target_rule"].str.contains("Legal|pooled").any()   # the 3-person department is never named
     assert (people["available_per_period"] == people["n"]).all() and (people["cadence"] == "per pulse survey").all()
 
@@ -119,19 +140,19 @@ def test_three_linked_layers_with_retention_and_people(eng, diagnostic, full_car
 def test_what_if_targets_move_the_outcome_by_the_goal(eng, feedback, diagnostic, full_card):
     _, key, scenarios = full_card
     goal = eng.model_copy(update={"targets": eng.targets.model_copy(update={"outcome_goal": 0.3})})
-    card = metrics.scorecard(feedback, goal, key, scenarios=scenarios).set_index("metric")
+    card = metrics.scorecard(feedback, goal, key, drivers.moments_of_truth(key), scenarios=scenarios).set_index("metric")
     top = scenarios.set_index("attribute").loc[key["attribute"].iloc[0]]
     slope = top["outcome_change"] / (top["mean_after"] - top["mean_now"])
     row = card.loc[f"{key['label'].iloc[0]}: mean rating"]
     assert row["target"] - row["baseline"] == pytest.approx(0.3 / slope)
-    assert row["target_rule"].startswith("what-if")
+    assert row["target_rule"].startswith("what-if") and row["target_source"] == "what_if"
 
 
 def test_wave_changes_match_statsmodels_and_bands_by_hand(eng, feedback, full_card):
     from statsmodels.stats.proportion import proportions_ztest
 
     _, key, _ = full_card
-    trend = metrics.wave_trend(feedback, eng, key)
+    trend = metrics.wave_trend(feedback, eng, metrics.scorecard_drivers(key, drivers.moments_of_truth(key), eng))
     top = trend[trend["metric"] == f"{key['label'].iloc[0]}: top-2-box"].reset_index(drop=True)
     rated = feedback[[key["attribute"].iloc[0], "wave"]].dropna()
     hits = rated.assign(hit=rated.iloc[:, 0] >= 4).groupby("wave")["hit"].agg(["sum", "count"])
@@ -180,5 +201,5 @@ def test_moments_of_truth_below_the_top_drivers_join_the_scorecard(eng, card):
     _, key = card
     one = eng.model_copy(update={"targets": eng.targets.model_copy(update={"scorecard_drivers": 1})})
     fix = moments_of_truth(key)
-    expected = {key["attribute"].iloc[0]} | set(fix.loc[fix["quadrant"].str.startswith("Moment"), "attribute"])
-    assert set(metrics.scorecard_drivers(key, one)["attribute"]) == expected and len(expected) > 1
+    expected = {key["attribute"].iloc[0]} | set(fix.loc[fix["quadrant"] == "fix_first", "attribute"])
+    assert set(metrics.scorecard_drivers(key, fix, one)["attribute"]) == expected and len(expected) > 1

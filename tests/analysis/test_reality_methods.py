@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from cxkit import load_engagement
 from cxkit.analysis import reality
 from cxkit.inputs.data import load_diagnostic, validate
-from cxkit.claims.findings import reality_findings
+from cxkit.claims.reality import reality_claims
 from cxkit.analysis.privacy import POOLED, suppress_cells
 from cxkit.analysis.stats import between_groups, cronbach_alpha, holm, kruskal_epsilon, rank_biserial, reliability
 
@@ -63,7 +63,8 @@ def test_maturity_levels_follow_the_framework(eng):
 def test_targets_come_from_the_data_where_it_has_them(eng, diagnostic):
     table = reality.maturity(diagnostic, eng).set_index("dimension")
     columns = [i.target for i in eng.diagnostic.items if i.dimension == "organisational_support"]
-    assert table.loc["organisational_support", "target_source"] == "target ratings in the data"
+    assert table.loc["organisational_support", "target_source"] == "data"
+    assert table.loc["clear_definition", "target_source"] == "configured"
     assert table.loc["organisational_support", "target"] == pytest.approx(np.nanmean(diagnostic[columns].to_numpy()))
     assert table.loc["clear_definition", "target"] == eng.targets.maturity_default
     row = table.loc["organisational_support"]
@@ -130,8 +131,12 @@ def test_dimension_with_no_answers_is_reported_not_a_crash(engagement_copy):
     rel = reality.reliability_table(diag, eng)
     assert any("Engagement strategy" in w for w in reality.reliability_warnings(rel, eng))
     gaps = reality.perception_gaps(diag, eng)
-    assert reality_findings(table, gaps, reality.lagging_departments(reality.maturity_by_group(diag, eng, "department")),
-                            eng, reality.maturity_index(diag, eng))
+    by_department = reality.maturity_by_group(diag, eng, "department")
+    claims = reality_claims(eng, table, reality.maturity_index(diag, eng), reality.maturity_items(diag, eng), gaps,
+                            reality.lagging_departments(by_department), by_department,
+                            reality.department_variance(diag, eng), reality.readiness(diag, eng),
+                            reality.driving_force(diag, eng))
+    assert {c.kind for c in claims if c.lead} >= {"maturity_gap", "maturity_index", "perception_gap"}
 
 
 def test_department_of_one_and_everyone_in_one_level(engagement_copy):
