@@ -3,12 +3,10 @@
 The rules are data: ``templates/recommendations.yaml`` (the firm's), less the
 ones an engagement switches off, plus or replaced by its own
 (``recommendations:`` in the engagement YAML). :mod:`cxkit.claims.rules` parses and
-checks them; this module lays out the evidence they read (the saved results,
-with a few derived fields such as a gap as a share of the scale) and ranks
-what fires. Priority is the materiality of the evidence, as in
-:mod:`cxkit.claims.findings` (the share of the scale, of explained variance or of
-value a finding is about); actions are ranked by it, and the pilot step always
-comes last.
+checks them; they fire on the run's claims, and only on claims their evidence
+supports. Priority is the materiality of the evidence (the share of the scale,
+of explained variance or of value a claim is about); actions are ranked by it,
+and the pilot step always comes last.
 """
 
 from __future__ import annotations
@@ -20,12 +18,11 @@ import pandas as pd
 from ..inputs.config import Engagement
 from ..errors import ConfigError, ConfigProblem
 from ..paths import template_path
-from ..results.store import RunResults
-from ..claims.rules import Fired, Rule, RuleError, fire, load_rules, parse_rules
+from ..results.catalogue import TABLES
+from ..results.claim import SUPPORTED, WITHIN_NOISE, Claim
+from .rules import Fired, Rule, RuleError, fire, load_rules, parse_rules
 
-HORIZONS = ("Quick win", "90 days", "12 months")
-COLUMNS = ["headline", "action", "evidence", "component", "owner", "horizon", "priority", "priority_basis", "rule",
-           "source"]
+COLUMNS = [c for c in TABLES["recommendations"].names if c != "rank"]
 
 
 def engagement_rules(eng: Engagement) -> tuple[Rule, ...]:
@@ -55,71 +52,6 @@ def engagement_rules(eng: Engagement) -> tuple[Rule, ...]:
         r for r in own if r.id not in settings.disable)
 
 
-def evidence_tables(results: RunResults, eng: Engagement) -> dict[str, pd.DataFrame]:
-    """The tables rules read: saved results, with fields derived for the rules.
-
-    - ``maturity``: + ``gap_share`` (gap / scale range), ``move`` (the framework's typical move for the dimension);
-    - ``perception_gaps``: + ``gap_share``;
-    - ``lagging_departments``: + ``gap_share`` (distance from the organisation / scale range);
-    - ``moments_of_truth``: as saved;
-    - ``asymmetry``: + ``owner`` (from the key drivers);
-    - ``value_at_stake``: ``segment``, ``name``, ``stake`` (value, or customers where no value is mapped),
-      ``stake_share`` (of all at stake), ``what`` ("value" or "customers");
-    - ``scorecard_owners``: one row: ``unowned``, ``metrics``, ``unowned_share``, ``unowned_names``;
-    - ``scorecard_cadence``: one row: ``short`` (metrics the response volume cannot track at the cadence),
-      ``metrics``, ``short_share``, ``short_names``, ``cadence``;
-    - ``departmental_balance``: as saved (``owner``, ``drivers``, ``importance``, ``performance``, ``vs_all``, ``impact``).
-
-    Every table also carries ``outcome_owner`` (``targets.outcome_owner``).
-    """
-    tables: dict[str, pd.DataFrame] = {}
-    if eng.diagnostic is not None:
-        scale = eng.scales[eng.diagnostic.scale]
-        span = scale.max - scale.min
-        maturity = results.table("maturity")
-        if maturity is not None:
-            tables["maturity"] = maturity.assign(
-                gap_share=maturity["gap"] / span,
-                move=[eng.framework.dimensions[d].move or f"Close the gap on {label.lower()}"
-                      if d in eng.framework.dimensions else f"Close the gap on {label.lower()}"
-                      for d, label in zip(maturity["dimension"], maturity["label"])])
-        gaps = results.table("perception_gaps")
-        if gaps is not None:
-            tables["perception_gaps"] = gaps.assign(gap_share=gaps["gap"] / span)
-        lagging = results.table("lagging_departments")
-        if lagging is not None:
-            tables["lagging_departments"] = lagging.assign(gap_share=lagging["diff_from_all"].abs() / span)
-    for name in ("moments_of_truth",):
-        if results.table(name) is not None:
-            tables[name] = results.table(name)
-    asymmetry, key = results.table("asymmetry"), results.table("key_drivers")
-    if asymmetry is not None and key is not None:
-        tables["asymmetry"] = asymmetry.merge(key[["attribute", "owner"]], on="attribute", how="left")
-    stake, profiles = results.table("value_at_stake"), results.table("segment_profiles")
-    if stake is not None and profiles is not None and not stake.empty:
-        column, what = ("value_at_stake", "value") if "value_at_stake" in stake else ("at_risk_customers", "customers")
-        total = stake[column].sum()
-        if total > 0:
-            names = profiles.set_index("segment")["name"]
-            tables["value_at_stake"] = pd.DataFrame({
-                "segment": stake["segment"], "name": stake["segment"].map(names), "stake": stake[column],
-                "stake_share": stake[column] / total, "what": what})
-    card = results.table("scorecard")
-    if card is not None and len(card):
-        unowned = card[card["owner_missing"].astype(bool)]
-        tables["scorecard_owners"] = pd.DataFrame([{
-            "unowned": len(unowned), "metrics": len(card), "unowned_share": len(unowned) / len(card),
-            "unowned_names": ", ".join(unowned["metric"])}])
-        short = card[~card["cadence_supported"].astype(bool)]
-        tables["scorecard_cadence"] = pd.DataFrame([{
-            "short": len(short), "metrics": len(card), "short_share": len(short) / len(card),
-            "short_names": ", ".join(short["metric"]), "cadence": card["cadence"].iloc[0]}])
-    balance = results.table("departmental_balance")
-    if balance is not None:
-        tables["departmental_balance"] = balance
-    return {name: table.assign(outcome_owner=eng.targets.outcome_owner) for name, table in tables.items()}
-
-
 def _basis(rule: Rule, fired: Fired) -> str:
     if rule.priority_field is None:
         return f"fixed priority {fired.priority:.2f} set by rule {rule.id}"
@@ -127,9 +59,9 @@ def _basis(rule: Rule, fired: Fired) -> str:
     return f"{rule.priority_field.replace('_', ' ')}{scale} = {fired.priority:.2f}"
 
 
-PHASES = (("Quick win", "1. Quick wins", "the first 30 days"),
-          ("90 days", "2. Pilot", "90 days in one or two units, measured against the scorecard"),
-          ("12 months", "3. Roll out", "within 12 months, what the pilot proved"))
+PHASES = (("quick_win", "1. Quick wins", "the first 30 days"),
+          ("days_90", "2. Pilot", "90 days in one or two units, measured against the scorecard"),
+          ("months_12", "3. Roll out", "within 12 months, what the pilot proved"))
 
 
 def roadmap(actions: pd.DataFrame) -> pd.DataFrame:
@@ -151,20 +83,27 @@ def roadmap(actions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["phase", "when", "actions", "owners", "count"])
 
 
-def recommendations(results: RunResults, eng: Engagement) -> pd.DataFrame:
-    """Fire the engagement's rules over a run's saved results and rank the actions.
+def recommendations(claims: list[Claim], eng: Engagement) -> pd.DataFrame:
+    """Fire the engagement's rules over a run's claims and rank the actions.
+
+    Parameters
+    ----------
+    claims : list of Claim
+        Every claim of the run; only supported ones can fire a rule.
+    eng : Engagement
 
     Returns
     -------
     DataFrame
         ``rank``, ``headline``, ``action``, ``evidence``, ``component``, ``owner``,
-        ``horizon``, ``priority``, ``priority_basis`` (why it ranks where it does),
-        ``rule`` and ``source``; the pilot step comes last whenever any action fired.
+        ``horizon`` (a code), ``priority``, ``priority_basis`` (why it ranks where it does),
+        ``rule``, ``claim`` (the id of the claim it rests on) and ``source``; the pilot step comes last
+        whenever any action fired.
     """
-    tables = evidence_tables(results, eng)
+    context = {"outcome_owner": eng.targets.outcome_owner}
     fired = []
     for rule in engagement_rules(eng):
-        for hit in fire(rule, tables.get(rule.table)):
+        for hit in fire(rule, claims, context):
             fired.append(asdict(hit) | {"priority_basis": _basis(rule, hit)})
     fired.sort(key=lambda r: -r["priority"])
     if fired:
@@ -173,8 +112,20 @@ def recommendations(results: RunResults, eng: Engagement) -> pd.DataFrame:
                                 "then roll out",
                       "evidence": "Changes proven in a pilot spread faster and cost less to correct",
                       "component": "Organisational support", "owner": eng.targets.outcome_owner,
-                      "horizon": "12 months", "priority": 0.0, "priority_basis": "always the last step",
-                      "rule": "pilot", "source": "cxkit method (DOMAIN.md section 5)"})
+                      "horizon": "months_12", "priority": 0.0, "priority_basis": "always the last step",
+                      "rule": "pilot", "claim": "", "source": "cxkit method (DOMAIN.md section 5)"})
     table = pd.DataFrame(fired, columns=COLUMNS)
     table.insert(0, "rank", range(1, len(table) + 1))
     return table
+
+
+def actions_claim(actions: pd.DataFrame, claims: list[Claim]) -> list[Claim]:
+    """How many actions follow from the evidence; with none, that no supported claim called for one."""
+    count = int((actions["rule"] != "pilot").sum()) if len(actions) else 0
+    supported = sum(c.supported for c in claims)
+    if count:
+        return [Claim("actions", "all", "{count} actions follow from the evidence, the largest gaps first",
+                      {"count": len(actions)}, SUPPORTED, f"rules fired on {supported} supported claims", 0.0,
+                      n=len(actions), lead=True)]
+    return [Claim("actions", "all", "No action follows: no finding the evidence supports calls for one",
+                  {"count": 0}, WITHIN_NOISE, f"no rule fired on the {supported} supported claims", 0.0, lead=True)]

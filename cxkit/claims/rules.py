@@ -1,8 +1,10 @@
-"""Recommendation rules as data: conditions over a run's results, parsed and checked, never executed.
+"""Recommendation rules as data: conditions over a run's claims, parsed and checked, never executed.
 
-A rule names a results table, a condition on its rows, and the action to
-recommend for each row that meets it, with text templates filled from the row.
-Conditions are a small declarative form::
+A rule names a kind of claim (:data:`cxkit.results.catalogue.CLAIMS`), a
+condition on a claim's facts, and the action to recommend for each supported
+claim that meets it, with text templates filled from the facts. A claim whose
+verdict is not ``supported`` never fires a rule: no recommendation follows from
+evidence that is not there. Conditions are a small declarative form::
 
     {field: gap, op: ">=", value: 0.5}
     {all: [condition, ...]}    {any: [condition, ...]}    {not: condition}
@@ -12,8 +14,9 @@ Operators: ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``in``, ``not in``,
 (a number format such as ``.0%`` or ``.1f``) and ``{field|lower}`` and nothing
 else: no attribute access, no indexing, no expressions. Everything read from a
 file is checked here, and every problem is reported at once with its place
-("rules[3].when.all[1]: ..."); nothing in a rule file is ever passed to
-``eval``, ``exec`` or ``str.format``.
+("rules[3].when.all[1]: ..."), including fields the claim kind does not
+declare; nothing in a rule file is ever passed to ``eval``, ``exec`` or
+``str.format``.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from ..results.catalogue import CLAIMS, HORIZON
+from ..results.claim import Claim
+from ..results.text import MAX_TEXT, Template, template
 
 MAX_DEPTH = 8          # nesting of all / any / not
 MAX_NODES = 2_000      # condition nodes in one file (a guard against alias bombs, too)
 MAX_RULES = 200
-MAX_TEXT = 600         # characters in one template or value
-HORIZONS = ("Quick win", "90 days", "12 months")
+CONTEXT_FIELDS = ("outcome_owner",)   # every claim's facts also carry these, from the engagement
 
 OPERATORS = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -40,10 +44,7 @@ OPERATORS = {
     "contains": lambda a, b: isinstance(a, str) and b in a,
 }
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_FIELD = re.compile(r"^(?P<name>[a-z_][a-z0-9_]{0,63})(?::(?P<spec>[^{}|]*))?(?:\|(?P<filter>lower|upper))?$")
-_SPEC = re.compile(r"^[+\- ]?,?(?:\.\d{1,2})?[fe%d]?$")   # number formats only: sign, thousands, precision, type
-_RULE_KEYS = {"id", "table", "when", "limit", "sort", "descending", "headline", "action", "evidence", "component",
+_RULE_KEYS = {"id", "claim", "when", "limit", "sort", "descending", "headline", "action", "evidence", "component",
               "owner", "horizon", "priority", "enabled"}
 _SCALAR = (str, int, float, bool)
 
@@ -97,36 +98,11 @@ class Combine:
 
 
 @dataclass(frozen=True)
-class Template:
-    """Text with ``{field}`` placeholders, checked when parsed and filled from a row."""
-
-    text: str
-    fields: tuple[str, ...]
-
-    def fill(self, row: dict) -> str:
-        def one(match: re.Match) -> str:
-            parts = _FIELD.match(match.group(1).strip())
-            value = row.get(parts["name"])
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                text = "n/a"
-            elif parts["spec"] and isinstance(value, (int, float)) and not isinstance(value, bool):
-                text = format(value, parts["spec"])
-            else:
-                text = str(value)
-            if parts["filter"] == "lower":
-                text = text.lower()
-            elif parts["filter"] == "upper":
-                text = text.upper()
-            return text
-        return _PLACEHOLDER.sub(one, self.text)
-
-
-@dataclass(frozen=True)
 class Rule:
     """One recommendation rule (see the module docstring); ``priority`` is a field of the row times ``scale``."""
 
     id: str
-    table: str
+    claim: str
     when: Compare | Combine | None
     headline: Template
     action: Template
@@ -224,46 +200,39 @@ class _Parser:
     def template(self, text, where: str, required: bool = True) -> Template | None:
         if text is None and not required:
             return Template("", ())
-        if not isinstance(text, str) or not text.strip():
-            self.fail(where, f"expected text, not {_kind(text)}")
+        try:
+            return template(text)
+        except ValueError as exc:
+            self.fail(where, str(exc))
             return None
-        if len(text) > MAX_TEXT:
-            self.fail(where, f"text longer than {MAX_TEXT} characters")
-            return None
-        if text.count("{") != text.count("}") or _PLACEHOLDER.sub("", text).count("{") or _PLACEHOLDER.sub(
-                "", text).count("}"):
-            self.fail(where, "unbalanced braces; placeholders are {field}, {field:.0%} or {field|lower}")
-            return None
-        fields = []
-        for inner in _PLACEHOLDER.findall(text):
-            parts = _FIELD.match(inner.strip())
-            if parts is None or (parts["spec"] and not _SPEC.match(parts["spec"])):
-                self.fail(where, f"placeholder {{{inner}}} is not allowed; use {{field}}, {{field:.0%}}, "
-                                 "{field:.1f} or {field|lower}")
-                return None
-            fields.append(parts["name"])
-        return Template(text, tuple(fields))
 
     def rule(self, raw, where: str) -> Rule | None:
         if not isinstance(raw, dict):
             self.fail(where, f"a rule is a mapping, not {_kind(raw)}")
             return None
         before = len(self.problems)
-        unknown = sorted(map(str, set(raw) - _RULE_KEYS))
+        unknown = sorted(map(str, set(raw) - _RULE_KEYS - ({"table"} if "claim" not in raw else set())))
         if unknown:
             self.fail(where, f"unknown keys {unknown}; a rule has {', '.join(sorted(_RULE_KEYS))}")
-        rule_id, table = raw.get("id"), raw.get("table")
+        rule_id, kind = raw.get("id"), raw.get("claim")
         if not isinstance(rule_id, str) or not _NAME.match(rule_id):
             self.fail(f"{where}.id", f"{rule_id!r} is not a rule id (lower-case letters, digits, _)")
-        if not isinstance(table, str) or not _NAME.match(table):
-            self.fail(f"{where}.table", f"{table!r} is not a results table name")
+        if "table" in raw and "claim" not in raw:
+            self.fail(f"{where}.table", "rules read claims now, not tables: name the kind of claim with 'claim:' "
+                                        f"(one of {', '.join(CLAIMS)})")
+        elif not isinstance(kind, str) or kind not in CLAIMS:
+            self.fail(f"{where}.claim", f"{kind!r} is not a kind of claim; use one of {', '.join(CLAIMS)}")
         when = None if raw.get("when") is None else self.condition(raw["when"], f"{where}.when")
         texts = {key: self.template(raw.get(key), f"{where}.{key}", required=key not in ("evidence",))
                  for key in ("headline", "action", "evidence", "component")}
-        owner = self.template(raw.get("owner", "{owner}"), f"{where}.owner")
+        default_owner = "{owner}" if isinstance(kind, str) and kind in CLAIMS and "owner" in CLAIMS[kind].facts \
+            else "{outcome_owner}"
+        owner = self.template(raw.get("owner", default_owner), f"{where}.owner")
         horizon = raw.get("horizon")
-        if horizon not in HORIZONS:
-            self.fail(f"{where}.horizon", f"{horizon!r} is not a horizon; use one of {', '.join(HORIZONS)}")
+        horizon = next((code for code, label in HORIZON.labels.items() if horizon in (code, label)), horizon)
+        if horizon not in HORIZON:
+            self.fail(f"{where}.horizon", f"{horizon!r} is not a horizon; use one of "
+                                          f"{', '.join(HORIZON.labels.values())}")
         limit = raw.get("limit", 1)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
             self.fail(f"{where}.limit", "expected a whole number from 1 to 50")
@@ -275,8 +244,14 @@ class _Parser:
         priority = self.priority(raw.get("priority"), f"{where}.priority")
         if len(self.problems) > before:
             return None
-        return Rule(rule_id, table, when, texts["headline"], texts["action"], texts["evidence"], texts["component"],
+        rule = Rule(rule_id, kind, when, texts["headline"], texts["action"], texts["evidence"], texts["component"],
                     owner, horizon, *priority, limit, sort, descending)
+        unknown = sorted(rule.fields() - set(CLAIMS[kind].facts) - set(CONTEXT_FIELDS))
+        if unknown:
+            self.fail(where, f"uses {unknown}, which {kind} claims do not have; their fields are "
+                             f"{', '.join(CLAIMS[kind].facts + CONTEXT_FIELDS)}")
+            return None
+        return rule
 
     def priority(self, raw, where: str) -> tuple[str | None, float, float]:
         """``priority: 0.2`` (a fixed value) or ``priority: {field: gap, scale: 0.25}`` (the field times scale)."""
@@ -326,7 +301,7 @@ def parse_rules(data, source: str = "rules") -> tuple[Rule, ...]:
 
 @dataclass(frozen=True)
 class Fired:
-    """A rule that fired on one row: its filled texts and priority."""
+    """A rule that fired on one claim: its filled texts, priority and the claim it rests on."""
 
     rule: str
     headline: str
@@ -336,39 +311,41 @@ class Fired:
     owner: str
     horizon: str
     priority: float
+    claim: str
     source: str
 
 
-def fire(rule: Rule, table: pd.DataFrame | None) -> list[Fired]:
-    """The rule's recommendations for the rows of its table that meet its condition (none if the table is absent).
+def fire(rule: Rule, claims: list[Claim], context: dict | None = None) -> list[Fired]:
+    """The rule's recommendations for the supported claims of its kind that meet its condition.
 
-    Raises
-    ------
-    RuleError
-        When the rule names a column the table does not have.
+    ``context`` adds the engagement's fields every claim carries (:data:`CONTEXT_FIELDS`). Claims are taken
+    in ``sort`` order of a fact (descending unless ``descending: false``), up to ``limit``.
     """
-    if table is None or table.empty:
-        return []
-    missing = sorted(rule.fields() - set(table.columns))
-    if missing:
-        raise RuleError(f"rule {rule.id}", [f"table {rule.table} has no column {missing}; its columns are "
-                                            f"{', '.join(map(str, table.columns))}"])
-    rows = table.sort_values(rule.sort, ascending=not rule.descending, kind="stable") if rule.sort else table
+    context = context or {}
+    rows = [(c, {**c.facts, **context}) for c in claims if c.kind == rule.claim and c.supported]
+    if rule.sort:
+        present = [(c, r) for c, r in rows if _sortable(r.get(rule.sort))]
+        absent = [(c, r) for c, r in rows if not _sortable(r.get(rule.sort))]
+        rows = sorted(present, key=lambda cr: cr[1][rule.sort], reverse=rule.descending) + absent
     out = []
-    for row in rows.to_dict("records"):
+    for claim, row in rows:
         if rule.when is not None and not rule.when.holds(row):
             continue
         priority = rule.priority_value
         if rule.priority_field:
             value = row.get(rule.priority_field)
-            priority = 0.0 if value is None or pd.isna(value) else abs(float(value)) * rule.priority_scale
+            priority = abs(float(value)) * rule.priority_scale if _sortable(value) else 0.0
         owner = rule.owner.fill(row)
         out.append(Fired(rule.id, rule.headline.fill(row), rule.action.fill(row), rule.evidence.fill(row),
                          rule.component.fill(row), owner if owner and owner != "n/a" else "No owner: assign one",
-                         rule.horizon, min(priority, 1.0), f"results/{rule.table}.csv"))
+                         rule.horizon, min(priority, 1.0), claim.id, claim.sources))
         if len(out) == rule.limit:
             break
     return out
+
+
+def _sortable(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def load_rules(path) -> tuple[Rule, ...]:

@@ -1,8 +1,7 @@
-"""The recommendation rule grammar: parsed and checked, fired on tables, and hostile files rejected."""
+"""The recommendation rule grammar: parsed and checked, fired on claims, and hostile files rejected."""
 
 import re
 
-import pandas as pd
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -10,9 +9,10 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from cxkit.claims.rules import RuleError, fire, load_rules, parse_rules
+from cxkit.results.claim import Claim
 
-RULE = {"id": "fix_moment", "table": "moments_of_truth",
-        "when": {"all": [{"field": "quadrant", "op": "startswith", "value": "Moment of truth"},
+RULE = {"id": "fix_moment", "claim": "moment_of_truth",
+        "when": {"all": [{"field": "performance", "op": "<", "value": 3.5},
                          {"not": {"field": "share", "op": "<", "value": 0.05}}]},
         "sort": "share", "limit": 2,
         "headline": "Fix {label|lower}", "action": "Fix {label|lower} first",
@@ -20,29 +20,38 @@ RULE = {"id": "fix_moment", "table": "moments_of_truth",
         "component": "Engagement strategy", "owner": "{owner}", "horizon": "90 days",
         "priority": {"field": "share", "scale": 1.0}}
 
-TABLE = pd.DataFrame({"label": ["Billing clarity", "Resolved first time", "Wait", "Tiny"],
-                      "quadrant": ["Moment of truth: fix first", "Moment of truth: fix first", "Strength: keep",
-                                   "Moment of truth: fix first"],
-                      "share": [0.14, 0.39, 0.2, 0.01], "performance": [2.86, 3.38, 4.0, 2.0],
-                      "owner": ["Finance", None, "Ops", "Ops"]})
+ROWS = [("billing", "Billing clarity", 0.14, 2.86, "Finance"), ("ftr", "Resolved first time", 0.39, 3.38, None),
+        ("wait", "Wait", 0.2, 4.0, "Ops"), ("tiny", "Tiny", 0.01, 2.0, "Ops")]
+CLAIMS = [Claim("moment_of_truth", a, "{label}", {"attribute": a, "label": label, "share": share, "top2": 0.5,
+                                                  "performance": performance, "owner": owner}, "supported", "test", share)
+          for a, label, share, performance, owner in ROWS]
+SHARES = {label: share for _, label, share, _, _ in ROWS}
 
 
 def _parse(*rules):
     return parse_rules({"rules": list(rules)}, "test.yaml")
 
 
-def test_a_rule_fires_on_matching_rows_in_order_with_its_numbers():
+def test_a_rule_fires_on_matching_claims_in_order_with_their_numbers():
     (rule,) = _parse(RULE)
-    fired = fire(rule, TABLE)
+    fired = fire(rule, CLAIMS)
     assert [f.headline for f in fired] == ["Fix resolved first time", "Fix billing clarity"]
     assert fired[0].evidence == "39% of explained variance; mean 3.38"
     assert fired[0].owner == "No owner: assign one" and fired[1].owner == "Finance"
-    assert [f.priority for f in fired] == [0.39, 0.14] and fired[0].source == "results/moments_of_truth.csv"
+    assert [f.priority for f in fired] == [0.39, 0.14] and fired[0].claim == "moment_of_truth:ftr"
+    assert fired[0].source == "results/moments_of_truth.csv (03_drivers)" and fired[0].horizon == "days_90"
+
+
+def test_a_claim_its_evidence_does_not_support_never_fires():
+    (rule,) = _parse(dict(RULE, when=None))
+    noise = [Claim(**{**c.__dict__, "verdict": v}) for c, v in zip(CLAIMS, ["within_noise", "not_testable"] * 2)]
+    assert fire(rule, noise) == []
 
 
 @pytest.mark.parametrize("condition, expected", [
     ({"field": "share", "op": ">=", "value": 0.2}, ["Resolved first time", "Wait"]),
     ({"field": "label", "op": "in", "value": ["Wait", "Tiny"]}, ["Wait", "Tiny"]),
+    ({"field": "label", "op": "startswith", "value": "Res"}, ["Resolved first time"]),
     ({"field": "label", "op": "not in", "value": ["Wait", "Tiny"]}, ["Billing clarity", "Resolved first time"]),
     ({"field": "label", "op": "contains", "value": "first"}, ["Resolved first time"]),
     ({"any": [{"field": "share", "op": "<", "value": 0.05}, {"field": "owner", "op": "==", "value": "Finance"}]},
@@ -57,15 +66,15 @@ def test_conditions(condition, expected):
         with pytest.raises(RuleError, match="needs a number"):
             _parse(rule)
         return
-    assert [f.evidence.split("%")[0] for f in fire(_parse(rule)[0], TABLE)] == [
-        f"{v:.0%}".rstrip("%") for v in TABLE.set_index("label").loc[expected, "share"]]
+    assert [f.evidence.split("%")[0] for f in fire(_parse(rule)[0], CLAIMS)] == [
+        f"{SHARES[label]:.0%}".rstrip("%") for label in expected]
 
 
-def test_a_column_the_table_lacks_is_named():
-    (rule,) = _parse(dict(RULE, evidence="{nonexistent} points"))
-    with pytest.raises(RuleError, match=r"has no column \['nonexistent'\]"):
-        fire(rule, TABLE)
-    assert fire(rule, None) == []
+def test_a_field_the_claim_lacks_is_named_when_the_rule_is_read():
+    with pytest.raises(RuleError, match=r"uses \['nonexistent'\], which moment_of_truth claims do not have"):
+        _parse(dict(RULE, evidence="{nonexistent} points"))
+    (rule,) = _parse(RULE)
+    assert fire(rule, []) == []
 
 
 @pytest.mark.parametrize("change, message", [
@@ -126,7 +135,7 @@ def test_code_in_a_value_is_only_ever_compared(tmp_path):
     payload = f"__import__('os').system('touch {marker}')"
     (rule,) = _parse(dict(RULE, when={"field": "label", "op": "==", "value": payload},
                           evidence=payload.replace("(", "[").replace(")", "]")))
-    assert fire(rule, TABLE) == [] and not marker.exists()
+    assert fire(rule, CLAIMS) == [] and not marker.exists()
 
 
 def test_python_tags_in_the_file_are_a_yaml_error_not_an_object(tmp_path):
@@ -139,7 +148,7 @@ def test_python_tags_in_the_file_are_a_yaml_error_not_an_object(tmp_path):
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20))
 _trees = st.recursive(_scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4),
-    st.dictionaries(st.sampled_from(["field", "op", "value", "all", "any", "not", "id", "table", "when", "x"]) |
+    st.dictionaries(st.sampled_from(["field", "op", "value", "all", "any", "not", "id", "claim", "when", "x"]) |
                     st.text(max_size=5), inner, max_size=4)), max_leaves=30)
 
 
@@ -153,7 +162,7 @@ def test_any_structure_is_parsed_or_refused_with_a_rule_error(data):
         assert exc.problems and all(isinstance(p, str) for p in exc.problems)
         return
     for rule in rules:
-        fire(rule, TABLE.assign(**{f: 1 for f in rule.fields() - set(TABLE.columns)}))
+        fire(rule, CLAIMS, {"outcome_owner": "Board"})
 
 
 def test_the_engine_never_executes_or_formats_text_from_files():

@@ -1,0 +1,195 @@
+"""Claims of the driver stage: the top driver, the moments of truth, dissatisfiers and delighters, the
+what-if and the drivers of yes/no outcomes.
+
+A driver claim stands on its model: when the model explains less than
+``drivers.warn_r2`` of the outcome, no touchpoint can be named as a driver,
+and the claims say so (within noise) instead. Materiality: a touchpoint's (or a
+group's) share of the explained variance; for the what-if, the share of
+customers who would become truly impressed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..inputs.config import Engagement
+from ..results.catalogue import ASYMMETRY
+from ..results.claim import SUPPORTED, WITHIN_NOISE, Claim
+from ..results.text import join, sentence
+
+
+def model_verdict(key: pd.DataFrame, eng: Engagement) -> tuple[str, str]:
+    """Whether the main driver model can carry claims: its fit against ``drivers.warn_r2``."""
+    first = key.iloc[0]
+    if first["r2"] < eng.drivers.warn_r2:
+        return WITHIN_NOISE, (f"the model explains little of {first['outcome_label'].lower()} ({first['fit']} = "
+                              f"{first['r2']:.2f}, under {eng.drivers.warn_r2:g})")
+    return SUPPORTED, f"{first['fit']} = {first['r2']:.2f} on {int(first['n']):,} customers"
+
+
+def top_driver_claim(key: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    top = key.iloc[0]
+    verdict, reason = model_verdict(key, eng)
+    facts = dict(label=top["label"], share=top["share"], share_low=top["share_low"], share_high=top["share_high"],
+                 outcome_label=top["outcome_label"], top2=top["top2"], r2=top["r2"], fit=top["fit"])
+    common = dict(comparison="shares of explained variance", effect=float(top["share"]),
+                  effect_unit="share of explained variance", test=top["method"], n=top["n"], lead=True)
+    if verdict != SUPPORTED:
+        return [Claim("top_driver", top["attribute"], "No touchpoint can be named as the driver of "
+                      "{outcome_label|lower}: the model explains little of it ({fit} = {r2:.2f})", facts, verdict,
+                      reason, 0.0, **common)]
+    interval = " (95% interval {share_low:.0%} to {share_high:.0%})" if pd.notna(top["share_low"]) else ""
+    second = key.iloc[1]["share"] if len(key) > 1 else float("nan")
+    lead = pd.isna(top["share_low"]) or len(key) < 2 or top["share_low"] > second
+    text = ("{label} drives {share:.0%} of the explained variance in {outcome_label|lower}" + interval
+            + (", more than any other touchpoint" if lead else ", level with the next within its interval")
+            + "; {top2:.0%} rate it in the top two boxes")
+    return [Claim("top_driver", top["attribute"], text, facts, verdict, reason, float(top["share"]),
+                  ci=(top["share_low"], top["share_high"]), **common)]
+
+
+def moments_of_truth_claims(quadrants: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    """One claim per moment of truth (important, below-average performance), and one for them together."""
+    verdict, reason = model_verdict(key, eng)
+    fix = quadrants[quadrants["quadrant"] == "fix_first"]
+    out = []
+    for r in fix.itertuples():
+        facts = dict(attribute=r.attribute, label=r.label, share=r.share, top2=r.top2, performance=r.performance,
+                     owner=r.owner if isinstance(r.owner, str) else None)
+        out.append(Claim("moment_of_truth", r.attribute, "{label} is a moment of truth: {share:.0%} of explained "
+                         "variance, {top2:.0%} in the top two boxes", facts, verdict, reason,
+                         float(r.share) if verdict == SUPPORTED else 0.0,
+                         comparison="importance and performance against their thresholds",
+                         direction="important, performing below", effect=float(r.share),
+                         effect_unit="share of explained variance", n=r.n))
+    facts = dict(names=join(fix["label"].str.lower()), share=float(fix["share"].sum()), count=len(fix))
+    common = dict(comparison="importance and performance against their thresholds", n=key["n"].iloc[0],
+                  lead=True)
+    if verdict != SUPPORTED:
+        out.append(Claim("moments_of_truth", "all", "No moment of truth can be named: the model explains too little "
+                         "to rank touchpoints by importance", facts, verdict, reason, 0.0, **common))
+    elif len(fix):
+        out.append(Claim("moments_of_truth", "all", "Moments of truth to fix first: {names} (high importance, "
+                         "below-average performance; {share:.0%} of explained variance together)", facts, SUPPORTED,
+                         reason, facts["share"], effect=facts["share"], effect_unit="share of explained variance",
+                         **common))
+    else:
+        out.append(Claim("moments_of_truth", "all", "No touchpoint is both above-average in importance and "
+                         "below-average in performance", facts, SUPPORTED, reason, 0.0, **common))
+    return out
+
+
+def asymmetry_claims(asymmetry: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    """One claim per touchpoint with an asymmetric (or two-sided) effect, and one for all of them together.
+
+    Each rests on the penalty-reward regression's own tests at ``drivers.alpha`` (the kind says which passed).
+    """
+    if asymmetry is None or not len(asymmetry):
+        return []
+    owners = dict(zip(key["attribute"], key["owner"]))
+    alpha = eng.drivers.alpha
+    texts = {"dissatisfier": "{label} punishes when poor ({penalty:.1f} points) and earns little when excellent",
+             "delighter": "{label} rewards when excellent ({reward:.1f} points) and costs little when poor",
+             "both": "{label} punishes when poor ({penalty:.1f} points) and rewards when excellent ({reward:.1f})"}
+    out = []
+    for r in asymmetry[asymmetry["kind"].isin(list(texts))].itertuples():
+        owner = owners.get(r.attribute)
+        facts = dict(attribute=r.attribute, label=r.label, kind=r.kind, penalty=r.penalty, reward=r.reward,
+                     share=r.share, owner=owner if isinstance(owner, str) else None)
+        out.append(Claim("asymmetry", r.attribute, texts[r.kind], facts, SUPPORTED,
+                         f"{ASYMMETRY.label(r.kind).lower()}: penalty p = {r.penalty_p:.3g}, reward p = "
+                         f"{r.reward_p:.3g}, difference p = {r.asymmetry_p:.3g} (at {alpha:g})",
+                         0.0 if pd.isna(r.share) else float(r.share), comparison="penalty against reward",
+                         direction=r.kind, effect=float(r.asymmetry) if pd.notna(r.asymmetry) else None,
+                         effect_unit="outcome points", test="penalty-reward contrast regression, HC1 errors",
+                         p=float(r.asymmetry_p) if pd.notna(r.asymmetry_p) else None, n=r.n))
+    punish = asymmetry[asymmetry["kind"] == "dissatisfier"].sort_values("penalty", ascending=False, kind="stable")
+    reward = asymmetry[asymmetry["kind"] == "delighter"].sort_values("reward", ascending=False, kind="stable")
+    facts = dict(dissatisfiers=join(punish["label"].head(3).str.lower()),
+                 delighters=join(reward["label"].head(3).str.lower()))
+    parts = []
+    if len(punish):
+        parts.append("{dissatisfiers} punish" + ("es" if len(punish) == 1 else "") + " when poor and earn"
+                     + ("s" if len(punish) == 1 else "") + " little when excellent")
+    if len(reward):
+        parts.append("{delighters} reward" + ("s" if len(reward) == 1 else "") + " when excellent and cost"
+                     + ("s" if len(reward) == 1 else "") + " little when poor")
+    common = dict(comparison="penalty against reward per touchpoint", test="penalty-reward contrast regression",
+                  n=asymmetry["n"].iloc[0], lead=True)
+    if not parts:
+        return out + [Claim("asymmetries", "all", "No touchpoint only punishes or only rewards: where ratings matter, "
+                            "low and top ratings move the outcome alike", facts, WITHIN_NOISE,
+                            f"no asymmetric effect at {alpha:g}", 0.0, **common)]
+    shares = pd.concat([punish["share"], reward["share"]]).fillna(0)
+    return out + [Claim("asymmetries", "all", sentence("; ".join(parts)), facts, SUPPORTED,
+                        f"penalty and reward tests at {alpha:g}", float(shares.sum()), **common)]
+
+
+def what_if_claim(scenarios: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    """What raising the touchpoint with the largest modelled effect would be worth (an association)."""
+    if scenarios is None or not len(scenarios):
+        return []
+    best = scenarios.iloc[0]
+    verdict, reason = model_verdict(key, eng)
+    impressed = "impressed_change" in scenarios and pd.notna(best.get("impressed_change"))
+    facts = dict(label=best["label"], raise_by=best["raise_by"], outcome_label=key["outcome_label"].iloc[0],
+                 outcome_change=abs(best["outcome_change"]),
+                 impressed_now=best["impressed_now"] if impressed else None,
+                 impressed_after=best["impressed_after"] if impressed else None)
+    verb = "lift" if best["outcome_change"] >= 0 else "lower"
+    text = "Raising {label|lower} by {raise_by:g} points would " + verb + " the average {outcome_label|lower} by " \
+           "{outcome_change:.2f}"
+    if impressed:
+        text += " and the share truly impressed from {impressed_now:.0%} to {impressed_after:.0%}"
+    text += " (modelled association, not a guarantee)"
+    if verdict != SUPPORTED:
+        text = ("No touchpoint's rise can be valued: the model explains too little of {outcome_label|lower} "
+                "to say what raising {label|lower} would do")
+    return [Claim("what_if", best["attribute"], text, facts, verdict, reason,
+                  float(best["impressed_change"]) if impressed and verdict == SUPPORTED else 0.0,
+                  comparison="the modelled outcome with one touchpoint raised", direction=verb,
+                  effect=float(best["outcome_change"]), effect_unit="outcome points", test="full regression slope",
+                  n=best["n"], lead=True)]
+
+
+def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    """What drives each yes/no outcome most, named only where its model explains at least ``drivers.warn_r2``;
+    whether the main outcome's top driver also drives them."""
+    if yes_no is None or not len(yes_no):
+        return []
+    tops = yes_no.sort_values("share", ascending=False, kind="stable").drop_duplicates("outcome")
+    tops = tops.assign(name=["being truly impressed" if r.outcome == "truly_impressed" else r.outcome_label.lower()
+                             for r in tops.itertuples()])
+    strong, weak = tops[tops["r2"] >= eng.drivers.warn_r2], tops[tops["r2"] < eng.drivers.warn_r2]
+    top = key.iloc[0]
+    same = len(strong) > 0 and bool(strong["attribute"].eq(top["attribute"]).all())
+    facts = dict(label=top["label"] if same else None, names=join(strong["name"]),
+                 shares=join(f"{v:.0%}" for v in strong["share"]),
+                 parts=None if same or not len(strong) else "; ".join(
+                     f"{r.label} drives {r.name} most ({r.share:.0%} of what its model explains)"
+                     for r in strong.itertuples()),
+                 weak=join(f"{r.name} ({r.fit} = {r.r2:.2f})" for r in weak.itertuples()))
+    if same:
+        text = ("{label} also drives {names} most ({shares} of what "
+                + ("their models explain)" if len(strong) > 1 else "its model explains)"))
+    elif len(strong):
+        text = "{parts}"
+    else:
+        text = "No yes/no outcome's driver can be named: the models explain too little"
+    if len(weak):
+        text += ("; the model" + ("s" if len(weak) > 1 else "") + " of {weak} explain" + ("" if len(weak) > 1 else "s")
+                 + " too little to name a driver")
+    reason = "; ".join(f"{r.outcome_label}: {r.fit} = {r.r2:.2f}" for r in tops.itertuples()) + \
+        f" (a driver is named where its model reaches {eng.drivers.warn_r2:g})"
+    return [Claim("yes_no_drivers", "all", text, facts, SUPPORTED if len(strong) else WITHIN_NOISE, reason,
+                  float(strong["share"].max()) if len(strong) else 0.0,
+                  comparison="shares of each yes/no model's explained variation", test=str(tops["method"].iloc[0]),
+                  n=tops["n"].max(), lead=True)]
+
+
+def driver_claims(eng: Engagement, key: pd.DataFrame, quadrants: pd.DataFrame, asymmetry: pd.DataFrame,
+                  scenarios: pd.DataFrame, yes_no: pd.DataFrame) -> list[Claim]:
+    """Every claim of the driver stage, from the tables notebook 03 saved."""
+    return (top_driver_claim(key, eng) + moments_of_truth_claims(quadrants, key, eng)
+            + asymmetry_claims(asymmetry, key, eng) + what_if_claim(scenarios, key, eng)
+            + yes_no_claim(yes_no, key, eng))

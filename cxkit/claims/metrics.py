@@ -1,0 +1,151 @@
+"""Claims of the metric stage: segment drivers, the departmental balance, wave changes and the trend, and the
+scorecard's ownership and measurement gaps.
+
+Materiality: the largest share of explained variance among touchpoints whose
+drivers differ by segment; a department's part of what is left to win; the
+size of a real change in a share; the share of metrics without an owner, or
+that the response volume cannot track.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..inputs.config import Engagement
+from ..results.claim import SUPPORTED, WITHIN_NOISE, Claim
+from ..results.text import join
+
+
+def _value(value: float, unit: str) -> str:
+    return f"{value:.0%}" if unit == "share" else f"{value:+.0f}" if unit == "points" else f"{value:.2f}"
+
+
+def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    """Whether what drives the outcome differs by segment: per touchpoint, Holm-adjusted, at ``drivers.alpha``."""
+    if segments is None or segments["segment"].nunique() < 2:
+        return []
+    alpha = eng.drivers.alpha
+    first = segments.iloc[0]
+    differ = segments[segments["differs"].astype(bool)].sort_values("differs_p", kind="stable") \
+        .drop_duplicates("attribute")
+    facts = dict(differ=join(differ["label"].str.lower()), overall_p=first["overall_p"], alpha=alpha)
+    common = dict(comparison="driver slopes across segments", test=str(first["test"]) + ", Holm-adjusted per touchpoint",
+                  p=float(first["overall_p"]), n=segments.drop_duplicates("segment")["n"].sum(), lead=True)
+    if len(differ):
+        return [Claim("segment_drivers", "all", "Drivers differ by segment for {differ} (Holm-adjusted p < {alpha})",
+                      facts, SUPPORTED, f"Holm-adjusted p < {alpha:g} for each",
+                      float(segments.loc[segments["differs"].astype(bool), "share"].max()), **common)]
+    return [Claim("segment_drivers", "all", "What drives the outcome is much the same in every segment: no touchpoint "
+                  "differs at Holm-adjusted p < {alpha}", facts, WITHIN_NOISE, f"no Holm-adjusted p under {alpha:g}",
+                  0.0, **common)]
+
+
+def balance_claims(balance: pd.DataFrame, model_supported: bool = True) -> list[Claim]:
+    """Each department's part of what drives the outcome and of what is left to win; the largest leads."""
+    if balance is None or not len(balance):
+        return []
+    out = []
+    for i, r in enumerate(balance.itertuples()):
+        facts = dict(owner=r.owner, drivers=join(s.lower() for s in r.drivers.split(", ")), importance=r.importance,
+                     performance=r.performance, vs_all=r.vs_all, points=abs(r.vs_all) * 100,
+                     side="below" if r.vs_all < 0 else "above", impact=r.impact)
+        text = ("{owner} owns {importance:.0%} of what drives the outcome ({drivers}); its touchpoints score "
+                "{points:.0f} points {side} the average ({performance:.0%} top-2-box), {impact:.0%} of what is left "
+                "to win")
+        out.append(Claim("departmental_balance", str(r.owner), text, facts,
+                         SUPPORTED if model_supported else WITHIN_NOISE,
+                         "sums of the key driver shares by owning department" if model_supported else
+                         "the driver model explains too little to share importance out", float(r.impact),
+                         comparison="a department's touchpoints against all", direction=facts["side"],
+                         effect=float(r.vs_all), effect_unit="share points", lead=i == 0))
+    return out
+
+
+def wave_claims(trend: pd.DataFrame) -> list[Claim]:
+    """What moved beyond noise between the last two waves, and the main outcome across all of them."""
+    if trend is None or not len(trend):
+        return []
+    trend = trend.assign(wave=trend["wave"].astype(str))
+    waves = sorted(trend["wave"].unique())
+    previous, last = waves[-2], waves[-1]
+    latest = trend[trend["wave"] == last]
+    moved = latest[latest["significant"].astype(bool)].assign(size=lambda t: t["change"].abs())
+    out = []
+    if len(moved):
+        top = moved.sort_values("size", ascending=False, kind="stable").iloc[0]
+        before = trend[(trend["wave"] == previous) & (trend["metric"] == top["metric"])].iloc[0]
+        facts = dict(metric=top["metric"].split(":")[0], before=_value(before["value"], top["unit"]),
+                     after=_value(top["value"], top["unit"]), previous=previous, last=last,
+                     p="p < 0.001" if top["change_p"] < 0.001 else f"p = {top['change_p']:.3f}",
+                     moved="rose" if top["change"] > 0 else "fell", others=len(latest) - len(moved),
+                     total=len(latest))
+        out.append(Claim("wave_change", "latest", "{metric} {moved} from {before} in {previous} to {after} in {last} "
+                         "({p}); {others} of {total} metrics did not move beyond noise", facts, SUPPORTED,
+                         "two-sided test of the change against the previous wave",
+                         float(abs(top["change"])) if top["unit"] == "share" else 0.0,
+                         comparison=f"{last} against {previous}", direction=facts["moved"], effect=float(top["change"]),
+                         effect_unit=str(top["unit"]), test="two-proportion z or difference z test",
+                         p=float(top["change_p"]), n=top["n"] + before["n"], lead=True))
+    else:
+        facts = dict(metric=None, before=None, after=None, previous=previous, last=last, p=None, moved=None,
+                     others=len(latest), total=len(latest))
+        out.append(Claim("wave_change", "latest", "No scorecard metric moved beyond noise between {previous} and {last}",
+                         facts, WITHIN_NOISE, "no change passes its test", 0.0, comparison=f"{last} against {previous}",
+                         test="two-proportion z or difference z test", lead=True))
+    main = trend[trend["metric"] == trend["metric"].iloc[0]].set_index("wave").loc[waves]
+    change = main.iloc[-1]
+    real = bool(change["significant"])
+    facts = dict(metric=trend["metric"].iloc[0], first=_value(main.iloc[0]["value"], change["unit"]),
+                 last=_value(change["value"], change["unit"]), first_wave=waves[0], last_wave=last, waves=len(waves),
+                 p=None if pd.isna(change["change_p"]) else float(change["change_p"]))
+    text = "{metric} went from {first} in {first_wave} to {last} in {last_wave}" + (
+        "; the latest change is real (p = {p:.3f})" if real else "; the latest change is within noise")
+    out.append(Claim("outcome_trend", "main", text, facts, SUPPORTED if real else WITHIN_NOISE,
+                     "the change against the previous wave " + ("passes" if real else "does not pass") + " its test",
+                     0.0, comparison="the main outcome per wave", effect=float(change["change"]),
+                     effect_unit=str(change["unit"]), test="two-proportion z or difference z test",
+                     p=facts["p"], n=main["n"].sum(), lead=True))
+    return out
+
+
+def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
+    """Whether every metric has an owner, whether the volume can track each one, and who owns the top driver."""
+    if card is None or not len(card):
+        return []
+    owner_missing = card["owner_missing"].astype(bool)
+    unowned = card[owner_missing]
+    facts = dict(unowned=len(unowned), metrics=len(card), unowned_share=len(unowned) / len(card),
+                 unowned_names=", ".join(unowned["metric"]))
+    text = ("{unowned} of {metrics} scorecard metrics have no owning department ({unowned_names})" if len(unowned)
+            else "Every one of the {metrics} scorecard metrics has an owning department")
+    out = [Claim("unowned_metrics", "all", text, facts, SUPPORTED, "owners as mapped in the engagement",
+                 facts["unowned_share"], comparison="metrics with and without an owner", n=len(card), lead=True)]
+    short = card[~card["cadence_supported"].astype(bool)]
+    worst = short.sort_values("needed_per_period", ascending=False, kind="stable").iloc[0] if len(short) else None
+    facts = dict(short=len(short), metrics=len(card), short_share=len(short) / len(card),
+                 short_names=", ".join(short["metric"]), cadence=str(card["cadence"].iloc[0]),
+                 metric=None if worst is None else worst["metric"].lower(),
+                 needed=None if worst is None else int(worst["needed_per_period"]),
+                 available=None if worst is None else int(worst["available_per_period"]))
+    text = ("Tracking {metric} {cadence} needs {needed:,} responses to see the target change; the client collects "
+            "about {available:,}" if worst is not None else
+            "The responses the client collects can show every metric's target change {cadence}")
+    out.append(Claim("cadence", "all", text, facts, SUPPORTED,
+                     "responses needed for 80% power at 5% against those available per period",
+                     facts["short_share"], comparison="responses needed against available", n=len(card), lead=True))
+    owned = card[~owner_missing & (card["layer"] == "driver")]
+    if len(owned):
+        first = owned.iloc[0]
+        facts = dict(owner=first["owner"], metric=first["metric"].split(":")[0].lower(),
+                     baseline=_value(first["baseline"], first["unit"]), target=_value(first["target"], first["unit"]))
+        out.append(Claim("top_driver_metric", "all", "{owner} owns the top driver metric, {metric}: {baseline} today, "
+                         "target {target}", facts, SUPPORTED, str(first["target_rule"]), 0.0,
+                         comparison="baseline against target", n=first["n"], lead=True))
+    return out
+
+
+def metric_claims(eng: Engagement, card: pd.DataFrame, trend: pd.DataFrame, balance: pd.DataFrame,
+                  segments: pd.DataFrame | None, model_supported: bool = True) -> list[Claim]:
+    """Every claim of the metric stage, from the tables notebook 04 saved."""
+    return (segment_drivers_claim(segments, eng) + balance_claims(balance, model_supported) + wave_claims(trend)
+            + scorecard_claims(card))

@@ -1,0 +1,140 @@
+"""Claims: the record and its contract, the executive summary's rule, and claim makers on constructed tables
+(worded by the direction found, verdicts by the evidence)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxkit.claims.drivers import driver_claims, moments_of_truth_claims, top_driver_claim
+from cxkit.claims.metrics import segment_drivers_claim
+from cxkit.claims.reality import maturity_gap_claims, perception_gap_claims, weakest_link_claim
+from cxkit.claims.rules import fire, parse_rules
+from cxkit.claims.summary import executive_summary
+from cxkit.results.catalogue import CLAIMS, ContractError
+from cxkit.results.claim import Claim
+
+
+def _claim(kind="loyalty_mix", materiality=0.5, verdict="supported", lead=True, subject="all"):
+    facts = {name: 0.5 for name in CLAIMS[kind].facts}
+    return Claim(kind, subject, "A claim about {" + CLAIMS[kind].facts[0] + ":.0%}", facts, verdict, "why",
+                 materiality, lead=lead)
+
+
+def test_a_claim_renders_its_sentence_from_its_facts_and_round_trips():
+    claim = Claim("nps", "all", "nPS is {nps:+.0f} ({ci_low:+.0f} to {ci_high:+.0f})",
+                  dict(nps=12.4, ci_low=np.float64(8.1), ci_high=16.0, promoters=0.4, detractors=0.28, n=np.int64(900)),
+                  "supported", "an interval", 0.28, effect=float("nan"), ci=(8.1, 16.0), n=np.float64(900))
+    assert claim.text == "NPS is +12 (+8 to +16)"                         # a sentence starts with a capital
+    assert claim.effect is None and claim.n == 900 and claim.id == "nps:all" and claim.stage == "customers"
+    assert Claim.from_dict(claim.to_dict()) == claim
+    assert "n = 900" in claim.evidence() and "supported: an interval" in claim.evidence()
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(facts={"nps": 1}), "missing"),                                    # facts are exactly the declared ones
+    (dict(template="{nps} {not_a_fact}"), "not its facts"),
+    (dict(kind="no_such_kind"), "not declared"),
+    (dict(verdict="probably"), "verdict"),
+])
+def test_a_claim_that_breaks_its_declaration_fails_loudly(change, message):
+    base = dict(kind="nps", subject="all", template="{nps}", facts={f: 1 for f in CLAIMS["nps"].facts})
+    with pytest.raises(ContractError, match=message):
+        Claim(**{**base, **change})
+
+
+def test_summary_takes_each_stage_best_supported_then_the_most_material():
+    claims = [_claim("maturity_gap", 0.1), _claim("weakest_link", 0.9), _claim("loyalty_mix", 0.8),
+              _claim("nps", 0.7), _claim("consistency", 0.6), _claim("top_driver", 0.2),
+              _claim("maturity_index", 0.95, verdict="within_noise"), _claim("what_remains", 0.99)]
+    chosen = executive_summary(claims, limit=5)
+    assert [c.kind for c in chosen] == ["weakest_link", "loyalty_mix", "top_driver", "nps", "consistency"]
+
+
+def test_a_stage_with_nothing_supported_says_so_and_skipped_stages_come_last():
+    skipped = Claim("not_covered", "reality_check", "{stage_title} was not covered: {reason}",
+                    {"stage_title": "Reality check", "reason": "no diagnostic"}, "not_testable", "", 0.0, lead=True)
+    claims = [_claim("top_driver", 0.0, verdict="within_noise"), _claim("moments_of_truth", 0.0, verdict="within_noise"),
+              _claim("loyalty_mix", 0.4), skipped]
+    chosen = executive_summary(claims)
+    assert [c.kind for c in chosen] == ["loyalty_mix", "top_driver", "not_covered"]
+
+
+def test_only_lead_claims_of_summary_kinds_are_candidates():
+    claims = [_claim("maturity_gap", 0.9, lead=False, subject="a"), _claim("maturity_gap", 0.2, subject="b"),
+              _claim("descriptor_differences", 0.99)]
+    assert [c.subject for c in executive_summary(claims)] == ["b"]
+
+
+def test_perception_gaps_are_worded_by_the_direction_found(eng):
+    gaps = pd.DataFrame({"dimension": ["a", "b", "c"], "label": ["Clear definition", "Leadership", "Skills"],
+                         "executive": [3.1, 4.4, 3.5], "frontline": [3.9, 3.6, 3.4], "gap": [-0.8, 0.8, 0.1],
+                         "n_executive": 20, "n_frontline": 200, "rank_biserial": [-0.4, 0.4, 0.05],
+                         "p_holm": [0.001, 0.002, 0.6], "flagged": [False, True, False]})
+    claims = {c.subject: c for c in perception_gap_claims(gaps, eng)}
+    assert claims["a"].text.startswith("Executives rate clear definition 0.8 points below the frontline")
+    assert claims["b"].text.startswith("Frontline rate leadership 0.8 points below executives")
+    assert "alike within noise" in claims["c"].text and claims["c"].verdict == "within_noise"
+    assert [c.subject for c in claims.values() if c.lead] == ["a"]   # ties: the first largest real difference
+
+
+def test_no_real_perception_gap_and_no_comparison_say_so(eng):
+    gaps = pd.DataFrame({"dimension": ["a"], "label": ["Clear definition"], "executive": [4.0], "frontline": [3.9],
+                         "gap": [0.1], "n_executive": 20, "n_frontline": 200, "rank_biserial": [0.05],
+                         "p_holm": [0.7], "flagged": [False]})
+    lead = next(c for c in perception_gap_claims(gaps, eng) if c.lead)
+    assert lead.verdict == "within_noise" and "alike within noise" in lead.text
+    empty = perception_gap_claims(gaps.iloc[:0], eng)
+    assert empty[0].verdict == "not_testable" and "cannot be compared" in empty[0].text
+
+
+def test_a_gap_whose_interval_holds_the_target_is_within_noise(eng):
+    maturity = pd.DataFrame({"dimension": ["clear_definition"], "label": ["Clear definition"], "n": [40],
+                             "mean": [3.9], "ci_low": [3.7], "ci_high": [4.1], "favourable": [0.6], "level": [3],
+                             "level_name": ["Defined"], "target": [4.0], "gap": [0.1]})
+    claim = maturity_gap_claims(maturity, eng)[0]
+    assert claim.verdict == "within_noise" and "at its target within noise" in claim.text
+
+
+def test_a_weakest_link_inside_the_noise_is_not_called_one(eng):
+    readiness = pd.DataFrame({"readiness": ["know", "care", "can"], "label": ["I know", "I care", "I can"],
+                              "n": 30, "mean": [2.72, 2.70, 2.75], "ci_low": [2.5, 2.5, 2.5],
+                              "ci_high": [2.9, 2.9, 3.0]})
+    claim = weakest_link_claim(readiness, eng)[0]
+    assert claim.verdict == "within_noise" and claim.text.startswith("No clear weakest link")
+
+
+def _key(r2, shares=(0.6, 0.3, 0.1)):
+    labels = ["Waiting time", "Billing", "App"]
+    return pd.DataFrame({"attribute": ["w", "b", "a"], "label": labels, "owner": "Ops", "share": shares,
+                         "share_low": [s - 0.05 for s in shares], "share_high": [s + 0.05 for s in shares],
+                         "top2": 0.4, "performance": [3.0, 3.1, 4.5], "r2": r2, "fit": "R²", "n": 500,
+                         "outcome_label": "Overall satisfaction", "method": "Shapley", "rank": [1, 2, 3]})
+
+
+def test_a_model_that_explains_little_names_no_driver_and_fires_no_rule(eng):
+    key = _key(0.002)
+    quadrants = key.assign(quadrant=["fix_first", "fix_first", "over_served"])
+    claims = top_driver_claim(key, eng) + moments_of_truth_claims(quadrants, key, eng)
+    assert all(c.verdict == "within_noise" for c in claims)
+    assert next(c for c in claims if c.kind == "top_driver").text.startswith("No touchpoint can be named")
+    rule = parse_rules({"rules": [{"id": "fix", "claim": "moment_of_truth", "headline": "Fix {label}",
+                                   "action": "Fix it", "component": "c", "horizon": "90 days", "priority": 0.5}]})[0]
+    assert fire(rule, claims) == []
+    supported = moments_of_truth_claims(quadrants, _key(0.5), eng)
+    assert len(fire(rule, supported)) == 1     # the same rule fires once the evidence is there (limit 1)
+
+
+def test_claims_name_at_most_four_touchpoints(eng):
+    labels = [f"Touchpoint {k}" for k in range(12)]
+    key = pd.DataFrame({"attribute": labels, "label": labels, "owner": None, "share": [1 / 12] * 12,
+                        "share_low": 0.05, "share_high": 0.1, "top2": 0.5, "performance": 3.0, "r2": 0.5, "fit": "R²",
+                        "n": 400, "outcome_label": "Overall", "method": "Shapley", "rank": range(1, 13)})
+    quadrants = key.assign(quadrant="fix_first")
+    segments = pd.DataFrame({"segment": np.repeat([1, 2], 12), "attribute": labels * 2, "label": labels * 2,
+                             "share": 0.1, "differs": True, "differs_p": [0.001 * k for k in range(12)] * 2,
+                             "overall_p": 0.001, "test": "F test", "n": 100})
+    found = {c.kind: c.text for c in driver_claims(eng, key, quadrants, None, None, None)
+             + segment_drivers_claim(segments, eng) if c.lead}
+    assert "touchpoint 0, touchpoint 1, touchpoint 2 and 9 more" in found["moments_of_truth"]
+    assert found["segment_drivers"].startswith("Drivers differ by segment for touchpoint 0, touchpoint 1, touchpoint 2 "
+                                               "and 9 more")
