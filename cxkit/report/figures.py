@@ -1,28 +1,47 @@
-"""Charts for the notebooks (seaborn / matplotlib), saved at print resolution.
+"""Charts for the notebooks (seaborn / matplotlib): shown in the notebook and saved at print resolution.
 
 The deck draws its own native, editable charts from the results tables; these
-figures are for reading the notebooks and for the run's ``figures/`` folder.
+figures make an executed notebook read as the engagement's narrative, and fill
+the run's ``figures/`` folder. No backend is forced: in a notebook kernel the
+figures show inline, elsewhere matplotlib draws off screen.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import PercentFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+from ..results.catalogue import ASYMMETRY, QUADRANT
 
 sns.set_theme(style="whitegrid", context="notebook")
-DPI = 200
+DPI = 200          # the saved figure, for print
+SCREEN_DPI = 100   # the copy shown in the notebook
 
 
 def save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    return path
+
+
+def show(fig, path: Path) -> Path:
+    """Save a figure to the run's ``figures/`` folder, show it in the notebook (when run in one), and close it."""
+    save(fig, path)
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:  # pragma: no cover - IPython comes with the kit's Jupyter
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches="tight")
+        display(Image(data=buffer.getvalue(), format="png"))
+    plt.close(fig)
     return path
 
 
@@ -78,7 +97,8 @@ def segment_choice_chart(choice: pd.DataFrame):
 
 def importance_performance_chart(quadrants: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    sns.scatterplot(data=quadrants, x="performance", y="share", hue="quadrant", s=80, ax=ax)
+    sns.scatterplot(data=quadrants.assign(quadrant=quadrants["quadrant"].map(QUADRANT.label)), x="performance",
+                    y="share", hue="quadrant", s=80, ax=ax)
     for row in quadrants.itertuples():
         ax.annotate(row.label, (row.performance, row.share), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.axhline(quadrants["share_threshold"].iloc[0], color="grey", linestyle="--", linewidth=1)
@@ -111,10 +131,24 @@ def penalty_reward_chart(asymmetry: pd.DataFrame):
     ax.barh(table["label"], -table["penalty"], color="#C00000", label="penalty when rated low")
     ax.barh(table["label"], table["reward"], color="#548235", label="reward when rated top")
     for y, row in enumerate(table.itertuples()):
-        ax.annotate(row.kind, (max(row.reward, 0) if pd.notna(row.reward) else 0, y), textcoords="offset points",
-                    xytext=(4, -3), fontsize=8)
+        ax.annotate(ASYMMETRY.label(row.kind), (max(row.reward, 0) if pd.notna(row.reward) else 0, y),
+                    textcoords="offset points", xytext=(4, -3), fontsize=8)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("outcome points against a middle rating")
     ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def wave_chart(trend: pd.DataFrame):
+    """Each share metric per survey wave with its 95% interval."""
+    shares = trend[trend["unit"] == "share"].assign(wave=lambda t: t["wave"].astype(str))
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for metric, part in shares.groupby("metric", sort=False):
+        ax.errorbar(part["wave"], part["value"], yerr=[part["value"] - part["ci_low"], part["ci_high"] - part["value"]],
+                    marker="o", capsize=3, label=metric)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("survey wave")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return fig

@@ -16,64 +16,9 @@ from openpyxl.utils import get_column_letter
 
 from ..inputs.config import Engagement
 from ..paths import RunPaths
-from ..results.store import STAGES
-
-# tables left out of the appendix: one row per respondent (large, and not a finding)
-LEFT_OUT = {"segment_assignment"}
-
-# which notebook writes each table, for the contents sheet
-TABLE_STAGE = {
-    "reliability": "reality_check", "maturity_index": "reality_check", "department_variance": "reality_check",
-    "readiness_by_level": "reality_check", "readiness_by_department": "reality_check",
-    "maturity": "reality_check", "maturity_items": "reality_check", "maturity_by_level": "reality_check",
-    "perception_gaps": "reality_check", "maturity_by_department": "reality_check",
-    "lagging_departments": "reality_check", "readiness": "reality_check", "driving_force": "reality_check",
-    "expectation_gaps": "customers", "consistency": "customers", "segment_descriptors": "customers",
-    "descriptor_comparisons": "customers",
-    "loyalty_mix": "customers", "nps": "customers", "segment_choice": "customers", "segment_profiles": "customers",
-    "value_at_stake": "customers", "key_drivers": "drivers", "moments_of_truth": "drivers",
-    "asymmetry": "drivers", "what_if": "drivers", "yes_no_drivers": "drivers", "segment_drivers": "metrics",
-    "nonlinear_check": "drivers",
-    "scorecard": "metrics", "wave_trend": "metrics", "departmental_balance": "metrics", "recommendations": "deck",
-    "roadmap": "deck",
-}
-DESCRIPTIONS = {
-    "maturity": "Maturity per dimension: mean with 95% interval, % favourable, level, target and gap",
-    "maturity_index": "The overall maturity index with its 95% interval and level",
-    "reliability": "Cronbach's alpha per dimension; item-rest correlations and alpha if deleted",
-    "department_variance": "Share of each dimension's variance between departments: ICC(1), eta squared",
-    "readiness_by_level": "Know / Care / Can by level (small groups pooled, thin cells suppressed)",
-    "readiness_by_department": "Know / Care / Can by department (small groups pooled, thin cells suppressed)",
-    "maturity_items": "Maturity per statement, furthest from target first",
-    "maturity_by_level": "Maturity per dimension by level (small groups pooled)",
-    "perception_gaps": "Executives minus frontline per dimension",
-    "maturity_by_department": "Maturity per dimension by department (small groups pooled)",
-    "lagging_departments": "Departments 0.3+ points below the organisation on a dimension",
-    "readiness": "Know / Care / Can indices",
-    "driving_force": "The 100-point split across business drivers, overall and by level",
-    "loyalty_mix": "Truly impressed, satisfied, indifferent, unhappy: shares with 95% intervals",
-    "nps": "Net Promoter Score with its 95% interval",
-    "expectation_gaps": "Perception against expectation per touchpoint: mean gap, share exceeding",
-    "consistency": "Outcome by how consistent customers' ratings are across touchpoints",
-    "segment_descriptors": "Who is in each segment: descriptor shares against overall (index 100 = average)",
-    "descriptor_comparisons": "Outcomes by region, channel, customer type ... with tests; small bases blanked",
-    "segment_choice": "Silhouette per number of segments; the chosen k",
-    "segment_profiles": "Segment sizes, touchpoint means against the rest, outcomes, value",
-    "value_at_stake": "Value held by indifferent and unhappy customers per segment",
-    "key_drivers": "Shapley (LMG) importance of each touchpoint with 95% bootstrap intervals, direction and VIF",
-    "moments_of_truth": "Importance against performance: quadrants",
-    "asymmetry": "Penalty-reward contrast: points lost when rated low, gained when rated top; dissatisfier or delighter",
-    "what_if": "Modelled change in the outcome and the share truly impressed from raising one touchpoint",
-    "yes_no_drivers": "Drivers of yes/no outcomes (truly impressed, renewal ...) by logistic models",
-    "segment_drivers": "Driver shares within each segment, with tests of whether they differ",
-    "nonlinear_check": "Gradient boosting permutation importance beside the Shapley shares",
-    "scorecard": "Metrics in three layers with definition, baseline, target and its rule, owner and responses needed",
-    "wave_trend": "Metrics per survey wave: change against the previous wave with its test, and the control band",
-    "departmental_balance": "Each department's share of what drives the outcome, how its touchpoints score, what is left to win",
-    "recommendations": "Actions that follow from the evidence, ranked, with the rule and why each ranks where it does",
-    "roadmap": "The actions by phase: quick wins, a pilot in one or two units, then the roll-out",
-    "data_quality": "What the data checks found (cxkit validate)",
-}
+from ..results.catalogue import STAGES, TABLES, readable
+from ..results.claim import claims_frame
+from ..results.store import RunResults
 
 # column name -> (header, number format); formats are Excel's
 COLUMNS = {
@@ -163,21 +108,22 @@ def build_workbook(eng: Engagement, paths: RunPaths) -> Path:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
     used = {"Contents"}
-    tables = sorted(paths.results.glob("*.csv"), key=lambda p: (list(TABLE_STAGE).index(p.stem)
-                                                               if p.stem in TABLE_STAGE else 99, p.stem))
-    for path in tables:
-        name = path.stem
-        if name in LEFT_OUT:
+    order = list(TABLES)
+    for path in sorted(paths.results.glob("*.csv"), key=lambda p: (order.index(p.stem) if p.stem in TABLES else 99,
+                                                                   p.stem)):
+        table = TABLES.get(path.stem)
+        if table is None or not table.appendix:
             continue
-        table = pd.read_csv(path)
-        sheet = book.create_sheet(_sheet_name(name, used))
-        _write_table(sheet, table)
-        stage = TABLE_STAGE.get(name)
-        notebook = STAGES[stage]["notebook"] if stage else "cxkit run (validation)"
-        contents.append([sheet.title, DESCRIPTIONS.get(name, ""), len(table), notebook, f"results/{path.name}"])
-        link = contents.cell(row=contents.max_row, column=1)
-        link.hyperlink = f"#'{sheet.title}'!A1"
-        link.font = Font(color="0563C1", underline="single")
+        frame = readable(table.name, RunResults(paths).table(table.name))
+        sheet = book.create_sheet(_sheet_name(table.name, used))
+        _write_table(sheet, frame)
+        _contents_row(contents, sheet, table.description, len(frame), STAGES[table.stage].notebook_name, table.file)
+    claims = RunResults(paths).claims()
+    if claims:
+        sheet = book.create_sheet(_sheet_name("claims", used))
+        _write_table(sheet, claims_frame(claims))
+        _contents_row(contents, sheet, "Every finding as a claim: its sentence, verdict and evidence", len(claims),
+                      "every stage", "results/claims.json")
     for column, width in zip("ABCDE", (24, 70, 8, 28, 34)):
         contents.column_dimensions[column].width = width
     target = paths.appendix(eng.engagement_id)
@@ -185,6 +131,13 @@ def build_workbook(eng: Engagement, paths: RunPaths) -> Path:
     book.save(tmp)
     tmp.replace(target)
     return target
+
+
+def _contents_row(contents, sheet, description: str, rows: int, writer: str, file: str) -> None:
+    contents.append([sheet.title, description, rows, writer, file])
+    link = contents.cell(row=contents.max_row, column=1)
+    link.hyperlink = f"#'{sheet.title}'!A1"
+    link.font = Font(color="0563C1", underline="single")
 
 
 def _write_table(sheet, table: pd.DataFrame) -> None:

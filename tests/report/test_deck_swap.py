@@ -98,10 +98,14 @@ def test_excel_appendix_has_every_table_readably(demo_run):
     path = demo_run.folder / "northwind-demo-appendix.xlsx"
     book = load_workbook(path)
     tables = {p.stem for p in (demo_run.folder / "results").glob("*.csv")} - {"segment_assignment"}
-    assert book.sheetnames[0] == "Contents" and len(book.sheetnames) == len(tables) + 1
+    assert book.sheetnames[0] == "Contents" and book.sheetnames[-1] == "Claims"
+    assert len(book.sheetnames) == len(tables) + 2
     contents = book["Contents"]
     listed = {row[4].value.removeprefix("results/").removesuffix(".csv") for row in contents.iter_rows(min_row=5)}
-    assert listed == tables
+    assert listed == tables | {"claims.json"}
+    quadrants = [c.value for c in book["Moments of truth"][1]].index("Quadrant") + 1
+    assert book["Moments of truth"].cell(row=2, column=quadrants).value in {
+        "Moment of truth: fix first", "Strength: keep", "Possible over-service", "Lower priority"}  # labels, not codes
     maturity = book["Maturity"]
     headers = [c.value for c in maturity[1]]
     assert "95% CI low" in headers and "% favourable" in headers

@@ -1,0 +1,121 @@
+"""The closing slides: recommendations and the roadmap, then the appendix (method and sample sizes, data quality)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ...analysis.privacy import POOLED
+from ...results.catalogue import ANALYSIS_STAGES, HORIZON, SEVERITY, STAGES
+from ..deck import DeckContext, slide_builder, source
+from ..kit import notes
+
+
+def _actions(ctx: DeckContext) -> pd.DataFrame | None:
+    table = ctx.table("recommendations")
+    return table if table is not None and not table.empty else None
+
+
+@slide_builder("section_recommendations")
+def section_recommendations(ctx: DeckContext):
+    if _actions(ctx) is not None:
+        ctx.section("Recommendations and roadmap")
+
+
+@slide_builder("recommendations")
+def recommendations_slide(ctx: DeckContext):
+    table = _actions(ctx)
+    if table is None:
+        return
+    rows = [[str(r.rank), r.action, r.evidence, r.owner, HORIZON.label(r.horizon)] for r in table.itertuples()]
+    ctx.canvas.paged_table(
+        ctx.title("actions"), "Ranked by the materiality of the evidence (share of scale, explained variance or value "
+        "at stake); each rests on a finding its evidence supports",
+        ctx.notes("actions", "Each action comes from a rule in the engagement's rule file (templates/recommendations.yaml "
+                  "unless overridden), fired on a claim the stages saved (results/claims.json).",
+                  *[f"{r.rank}. [{r.component}] {r.action}. Evidence: {r.evidence} (claim {r.claim or 'none'}; "
+                    f"source: {r.source}; rule {r.rule}; priority: {r.priority_basis})" for r in table.itertuples()],
+                  tables=("recommendations",)),
+        ["#", "Action", "Evidence", "Owner", "Horizon"], rows, [0.4, 4.6, 3.6, 1.6, 1.1])
+
+
+@slide_builder("roadmap")
+def roadmap_slide(ctx: DeckContext):
+    phases = ctx.table("roadmap")
+    if phases is None or phases.empty:
+        return
+    rows = [[f"{r.phase}: {r.when}", r.actions, r.owners] for r in phases.itertuples()]
+    ctx.canvas.paged_table("Roadmap: quick wins first, then pilot in one or two units, then roll out",
+                           "The recommended actions by phase; numbers refer to the ranked list of actions",
+                           notes("Phases group the recommendations by horizon.", source("roadmap", "recommendations")),
+                           ["Phase", "Actions", "Owners"], rows, [2.4, 7.0, 2.4])
+
+
+@slide_builder("section_appendix")
+def section_appendix(ctx: DeckContext):
+    ctx.section("Appendix: method, sample sizes and data quality")
+
+
+def _method_lines(ctx: DeckContext) -> list[str]:
+    results = ctx.results
+    lines = [c.text + "." for c in results.claims_of("not_covered")]
+    lines += [f"{STAGES[s].title}: no results found." for s in ANALYSIS_STAGES if results.record(s) is None]
+    reality = results.headlines("reality_check")
+    if reality is not None:
+        lines.append(f"Diagnostic: {reality.respondents:,} employees. Maturity = mean agreement per dimension "
+                     "(t interval); % favourable = top two boxes; levels on the framework's 1-5 scale.")
+        if reality.alpha_low is not None:
+            warned = len(reality.reliability_warnings)
+            lines.append(f"Reliability: Cronbach's alpha {reality.alpha_low:.2f} to {reality.alpha_high:.2f} across "
+                         f"dimensions; {warned} warning{'s' if warned != 1 else ''} (see notes).")
+        pooled = {"departments": reality.pooled_departments, "levels": reality.pooled_levels}
+        pooled_text = " and ".join(f"{n} {kind}" for kind, n in pooled.items() if n)
+        cells = reality.suppressed_cells
+        lines.append(f"Privacy: no group under {reality.min_group_size} respondents is shown anywhere. "
+                     + (f"{pooled_text} were pooled as '{POOLED}' (each too small, or needed to make the pool large "
+                        "enough); pooled groups are not named." if pooled_text else "No group needed pooling.")
+                     + (f" {cells} cells with too few answers were suppressed." if cells else ""))
+    customers = results.headlines("customers")
+    if customers is not None:
+        lines.append(f"Feedback: {customers.customers:,} customers. Loyalty bands on the main outcome with Wilson "
+                     "intervals; NPS interval from the variance of a difference of proportions. Segments: k-means, "
+                     f"k = {customers.segments} by silhouette; {customers.imputed_share:.1%} of ratings imputed, "
+                     f"{customers.unsegmented} customers unsegmented.")
+    drivers = results.headlines("drivers")
+    if drivers is not None:
+        model = drivers.model
+        intervals = f"; 95% intervals from {model.resamples} bootstrap resamples" if model.resamples else ""
+        lines.append(f"Drivers: {model.method}, {model.fit} = {model.r2:.2f} on {model.n:,} customers (missing "
+                     f"answers: {model.missing}){intervals}. Dissatisfiers and delighters by penalty-reward contrasts; "
+                     "segments compared by F tests of attribute-by-segment interactions.")
+    claims = results.claims()
+    if claims:
+        supported = sum(c.supported for c in claims)
+        lines.append(f"Findings: {len(claims)} claims, {supported} supported by their evidence at "
+                     f"{ctx.eng.thresholds.alpha:g} (drivers at {ctx.eng.drivers.alpha:g}); recommendations follow "
+                     "only from supported ones. Every claim and its evidence: results/claims.json.")
+    lines.append("Tables behind every slide: the Excel appendix beside this deck, one sheet per results table.")
+    return lines
+
+
+@slide_builder("method")
+def method_slide(ctx: DeckContext):
+    reality = ctx.results.headlines("reality_check")
+    slide = ctx.canvas.new_slide("Bullets", "Method and sample sizes", notes_text=notes(
+        "Source: results/stage_*.json, summary.json and claims.json; reliability in "
+        + source("reliability").removeprefix("Source: "), *(reality.reliability_warnings if reality else ())))
+    ctx.canvas.set_text(ctx.canvas.placeholder(slide, 1), _method_lines(ctx), 16, 10, space_after_ratio=0.4)
+
+
+@slide_builder("data_quality")
+def data_quality_slide(ctx: DeckContext):
+    quality = ctx.table("data_quality")
+    if quality is None or quality.empty:
+        return
+    rows = [[SEVERITY.label(r.severity), Path(str(r.file)).name, "" if pd.isna(r.column) else str(r.column),
+             str(r.message)] for r in quality.itertuples()]
+    ctx.canvas.paged_table(ctx.title("data_quality"), "Warnings from cxkit validate and what the export readers did "
+                           "(info); none stopped the run",
+                           ctx.notes("data_quality", tables=("data_quality",)),
+                           ["Severity", "File", "Column", "Finding"], rows, [1.0, 1.6, 2.0, 7.0])

@@ -1,0 +1,154 @@
+"""Slides about customers: the loyalty mix and NPS, expectations, consistency, segments, the value at stake
+and outcomes by descriptor."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ...results.catalogue import CONSISTENCY
+from ..deck import DeckContext, slide_builder
+from ..kit import num, pct
+
+
+@slide_builder("section_customers")
+def section_customers(ctx: DeckContext):
+    ctx.section("Customers: how they feel and who they are", "customers")
+
+
+@slide_builder("loyalty_mix")
+def loyalty_slide(ctx: DeckContext):
+    mix, nps = ctx.table("loyalty_mix"), ctx.table("nps")
+    if not ctx.done("customers") or mix is None or mix.empty:
+        return
+    n = int(mix["n"].iloc[0])
+    outcome = ctx.eng.feedback.main_outcome
+    has_nps = nps is not None and len(nps)
+    slide = ctx.finding(
+        "Two charts", "loyalty_mix",
+        f"Left: loyalty mix on {outcome.label.lower()} (n = {n:,})."
+        + (f" Right: likelihood to recommend (n = {int(nps['n'].iloc[0]):,})" if has_nps else ""),
+        "Bands: " + "; ".join(f"{r.label} {r.ratings}" for r in mix.itertuples()) + ". Intervals: Wilson 95%.",
+        *[f"{r.label}: {r.share:.1%} (95% CI {r.ci_low:.1%}-{r.ci_high:.1%}), {r.count} of {r.n}"
+          for r in mix.itertuples()],
+        *([f"NPS {nps['nps'].iloc[0]:+.1f} (95% CI {nps['ci_low'].iloc[0]:+.1f} to {nps['ci_high'].iloc[0]:+.1f}); "
+           "variance of a difference of proportions"] if has_nps else []), tables=("loyalty_mix", "nps"))
+    palette = ctx.palette
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), [outcome.label],
+                         {r.label: [r.share] for r in mix.itertuples()},
+                         [palette.positive, palette.secondary, palette.neutral, palette.negative], "0%", stacked=True,
+                         legend=True)
+    right = ctx.canvas.take_region(slide, 2)
+    if has_nps:
+        row = nps.iloc[0]
+        ctx.canvas.bar_chart(slide, right, [f"NPS {row['nps']:+.0f}"],
+                             {"Promoters (9-10)": [row["promoters"]], "Passives (7-8)": [row["passives"]],
+                              "Detractors (0-6)": [row["detractors"]]},
+                             [palette.positive, palette.neutral, palette.negative], "0%", stacked=True, legend=True)
+
+
+@slide_builder("expectations")
+def expectations_slide(ctx: DeckContext):
+    gaps = ctx.table("expectation_gaps")
+    if not ctx.done("customers") or gaps is None or gaps.empty:
+        return
+    slide = ctx.finding(
+        "Finding + chart", "expectations",
+        "Mean of perception minus expectation per touchpoint, with 95% intervals; above zero, customers find it "
+        f"better than they expected (n = {int(gaps['n'].min()):,} to {int(gaps['n'].max()):,})",
+        "Method: per-respondent paired difference, t interval; share exceeding with Wilson interval.",
+        *[f"{r.label}: gap {r.gap:+.2f} (95% CI {r.ci_low:+.2f} to {r.ci_high:+.2f}); perception {r.perception:.2f}, "
+          f"expectation {r.expectation:.2f}; {r.exceeds:.0%} exceed, n {r.n}" for r in gaps.itertuples()],
+        tables=("expectation_gaps",))
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), gaps["label"],
+                         {"Perception - expectation": gaps["gap"]}, [ctx.palette.primary], "+0.0;-0.0;0.0",
+                         legend=False, errors={"Perception - expectation": (gaps["gap"] - gaps["ci_low"],
+                                                                            gaps["ci_high"] - gaps["gap"])})
+
+
+@slide_builder("consistency")
+def consistency_slide(ctx: DeckContext):
+    steady = ctx.table("consistency")
+    if not ctx.done("customers") or steady is None or steady.empty:
+        return
+    outcome = ctx.eng.feedback.main_outcome
+    bands, patterns = steady[steady["kind"] == "band"], steady[steady["kind"] == "pattern"]
+    slide = ctx.finding(
+        "Two charts", "consistency",
+        f"Mean {outcome.label.lower()} by how consistent a customer's ratings are (left: spread of ratings; right: all "
+        "touchpoints good, or one poor among good)",
+        "Spread: standard deviation of a customer's ratings over 3+ touchpoints; consistent up to 0.5, mixed up to "
+        "1.0, inconsistent above. Good: top two boxes; poor: bottom two.",
+        *[f"{CONSISTENCY.label(r.group)}: n {r.n}, {r.share:.0%} of customers, outcome {r.outcome:.2f} (95% CI "
+          f"{r.ci_low:.2f}-{r.ci_high:.2f}), truly impressed {r.truly_impressed:.0%}" for r in steady.itertuples()],
+        tables=("consistency",))
+    scale = ctx.eng.scales[outcome.scale]
+    for region, part in ((1, bands), (2, patterns)):
+        box = ctx.canvas.take_region(slide, region)
+        labels = [f"{CONSISTENCY.label(r.group)} ({r.share:.0%})" for r in part.itertuples()]
+        ctx.canvas.bar_chart(slide, box, labels, {outcome.label: part["outcome"]}, [ctx.palette.primary], "0.0",
+                             horizontal=False, legend=False, axis=(scale.min, scale.max),
+                             errors={outcome.label: (part["outcome"] - part["ci_low"], part["ci_high"] - part["outcome"])})
+
+
+@slide_builder("segments")
+def segments_slide(ctx: DeckContext):
+    profiles, stake = ctx.table("segment_profiles"), ctx.table("value_at_stake")
+    if not ctx.done("customers") or profiles is None or profiles.empty:
+        return
+    merged = profiles.merge(stake, on="segment", how="left") if stake is not None else profiles
+    has_value = "value_at_stake" in merged
+    header = ["Segment", "Customers", "NPS", "Truly impressed"] + (["Value share", "Value at stake"] if has_value
+                                                                    else ["At risk"])
+    rows = []
+    for r in merged.itertuples():
+        row = [f"{r.segment}. {r.name}", f"{r.n:,} ({r.share:.0%})", num(getattr(r, "nps", float("nan")), 0),
+               pct(r.truly_impressed)]
+        row += [pct(r.value_share), f"{r.value_at_stake:,.0f}"] if has_value else \
+            [f"{getattr(r, 'at_risk_customers', 0):,}"]
+        rows.append(row)
+    headlines = ctx.results.headlines("customers")
+    stable = f"; stability (bootstrap ARI) {headlines.stability:.2f}" if headlines is not None else ""
+    ctx.canvas.paged_table(
+        ctx.title("segments"),
+        f"Attitudinal segments from touchpoint ratings (k-means, k by silhouette{stable}); value at stake = value held "
+        "by indifferent and unhappy customers",
+        ctx.notes("segments", "Method: standardised ratings, k-means; k chosen by the best silhouette "
+                  "(segment_choice). Names come from the touchpoints each segment rates furthest above and below the "
+                  "others.", tables=("segment_profiles", "value_at_stake", "segment_choice")),
+        header, rows, [5, 1.8, 0.9, 1.4] + ([1.2, 1.6] if has_value else [1.2]))
+
+
+@slide_builder("value_at_stake")
+def value_at_stake_slide(ctx: DeckContext):
+    stake, profiles = ctx.table("value_at_stake"), ctx.table("segment_profiles")
+    if not ctx.done("customers") or stake is None or stake.empty or "value_at_stake" not in stake:
+        return
+    names = profiles.set_index("segment")["name"]
+    slide = ctx.finding(
+        "Finding + chart", "value_at_stake",
+        "Value held by each segment's customers: at stake (indifferent or unhappy) and secure",
+        *[f"Segment {r.segment} ({names.get(r.segment, '')}): value {r.value:,.0f}, at stake {r.value_at_stake:,.0f} "
+          f"({r.at_risk_share:.0%} of its customers at risk)" for r in stake.itertuples()],
+        tables=("value_at_stake", "segment_profiles"))
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), [f"Segment {r.segment}" for r in stake.itertuples()],
+                         {"At stake": stake["value_at_stake"], "Secure": stake["value"] - stake["value_at_stake"]},
+                         [ctx.palette.negative, ctx.palette.secondary], "#,##0", horizontal=False, legend=True)
+
+
+@slide_builder("descriptors")
+def descriptors_slide(ctx: DeckContext):
+    table = ctx.table("descriptor_comparisons")
+    if not ctx.done("customers") or table is None or table.empty:
+        return
+    outcome = ctx.eng.feedback.main_outcome
+    rows = [[str(r.descriptor).replace("_", " ").capitalize(), str(r.value), f"{r.n:,}",
+             "small base" if r.small_base else f"{r.outcome:.2f} ({r.ci_low:.2f}-{r.ci_high:.2f})",
+             "" if r.small_base else pct(r.truly_impressed), "" if r.small_base or pd.isna(r.nps) else f"{r.nps:+.0f}",
+             f"{r.kw_p:.2g}"] for r in table.itertuples()]
+    ctx.canvas.paged_table(
+        ctx.title("descriptor_differences"),
+        f"{outcome.label} (95% CI), truly impressed and NPS by descriptor; p: Kruskal-Wallis across the descriptor's "
+        f"values, Holm-adjusted; bases under {ctx.eng.thresholds.min_respondents} not shown",
+        ctx.notes("descriptor_differences", tables=("descriptor_comparisons",)),
+        ["Descriptor", "Value", "n", f"{outcome.label} (95% CI)", "Truly impressed", "NPS", "p"], rows,
+        [1.6, 1.6, 0.9, 2.4, 1.4, 0.9, 0.9])

@@ -1,0 +1,167 @@
+"""Slides about drivers: importance, importance against performance, dissatisfiers and delighters, the
+what-if, yes/no outcomes, and drivers by segment."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ...results.catalogue import ASYMMETRY, QUADRANT
+from ..deck import DeckContext, slide_builder
+from ..kit import p_text, pct
+
+
+@slide_builder("section_drivers")
+def section_drivers(ctx: DeckContext):
+    ctx.section("Drivers: which moments matter", "drivers")
+
+
+def _model_notes(ctx: DeckContext) -> list[str]:
+    headlines = ctx.results.headlines("drivers")
+    return list(headlines.model.warnings + headlines.model.notes) if headlines is not None else []
+
+
+@slide_builder("key_drivers")
+def key_drivers_slide(ctx: DeckContext):
+    key = ctx.table("key_drivers")
+    if not ctx.done("drivers") or key is None or key.empty:
+        return
+    first = key.iloc[0]
+    fit = first["fit"]
+    has_intervals = key["share_low"].notna().all()
+    slide = ctx.finding(
+        "Finding + chart", "top_driver",
+        f"Share of explained variance in {first['outcome_label'].lower()} ({fit} = {first['r2']:.2f}, n = "
+        f"{int(first['n']):,} customers" + ("; bars show 95% bootstrap intervals)" if has_intervals else ")"),
+        f"Method: {first['method']}; shares of {fit} sum to 100%. Missing answers: {first['missing']}. "
+        f"Intervals: {int(first['resamples'])} bootstrap resamples ({first['interval_method']}).",
+        *[f"{r.rank}. {r.label}: {r.share:.1%} of {fit} (95% CI {r.share_low:.1%}-{r.share_high:.1%}), direction "
+          f"{'+' if r.direction >= 0 else '-'}, mean {r.performance:.2f}, top-2-box {r.top2:.0%}, VIF {r.vif:.1f}"
+          for r in key.itertuples()], *_model_notes(ctx), tables=("key_drivers",))
+    name = "Share of explained variance"
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), key["label"], {name: key["share"]},
+                         [ctx.palette.primary], "0%", legend=False,
+                         errors={name: (key["share"] - key["share_low"], key["share_high"] - key["share"])}
+                         if has_intervals else None)
+
+
+@slide_builder("importance_performance")
+def importance_performance_slide(ctx: DeckContext):
+    quad = ctx.table("moments_of_truth")
+    if not ctx.done("drivers") or quad is None or quad.empty:
+        return
+    slide = ctx.finding(
+        "Finding + chart", "moments_of_truth",
+        "Importance (share of explained variance) against performance (mean rating); lines at the "
+        f"{quad['threshold_rule'].iloc[0]}s across touchpoints; red: moments of truth",
+        "Quadrants: high importance and below-threshold performance = moment of truth to fix first; high and high = "
+        "strength; low importance and high performance = possible over-service.",
+        *[f"{r.label}: {QUADRANT.label(r.quadrant)} (share {r.share:.1%}, mean {r.performance:.2f})"
+          for r in quad.itertuples()], tables=("moments_of_truth",))
+    fix = quad["quadrant"] == "fix_first"
+    ctx.canvas.labelled_scatter(
+        slide, ctx.canvas.take_region(slide, 1),
+        [("Moments of truth", quad[fix], ctx.palette.negative), ("Other touchpoints", quad[~fix], ctx.palette.primary)],
+        "performance", "share", (quad["performance_threshold"].iloc[0], quad["share_threshold"].iloc[0]),
+        ("Performance: mean rating", "Importance: share of explained variance"), ("0.0", "0%"),
+        ("Performance threshold", "Importance threshold"))
+
+
+@slide_builder("asymmetry")
+def asymmetry_slide(ctx: DeckContext):
+    table = ctx.table("asymmetry")
+    if not ctx.done("drivers") or table is None or table.empty:
+        return
+    table = table.sort_values("share", ascending=False, kind="stable")
+    first = table.iloc[0]
+    labels = [f"{r.label} ({ASYMMETRY.label(r.kind).lower()})" if r.kind in ("dissatisfier", "delighter") else r.label
+              for r in table.itertuples()]
+    slide = ctx.finding(
+        "Finding + chart", "asymmetries",
+        f"Points of {first['outcome'].replace('_', ' ')} lost when a touchpoint is {first['low_rule']} and gained when "
+        f"{first['high_rule']}, against a middle rating (n = {int(first['n']):,})",
+        "Method: penalty-reward contrast analysis (Brandt 1987; Mittal, Ross & Baldasare 1998): one regression of the "
+        "outcome on low and top dummies of every touchpoint; HC1 robust errors. Dissatisfier: only the penalty is "
+        "significant, or it is significantly larger; delighter: the reverse; both: both significant and similar "
+        f"(at {ctx.eng.drivers.alpha:g}).",
+        *[f"{r.label}: penalty {r.penalty:.2f} (p {r.penalty_p:.3f}), reward {r.reward:.2f} (p {r.reward_p:.3f}), "
+          f"difference p {r.asymmetry_p:.3f}: {ASYMMETRY.label(r.kind)}; share of R² {r.share:.1%}"
+          for r in table.itertuples()], tables=("asymmetry",))
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), labels,
+                         {"Penalty when rated low": -table["penalty"], "Reward when rated top": table["reward"]},
+                         [ctx.palette.negative, ctx.palette.positive], "0.0", legend=True, gap_width=60,
+                         overlap=100)   # penalty left and reward right on one line per touchpoint
+
+
+@slide_builder("what_if")
+def what_if_slide(ctx: DeckContext):
+    table = ctx.table("what_if")
+    if not ctx.done("drivers") or table is None or table.empty:
+        return
+    first = table.iloc[0]
+    impressed = "impressed_change" in table and table["impressed_change"].notna().all()
+    column, unit = ("impressed_change", "0.0%") if impressed else ("outcome_change", "0.00")
+    ranked = table.sort_values(column, ascending=False, kind="stable")
+    what = "the share truly impressed (percentage points)" if impressed else f"mean {first['outcome'].replace('_', ' ')}"
+    slide = ctx.finding(
+        "Finding + chart", "what_if",
+        f"Modelled rise in {what} if every customer rated one touchpoint {first['raise_by']:g} points higher (ratings "
+        "stop at the top of the scale); associations, not guarantees",
+        "Method: the outcome change is the full regression's slope times the mean possible rise; the share truly "
+        "impressed comes from a logistic model of the top loyalty band (average of predicted probabilities with the "
+        "touchpoint raised, minus as fitted).",
+        *[f"{r.label}: mean {r.mean_now:.2f} to {r.mean_after:.2f} ({r.at_top:.0%} already at the top); outcome "
+          f"{r.outcome_now:.2f} {r.outcome_change:+.2f}"
+          + (f"; truly impressed {r.impressed_now:.1%} to {r.impressed_after:.1%}" if impressed else "")
+          for r in ranked.itertuples()], tables=("what_if",))
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), ranked["label"], {"Modelled rise": ranked[column]},
+                         [ctx.palette.primary], unit, legend=False)
+
+
+@slide_builder("yes_no_drivers")
+def yes_no_drivers_slide(ctx: DeckContext):
+    table = ctx.table("yes_no_drivers")
+    if not ctx.done("drivers") or table is None or table.empty:
+        return
+    outcomes = list(dict.fromkeys(table["outcome_label"]))
+    wide = table.pivot(index="label", columns="outcome_label", values="share")[outcomes]
+    wide = wide.sort_values(outcomes[0], ascending=False)
+    fits = {r.outcome_label: f"{r.fit} = {r.r2:.2f}, n = {int(r.n):,}"
+            for r in table.drop_duplicates("outcome").itertuples()}
+    slide = ctx.finding(
+        "Finding + chart", "yes_no_drivers",
+        "Share of each yes/no outcome's explained variation by touchpoint; "
+        + "; ".join(f"{name}: {fit}" for name, fit in fits.items()),
+        f"Method: {table['method'].iloc[0]}.",
+        *[f"{r.outcome_label} - {r.label}: {r.share:.1%} (95% CI {r.share_low:.1%}-{r.share_high:.1%}), direction "
+          f"{'+' if r.direction >= 0 else '-'}" for r in table.itertuples()], tables=("yes_no_drivers",))
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), wide.index, {name: wide[name] for name in outcomes},
+                         ctx.palette.series[: len(outcomes)], "0%", legend=len(outcomes) > 1, gap_width=50)
+
+
+@slide_builder("segment_drivers")
+def segment_drivers_slide(ctx: DeckContext):
+    table = ctx.table("segment_drivers")
+    if not ctx.done("metrics") or table is None or table["segment"].nunique() < 2:
+        return
+    segments = table.drop_duplicates("segment").sort_values("segment")
+    order = ctx.table("key_drivers")["attribute"].tolist()
+    header = ["Touchpoint"] + [f"Segment {s}" for s in segments["segment"]] + ["Differs?"]
+    rows, fills = [], []
+    for attribute in [a for a in order if a in set(table["attribute"])]:
+        part = table[table["attribute"] == attribute].set_index("segment")
+        shares = [part["share"].get(s) for s in segments["segment"]]
+        differs = bool(part["differs"].iloc[0])
+        top = max(range(len(shares)), key=lambda i: -1 if pd.isna(shares[i]) else shares[i])
+        rows.append([part["label"].iloc[0]] + [pct(v) if pd.notna(v) else "-" for v in shares]
+                    + [f"Yes ({p_text(part['differs_p'].iloc[0])})" if differs else "No"])
+        fills.append([None] + [ctx.palette.secondary if differs and i == top else None for i in range(len(shares))]
+                     + [None])
+    first = table.iloc[0]
+    ctx.canvas.paged_table(
+        ctx.title("segment_drivers"),
+        "Share of explained variance within each segment; shaded: the segment where a touchpoint that differs matters "
+        f"most (overall test {p_text(first['overall_p'])}; per touchpoint at {ctx.eng.drivers.alpha:g}, Holm-adjusted)",
+        ctx.notes("segment_drivers", f"Test: {first['test']}; per touchpoint, its interactions alone, Holm-adjusted.",
+                  *[f"Segment {r.segment}: {r.name} (n = {int(r.n):,}, R² = {r.r2:.2f})" for r in segments.itertuples()],
+                  tables=("segment_drivers",)),
+        header, rows, [3.2] + [1.2] * len(segments) + [1.6], fills)
