@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..inputs.config import Engagement, Scale
+from .config import Engagement, Scale
 from ..errors import CxkitError, DataError, DataProblem
 from ..paths import input_path
 
@@ -31,6 +31,7 @@ class ValidationReport:
 
     problems: list[DataProblem] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # the clean data, where it has no errors
 
     @property
     def errors(self) -> list[DataProblem]:
@@ -183,7 +184,7 @@ def check_ratings(frame: pd.DataFrame, column: str, scale: Scale, file: str, sca
 
 def _map_labels(raw, numbers, text, scale: Scale, column: str, file: str, scale_name: str):
     """Label text through the scale's stated mapping (cxkit.inputs.readers.map_scale); unknown labels are errors."""
-    from ..inputs.readers import MISSING_LABELS, map_scale
+    from .readers import MISSING_LABELS, map_scale
 
     result = map_scale(raw[text].astype(str), scale.labels, column, MISSING_LABELS + scale.missing_labels,
                        strict=False)
@@ -264,7 +265,7 @@ def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...],
     Columns whose every answer is a number become numbers (recode values); label text stays text, so a
     rating column holding labels is reported by the rating checks rather than guessed.
     """
-    from ..inputs.readers import read_export
+    from .readers import read_export
 
     export = read_export(path, None if spec.format == "auto" else spec.format,
                          None if spec.encoding == "utf-8" else spec.encoding)
@@ -291,7 +292,7 @@ def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...],
 def _recodes_to_labels(frame: pd.DataFrame, qsf: Path, file: str, skip: set) -> tuple[pd.DataFrame, list[DataProblem]]:
     """Recode values in a Qualtrics export replaced by their choice labels from the survey definition (.qsf),
     so the scale's label map decides the rating; a code the definition does not list is an error."""
-    from ..inputs.readers import read_qsf
+    from .readers import read_qsf
 
     questions = read_qsf(qsf)
     frame = frame.copy()
@@ -595,7 +596,9 @@ def validate(eng: Engagement) -> ValidationReport:
     -------
     ValidationReport
         Errors (the run must not start) and warnings (it may), each naming the
-        file, column, rows, sample values and the fix.
+        file, column, rows, sample values and the fix; and the clean data of
+        each part that has no errors (``frames``), as :func:`load_feedback` and
+        :func:`load_diagnostic` return it.
     """
     report = ValidationReport()
     for part, check in (("feedback", _validate_feedback), ("diagnostic", _validate_diagnostic)):
@@ -604,6 +607,8 @@ def validate(eng: Engagement) -> ValidationReport:
             report.problems += problems
             if clean is not None:
                 report.rows[part] = len(clean)
+                if not any(p.severity == "error" for p in problems):
+                    report.frames[part] = clean.reset_index(drop=True)
     return report
 
 

@@ -1,5 +1,9 @@
-"""Running an engagement end to end: validate, execute the stage notebooks with
-papermill, build the deck, and record what happened.
+"""Running an engagement end to end: validate once, execute the stage notebooks with
+papermill, conclude, build the deck, and record what happened.
+
+The run reads and validates the engagement's YAML and data files once, and
+hands every stage the validated data (parquet) and resolved settings in the
+build folder's ``inputs/``, removed when the run ends.
 
 A run builds in a temporary folder beside its destination and is moved into
 ``OUT/<engagement-id>/`` only when every stage has finished, so a failed run
@@ -30,13 +34,17 @@ import pandas as pd
 from .. import __version__
 from ..inputs.config import Engagement, load_engagement
 from ..inputs.data import validate
+from ..inputs.prepared import save_inputs
+from ..claims.inputs import data_quality_claim
 from ..errors import DataError, StageError, StageFailure
 from ..paths import NOTEBOOKS, RunPaths, engagement_folder
-from ..results.store import STAGES, StageRecord, save_record, save_table, skip_reason
+from ..results.catalogue import STAGES
+from ..results.store import StageRecord, save_record, save_table
+from .stage import skip_reason
 
 # stages in waves: each wave's stages are independent and may run at once
-WAVES = (("reality_check", "customers", "drivers"), ("metrics",), ("deck",))
-DEPENDS = {"metrics": ("customers", "drivers")}
+WAVES = (("reality_check", "customers", "drivers"), ("metrics",), ("recommendations",), ("deck",))
+DEPENDS = {"metrics": ("customers", "drivers"), "deck": ("recommendations",)}
 PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "seaborn", "matplotlib", "python-pptx", "papermill",
             "pydantic", "pyyaml", "openpyxl", "pyreadstat", "jupyterlab", "ipykernel")
 
@@ -102,7 +110,7 @@ def execute_stage(stage: str, engagement: str, build: str, notebooks: str = str(
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    source = Path(notebooks) / STAGES[stage]["notebook"]
+    source = Path(notebooks) / STAGES[stage].notebook
     target = Path(build) / "notebooks" / source.name
     started = time.perf_counter()
     outcome = {"stage": stage, "notebook": f"notebooks/{source.name}", "status": "done", "failure": None}
@@ -187,9 +195,12 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
     build = final.parent / f".{final.name}.building-{os.getpid()}"
     shutil.rmtree(build, ignore_errors=True)
     paths = RunPaths(build).make()
-    save_table(paths, "data_quality", _data_quality_table(report))
+    quality = _data_quality_table(report)
+    save_table(paths, "data_quality", quality, "inputs")
+    save_record(paths, StageRecord("inputs", tables=["data_quality"], claims=data_quality_claim(quality)))
+    save_inputs(paths, eng, report)
 
-    runs = {stage: StageRun(stage) for stage in STAGES}
+    runs = {stage: StageRun(stage) for stage in STAGES if STAGES[stage].notebook}
     workers = max(1, min(workers or os.cpu_count() or 1, 3))
     failure: StageFailure | None = None
     context = multiprocessing.get_context("spawn")
@@ -204,7 +215,7 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
                         save_record(paths, StageRecord(stage, status="skipped", reason=reason))
                         progress(f"[{stage}] skipped: {reason}")
                         continue
-                    progress(f"[{stage}] running {STAGES[stage]['notebook']}")
+                    progress(f"[{stage}] running {STAGES[stage].notebook}")
                     futures[stage] = pool.submit(execute_stage, stage, str(eng.source), str(build), str(notebooks),
                                                  stage_threads(len(wave)))
                 for stage, future in futures.items():
@@ -222,8 +233,10 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
                 if failure is not None:
                     break
     except BaseException:
+        shutil.rmtree(paths.inputs, ignore_errors=True)
         _keep_failed(build, final)
         raise
+    shutil.rmtree(paths.inputs, ignore_errors=True)   # client data: the results hold what the stages made of it
     seconds = time.perf_counter() - clock
     if failure is not None:
         _record_run(paths, eng, list(runs.values()), started_at, seconds, "failed")
@@ -239,7 +252,7 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
 def _upstream_missing(stage: str, runs: dict[str, StageRun]) -> str | None:
     missing = [s for s in DEPENDS.get(stage, ()) if runs[s].status != "done"]
     if missing:
-        return f"needs the results of {', '.join(STAGES[s]['title'].lower() for s in missing)}, which did not run"
+        return f"needs the results of {', '.join(STAGES[s].title.lower() for s in missing)}, which did not run"
     return None
 
 
@@ -264,14 +277,17 @@ def _move_into_place(build: Path, final: Path) -> None:
 
 
 def rebuild_deck(config: str | Path, out: str | Path = "out"):
-    """Rebuild the deck (and recommendations) of an existing run from its saved results, without re-running analyses."""
-    from ..report.deck import build_deck
+    """Conclude again (rules may have changed) and rebuild the deck and appendix of an existing run from its saved
+    results and claims, without re-running the analyses."""
+    from ..claims.conclude import conclude
     from ..errors import CxkitError
+    from ..report.deck import build_deck
+    from .stage import open_stage, save_conclusions
 
     eng = load_engagement(config)
     folder = engagement_folder(Path(out), eng.engagement_id)
     if not (folder / "results").exists():
         raise CxkitError(f"{folder}: no results to build a deck from. Fix: run 'cxkit run {config} --out {out}' first")
-    return build_deck(eng, RunPaths(folder))
-
-
+    stage = open_stage(config, folder, "recommendations")
+    save_conclusions(stage, conclude(stage.results, stage.eng))
+    return build_deck(stage.eng, stage.paths)

@@ -25,10 +25,11 @@ def test_demo_run_writes_everything(demo_run):
     record = json.loads((folder / "run.json").read_text())
     assert record["status"] == "done" and record["config_hash"] == load_engagement(SAMPLE).config_hash
     assert {s["stage"]: s["status"] for s in record["stages"]} == dict.fromkeys(
-        ["reality_check", "customers", "drivers", "metrics", "deck"], "done")
+        ["reality_check", "customers", "drivers", "metrics", "recommendations", "deck"], "done")
     assert record["versions"]["pandas"]
     summary = json.loads((folder / "results" / "summary.json").read_text())
-    assert set(summary["stages"]) == {"reality_check", "customers", "drivers", "metrics"}
+    assert set(summary["stages"]) == {"inputs", "reality_check", "customers", "drivers", "metrics", "recommendations"}
+    assert not (folder / "inputs").exists()      # the validated client data is not left in the results
     assert (folder / "results" / "key_drivers.csv").exists() and any((folder / "figures").glob("*.png"))
     leftovers = [p.name for p in folder.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
@@ -37,6 +38,16 @@ def test_demo_run_writes_everything(demo_run):
 def test_executed_notebooks_carry_outputs(demo_run):
     nb = nbformat.read(demo_run.folder / "notebooks" / "03_drivers.ipynb", as_version=4)
     assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("notebook, charts", [("01_reality_check", 2), ("02_customers_segments", 2),
+                                              ("03_drivers", 3), ("04_metrics", 1)])
+def test_executed_notebooks_show_their_charts(demo_run, notebook, charts):
+    nb = nbformat.read(demo_run.folder / "notebooks" / f"{notebook}.ipynb", as_version=4)
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(images) == charts
+    saved = {p.stem for p in (demo_run.folder / "figures").glob("*.png")}
+    assert len(saved) == 8     # and every chart is also saved for print
 
 
 def test_same_inputs_and_seed_give_the_same_numbers(demo_run, tmp_path):
