@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cxkit.paths import NOTEBOOKS  # noqa: E402
-from cxkit.results.store import STAGES  # noqa: E402
+from cxkit.results.catalogue import STAGES  # noqa: E402
 from cxkit.inputs.sample import write_sample  # noqa: E402
 
 
@@ -39,12 +39,14 @@ def floor_notebooks(folder: Path) -> Path:
     """Copies of the stage notebooks keeping only their parameters cell and their import lines."""
     folder.mkdir(parents=True, exist_ok=True)
     for meta in STAGES.values():
-        nb = nbformat.read(NOTEBOOKS / meta["notebook"], as_version=4)
+        if meta.notebook is None:
+            continue
+        nb = nbformat.read(NOTEBOOKS / meta.notebook, as_version=4)
         params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         imports = [line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
                    if line.startswith(("import ", "from "))]
         nb.cells = [params, nbformat.v4.new_code_cell("\n".join(imports))]
-        nbformat.write(nb, folder / meta["notebook"])
+        nbformat.write(nb, folder / meta.notebook)
     return folder
 
 

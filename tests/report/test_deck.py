@@ -115,3 +115,32 @@ def test_storyline_sections_and_roadmap(deck):
                      "Roadmap:", "Method and sample sizes", "The data checks"):
         assert any(t.startswith(expected) for t in titles), expected
     assert any("2026-Q1" in t and "2026-Q2" in t for t in titles)  # the wave slide's finding
+
+
+def test_every_title_and_summary_sentence_is_a_saved_claim(deck, demo_run):
+    import json
+    import re
+
+    claims = {c["text"]: c for c in json.loads((demo_run.folder / "results" / "claims.json").read_text())}
+    headings = {"Executive summary: what matters most", "Method and sample sizes",
+                "Roadmap: quick wins first, then pilot in one or two units, then roll out"}
+    findings = 0
+    for number, slide in enumerate(deck.slides, start=1):
+        title = re.sub(r" \(\d+ of \d+\)$", "", slide.shapes.title.text_frame.text)
+        if slide.slide_layout.name in ("Title", "Section") or title in headings:
+            continue
+        assert title in claims, f"slide {number}: {title!r} is not a saved claim"
+        findings += 1
+    assert findings >= 25
+    summary = next(s for s in deck.slides if s.shapes.title.text_frame.text.startswith("Executive summary"))
+    body = next(ph for ph in summary.placeholders if ph.placeholder_format.idx == 1)
+    sentences = [p.text.removesuffix(".") for p in body.text_frame.paragraphs]
+    assert len(sentences) == 5 and all(s in claims and claims[s]["lead"] for s in sentences)
+    assert all(claims[s]["verdict"] == "supported" for s in sentences)
+
+
+def test_notes_give_each_finding_its_evidence(deck):
+    for number, slide in enumerate(deck.slides, start=1):
+        if slide.slide_layout.name in ("Finding + chart", "Two charts"):
+            notes = slide.notes_slide.notes_text_frame.text
+            assert notes.startswith("Claim: ") and "\nEvidence: " in notes, f"slide {number}"
