@@ -68,6 +68,13 @@ class DeckContext:
     def table(self, name: str):
         return self.results.table(name)
 
+    def available(self, name: str):
+        """A table to draw: None when the stage that writes it did not finish, or it has no rows."""
+        table = self.results.table(name)
+        if not self.done(TABLES[name].stage) or table is None or table.empty:
+            return None
+        return table
+
     def done(self, stage: str) -> bool:
         return self.results.done(stage)
 

@@ -116,6 +116,11 @@ def p_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+def interval(frame: pd.DataFrame, value: str, low: str = "ci_low", high: str = "ci_high"):
+    """A column's 95% interval as the (minus, plus) half-widths a chart's error bars take."""
+    return frame[value] - frame[low], frame[high] - frame[value]
+
+
 def notes(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 

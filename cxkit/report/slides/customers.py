@@ -7,7 +7,7 @@ import pandas as pd
 
 from ...results.catalogue import CONSISTENCY
 from ..deck import DeckContext, slide_builder
-from ..kit import num, pct
+from ..kit import interval, num, pct
 
 
 @slide_builder("section_customers")
@@ -17,8 +17,8 @@ def section_customers(ctx: DeckContext):
 
 @slide_builder("loyalty_mix")
 def loyalty_slide(ctx: DeckContext):
-    mix, nps = ctx.table("loyalty_mix"), ctx.table("nps")
-    if not ctx.done("customers") or mix is None or mix.empty:
+    mix, nps = ctx.available("loyalty_mix"), ctx.table("nps")
+    if mix is None:
         return
     n = int(mix["n"].iloc[0])
     outcome = ctx.eng.feedback.main_outcome
@@ -48,8 +48,8 @@ def loyalty_slide(ctx: DeckContext):
 
 @slide_builder("expectations")
 def expectations_slide(ctx: DeckContext):
-    gaps = ctx.table("expectation_gaps")
-    if not ctx.done("customers") or gaps is None or gaps.empty:
+    gaps = ctx.available("expectation_gaps")
+    if gaps is None:
         return
     slide = ctx.finding(
         "Finding + chart", "expectations",
@@ -61,14 +61,13 @@ def expectations_slide(ctx: DeckContext):
         tables=("expectation_gaps",))
     ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), gaps["label"],
                          {"Perception - expectation": gaps["gap"]}, [ctx.palette.primary], "+0.0;-0.0;0.0",
-                         legend=False, errors={"Perception - expectation": (gaps["gap"] - gaps["ci_low"],
-                                                                            gaps["ci_high"] - gaps["gap"])})
+                         legend=False, errors={"Perception - expectation": interval(gaps, "gap")})
 
 
 @slide_builder("consistency")
 def consistency_slide(ctx: DeckContext):
-    steady = ctx.table("consistency")
-    if not ctx.done("customers") or steady is None or steady.empty:
+    steady = ctx.available("consistency")
+    if steady is None:
         return
     outcome = ctx.eng.feedback.main_outcome
     bands, patterns = steady[steady["kind"] == "band"], steady[steady["kind"] == "pattern"]
@@ -87,13 +86,13 @@ def consistency_slide(ctx: DeckContext):
         labels = [f"{CONSISTENCY.label(r.group)} ({r.share:.0%})" for r in part.itertuples()]
         ctx.canvas.bar_chart(slide, box, labels, {outcome.label: part["outcome"]}, [ctx.palette.primary], "0.0",
                              horizontal=False, legend=False, axis=(scale.min, scale.max),
-                             errors={outcome.label: (part["outcome"] - part["ci_low"], part["ci_high"] - part["outcome"])})
+                             errors={outcome.label: interval(part, "outcome")})
 
 
 @slide_builder("segments")
 def segments_slide(ctx: DeckContext):
-    profiles, stake = ctx.table("segment_profiles"), ctx.table("value_at_stake")
-    if not ctx.done("customers") or profiles is None or profiles.empty:
+    profiles, stake = ctx.available("segment_profiles"), ctx.table("value_at_stake")
+    if profiles is None:
         return
     merged = profiles.merge(stake, on="segment", how="left") if stake is not None else profiles
     has_value = "value_at_stake" in merged
@@ -120,8 +119,8 @@ def segments_slide(ctx: DeckContext):
 
 @slide_builder("value_at_stake")
 def value_at_stake_slide(ctx: DeckContext):
-    stake, profiles = ctx.table("value_at_stake"), ctx.table("segment_profiles")
-    if not ctx.done("customers") or stake is None or stake.empty or "value_at_stake" not in stake:
+    stake, profiles = ctx.available("value_at_stake"), ctx.table("segment_profiles")
+    if stake is None or "value_at_stake" not in stake:
         return
     names = profiles.set_index("segment")["name"]
     slide = ctx.finding(
@@ -137,8 +136,8 @@ def value_at_stake_slide(ctx: DeckContext):
 
 @slide_builder("descriptors")
 def descriptors_slide(ctx: DeckContext):
-    table = ctx.table("descriptor_comparisons")
-    if not ctx.done("customers") or table is None or table.empty:
+    table = ctx.available("descriptor_comparisons")
+    if table is None:
         return
     outcome = ctx.eng.feedback.main_outcome
     rows = [[str(r.descriptor).replace("_", " ").capitalize(), str(r.value), f"{r.n:,}",

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ...results.catalogue import ASYMMETRY, QUADRANT
 from ..deck import DeckContext, slide_builder
-from ..kit import p_text, pct
+from ..kit import interval, p_text, pct
 
 
 @slide_builder("section_drivers")
@@ -22,8 +22,8 @@ def _model_notes(ctx: DeckContext) -> list[str]:
 
 @slide_builder("key_drivers")
 def key_drivers_slide(ctx: DeckContext):
-    key = ctx.table("key_drivers")
-    if not ctx.done("drivers") or key is None or key.empty:
+    key = ctx.available("key_drivers")
+    if key is None:
         return
     first = key.iloc[0]
     fit = first["fit"]
@@ -40,14 +40,14 @@ def key_drivers_slide(ctx: DeckContext):
     name = "Share of explained variance"
     ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), key["label"], {name: key["share"]},
                          [ctx.palette.primary], "0%", legend=False,
-                         errors={name: (key["share"] - key["share_low"], key["share_high"] - key["share"])}
+                         errors={name: interval(key, "share", "share_low", "share_high")}
                          if has_intervals else None)
 
 
 @slide_builder("importance_performance")
 def importance_performance_slide(ctx: DeckContext):
-    quad = ctx.table("moments_of_truth")
-    if not ctx.done("drivers") or quad is None or quad.empty:
+    quad = ctx.available("moments_of_truth")
+    if quad is None:
         return
     slide = ctx.finding(
         "Finding + chart", "moments_of_truth",
@@ -68,8 +68,8 @@ def importance_performance_slide(ctx: DeckContext):
 
 @slide_builder("asymmetry")
 def asymmetry_slide(ctx: DeckContext):
-    table = ctx.table("asymmetry")
-    if not ctx.done("drivers") or table is None or table.empty:
+    table = ctx.available("asymmetry")
+    if table is None:
         return
     table = table.sort_values("share", ascending=False, kind="stable")
     first = table.iloc[0]
@@ -94,8 +94,8 @@ def asymmetry_slide(ctx: DeckContext):
 
 @slide_builder("what_if")
 def what_if_slide(ctx: DeckContext):
-    table = ctx.table("what_if")
-    if not ctx.done("drivers") or table is None or table.empty:
+    table = ctx.available("what_if")
+    if table is None:
         return
     first = table.iloc[0]
     impressed = "impressed_change" in table and table["impressed_change"].notna().all()
@@ -119,8 +119,8 @@ def what_if_slide(ctx: DeckContext):
 
 @slide_builder("yes_no_drivers")
 def yes_no_drivers_slide(ctx: DeckContext):
-    table = ctx.table("yes_no_drivers")
-    if not ctx.done("drivers") or table is None or table.empty:
+    table = ctx.available("yes_no_drivers")
+    if table is None:
         return
     outcomes = list(dict.fromkeys(table["outcome_label"]))
     wide = table.pivot(index="label", columns="outcome_label", values="share")[outcomes]
@@ -140,8 +140,8 @@ def yes_no_drivers_slide(ctx: DeckContext):
 
 @slide_builder("segment_drivers")
 def segment_drivers_slide(ctx: DeckContext):
-    table = ctx.table("segment_drivers")
-    if not ctx.done("metrics") or table is None or table["segment"].nunique() < 2:
+    table = ctx.available("segment_drivers")
+    if table is None or table["segment"].nunique() < 2:
         return
     segments = table.drop_duplicates("segment").sort_values("segment")
     order = ctx.table("key_drivers")["attribute"].tolist()

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...results.catalogue import LAYER, METRIC_TARGET
 from ..deck import DeckContext, slide_builder
-from ..kit import p_text, pct, value_text
+from ..kit import interval, p_text, pct, value_text
 
 
 @slide_builder("section_metrics")
@@ -26,8 +26,8 @@ def _scorecard_claim(ctx: DeckContext) -> str:
 
 @slide_builder("scorecard")
 def scorecard_slide(ctx: DeckContext):
-    card = ctx.table("scorecard")
-    if not ctx.done("metrics") or card is None or card.empty:
+    card = ctx.available("scorecard")
+    if card is None:
         return
     rows = [[LAYER.label(r.layer), r.metric,
              f"{value_text(r.baseline, r.unit)} ({value_text(r.ci_low, r.unit)} to {value_text(r.ci_high, r.unit)})",
@@ -49,8 +49,8 @@ def scorecard_slide(ctx: DeckContext):
 
 @slide_builder("departmental_balance")
 def departmental_balance_slide(ctx: DeckContext):
-    balance = ctx.table("departmental_balance")
-    if not ctx.done("metrics") or balance is None or balance.empty:
+    balance = ctx.available("departmental_balance")
+    if balance is None:
         return
     rows = [[r.owner, r.drivers, pct(r.importance), pct(r.performance), f"{r.vs_all * 100:+.0f} pts", pct(r.impact)]
             for r in balance.itertuples()]
@@ -67,8 +67,8 @@ def departmental_balance_slide(ctx: DeckContext):
 
 
 def _waves(ctx: DeckContext):
-    trend = ctx.table("wave_trend")
-    if not ctx.done("metrics") or trend is None or trend.empty:
+    trend = ctx.available("wave_trend")
+    if trend is None:
         return None, []
     trend = trend.assign(wave=trend["wave"].astype(str))
     return trend, sorted(trend["wave"].unique())
@@ -125,4 +125,4 @@ def wave_trend_slide(ctx: DeckContext):
         high = min(100.0, max(0.0, 10 * np.ceil(values["ci_high"].max() / 10 + 0.5)))
         ctx.canvas.bar_chart(slide, right, waves, {"NPS": values["value"]}, [ctx.palette.primary], "+0;-0;0",
                              horizontal=False, legend=False, axis=(low, high),
-                             errors={"NPS": (values["value"] - values["ci_low"], values["ci_high"] - values["value"])})
+                             errors={"NPS": interval(values, "value")})

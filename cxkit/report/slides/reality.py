@@ -10,7 +10,7 @@ from ...analysis.privacy import POOLED
 from ...analysis.reality import LEVEL_ORDER
 from ...results.catalogue import DIMENSION_TARGET
 from ..deck import DeckContext, slide_builder
-from ..kit import num, pct
+from ..kit import interval, num, pct
 
 GROUPS = (*LEVEL_ORDER, POOLED)   # levels in the order every chart shows them
 
@@ -30,8 +30,8 @@ def section_reality(ctx: DeckContext):
 
 @slide_builder("maturity")
 def maturity_slide(ctx: DeckContext):
-    maturity = ctx.table("maturity")
-    if not ctx.done("reality_check") or maturity is None or maturity.empty:
+    maturity = ctx.available("maturity")
+    if maturity is None:
         return
     scale = _scale(ctx)
     ordered = maturity.sort_values("mean", ascending=False)
@@ -47,13 +47,13 @@ def maturity_slide(ctx: DeckContext):
     ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), ordered["label"],
                          {"Current": ordered["mean"], "Target": ordered["target"]},
                          [ctx.palette.primary, ctx.palette.neutral], "0.0", axis=(scale.min, scale.max),
-                         errors={"Current": (ordered["mean"] - ordered["ci_low"], ordered["ci_high"] - ordered["mean"])})
+                         errors={"Current": interval(ordered, "mean")})
 
 
 @slide_builder("accomplished")
 def accomplished_slide(ctx: DeckContext):
-    maturity = ctx.table("maturity")
-    if not ctx.done("reality_check") or maturity is None:
+    maturity = ctx.available("maturity")
+    if maturity is None:
         return
     maturity = maturity.dropna(subset=["accomplished"]).sort_values("accomplished", ascending=False)
     index = ctx.table("maturity_index")
@@ -73,8 +73,8 @@ def accomplished_slide(ctx: DeckContext):
 
 @slide_builder("what_remains")
 def what_remains_slide(ctx: DeckContext):
-    items = ctx.table("maturity_items")
-    if not ctx.done("reality_check") or items is None or items.empty:
+    items = ctx.available("maturity_items")
+    if items is None:
         return
     items = items.head(8)
     dims = ctx.eng.framework.dimensions
@@ -91,8 +91,8 @@ def what_remains_slide(ctx: DeckContext):
 
 @slide_builder("perception_gap")
 def perception_gap_slide(ctx: DeckContext):
-    by_level, gaps = ctx.table("maturity_by_level"), ctx.table("perception_gaps")
-    if not ctx.done("reality_check") or by_level is None or by_level.empty:
+    by_level, gaps = ctx.available("maturity_by_level"), ctx.table("perception_gaps")
+    if by_level is None:
         return
     eng = ctx.eng
     scale = _scale(ctx)
@@ -123,8 +123,8 @@ def perception_gap_slide(ctx: DeckContext):
 
 @slide_builder("departments")
 def departments_slide(ctx: DeckContext):
-    by_dept = ctx.table("maturity_by_department")
-    if not ctx.done("reality_check") or by_dept is None or by_dept.empty:
+    by_dept = ctx.available("maturity_by_department")
+    if by_dept is None:
         return
     eng = ctx.eng
     wide = by_dept.pivot(index="group", columns="label", values="mean")
@@ -163,8 +163,8 @@ def departments_slide(ctx: DeckContext):
 
 @slide_builder("readiness")
 def readiness_slide(ctx: DeckContext):
-    kcc, by_level = ctx.table("readiness"), ctx.table("readiness_by_level")
-    if not ctx.done("reality_check") or kcc is None or kcc.empty:
+    kcc, by_level = ctx.available("readiness"), ctx.table("readiness_by_level")
+    if kcc is None:
         return
     scale = _scale(ctx)
     names = _level_names(ctx)
@@ -187,8 +187,8 @@ def readiness_slide(ctx: DeckContext):
 
 @slide_builder("driving_force")
 def driving_force_slide(ctx: DeckContext):
-    forces = ctx.table("driving_force")
-    if not ctx.done("reality_check") or forces is None or forces.empty:
+    forces = ctx.available("driving_force")
+    if forces is None:
         return
     names = _level_names(ctx)
     wide = forces.pivot(index="label", columns="group", values="mean")
