@@ -25,7 +25,7 @@ from .textfit import fit_size, text_width, wrap
 
 TITLE_MAX, TITLE_MIN = 24, 14
 BODY_MAX, BODY_MIN = 18, 10
-TABLE_FONTS = (14, 13, 12, 11, 10)   # the largest that fits one slide is used
+TABLE_FONTS = (14, 13, 12, 11)   # the largest that fits one slide is used; below it, pages
 CAPTION_IDX = 13
 _A = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
 
@@ -451,7 +451,7 @@ class Canvas:
 
     def paged_table(self, title: str, caption: str, notes_text: str, header: list[str], rows: list[list[str]],
                     widths: list[float], fills: list[list[str | None]] | None = None):
-        """A table at the largest size (14 down to 10 pt) that fits one slide; below that, split across slides."""
+        """A table at the largest size (14 down to 11 pt) that fits one slide; below that, split across slides."""
         probe = self.prs.slides.add_slide(self.layout("Table"))
         box = next((ph.left, ph.top, ph.width, ph.height) for ph in probe.placeholders if ph.placeholder_format.idx == 1)
         self.drop_last_slide()
