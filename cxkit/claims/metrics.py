@@ -9,10 +9,12 @@ that the response volume cannot track.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from ..inputs.config import Engagement
-from ..results.claim import SUPPORTED, WITHIN_NOISE, Claim
+from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
 from ..results.text import join
 
 
@@ -41,24 +43,34 @@ def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement) -> list[Claim
 
 
 def balance_claims(balance: pd.DataFrame, model_supported: bool = True) -> list[Claim]:
-    """Each department's part of what drives the outcome and of what is left to win; the largest leads."""
+    """Each department's part of what drives the outcome and of what is left to win; the largest owned one leads.
+
+    Touchpoints with no owning department are a claim of their own, not testable as a department's: it says
+    which touchpoints need an owner and never leads when a real department can.
+    """
     if balance is None or not len(balance):
         return []
     out = []
-    for i, r in enumerate(balance.itertuples()):
+    for r in balance.itertuples():
         facts = dict(owner=r.owner, drivers=join(s.lower() for s in r.drivers.split(", ")), importance=r.importance,
                      performance=r.performance, vs_all=r.vs_all, points=abs(r.vs_all) * 100,
                      side="below" if r.vs_all < 0 else "above", impact=r.impact)
-        text = ("{owner} owns {importance:.0%} of what drives the outcome ({drivers}); its touchpoints score "
-                "{points:.0f} points {side} the average ({performance:.0%} top-2-box), {impact:.0%} of what is left "
-                "to win")
-        out.append(Claim("departmental_balance", str(r.owner), text, facts,
-                         SUPPORTED if model_supported else WITHIN_NOISE,
+        common = dict(comparison="a department's touchpoints against all", direction=facts["side"],
+                      effect=float(r.vs_all), effect_unit="share points")
+        if r.owner == "No owner":
+            out.append(Claim("departmental_balance", "none", "No department owns {drivers} ({importance:.0%} of what "
+                             "drives the outcome): name owners to share it out", facts, NOT_TESTABLE,
+                             "no owner is mapped for these touchpoints (feedback.attributes[].owner)", 0.0, **common))
+            continue
+        out.append(Claim("departmental_balance", str(r.owner),
+                         "{owner} owns {importance:.0%} of what drives the outcome ({drivers}); its touchpoints score "
+                         "{points:.0f} points {side} the average ({performance:.0%} top-2-box), {impact:.0%} of what "
+                         "is left to win", facts, SUPPORTED if model_supported else WITHIN_NOISE,
                          "sums of the key driver shares by owning department" if model_supported else
-                         "the driver model explains too little to share importance out", float(r.impact),
-                         comparison="a department's touchpoints against all", direction=facts["side"],
-                         effect=float(r.vs_all), effect_unit="share points", lead=i == 0))
-    return out
+                         "the driver model explains too little to share importance out", float(r.impact), **common))
+    owned = [c for c in out if c.subject != "none"]
+    lead = owned[0] if owned else out[0]   # the table is sorted by importance: the first owned department leads
+    return [replace(c, lead=True) if c is lead else c for c in out]
 
 
 def wave_claims(trend: pd.DataFrame) -> list[Claim]:

@@ -138,3 +138,17 @@ def test_claims_name_at_most_four_touchpoints(eng):
     assert "touchpoint 0, touchpoint 1, touchpoint 2 and 9 more" in found["moments_of_truth"]
     assert found["segment_drivers"].startswith("Drivers differ by segment for touchpoint 0, touchpoint 1, touchpoint 2 "
                                                "and 9 more")
+
+
+def test_touchpoints_without_an_owner_never_stand_for_a_department():
+    from cxkit.claims.metrics import balance_claims
+
+    balance = pd.DataFrame({"owner": ["No owner", "Finance"], "drivers": ["A, B", "C"], "count": [2, 1],
+                            "importance": [0.8, 0.2], "performance": [0.5, 0.4], "vs_all": [0.02, -0.08],
+                            "impact": [0.75, 0.25]})
+    claims = {c.subject: c for c in balance_claims(balance)}
+    assert claims["none"].verdict == "not_testable" and claims["none"].text.startswith("No department owns a and b")
+    assert claims["Finance"].lead and claims["Finance"].text.startswith("Finance owns 20%")
+    only = balance_claims(balance.iloc[:1])
+    assert len(only) == 1 and only[0].lead and only[0].verdict == "not_testable"
+    assert executive_summary(only) == [only[0]]   # said plainly when nothing else in the stage is supported
