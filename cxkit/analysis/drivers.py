@@ -824,7 +824,8 @@ def what_if(fb: pd.DataFrame, eng: Engagement, raise_by: float | None = None,
         attribute), ``at_top`` (share already at the top), ``outcome_now``,
         ``outcome_change``, ``outcome_after``, ``impressed_now``,
         ``impressed_after``, ``impressed_change`` (share truly impressed, only
-        for the main outcome), ``n``.
+        for the main outcome, and only where its logistic model can be fitted:
+        none when the ratings separate the truly impressed perfectly), ``n``.
 
     Notes
     -----
@@ -854,8 +855,11 @@ def what_if(fb: pd.DataFrame, eng: Engagement, raise_by: float | None = None,
         impressed = (band == "truly_impressed").astype(float)
         if 0 < impressed.sum() < len(impressed):
             mean, sd = x.mean(axis=0), x.std(axis=0)
-            beta, _ = logistic_fit(np.column_stack([np.ones(len(y)), (x - mean) / sd])[None], impressed, w)
-            impressed_model = (beta[0], mean, sd)
+            try:
+                beta, _ = logistic_fit(np.column_stack([np.ones(len(y)), (x - mean) / sd])[None], impressed, w)
+                impressed_model = (beta[0], mean, sd)
+            except ImportanceError:   # separation (common in small samples): the outcome's own change still stands
+                impressed_model = None
     rows = []
     total = w.sum()
     outcome_now = float(w @ y / total)

@@ -332,3 +332,11 @@ def test_more_drivers_than_the_exact_limit_fall_back_to_relative_weights(tmp_pat
 def test_the_sample_truth_file_names_what_the_tests_rely_on(truth):
     assert {"top_driver", "dissatisfiers", "delighters"} <= set(truth["feedback"])
     assert json.dumps(truth)  # plain data
+
+
+def test_what_if_keeps_the_outcome_when_the_truly_impressed_separate(eng, feedback):
+    # truly impressed exactly when one touchpoint is rated top: a logistic model cannot be fitted (separation)
+    top = feedback["first_time_resolution"] == 5
+    separated = feedback.assign(overall_satisfaction=np.where(top, 10, 5).astype(float))
+    table = what_if(separated, eng)
+    assert "impressed_change" not in table and table["outcome_change"].notna().all()
