@@ -947,9 +947,11 @@ def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) ->
     table = drivers[["attribute", "label", "share", "rank"]].rename(
         columns={"share": "shapley_share", "rank": "shapley_rank"}).copy()
     table["boosting_share"] = boosting
-    table["boosting_rank"] = table["boosting_share"].rank(ascending=False, method="first").astype(int)
+    # where boosting finds no importance at all (no signal), it has no ranks and nothing to disagree with
+    table["boosting_rank"] = table["boosting_share"].rank(ascending=False, method="first").astype("Int64")
     table["rank_gap"] = (table["boosting_rank"] - table["shapley_rank"]).abs()
-    table["disagree"] = (table["rank_gap"] >= 3) | ((table["boosting_share"] - table["shapley_share"]).abs() >= 0.10)
+    table["disagree"] = ((table["rank_gap"] >= 3) | ((table["boosting_share"] - table["shapley_share"]).abs() >= 0.10)
+                         ).fillna(False).astype(bool)
     table["holdout_r2"] = float(model.score(x_test, y_test))
     table["r2"] = float(drivers["r2"].iloc[0])
     table["n"] = len(y)

@@ -175,8 +175,9 @@ def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> li
     elif len(strong):
         text = "{parts}"
     else:
-        text = "No yes/no outcome's driver can be named: the models explain too little"
-    if len(weak):
+        text = ("No yes/no outcome's driver can be named: the model" + ("s" if len(weak) > 1 else "") + " of {weak} "
+                "explain" + ("" if len(weak) > 1 else "s") + " too little")
+    if len(weak) and len(strong):
         text += ("; the model" + ("s" if len(weak) > 1 else "") + " of {weak} explain" + ("" if len(weak) > 1 else "s")
                  + " too little to name a driver")
     reason = "; ".join(f"{r.outcome_label}: {r.fit} = {r.r2:.2f}" for r in tops.itertuples()) + \

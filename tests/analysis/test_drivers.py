@@ -340,3 +340,13 @@ def test_what_if_keeps_the_outcome_when_the_truly_impressed_separate(eng, feedba
     separated = feedback.assign(overall_satisfaction=np.where(top, 10, 5).astype(float))
     table = what_if(separated, eng)
     assert "impressed_change" not in table and table["outcome_change"].notna().all()
+
+
+def test_the_nonlinear_check_on_data_without_signal_ranks_nothing(eng, feedback):
+    rng = np.random.default_rng(3)
+    shuffled = feedback.assign(overall_satisfaction=rng.permutation(feedback["overall_satisfaction"].to_numpy()))
+    key = key_drivers(shuffled, eng).table
+    check = nonlinear_check(shuffled, eng, key)
+    assert len(check) == len(key) and check["disagree"].dtype == bool
+    if check["boosting_share"].isna().all():
+        assert check["boosting_rank"].isna().all() and not check["disagree"].any()

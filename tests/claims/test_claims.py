@@ -152,3 +152,17 @@ def test_touchpoints_without_an_owner_never_stand_for_a_department():
     only = balance_claims(balance.iloc[:1])
     assert len(only) == 1 and only[0].lead and only[0].verdict == "not_testable"
     assert executive_summary(only) == [only[0]]   # said plainly when nothing else in the stage is supported
+
+
+def test_yes_no_drivers_are_named_only_where_their_model_explains_enough(eng):
+    from cxkit.claims.drivers import yes_no_claim
+
+    key = _key(0.5)
+    yes_no = pd.DataFrame({"outcome": ["truly_impressed", "renewed"], "outcome_label": ["Truly impressed", "Renewed"],
+                           "attribute": ["w", "b"], "label": ["Waiting time", "Billing"], "share": [0.5, 0.4],
+                           "r2": [0.4, 0.05], "fit": "R²_O", "n": 500, "method": "relative weights"})
+    (claim,) = yes_no_claim(yes_no, key, eng)
+    assert claim.text == ("Waiting time also drives being truly impressed most (50% of what its model explains); the "
+                          "model of renewed (R²_O = 0.05) explains too little to name a driver")
+    (weak,) = yes_no_claim(yes_no.assign(r2=0.05), key, eng)
+    assert weak.verdict == "within_noise" and weak.text.startswith("No yes/no outcome's driver can be named: the models")
