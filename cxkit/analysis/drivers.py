@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -337,34 +337,20 @@ def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndar
     return np.vstack([np.atleast_2d(r) for r in results]), resamples, shrink
 
 
-@dataclass(frozen=True)
-class DriverModel:
-    """A key driver model: the ranked table and what a reader must know about it.
+@dataclass(frozen=True, eq=False)
+class DriverModel(ModelHeadlines):
+    """A key driver model: its headline figures (:class:`cxkit.results.headlines.ModelHeadlines`: outcome,
+    method, fit, base, warnings) and the ranked ``table``, one row per attribute (see :func:`key_drivers`).
 
-    ``table`` has one row per attribute (see :func:`key_drivers`); ``warnings``
-    are sentences for the notebook and the deck's notes; ``notes`` say what was
-    left out of the model and why.
+    ``warnings`` are sentences for the notebook and the deck's notes; ``notes`` say what was left out of the
+    model and why.
     """
 
-    table: pd.DataFrame
-    outcome: str
-    outcome_label: str
-    method: str
-    fit: str
-    r2: float
-    n: int
-    n_effective: float
-    missing: str
-    resamples: int
-    condition_number: float
-    warnings: tuple[str, ...]
-    notes: tuple[str, ...]
+    table: pd.DataFrame | None = None
 
     def headlines(self) -> ModelHeadlines:
-        """The figures a stage record keeps about this model."""
-        return ModelHeadlines(self.outcome, self.outcome_label, self.method, self.fit, float(self.r2), int(self.n),
-                              float(self.n_effective), self.missing, int(self.resamples), float(self.condition_number),
-                              tuple(self.warnings), tuple(self.notes))
+        """The figures a stage record keeps about this model (all but the table)."""
+        return ModelHeadlines(**{f.name: getattr(self, f.name) for f in fields(ModelHeadlines)})
 
 
 def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
@@ -470,8 +456,9 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     table["interval_method"] = ("" if not resamples else "percentile bootstrap" if shrink == 1 else
                                 f"m-out-of-n bootstrap (m = {BOOTSTRAP_ROWS:,}), rescaled by sqrt(m/n)")
     found = _model_warnings(table, settings, fit, r2, n, condition, repaired, data, resamples)
-    return DriverModel(table, data.outcome, label, method, fit, r2, n, n_effective, data.missing, resamples, condition,
-                       tuple(found), data.notes)
+    return DriverModel(outcome=data.outcome, outcome_label=label, method=method, fit=fit, r2=float(r2), n=int(n),
+                       n_effective=float(n_effective), missing=data.missing, resamples=int(resamples),
+                       condition_number=float(condition), warnings=tuple(found), notes=tuple(data.notes), table=table)
 
 
 def _quantile(draws: np.ndarray, q: float) -> np.ndarray:

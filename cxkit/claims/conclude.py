@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..inputs.config import Engagement
-from ..results.catalogue import STAGES
 from ..results.claim import Claim
 from ..results.headlines import RecommendationHeadlines
 from ..results.store import RunResults
@@ -53,7 +52,3 @@ def conclude(results: RunResults, eng: Engagement) -> Conclusions:
                                         supported_claims=sum(c.supported for c in found))
     return Conclusions(tuple(claims), tuple(own), actions, roadmap(actions), tuple(summary), headlines)
 
-
-def stages_covered(results: RunResults) -> list[str]:
-    """The titles of the analysis stages that ran, for the notebook's opening line."""
-    return [STAGES[r.stage].title for r in results.records() if r.status == "done" and STAGES[r.stage].notebook]

@@ -119,8 +119,8 @@ class Rule:
 
     def fields(self) -> set[str]:
         used = set() if self.when is None else self.when.fields()
-        for template in (self.headline, self.action, self.evidence, self.component, self.owner):
-            used |= set(template.fields)
+        for text in (self.headline, self.action, self.evidence, self.component, self.owner):
+            used |= set(text.fields)
         return used | ({self.priority_field} if self.priority_field else set()) | ({self.sort} if self.sort else set())
 
 

@@ -23,6 +23,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from .catalogue import VERDICT, ContractError, claim_kind
 from .text import sentence, template
 
@@ -170,10 +172,8 @@ def _plain(value: Any):
     return value
 
 
-def claims_frame(claims) -> "pd.DataFrame":
+def claims_frame(claims) -> pd.DataFrame:
     """Claims as a table, for notebooks and the Excel appendix: stage, claim, verdict, evidence, materiality, id."""
-    import pandas as pd
-
     from .catalogue import STAGES
 
     return pd.DataFrame([{"stage": STAGES[c.stage].title, "claim": c.text, "verdict": VERDICT.label(c.verdict),
