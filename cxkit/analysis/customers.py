@@ -21,6 +21,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from ..inputs.config import Engagement
 from .stats import holm, kish_n, kruskal_epsilon, net_promoter_score, weighted_mean_ci, weighted_share
 from ..results.headlines import CustomerHeadlines
+from ..results.text import in_text
 
 BANDS = [("truly_impressed", "Truly impressed"), ("satisfied", "Satisfied"), ("indifferent", "Indifferent"),
          ("unhappy", "Unhappy")]
@@ -102,9 +103,9 @@ def nps(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
 
     See :func:`cxkit.analysis.stats.net_promoter_score` for the method.
     """
-    if eng.feedback.outcomes.recommend is None:
+    if eng.nps_column is None:   # no recommend question, or not on 0-10
         return pd.DataFrame(columns=["nps", "ci_low", "ci_high", "promoters", "passives", "detractors", "n"])
-    est = net_promoter_score(fb[eng.feedback.outcomes.recommend.column], weights=respondent_weights(fb, eng))
+    est = net_promoter_score(fb[eng.nps_column], weights=respondent_weights(fb, eng))
     return pd.DataFrame([{"nps": est.nps, "ci_low": est.low, "ci_high": est.high, "promoters": est.promoters,
                           "passives": est.passives, "detractors": est.detractors, "n": est.n}])
 
@@ -394,8 +395,8 @@ def segment_profiles(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series) -
         row["outcome_mean"] = weighted_mean_ci(fb.loc[inside, outcome.column], _sub(weights, inside)).value
         for key, est in _band_shares(bands[inside], _sub(weights, inside)).items():
             row[key] = est.value
-        if spec.outcomes.recommend is not None:
-            row["nps"] = net_promoter_score(fb.loc[inside, spec.outcomes.recommend.column],
+        if eng.nps_column is not None:
+            row["nps"] = net_promoter_score(fb.loc[inside, eng.nps_column],
                                             weights=_sub(weights, inside)).nps
         if value is not None:
             row["value_share"] = np.nansum(value[inside]) / total_value if total_value else np.nan
@@ -429,12 +430,54 @@ def segment_name(profile: dict, eng: Engagement, margin: float = 0.25) -> str:
     worst = min(diffs, key=diffs.get)
     parts = []
     if diffs[best] >= margin:
-        parts.append(f"Strong on {best.lower()}")
+        parts.append(f"Strong on {in_text(best)}")
     if diffs[worst] <= -margin:
-        parts.append(f"let down by {worst.lower()}" if parts else f"Let down by {worst.lower()}")
+        parts.append(f"let down by {in_text(worst)}" if parts else f"Let down by {in_text(worst)}")
     if not parts:
         return "Close to the average on every attribute"
     return ", ".join(parts)
+
+
+MAX_DESCRIPTOR_VALUES = 12   # a numeric descriptor with more distinct values than this is shown in bands
+DESCRIPTOR_BANDS = 5
+
+
+def descriptor_values(values: pd.Series) -> pd.Series:
+    """A descriptor's groups: its values as given, or, for a number with many values (age, tenure, spend),
+    five bands of about equal size labelled by their range ("18-29"), in order.
+
+    Notes
+    -----
+    Band edges are the quintiles of the values (whole numbers for whole-number data); a band holds its lower
+    edge and the values up to the next one. Values are never read as text order ("7, 70, 8").
+    """
+    numbers = pd.to_numeric(values, errors="coerce")
+    present = values.notna()
+    if not (numbers[present].notna().all() and numbers.nunique() > MAX_DESCRIPTOR_VALUES):
+        return values
+    whole = bool((numbers.dropna() % 1 == 0).all())
+    edges = np.unique(numbers.quantile(np.linspace(0, 1, DESCRIPTOR_BANDS + 1)).to_numpy())
+    if whole:
+        edges = np.unique(np.round(edges))
+    lows = edges[:-1]
+    band = np.clip(np.searchsorted(lows, numbers.to_numpy(dtype=float), side="right") - 1, 0, len(lows) - 1)
+    labels = []
+    for i, low in enumerate(lows):
+        high = numbers.max() if i == len(lows) - 1 else (edges[i + 1] - 1 if whole else edges[i + 1])
+        labels.append(f"{low:.0f}-{high:.0f}" if whole else f"{low:g} to {high:g}")
+    return pd.Series(pd.Categorical.from_codes(np.where(present, band, -1), labels, ordered=True), index=values.index)
+
+
+def descriptor_order(values: pd.Series) -> list:
+    """A descriptor's values in their natural order: bands and ordered categories as ordered, numbers as numbers,
+    text alphabetically."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.ordered:
+        return [c for c in values.cat.categories if (values == c).any()]
+    present = values.dropna().unique()
+    numbers = pd.to_numeric(pd.Series(present), errors="coerce")
+    if len(present) and numbers.notna().all():
+        return [v for _, v in sorted(zip(numbers, present), key=lambda pair: pair[0])]
+    return sorted(present, key=str)
 
 
 def segment_descriptors(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series) -> pd.DataFrame:
@@ -447,12 +490,12 @@ def segment_descriptors(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series
     segmented = assignment.notna().to_numpy()
     rows = []
     for descriptor in eng.feedback.descriptors:
-        values = fb[descriptor]
+        values = descriptor_values(fb[descriptor])
         overall_total = _weighted_total(segmented & values.notna().to_numpy(), weights)
         for seg in sorted(assignment.dropna().unique()):
             inside = (assignment == seg).fillna(False).to_numpy() & values.notna().to_numpy()
             seg_total = _weighted_total(inside, weights)
-            for value in sorted(values.dropna().unique(), key=str):
+            for value in descriptor_order(values):
                 is_value = (values == value).fillna(False).to_numpy()
                 share_in = _weighted_total(inside & is_value, weights) / seg_total if seg_total else np.nan
                 share_all = _weighted_total(segmented & is_value, weights) / overall_total if overall_total else np.nan
@@ -482,16 +525,16 @@ def descriptor_comparisons(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     minimum = eng.thresholds.min_respondents
     rows, per_descriptor = [], []
     for descriptor in spec.descriptors:
-        values = fb[descriptor]
+        values = descriptor_values(fb[descriptor])
         shown = []
-        for value in sorted(values.dropna().unique(), key=str):
+        for value in descriptor_order(values):
             mask = (values == value).fillna(False).to_numpy() & outcome.notna().to_numpy()
             n = int(mask.sum())
             small = n < minimum
             est = weighted_mean_ci(outcome[mask], _sub(weights, mask))
             share = weighted_share(_answered(outcome[mask], impressed[mask]), _sub(weights, mask))
-            score = (net_promoter_score(fb.loc[mask, spec.outcomes.recommend.column], weights=_sub(weights, mask)).nps
-                     if spec.outcomes.recommend is not None else np.nan)
+            score = (net_promoter_score(fb.loc[mask, eng.nps_column], weights=_sub(weights, mask)).nps
+                     if eng.nps_column is not None else np.nan)
             rows.append({"descriptor": descriptor, "value": value, "n": n, "small_base": small,
                          "outcome": np.nan if small else est.value, "ci_low": np.nan if small else est.low,
                          "ci_high": np.nan if small else est.high,

@@ -25,6 +25,7 @@ from .importance import (ImportanceError, all_subset_mcfadden, collinearity, cor
                          shapley_r2, standardised_betas)
 from .stats import holm, kish_n
 from ..results.headlines import DriverHeadlines, ModelHeadlines
+from ..results.text import in_text
 
 TRULY_IMPRESSED = "truly_impressed"   # a derived yes/no outcome: the main outcome in its top loyalty band
 MAX_EXACT_YES_NO = 15                 # exact Shapley of McFadden's R^2 fits 2^p logistic models
@@ -83,7 +84,7 @@ class DriverData:
 def outcome_label(eng: Engagement, outcome: str) -> str:
     """The consultant's name of an outcome column (or of the derived "truly impressed")."""
     if outcome == TRULY_IMPRESSED:
-        return f"Truly impressed ({eng.feedback.main_outcome.label.lower()})"
+        return f"Truly impressed ({in_text(eng.feedback.main_outcome.label)})"
     for o in (eng.feedback.outcomes.satisfaction, eng.feedback.outcomes.recommend, eng.feedback.outcomes.yes_no):
         if o is not None and o.column == outcome:
             return o.label
@@ -760,6 +761,7 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
     table["low_rule"] = f"rated {scale.min}-{low_max}"
     table["high_rule"] = f"rated {high_min}" + (f"-{scale.max}" if high_min < scale.max else "")
     table["outcome"] = data.outcome
+    table["outcome_label"] = outcome_label(eng, data.outcome)
     return table
 
 
@@ -870,6 +872,7 @@ def what_if(fb: pd.DataFrame, eng: Engagement, raise_by: float | None = None,
     table = pd.DataFrame(rows)
     table["n"] = len(y)
     table["outcome"] = data.outcome
+    table["outcome_label"] = outcome_label(eng, data.outcome)
     return table.sort_values("outcome_change", ascending=False, kind="stable").reset_index(drop=True)
 
 

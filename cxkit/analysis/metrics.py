@@ -150,8 +150,8 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
                      target_source=source, target_rule=rule,
                      owner=eng.targets.outcome_owner, needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
                      cadence=cadence, available=available))
-    if spec.outcomes.recommend is not None:
-        column = spec.outcomes.recommend.column
+    if eng.nps_column is not None:
+        column = eng.nps_column
         score = net_promoter_score(fb[column])
         by_seg = {int(s): net_promoter_score(fb.loc[in_segment(s), column]).nps for s in segs}
         best, label = best_of(by_seg, names=seg_names)
@@ -335,8 +335,8 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, chosen: pd.DataFrame | None = 
     scale = eng.scales[spec.scale]
     series: list[tuple[str, str, pd.Series]] = [
         ("Share truly impressed", "share", (fb[outcome.column] >= cut).astype(float).where(fb[outcome.column].notna()))]
-    if spec.outcomes.recommend is not None:
-        ratings = fb[spec.outcomes.recommend.column]
+    if eng.nps_column is not None:
+        ratings = fb[eng.nps_column]
         series.append(("Net Promoter Score", "points",
                        (ratings >= 9).astype(float).sub((ratings <= 6).astype(float)).mul(100).where(ratings.notna())))
     if spec.outcomes.satisfaction is not None:

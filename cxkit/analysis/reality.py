@@ -18,6 +18,7 @@ from .privacy import POOLED, protect_groups, suppress_cells
 from .privacy import pooled_groups as _pooled_labels
 from .stats import between_groups, holm, kruskal_epsilon, mean_ci, rank_biserial, reliability, wilson_ci
 from ..results.headlines import RealityHeadlines
+from ..results.text import apart
 
 LEVEL_ORDER = ["executive", "manager", "frontline"]
 
@@ -183,8 +184,9 @@ def reliability_warnings(table: pd.DataFrame, eng: Engagement) -> list[str]:
     for dim, part in table.groupby("dimension", sort=False):
         label, alpha = part["label"].iloc[0], part["alpha"].iloc[0]
         if part["low_alpha"].iloc[0]:
-            out.append(f"{label}: Cronbach's alpha {alpha:.2f} is below {eng.thresholds.reliability_alpha:.2f}; "
-                       "its statements may not measure one thing")
+            shown, limit = apart(alpha, eng.thresholds.reliability_alpha)
+            out.append(f"{label}: Cronbach's alpha {shown} is below {limit}; its statements may not measure one thing"
+                       if pd.notna(alpha) else f"{label}: Cronbach's alpha cannot be computed (too few complete answers)")
         for row in part[part["lowers_alpha"]].itertuples():
             out.append(f"{label}: statement {row.item} lowers alpha ({row.alpha:.2f} -> {row.alpha_if_deleted:.2f} "
                        f"without it; item-rest r = {row.item_rest:.2f})")

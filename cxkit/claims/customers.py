@@ -15,7 +15,7 @@ import pandas as pd
 from ..inputs.config import Engagement
 from ..results.catalogue import CONSISTENCY
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
-from ..results.text import join, sentence
+from ..results.text import in_text, join, sentence
 
 
 def _outcome_span(eng: Engagement) -> float:
@@ -63,7 +63,7 @@ def expectations_claim(expectations: pd.DataFrame, eng: Engagement) -> list[Clai
     above = expectations[expectations["ci_low"] > 0]
     below = expectations[expectations["ci_high"] < 0].sort_values("gap", kind="stable")
     worst = below.iloc[0] if len(below) else None
-    facts = dict(above=join(above["label"].str.lower()), below_label=None if worst is None else worst["label"],
+    facts = dict(above=join(above["label"].map(in_text)), below_label=None if worst is None else worst["label"],
                  below_gap=None if worst is None else worst["gap"],
                  below_exceeds=None if worst is None else worst["exceeds"])
     parts = []
@@ -95,7 +95,7 @@ def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
     steadier = max(steadier, key=lambda g: bands.loc[g, "n"])   # the larger of the steadier bands
     a, b = bands.loc[steadier], bands.loc["inconsistent"]
     facts = dict(inconsistent_share=b["share"], inconsistent_outcome=b["outcome"],
-                 steadier_label=CONSISTENCY.label(steadier).lower(), steadier_outcome=a["outcome"])
+                 steadier_label=in_text(CONSISTENCY.label(steadier)), steadier_outcome=a["outcome"])
     lower, higher = b["ci_high"] < a["ci_low"], b["ci_low"] > a["ci_high"]
     if lower or higher:
         text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; they rate "
@@ -121,7 +121,7 @@ def segments_claim(profiles: pd.DataFrame, stability: float, eng: Engagement) ->
     if profiles is None or not len(profiles):
         return []
     threshold = eng.thresholds.segment_stability
-    facts = dict(k=len(profiles), described="; ".join(f"{r.name.split(',')[0].lower()} ({r.share:.0%})"
+    facts = dict(k=len(profiles), described="; ".join(f"{in_text(r.name.split(',')[0])} ({r.share:.0%})"
                                                        for r in profiles.itertuples()),
                  stability=stability, threshold=threshold)
     common = dict(comparison="segments from touchpoint ratings", test="bootstrap adjusted Rand index",

@@ -15,14 +15,14 @@ import pandas as pd
 from ..inputs.config import Engagement
 from ..results.catalogue import ASYMMETRY
 from ..results.claim import SUPPORTED, WITHIN_NOISE, Claim
-from ..results.text import join, sentence
+from ..results.text import in_text, join, sentence
 
 
 def model_verdict(key: pd.DataFrame, eng: Engagement) -> tuple[str, str]:
     """Whether the main driver model can carry claims: its fit against ``drivers.warn_r2``."""
     first = key.iloc[0]
     if first["r2"] < eng.drivers.warn_r2:
-        return WITHIN_NOISE, (f"the model explains little of {first['outcome_label'].lower()} ({first['fit']} = "
+        return WITHIN_NOISE, (f"the model explains little of {in_text(first['outcome_label'])} ({first['fit']} = "
                               f"{first['r2']:.2f}, under {eng.drivers.warn_r2:g})")
     return SUPPORTED, f"{first['fit']} = {first['r2']:.2f} on {int(first['n']):,} customers"
 
@@ -62,7 +62,7 @@ def moments_of_truth_claims(quadrants: pd.DataFrame, key: pd.DataFrame, eng: Eng
                          comparison="importance and performance against their thresholds",
                          direction="important, performing below", effect=float(r.share),
                          effect_unit="share of explained variance", n=r.n))
-    facts = dict(names=join(fix["label"].str.lower()), share=float(fix["share"].sum()), count=len(fix))
+    facts = dict(names=join(fix["label"].map(in_text)), share=float(fix["share"].sum()), count=len(fix))
     common = dict(comparison="importance and performance against their thresholds", n=key["n"].iloc[0],
                   lead=True)
     if verdict != SUPPORTED:
@@ -105,8 +105,8 @@ def asymmetry_claims(asymmetry: pd.DataFrame, key: pd.DataFrame, eng: Engagement
                          p=float(r.asymmetry_p) if pd.notna(r.asymmetry_p) else None, n=r.n))
     punish = asymmetry[asymmetry["kind"] == "dissatisfier"].sort_values("penalty", ascending=False, kind="stable")
     reward = asymmetry[asymmetry["kind"] == "delighter"].sort_values("reward", ascending=False, kind="stable")
-    facts = dict(dissatisfiers=join(punish["label"].head(3).str.lower()),
-                 delighters=join(reward["label"].head(3).str.lower()))
+    facts = dict(dissatisfiers=join(punish["label"].head(3).map(in_text)),
+                 delighters=join(reward["label"].head(3).map(in_text)))
     parts = []
     if len(punish):
         parts.append("{dissatisfiers} punish" + ("es" if len(punish) == 1 else "") + " when poor and earn"
@@ -132,7 +132,7 @@ def what_if_claim(scenarios: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -
     best = scenarios.iloc[0]
     verdict, reason = model_verdict(key, eng)
     impressed = "impressed_change" in scenarios and pd.notna(best.get("impressed_change"))
-    facts = dict(label=best["label"], raise_by=best["raise_by"], outcome_label=key["outcome_label"].iloc[0],
+    facts = dict(label=best["label"], raise_by=best["raise_by"], outcome_label=best["outcome_label"],
                  outcome_change=abs(best["outcome_change"]),
                  impressed_now=best["impressed_now"] if impressed else None,
                  impressed_after=best["impressed_after"] if impressed else None)
@@ -158,7 +158,7 @@ def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> li
     if yes_no is None or not len(yes_no):
         return []
     tops = yes_no.sort_values("share", ascending=False, kind="stable").drop_duplicates("outcome")
-    tops = tops.assign(name=["being truly impressed" if r.outcome == "truly_impressed" else r.outcome_label.lower()
+    tops = tops.assign(name=["being truly impressed" if r.outcome == "truly_impressed" else in_text(r.outcome_label)
                              for r in tops.itertuples()])
     strong, weak = tops[tops["r2"] >= eng.drivers.warn_r2], tops[tops["r2"] < eng.drivers.warn_r2]
     top = key.iloc[0]

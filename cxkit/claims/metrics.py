@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..inputs.config import Engagement
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
-from ..results.text import join
+from ..results.text import in_text, join
 
 
 def _value(value: float, unit: str) -> str:
@@ -30,7 +30,7 @@ def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement) -> list[Claim
     first = segments.iloc[0]
     differ = segments[segments["differs"].astype(bool)].sort_values("differs_p", kind="stable") \
         .drop_duplicates("attribute")
-    facts = dict(differ=join(differ["label"].str.lower()), overall_p=first["overall_p"], alpha=alpha)
+    facts = dict(differ=join(differ["label"].map(in_text)), overall_p=first["overall_p"], alpha=alpha)
     common = dict(comparison="driver slopes across segments", test=str(first["test"]) + ", Holm-adjusted per touchpoint",
                   p=float(first["overall_p"]), n=segments.drop_duplicates("segment")["n"].sum(), lead=True)
     if len(differ):
@@ -52,7 +52,7 @@ def balance_claims(balance: pd.DataFrame, model_supported: bool = True) -> list[
         return []
     out = []
     for r in balance.itertuples():
-        facts = dict(owner=r.owner, drivers=join(s.lower() for s in r.drivers.split(", ")), importance=r.importance,
+        facts = dict(owner=r.owner, drivers=join(in_text(s) for s in r.drivers.split(", ")), importance=r.importance,
                      performance=r.performance, vs_all=r.vs_all, points=abs(r.vs_all) * 100,
                      side="below" if r.vs_all < 0 else "above", impact=r.impact)
         common = dict(comparison="a department's touchpoints against all", direction=facts["side"],
@@ -136,7 +136,7 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
     worst = short.sort_values("needed_per_period", ascending=False, kind="stable").iloc[0] if len(short) else None
     facts = dict(short=len(short), metrics=len(card), short_share=len(short) / len(card),
                  short_names=", ".join(short["metric"]), cadence=str(card["cadence"].iloc[0]),
-                 metric=None if worst is None else worst["metric"].lower(),
+                 metric=None if worst is None else in_text(worst["metric"]),
                  needed=None if worst is None else int(worst["needed_per_period"]),
                  available=None if worst is None else int(worst["available_per_period"]))
     text = ("Tracking {metric} {cadence} needs {needed:,} responses to see the target change; the client collects "
@@ -148,7 +148,7 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
     owned = card[~owner_missing & (card["layer"] == "driver")]
     if len(owned):
         first = owned.iloc[0]
-        facts = dict(owner=first["owner"], metric=first["metric"].split(":")[0].lower(),
+        facts = dict(owner=first["owner"], metric=in_text(first["metric"].split(":")[0]),
                      baseline=_value(first["baseline"], first["unit"]), target=_value(first["target"], first["unit"]))
         out.append(Claim("top_driver_metric", "all", "{owner} owns the top driver metric, {metric}: {baseline} today, "
                          "target {target}", facts, SUPPORTED, str(first["target_rule"]), 0.0,

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..inputs.config import Engagement
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
+from ..results.text import in_text
 
 
 def _span(eng: Engagement) -> float:
@@ -40,7 +41,7 @@ def maturity_gap_claims(maturity: pd.DataFrame, eng: Engagement) -> list[Claim]:
         facts = dict(dimension=r["dimension"], label=r["label"], mean=r["mean"], target=r["target"], gap=r["gap"],
                      gap_share=max(r["gap"], 0.0) / _span(eng), favourable=r["favourable"],
                      level=None if pd.isna(r["level"]) else int(r["level"]), level_name=r["level_name"],
-                     scale_max=scale.max, move=(dim.move if dim and dim.move else f"Close the gap on {r['label'].lower()}"))
+                     scale_max=scale.max, move=(dim.move if dim and dim.move else f"Close the gap on {in_text(r['label'])}"))
         below, above = r["ci_high"] < r["target"], r["ci_low"] > r["target"]
         if below:
             verdict, reason = SUPPORTED, f"the target lies above the mean's 95% interval ({r['ci_low']:.2f}-{r['ci_high']:.2f})"

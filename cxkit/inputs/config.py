@@ -410,6 +410,16 @@ class Engagement(_Model):
     def logo_path(self) -> Path | None:
         return input_path(self.folder, self.deck.logo) if self.deck.logo else None
 
+    @property
+    def nps_column(self) -> str | None:
+        """The likelihood-to-recommend column NPS is computed from, or None: NPS's cut-offs (promoters 9-10,
+        detractors 0-6) hold only on a 0-10 scale, so another recommend scale gets no NPS (validate says why)."""
+        recommend = self.feedback.outcomes.recommend if self.feedback is not None else None
+        if recommend is None:
+            return None
+        scale = self.scales.get(recommend.scale)
+        return recommend.column if scale is not None and (scale.min, scale.max) == (0, 10) else None
+
     def dimension_target(self, dimension: str) -> float:
         return self.targets.dimensions.get(dimension, self.targets.maturity_default)
 

@@ -357,6 +357,14 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
         if outcome is not None and outcome.column in present:
             clean[outcome.column], found = check_ratings(frame, outcome.column, eng.scales[outcome.scale], file, outcome.scale)
             problems += found + _warn_missing(clean[outcome.column], outcome.column, file, eng.thresholds.missing_warning_share)
+    recommend = spec.outcomes.recommend
+    if recommend is not None and eng.nps_column is None:
+        rscale = eng.scales[recommend.scale]
+        problems.append(DataProblem(
+            "warning", file, f"likelihood to recommend is on the {rscale.range_key} scale '{recommend.scale}'; NPS's "
+            "cut-offs (promoters 9-10, detractors 0-6) hold only on 0-10, so no NPS is computed",
+            column=recommend.column, fix="if the question was asked 0-10, set its scale to recommend11; otherwise "
+            "nothing to do: the other results use the ratings as they are"))
     yes_no = spec.outcomes.yes_no
     if yes_no is not None and yes_no.column in present:
         text = _as_text(frame[yes_no.column]).str.lower()

@@ -263,11 +263,11 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
            "dissatisfier or delighter", attribute=TEXT, label=TEXT, low_share=NUMBER, high_share=NUMBER,
            penalty=NUMBER, penalty_low=NUMBER, penalty_high=NUMBER, penalty_p=NUMBER, reward=NUMBER,
            reward_low=NUMBER, reward_high=NUMBER, reward_p=NUMBER, asymmetry=NUMBER, asymmetry_p=NUMBER,
-           kind=ASYMMETRY, share=NUMBER, n=INT, low_rule=TEXT, high_rule=TEXT, outcome=TEXT),
+           kind=ASYMMETRY, share=NUMBER, n=INT, low_rule=TEXT, high_rule=TEXT, outcome=TEXT, outcome_label=TEXT),
     _table("what_if", "drivers", "Modelled change in the outcome and the share truly impressed from raising one "
            "touchpoint", attribute=TEXT, label=TEXT, raise_by=NUMBER, mean_now=NUMBER, mean_after=NUMBER,
            at_top=NUMBER, outcome_now=NUMBER, outcome_change=NUMBER, outcome_after=NUMBER, impressed_now=NUMBER,
-           impressed_change=NUMBER, impressed_after=NUMBER, n=INT, outcome=TEXT,
+           impressed_change=NUMBER, impressed_after=NUMBER, n=INT, outcome=TEXT, outcome_label=TEXT,
            optional=("impressed_now", "impressed_change", "impressed_after")),
     _table("yes_no_drivers", "drivers", "Drivers of yes/no outcomes (truly impressed, renewal ...) by logistic models",
            **_DRIVERS),

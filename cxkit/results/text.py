@@ -3,7 +3,8 @@
 Claims render their sentence from their facts, and recommendation rules their
 texts from a claim's facts, with the same grammar: ``{field}``,
 ``{field:spec}`` (a number format such as ``.0%``, ``.1f`` or ``+.1f``) and
-``{field|lower}`` / ``{field|upper}``; nothing else, so text read from a file can
+``{field|lower}`` (a label as it reads inside a sentence, names and acronyms kept, :func:`in_text`) /
+``{field|upper}``; nothing else, so text read from a file can
 never reach attributes, indexing or ``str.format``.
 """
 
@@ -37,7 +38,7 @@ class Template:
             else:
                 text = str(value)
             if parts["filter"] == "lower":
-                text = text.lower()
+                text = in_text(text)
             elif parts["filter"] == "upper":
                 text = text.upper()
             return text
@@ -67,6 +68,28 @@ def template(text) -> Template:
                              "or {field|lower}")
         fields.append(parts["name"])
     return Template(text, tuple(fields))
+
+
+def in_text(label: str) -> str:
+    """A label as it reads inside a sentence: its first letter lowered ("Billing clarity" -> "billing clarity"),
+    unless it holds a name or an acronym, which stay as written ("NPS score", "C-3PO", "Luke Skywalker", "I know").
+    """
+    words = str(label).split()
+    if not words:
+        return str(label)
+    first = words[0]
+    if first == "I" or (len(first) > 1 and not first[1:].islower()) or any(c.isupper() for w in words[1:] for c in w):
+        return str(label)
+    return str(label)[:1].lower() + str(label)[1:]
+
+
+def apart(value: float, other: float, digits: int = 2, most: int = 4) -> tuple[str, str]:
+    """Two numbers to as many decimals as it takes to show they differ (never "0.60 is below 0.60")."""
+    for places in range(digits, most + 1):
+        a, b = f"{value:.{places}f}", f"{other:.{places}f}"
+        if a != b or value == other:
+            return a, b
+    return f"{value:.{most}f}", f"{other:.{most}f}"
 
 
 def join(names, most: int = 4) -> str:

@@ -184,3 +184,21 @@ def test_a_scale_without_loyalty_cut_offs_is_a_config_error(engagement_copy):
     engagement_copy.write_text(yaml.safe_dump(raw))
     with pytest.raises(ConfigError, match="no loyalty_bands for the 1-6 scale"):
         load_engagement(engagement_copy)
+
+
+def test_a_numeric_descriptor_with_many_values_is_banded_and_ordered_as_numbers(eng, feedback):
+    from cxkit.analysis.customers import descriptor_order, descriptor_values
+
+    rng = np.random.default_rng(4)
+    ages = pd.Series(rng.integers(18, 81, len(feedback)).astype(float)).mask(rng.random(len(feedback)) < 0.1)
+    bands = descriptor_values(ages)
+    order = descriptor_order(bands)
+    assert len(order) == 5 and order[0].startswith("18-") and order[-1].endswith("-80")
+    lows = [int(label.split("-")[0]) for label in order]
+    assert lows == sorted(lows) and bands.isna().sum() == ages.isna().sum()
+    for label in order:   # each band holds exactly the ages in its range
+        low, high = map(int, label.split("-"))
+        assert ((ages >= low) & (ages <= high)).sum() == (bands == label).sum()
+    assert descriptor_order(pd.Series(["7", "70", "8", "80", None])) == ["7", "8", "70", "80"]
+    table = customers.descriptor_comparisons(feedback.assign(region=ages.to_numpy()), eng)
+    assert table.loc[table["descriptor"] == "region", "value"].tolist() == order

@@ -226,3 +226,19 @@ def test_diagnostic_straight_liners_are_flagged_and_left_out_on_request(engageme
     raw["diagnostic"]["exclude_straight_liners"] = True
     engagement_copy.write_text(yaml.safe_dump(raw))
     assert len(load_diagnostic(load_engagement(engagement_copy))) == len(diagnostic) - warning.n_rows
+
+
+def test_a_recommend_question_not_on_0_to_10_gets_no_nps_and_a_warning(engagement_copy):
+    import yaml
+
+    from cxkit.analysis import customers
+
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"]["outcomes"]["recommend"]["scale"] = "sat10"   # 1-10: the 0 answers are errors, the rest stand
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    eng = load_engagement(engagement_copy)
+    report = validate(eng)
+    assert eng.nps_column is None
+    assert any("no NPS is computed" in p.message and p.column == "likelihood_to_recommend" for p in report.warnings)
+    if report.ok:
+        assert customers.nps(load_feedback(eng), eng).empty

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...results.catalogue import CONSISTENCY
+from ...results.text import in_text
 from ..deck import DeckContext, slide_builder
 from ..kit import interval, num, pct
 
@@ -25,7 +26,7 @@ def loyalty_slide(ctx: DeckContext):
     has_nps = nps is not None and len(nps)
     slide = ctx.finding(
         "Two charts", "loyalty_mix",
-        f"Left: loyalty mix on {outcome.label.lower()} (n = {n:,})."
+        f"Left: loyalty mix on {in_text(outcome.label)} (n = {n:,})."
         + (f" Right: likelihood to recommend (n = {int(nps['n'].iloc[0]):,})" if has_nps else ""),
         "Bands: " + "; ".join(f"{r.label} {r.ratings}" for r in mix.itertuples()) + ". Intervals: Wilson 95%.",
         *[f"{r.label}: {r.share:.1%} (95% CI {r.ci_low:.1%}-{r.ci_high:.1%}), {r.count} of {r.n}"
@@ -73,7 +74,7 @@ def consistency_slide(ctx: DeckContext):
     bands, patterns = steady[steady["kind"] == "band"], steady[steady["kind"] == "pattern"]
     slide = ctx.finding(
         "Two charts", "consistency",
-        f"Mean {outcome.label.lower()} by how consistent a customer's ratings are (left: spread of ratings; right: all "
+        f"Mean {in_text(outcome.label)} by how consistent a customer's ratings are (left: spread of ratings; right: all "
         "touchpoints good, or one poor among good)",
         "Spread: standard deviation of a customer's ratings over 3+ touchpoints; consistent up to 0.5, mixed up to "
         "1.0, inconsistent above. Good: top two boxes; poor: bottom two.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...results.catalogue import ASYMMETRY, QUADRANT
+from ...results.text import in_text
 from ..deck import DeckContext, slide_builder
 from ..kit import interval, p_text, pct
 
@@ -30,7 +31,7 @@ def key_drivers_slide(ctx: DeckContext):
     has_intervals = key["share_low"].notna().all()
     slide = ctx.finding(
         "Finding + chart", "top_driver",
-        f"Share of explained variance in {first['outcome_label'].lower()} ({fit} = {first['r2']:.2f}, n = "
+        f"Share of explained variance in {in_text(first['outcome_label'])} ({fit} = {first['r2']:.2f}, n = "
         f"{int(first['n']):,} customers" + ("; bars show 95% bootstrap intervals)" if has_intervals else ")"),
         f"Method: {first['method']}; shares of {fit} sum to 100%. Missing answers: {first['missing']}. "
         f"Intervals: {int(first['resamples'])} bootstrap resamples ({first['interval_method']}).",
@@ -77,7 +78,7 @@ def asymmetry_slide(ctx: DeckContext):
               for r in table.itertuples()]
     slide = ctx.finding(
         "Finding + chart", "asymmetries",
-        f"Points of {first['outcome'].replace('_', ' ')} lost when a touchpoint is {first['low_rule']} and gained when "
+        f"Points of {in_text(first['outcome_label'])} lost when a touchpoint is {first['low_rule']} and gained when "
         f"{first['high_rule']}, against a middle rating (n = {int(first['n']):,})",
         "Method: penalty-reward contrast analysis (Brandt 1987; Mittal, Ross & Baldasare 1998): one regression of the "
         "outcome on low and top dummies of every touchpoint; HC1 robust errors. Dissatisfier: only the penalty is "
@@ -101,7 +102,7 @@ def what_if_slide(ctx: DeckContext):
     impressed = "impressed_change" in table and table["impressed_change"].notna().all()
     column, unit = ("impressed_change", "0.0%") if impressed else ("outcome_change", "0.00")
     ranked = table.sort_values(column, ascending=False, kind="stable")
-    what = "the share truly impressed (percentage points)" if impressed else f"mean {first['outcome'].replace('_', ' ')}"
+    what = "the share truly impressed (percentage points)" if impressed else f"mean {in_text(first['outcome_label'])}"
     slide = ctx.finding(
         "Finding + chart", "what_if",
         f"Modelled rise in {what} if every customer rated one touchpoint {first['raise_by']:g} points higher (ratings "

@@ -1,0 +1,26 @@
+"""Words: labels inside sentences keep names and acronyms, numbers show their difference."""
+
+import pytest
+
+from cxkit.results.text import apart, in_text, join, template
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("Billing clarity", "billing clarity"), ("App and website ease", "app and website ease"),
+    ("NPS score", "NPS score"), ("C-3PO", "C-3PO"), ("Luke Skywalker", "Luke Skywalker"), ("I know", "I know"),
+    ("eBay checkout", "eBay checkout"), ("24/7 support", "24/7 support"), ("Staff knowledge (UK)", "Staff knowledge (UK)"),
+])
+def test_labels_read_inside_a_sentence_with_names_and_acronyms_kept(label, expected):
+    assert in_text(label) == expected
+    assert template("on {label|lower}").fill({"label": label}) == f"on {expected}"
+
+
+@pytest.mark.parametrize("a, b, expected", [(0.598, 0.6, ("0.598", "0.600")), (0.61, 0.6, ("0.61", "0.60")),
+                                            (0.6, 0.6, ("0.60", "0.60")), (2.7049, 2.7, ("2.705", "2.700"))])
+def test_numbers_that_differ_are_never_shown_equal(a, b, expected):
+    assert apart(a, b) == expected
+
+
+def test_names_join_with_a_final_and_and_a_count_past_four():
+    assert join(["a"]) == "a" and join(["a", "b"]) == "a and b"
+    assert join(list("abcdefg")) == "a, b, c and 4 more"
