@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--client", default="Northwind Energy")
     sample.add_argument("--no-feedback", action="store_true", help="diagnostic only")
     sample.add_argument("--no-diagnostic", action="store_true", help="feedback only")
+    sample.add_argument("--no-signal", action="store_true",
+                        help="plant nothing: outcomes independent of touchpoints, no segments, all groups alike")
 
     inspect = sub.add_parser("inspect", help="what a survey export holds: format, questions, values, suggested roles")
     inspect.add_argument("file")
@@ -86,7 +88,8 @@ def _sample(args) -> int:
 
     written = write_sample(args.folder, seed=args.seed, customers=args.customers, employees=args.employees,
                            client=args.client, engagement_id=args.engagement_id,
-                           feedback=not args.no_feedback, diagnostic=not args.no_diagnostic, attributes=args.attributes)
+                           feedback=not args.no_feedback, diagnostic=not args.no_diagnostic, attributes=args.attributes,
+                           signal=not args.no_signal)
     print(f"wrote {written.config} (truth: {written.truth})")
     return 0
 

@@ -29,6 +29,8 @@ MINIBATCH_ABOVE = 50_000       # respondents; above this k-means runs in mini-ba
 SILHOUETTE_SAMPLE = 4_000      # silhouette is O(n^2): scored on a seeded sample
 STABILITY_RESAMPLES = 20       # bootstrap fits for the stability check
 STABILITY_SAMPLE = 4_000       # respondents per stability resample
+NULL_RESAMPLES = 10            # k-means fits on ratings with their structure destroyed, for the reference silhouette
+NULL_SAMPLE = 2_000            # respondents in each of those fits
 CONSISTENCY_BANDS = ((0.5, "consistent"), (1.0, "mixed"), (np.inf, "inconsistent"))  # spread (SD) up to each bound
 
 
@@ -223,6 +225,14 @@ class Segmentation:
         Its 5th percentile over the resamples.
     attributes : tuple of str
         The attributes used (those with no answers at all are left out).
+    silhouette : float
+        The chosen solution's silhouette.
+    null_silhouette, null_high : float
+        The mean and 95th percentile of the silhouette that k-means with the same k reaches on the same ratings
+        with each attribute shuffled on its own (no structure left): the reference a real segmentation must beat.
+    level_range, shape_range : float
+        How far apart segments lie in level (their mean rating over all attributes) and in shape (the largest
+        spread across segments of an attribute's rating less each customer's own mean), in rating points.
     """
 
     assignment: pd.Series
@@ -234,6 +244,22 @@ class Segmentation:
     stability: float
     stability_low: float
     attributes: tuple[str, ...]
+    silhouette: float = np.nan
+    null_silhouette: float = np.nan
+    null_high: float = np.nan
+    level_range: float = np.nan
+    shape_range: float = np.nan
+
+    def structure(self, eng: Engagement) -> pd.DataFrame:
+        """The segmentation's evidence in one row: silhouette against the no-structure reference, stability, and
+        whether segments differ in shape (what they rate well and poorly) or only in level (how they rate)."""
+        bar = eng.thresholds.min_effect * (eng.scales[eng.feedback.scale].max - eng.scales[eng.feedback.scale].min)
+        shape = self.shape_range >= bar and self.shape_range >= self.level_range / 2
+        return pd.DataFrame([{"k": self.k, "silhouette": self.silhouette, "null_silhouette": self.null_silhouette,
+                              "null_high": self.null_high, "structured": bool(self.silhouette > self.null_high),
+                              "stability": self.stability, "stability_low": self.stability_low,
+                              "level_range": self.level_range, "shape_range": self.shape_range,
+                              "pattern": "shape" if shape else "level"}])
 
 
 def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
@@ -288,14 +314,44 @@ def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
     choice["chosen"] = choice["k"] == best
     labels, merged = _merge_small(z, models[best].labels_, models[best].cluster_centers_, eng.thresholds.min_segment_size)
     stability, stability_low = _stability(z, labels, best, eng.seed)
+    null_mean, null_high = _null_silhouette(z, best, eng.seed)
+    level, shape = _level_and_shape(x, labels)
     # number segments 1..k by size, largest first (ties by label for determinism)
     sizes = pd.Series(labels).value_counts()
     order = sorted(sizes.index, key=lambda s: (-sizes[s], s))
     renumber = {old: new for new, old in enumerate(order, start=1)}
     assignment = pd.Series(pd.NA, index=fb.index, dtype="Int64")
     assignment[keep] = [renumber[label] for label in labels]
+    silhouette = float(choice.loc[choice["chosen"], "silhouette"].iloc[0])
     return Segmentation(assignment, choice, len(order), imputed_share, int((~keep).sum()), merged, stability,
-                        stability_low, tuple(columns))
+                        stability_low, tuple(columns), silhouette, null_mean, null_high, level, shape)
+
+
+def _null_silhouette(z: np.ndarray, k: int, seed: int) -> tuple[float, float]:
+    """Silhouette of k-means on ratings with each attribute shuffled on its own: what k segments reach with no
+    structure at all (a permutation reference in the spirit of Tibshirani, Walther & Hastie's gap statistic,
+    J. R. Stat. Soc. B 63, 2001). Mean and 95th percentile over the refits."""
+    rng = np.random.default_rng(seed + 2)
+    base = z[rng.choice(len(z), size=min(NULL_SAMPLE, len(z)), replace=False)]
+    scores = []
+    for r in range(NULL_RESAMPLES):
+        shuffled = np.column_stack([rng.permutation(base[:, j]) for j in range(base.shape[1])])
+        labels = KMeans(n_clusters=k, random_state=seed + r, n_init=3).fit(shuffled).labels_
+        if len(set(labels)) > 1:
+            scores.append(silhouette_score(shuffled, labels))
+    return (float(np.mean(scores)), float(np.percentile(scores, 95))) if scores else (np.nan, np.nan)
+
+
+def _level_and_shape(x: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """How far segments lie apart in level (mean rating) and in shape (ratings less each customer's own mean)."""
+    if len(set(labels)) < 2:
+        return 0.0, 0.0
+    level = x.mean(axis=1)
+    shape = x - level[:, None]
+    groups = sorted(set(labels))
+    levels = np.array([level[labels == g].mean() for g in groups])
+    shapes = np.array([shape[labels == g].mean(axis=0) for g in groups])
+    return float(levels.max() - levels.min()), float((shapes.max(axis=0) - shapes.min(axis=0)).max())
 
 
 def segment_assignment(fb: pd.DataFrame, eng: Engagement, segmentation: Segmentation) -> pd.DataFrame:

@@ -566,9 +566,10 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
         One row per segment and attribute: ``segment``, ``name``, ``attribute``,
         ``label``, ``share`` with ``share_low`` / ``share_high``, ``rank``, ``n``,
         ``r2``; ``differs_p`` (Holm-adjusted) and ``differs`` per attribute;
-        ``overall_stat``, ``overall_df``, ``overall_p`` and ``test``. Segments too
-        small for a model (under ``thresholds.min_segment_size`` or attributes + 2)
-        are left out.
+        ``overall_stat``, ``overall_df``, ``overall_p``, ``test`` and ``left_out``
+        (the segments too small for a model of their own, in words: under ten
+        customers per attribute, ``thresholds.min_respondents`` or
+        ``thresholds.min_segment_size``).
 
     Notes
     -----
@@ -579,22 +580,26 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
     groups); per attribute: the F test of that attribute's interactions alone.
     Yes/no outcomes use likelihood-ratio tests of the logistic models.
     Weighted least squares where weights are mapped. Per-attribute p-values
-    are Holm-adjusted.
+    are Holm-adjusted, and an attribute differs only when the overall test
+    passes too (closed testing: no row says "differs" under an overall test
+    that does not).
     """
     settings = eng.drivers
     full = driver_data(fb, eng, outcome).complete()
     seg = pd.Series(assignment).reindex(fb.index)
     segments = sorted(int(s) for s in seg.dropna().unique())
-    minimum = max(eng.thresholds.min_segment_size, len(full.columns) + 2)
+    minimum = max(eng.thresholds.min_segment_size, eng.thresholds.min_respondents, 10 * len(full.columns),
+                  len(full.columns) + 2)
     rows = []
-    fitted = []
+    fitted, small = [], []
     for s in segments:
         inside = (seg == s).fillna(False).to_numpy()
         try:
-            model = key_drivers(fb, eng, outcome, rows=inside)
+            model = key_drivers(fb, eng, outcome, rows=inside) if inside.sum() >= minimum else None
         except ImportanceError:
-            continue
-        if model.n < minimum:
+            model = None
+        if model is None or model.n < minimum:
+            small.append(s)
             continue
         fitted.append(s)
         for r in model.table.itertuples():
@@ -603,11 +608,14 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
                          "rank": r.rank, "n": model.n, "r2": model.r2})
     table = pd.DataFrame(rows, columns=["segment", "name", "attribute", "label", "share", "share_low", "share_high",
                                         "rank", "n", "r2"])
+    left_out = (f"segment{'s' if len(small) > 1 else ''} {', '.join(map(str, small))}: under {minimum} customers "
+                "in the model" if small else "")
     if len(fitted) < 2:
         table["differs_p"] = np.nan
         table["differs"] = False
         table["overall_stat"] = table["overall_df"] = table["overall_p"] = np.nan
         table["test"] = "fewer than two segments large enough to compare"
+        table["left_out"] = left_out
         return table
     # the tests use the respondents of the compared segments who are in the full model
     codes = pd.to_numeric(seg, errors="coerce").to_numpy(dtype=float)[full.index]
@@ -618,9 +626,10 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
     adjusted = holm(per_attribute)
     p_by_attribute = dict(zip([full.columns[j] for j in compared], adjusted))
     table["differs_p"] = table["attribute"].map(p_by_attribute)
-    table["differs"] = table["differs_p"] < settings.alpha
+    table["differs"] = (table["differs_p"] < settings.alpha) & (overall[2] < settings.alpha)
     table["overall_stat"], table["overall_df"], table["overall_p"] = overall
     table["test"] = test
+    table["left_out"] = left_out
     return table
 
 
@@ -705,11 +714,17 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
     reference, and the outcome is regressed on all of them at once (weighted
     least squares where weights are mapped), with heteroskedasticity-robust
     (HC1) standard errors and normal 95% intervals. Penalty = minus the low
-    coefficient; reward = the high coefficient. Kind: a significant penalty
-    without a significant reward is a dissatisfier; the reverse a delighter;
-    both significant is *Both*, unless their difference is significant, which
-    names the larger side; neither is *No clear effect*. Significance at
-    ``drivers.alpha``, two-sided.
+    coefficient; reward = the high coefficient. A box is tested only where at
+    least ``thresholds.min_respondents`` customers are in it (and as many out of
+    it): a penalty on one respondent is no finding. The penalty and reward
+    p-values are Holm-adjusted together across attributes, the differences
+    across attributes. Kind: a significant penalty without a significant
+    reward is a dissatisfier; the reverse a delighter; both significant is
+    *Both*, unless their difference is significant, which names the larger
+    side; neither (an effect the other way, a low rating that seems to raise
+    the outcome, counts as none) is *No clear effect*; and a kind stands only
+    when the effect it is named for reaches ``thresholds.min_effect`` of the
+    outcome's scale. Significance at ``drivers.alpha``, two-sided.
     """
     spec = eng.feedback
     data = driver_data(fb, eng, outcome).complete()
@@ -723,9 +738,10 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
     high = (x >= high_min).astype(float)
     columns = [np.ones(len(y))]
     index = {}
+    least = max(eng.thresholds.min_respondents, 1)
     for j in range(x.shape[1]):
         for kind, dummy in (("low", low[:, j]), ("high", high[:, j])):
-            if 0 < dummy.sum() < len(dummy):
+            if least <= dummy.sum() <= len(dummy) - least:
                 index[(j, kind)] = len(columns)
                 columns.append(dummy)
     design = np.column_stack(columns)
@@ -753,10 +769,15 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
             row["asymmetry"], row["asymmetry_p"] = diff, float(2 * sps.norm.sf(abs(diff) / se))
         else:
             row["asymmetry"], row["asymmetry_p"] = np.nan, np.nan
-        row["kind"] = _asymmetry_kind(row, alpha)
         row["share"] = shares.get(column, np.nan)
         rows.append(row)
     table = pd.DataFrame(rows)
+    adjusted = holm(list(table["penalty_p"]) + list(table["reward_p"]))
+    table["penalty_p"], table["reward_p"] = adjusted[: len(table)], adjusted[len(table):]
+    table["asymmetry_p"] = holm(table["asymmetry_p"])
+    bar = eng.thresholds.min_effect * _scale_span(eng, data.outcome)
+    table.insert(table.columns.get_loc("share"), "kind",
+                 [_asymmetry_kind(row, alpha, bar) for row in table.to_dict("records")])
     table["n"] = len(y)
     table["low_rule"] = f"rated {scale.min}-{low_max}"
     table["high_rule"] = f"rated {high_min}" + (f"-{scale.max}" if high_min < scale.max else "")
@@ -765,18 +786,34 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
     return table
 
 
-def _asymmetry_kind(row: dict, alpha: float) -> str:
+def _scale_span(eng: Engagement, outcome: str) -> float:
+    """The range of a rating outcome's scale."""
+    for o in (eng.feedback.outcomes.satisfaction, eng.feedback.outcomes.recommend):
+        if o is not None and o.column == outcome:
+            scale = eng.scales[o.scale]
+            return float(scale.max - scale.min)
+    scale = eng.scales[eng.feedback.main_outcome.scale]
+    return float(scale.max - scale.min)
+
+
+def _asymmetry_kind(row: dict, alpha: float, bar: float = 0.0) -> str:
+    # a side counts when significant the expected way (a low rating that seems to help is no penalty); the effect
+    # a kind is named for must also reach the smallest that matters
     pen = row["penalty_p"] < alpha and row["penalty"] > 0
     rew = row["reward_p"] < alpha and row["reward"] > 0
     if pen and rew:
         if row["asymmetry_p"] < alpha:
-            return "dissatisfier" if row["asymmetry"] > 0 else "delighter"
-        return "both"
-    if pen:
-        return "dissatisfier"
-    if rew:
-        return "delighter"
-    return "no_clear_effect"
+            kind = "dissatisfier" if row["asymmetry"] > 0 else "delighter"
+        else:
+            kind = "both"
+    elif pen:
+        kind = "dissatisfier"
+    elif rew:
+        kind = "delighter"
+    else:
+        return "no_clear_effect"
+    named = {"dissatisfier": row["penalty"], "delighter": row["reward"], "both": max(row["penalty"], row["reward"])}
+    return kind if named[kind] >= bar else "no_clear_effect"
 
 
 def _wls_hc1(design: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,11 @@ def _outcome_span(eng: Engagement) -> float:
     return float(scale.max - scale.min)
 
 
+def _rating_span(eng: Engagement) -> float:
+    scale = eng.scales[eng.feedback.scale]
+    return float(scale.max - scale.min)
+
+
 def loyalty_mix_claim(mix: pd.DataFrame, eng: Engagement) -> list[Claim]:
     """How many customers are truly impressed, and how many are indifferent or unhappy."""
     shares = mix.set_index("band")["share"]
@@ -40,6 +45,13 @@ def loyalty_mix_claim(mix: pd.DataFrame, eng: Engagement) -> list[Claim]:
 
 
 def nps_claim(nps: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    recommend = eng.feedback.outcomes.recommend
+    if recommend is not None and eng.nps_column is None:
+        scale = eng.scales[recommend.scale]
+        facts = dict(nps=None, ci_low=None, ci_high=None, promoters=None, detractors=None, n=None)
+        return [Claim("nps", "all", f"No NPS: likelihood to recommend was asked on {scale.range_key}, and NPS's "
+                      "cut-offs hold only on 0-10", facts, NOT_TESTABLE, "promoters 9-10 and detractors 0-6 need a "
+                      "0-10 scale", 0.0, comparison="promoters against detractors", lead=True)]
     if nps is None or not len(nps):
         return []
     row = nps.iloc[0]
@@ -59,9 +71,9 @@ def expectations_claim(expectations: pd.DataFrame, eng: Engagement) -> list[Clai
     """Touchpoints whose experience beats expectations, and the one that falls furthest short (intervals exclude 0)."""
     if expectations is None or not len(expectations):
         return []
-    scale = eng.scales[eng.feedback.scale]
-    above = expectations[expectations["ci_low"] > 0]
-    below = expectations[expectations["ci_high"] < 0].sort_values("gap", kind="stable")
+    bar = eng.thresholds.min_effect * _rating_span(eng)
+    above = expectations[(expectations["ci_low"] > 0) & (expectations["gap"] >= bar)]
+    below = expectations[(expectations["ci_high"] < 0) & (expectations["gap"] <= -bar)].sort_values("gap", kind="stable")
     worst = below.iloc[0] if len(below) else None
     facts = dict(above=join(above["label"].map(in_text)), below_label=None if worst is None else worst["label"],
                  below_gap=None if worst is None else worst["gap"],
@@ -76,12 +88,12 @@ def expectations_claim(expectations: pd.DataFrame, eng: Engagement) -> list[Clai
                   n=expectations["n"].max(), lead=True)
     if not parts:
         return [Claim("expectations", "all", "Experience matches expectations within noise on every touchpoint asked",
-                      facts, WITHIN_NOISE, "every gap's 95% interval includes zero", 0.0, **common)]
+                      facts, WITHIN_NOISE, f"no gap's 95% interval excludes zero by {bar:.2f} points or more", 0.0,
+                      **common)]
     largest = float(expectations.loc[pd.concat([above, below]).index, "gap"].abs().max())
-    text = "; ".join(parts)
-    return [Claim("expectations", "all", text[0].upper() + text[1:], facts, SUPPORTED,
-                  "touchpoints whose gap's 95% interval excludes zero", largest / (scale.max - scale.min),
-                  effect=largest, effect_unit="rating points", **common)]
+    return [Claim("expectations", "all", "; ".join(parts), facts, SUPPORTED,
+                  f"touchpoints whose gap's 95% interval excludes zero, by {bar:.2f} points or more",
+                  largest / _rating_span(eng), effect=largest, effect_unit="rating points", **common)]
 
 
 def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
@@ -96,7 +108,8 @@ def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
     a, b = bands.loc[steadier], bands.loc["inconsistent"]
     facts = dict(inconsistent_share=b["share"], inconsistent_outcome=b["outcome"],
                  steadier_label=in_text(CONSISTENCY.label(steadier)), steadier_outcome=a["outcome"])
-    lower, higher = b["ci_high"] < a["ci_low"], b["ci_low"] > a["ci_high"]
+    matters = abs(b["outcome"] - a["outcome"]) >= eng.thresholds.min_effect * _outcome_span(eng)
+    lower, higher = b["ci_high"] < a["ci_low"] and matters, b["ci_low"] > a["ci_high"] and matters
     if lower or higher:
         text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; they rate "
                 "the outcome {inconsistent_outcome:.1f} against {steadier_outcome:.1f} for those with a "
@@ -106,7 +119,8 @@ def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
         text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; they rate "
                 "the outcome about the same as those with a {steadier_label} one ({inconsistent_outcome:.1f} against "
                 "{steadier_outcome:.1f}, within noise)")
-        verdict, reason = WITHIN_NOISE, "the two groups' 95% intervals overlap"
+        verdict, reason = WITHIN_NOISE, ("the difference is under the smallest that matters" if b["ci_high"] < a["ci_low"]
+                                          or b["ci_low"] > a["ci_high"] else "the two groups' 95% intervals overlap")
     loss = abs(a["outcome"] - b["outcome"])
     return [Claim("consistency", "all", text, facts, verdict, reason,
                   b["share"] * loss / _outcome_span(eng) if verdict == SUPPORTED else 0.0,
@@ -116,32 +130,55 @@ def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
                   test="95% t intervals (non-overlap)", n=b["n"] + a["n"], lead=True)]
 
 
-def segments_claim(profiles: pd.DataFrame, stability: float, eng: Engagement) -> list[Claim]:
-    """The segments and what sets them apart; whether they are stable enough to act on."""
-    if profiles is None or not len(profiles):
+def segments_claim(profiles: pd.DataFrame, structure: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    """Whether customers fall into real segments, and how they differ.
+
+    Real when the solution's silhouette beats the 95th percentile of what k-means reaches on the same ratings
+    with no structure left (each attribute shuffled on its own) and it is stable on bootstrap refits (adjusted
+    Rand index at least ``thresholds.segment_stability``). Segments that differ only in level are called higher
+    and lower raters; only segments that differ in shape "want different things".
+    """
+    if profiles is None or not len(profiles) or structure is None or not len(structure):
         return []
+    s = structure.iloc[0]
     threshold = eng.thresholds.segment_stability
     facts = dict(k=len(profiles), described="; ".join(f"{in_text(r.name.split(',')[0])} ({r.share:.0%})"
                                                        for r in profiles.itertuples()),
-                 stability=stability, threshold=threshold)
-    common = dict(comparison="segments from touchpoint ratings", test="bootstrap adjusted Rand index",
-                  effect=float(stability), effect_unit="ARI", n=profiles["n"].sum(), lead=True)
+                 stability=s["stability"], threshold=threshold, silhouette=s["silhouette"], null_high=s["null_high"])
+    common = dict(comparison="the segments' silhouette against structureless ratings", test="permutation reference "
+                  "(10 refits) and bootstrap adjusted Rand index", effect=float(s["silhouette"]),
+                  effect_unit="silhouette", n=profiles["n"].sum(), lead=True)
     if len(profiles) < 2:
         return [Claim("segments", "all", "Customers form one group: no segment of at least "
                       f"{eng.thresholds.min_segment_size} customers stands apart", facts, NOT_TESTABLE,
                       "a single segment after merging small ones", 0.0, **common)]
-    if stability < threshold:
+    if not bool(s["structured"]):
+        digits = ".3f" if f"{s['silhouette']:.2f}" == f"{s['null_high']:.2f}" else ".2f"
+        return [Claim("segments", "all", "Customers do not fall into real segments: the best split into {k} "
+                      "(silhouette {silhouette:" + digits + "}) is no better than for ratings with no structure "
+                      "({null_high:" + digits + "})", facts, WITHIN_NOISE, "the silhouette does not beat the 95th percentile "
+                      "of shuffled ratings", 0.0, **common)]
+    if s["stability"] < threshold:
         return [Claim("segments", "all", "The {k} segments are not stable (bootstrap adjusted Rand {stability:.2f}, "
                       "under {threshold:.2f}): treat them as indicative", facts, WITHIN_NOISE,
-                      f"refits on bootstrap resamples agree with the solution less than {threshold:.2f}", 0.5, **common)]
+                      f"refits on bootstrap resamples agree with the solution less than {threshold:.2f}", 0.0,
+                      **common)]
+    if s["pattern"] == "level":
+        return [Claim("segments", "all", "Customers split into {k} groups by how generously they rate, not by what "
+                      "they value: higher and lower raters", facts, SUPPORTED,
+                      f"the segments lie {s['level_range']:.2f} points apart in level and at most "
+                      f"{s['shape_range']:.2f} in shape", 0.0, **common)]
     return [Claim("segments", "all", "{k} segments of customers want different things: {described}", facts,
-                  SUPPORTED, f"stable on refits (adjusted Rand {stability:.2f} of at least {threshold:.2f})", 0.0,
-                  **common)]
+                  SUPPORTED, f"silhouette {s['silhouette']:.2f} against {s['null_high']:.2f} with no structure; stable "
+                  f"on refits (adjusted Rand {s['stability']:.2f}); they differ in shape by up to "
+                  f"{s['shape_range']:.2f} points", 0.0, **common)]
 
 
-def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame) -> list[Claim]:
-    """Each segment's part of the value (or customers) held by indifferent and unhappy customers; the largest leads."""
-    if stake is None or not len(stake) or profiles is None or not len(profiles):
+def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_real: bool = True) -> list[Claim]:
+    """Each segment's part of the value (or customers) held by indifferent and unhappy customers; the largest leads.
+
+    Within noise when the segments themselves are not real (:func:`segments_claim`): a share of an artefact."""
+    if stake is None or not len(stake) or profiles is None or not len(profiles) or len(profiles) < 2:
         return []
     column, what = ("value_at_stake", "value") if "value_at_stake" in stake else ("at_risk_customers", "customers")
     total = float(stake[column].sum())
@@ -156,40 +193,70 @@ def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame) -> list[C
         text = ("Segment {segment} ({name|lower}) holds {stake_share:.0%} of the value held by indifferent and unhappy "
                 "customers" if what == "value" else
                 "Segment {segment} ({name|lower}) holds {stake_share:.0%} of the indifferent and unhappy customers")
-        out.append(Claim("value_at_stake", str(int(r.segment)), text, facts, SUPPORTED,
-                         f"a share of the {what} summed over {int(r.customers):,} customers in the segment",
-                         float(r.part), comparison="segments' share of what is at stake", effect=float(r.part),
+        out.append(Claim("value_at_stake", str(int(r.segment)), text, facts,
+                         SUPPORTED if segments_real else WITHIN_NOISE,
+                         f"a share of the {what} summed over {int(r.customers):,} customers in the segment" if
+                         segments_real else "the segments are not real structure (see the segments' claim)",
+                         float(r.part) if segments_real else 0.0, comparison="segments' share of what is at stake", effect=float(r.part),
                          effect_unit=f"share of the {what} at stake", n=r.customers, lead=i == 0))
     return out
 
 
 def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:
-    """Whether the outcome differs by region, channel, customer type ...: a Kruskal-Wallis or chi-square test
-    (Holm-adjusted) under ``thresholds.alpha``."""
+    """Whether the main outcome differs by region, channel, customer type ...: worded by the groups found.
+
+    Real when the descriptor's Kruskal-Wallis test (Holm-adjusted across descriptors) passes at
+    ``thresholds.alpha`` and its groups' means span at least ``thresholds.min_effect`` of the outcome's scale;
+    groups under the minimum base are left out. The descriptor with the widest real spread leads, with NPS's
+    spread where NPS is computed. Materiality: that spread as a share of the outcome scale's range.
+    """
     if table is None or not len(table):
         return []
-    alpha = eng.thresholds.alpha
-    tests = table.groupby("descriptor", sort=False)[["kw_p", "chi2_p"]].first()
-    differ = [d for d, r in tests.iterrows() if r["kw_p"] < alpha or r["chi2_p"] < alpha]
-    same = [d for d in tests.index if d not in differ]
+    alpha, bar = eng.thresholds.alpha, eng.thresholds.min_effect * _outcome_span(eng)
     label = eng.feedback.main_outcome.label
-    facts = dict(outcome_label=label, differ=join(d.replace("_", " ") for d in differ),
-                 same=", ".join(d.replace("_", " ") for d in same), alpha=alpha)
-    common = dict(comparison="outcomes across each descriptor's values",
-                  test="Kruskal-Wallis and chi-square, Holm-adjusted across descriptors",
-                  p=float(tests[["kw_p", "chi2_p"]].min().min()), n=table.groupby("descriptor")["n"].sum().max(),
-                  lead=True)
-    if differ:
-        return [Claim("descriptor_differences", "all", "Outcomes differ by {differ}", facts, SUPPORTED,
-                      f"Holm-adjusted p < {alpha:g}", 0.0, **common)]
-    return [Claim("descriptor_differences", "all", "{outcome_label} is much the same across {same}", facts,
-                  WITHIN_NOISE, f"no Holm-adjusted p under {alpha:g}", 0.0, **common)]
+    spreads = {}
+    for descriptor, part in table.groupby("descriptor", sort=False):
+        shown = part[~part["small_base"].astype(bool)].dropna(subset=["outcome"])
+        if len(shown) >= 2:
+            spreads[descriptor] = (shown, float(shown["outcome"].max() - shown["outcome"].min()),
+                                   float(part["kw_p"].iloc[0]))
+    differ = [d for d, (_, spread, p) in spreads.items() if p < alpha and spread >= bar]
+    same = [d for d in spreads if d not in differ]
+    facts = dict(outcome_label=label, descriptor=None, low_group=None, low=None, high_group=None, high=None,
+                 nps_low=None, nps_high=None, differ=join(d.replace("_", " ") for d in differ),
+                 same=", ".join(d.replace("_", " ") for d in same), alpha=alpha, p=None)
+    common = dict(comparison="the main outcome across each descriptor's groups",
+                  test="Kruskal-Wallis, Holm-adjusted across descriptors", lead=True)
+    if not spreads:
+        return [Claim("descriptor_differences", "all", "No descriptor has two groups large enough to compare", facts,
+                      NOT_TESTABLE, f"groups under {eng.thresholds.min_respondents} answers are not shown", 0.0,
+                      **common)]
+    if not differ:
+        return [Claim("descriptor_differences", "all", "{outcome_label} is much the same across {same}", facts,
+                      WITHIN_NOISE, f"no descriptor with a Holm-adjusted p under {alpha:g} and a spread of {bar:.2f} "
+                      "points or more", 0.0, n=table["n"].sum() / max(len(spreads), 1), **common)]
+    top = max(differ, key=lambda d: spreads[d][1])
+    shown, spread, p = spreads[top]
+    low, high = shown.loc[shown["outcome"].idxmin()], shown.loc[shown["outcome"].idxmax()]
+    facts.update(descriptor=top.replace("_", " "), low_group=str(low["value"]), low=low["outcome"],
+                 high_group=str(high["value"]), high=high["outcome"], p=p)
+    text = "{outcome_label} differs by {descriptor}: from {low:.1f} in {low_group} to {high:.1f} in {high_group}"
+    nps = shown["nps"].dropna() if "nps" in shown else pd.Series(dtype=float)
+    if len(nps) >= 2:
+        facts.update(nps_low=float(nps.min()), nps_high=float(nps.max()))
+        text += ", NPS from {nps_low:+.0f} to {nps_high:+.0f}"
+    return [Claim("descriptor_differences", top, text, facts, SUPPORTED,
+                  f"Holm-adjusted p = {p:.2g} and a spread of {spread:.2f} points (at least {bar:.2f})",
+                  spread / _outcome_span(eng), effect=spread, effect_unit="outcome points", p=p,
+                  n=int(shown["n"].sum()), **common)]
 
 
 def customer_claims(eng: Engagement, mix: pd.DataFrame, nps: pd.DataFrame, expectations: pd.DataFrame,
-                    steady: pd.DataFrame, profiles: pd.DataFrame, stability: float, stake: pd.DataFrame,
+                    steady: pd.DataFrame, profiles: pd.DataFrame, structure: pd.DataFrame, stake: pd.DataFrame,
                     by_descriptor: pd.DataFrame) -> list[Claim]:
     """Every claim of the customer stage, from the tables notebook 02 saved."""
+    segments = segments_claim(profiles, structure, eng)
+    real = bool(segments) and segments[0].supported
     return (loyalty_mix_claim(mix, eng) + nps_claim(nps, eng) + expectations_claim(expectations, eng)
-            + consistency_claim(steady, eng) + segments_claim(profiles, stability, eng)
-            + value_at_stake_claims(stake, profiles) + descriptor_claim(by_descriptor, eng))
+            + consistency_claim(steady, eng) + segments + value_at_stake_claims(stake, profiles, real)
+            + descriptor_claim(by_descriptor, eng))

@@ -14,13 +14,17 @@ import pandas as pd
 
 from ..inputs.config import Engagement
 from ..results.catalogue import ASYMMETRY
-from ..results.claim import SUPPORTED, WITHIN_NOISE, Claim
+from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
 from ..results.text import in_text, join, sentence
 
 
 def model_verdict(key: pd.DataFrame, eng: Engagement) -> tuple[str, str]:
-    """Whether the main driver model can carry claims: its fit against ``drivers.warn_r2``."""
+    """Whether the main driver model can carry claims: its fit (at least ``drivers.warn_r2``) and its base (ten
+    customers per touchpoint, and at least ``thresholds.min_respondents``)."""
     first = key.iloc[0]
+    least = max(10 * len(key), eng.thresholds.min_respondents)
+    if first["n"] < least:
+        return NOT_TESTABLE, f"only {int(first['n'])} customers in the model, under {least} (ten per touchpoint)"
     if first["r2"] < eng.drivers.warn_r2:
         return WITHIN_NOISE, (f"the model explains little of {in_text(first['outcome_label'])} ({first['fit']} = "
                               f"{first['r2']:.2f}, under {eng.drivers.warn_r2:g})")
@@ -35,9 +39,10 @@ def top_driver_claim(key: pd.DataFrame, eng: Engagement) -> list[Claim]:
     common = dict(comparison="shares of explained variance", effect=float(top["share"]),
                   effect_unit="share of explained variance", test=top["method"], n=top["n"], lead=True)
     if verdict != SUPPORTED:
+        why = "the model explains little of it ({fit} = {r2:.2f})" if verdict == WITHIN_NOISE else \
+            "too few customers rated every touchpoint to rank them"
         return [Claim("top_driver", top["attribute"], "No touchpoint can be named as the driver of "
-                      "{outcome_label|lower}: the model explains little of it ({fit} = {r2:.2f})", facts, verdict,
-                      reason, 0.0, **common)]
+                      "{outcome_label|lower}: " + why, facts, verdict, reason, 0.0, **common)]
     interval = " (95% interval {share_low:.0%} to {share_high:.0%})" if pd.notna(top["share_low"]) else ""
     second = key.iloc[1]["share"] if len(key) > 1 else float("nan")
     lead = pd.isna(top["share_low"]) or len(key) < 2 or top["share_low"] > second
@@ -66,8 +71,8 @@ def moments_of_truth_claims(quadrants: pd.DataFrame, key: pd.DataFrame, eng: Eng
     common = dict(comparison="importance and performance against their thresholds", n=key["n"].iloc[0],
                   lead=True)
     if verdict != SUPPORTED:
-        out.append(Claim("moments_of_truth", "all", "No moment of truth can be named: the model explains too little "
-                         "to rank touchpoints by importance", facts, verdict, reason, 0.0, **common))
+        out.append(Claim("moments_of_truth", "all", "No moment of truth can be named: the driver model cannot rank "
+                         "touchpoints by importance", facts, verdict, reason, 0.0, **common))
     elif len(fix):
         out.append(Claim("moments_of_truth", "all", "Moments of truth to fix first: {names} (high importance, "
                          "below-average performance; {share:.0%} of explained variance together)", facts, SUPPORTED,
@@ -75,7 +80,8 @@ def moments_of_truth_claims(quadrants: pd.DataFrame, key: pd.DataFrame, eng: Eng
                          **common))
     else:
         out.append(Claim("moments_of_truth", "all", "No touchpoint is both above-average in importance and "
-                         "below-average in performance", facts, SUPPORTED, reason, 0.0, **common))
+                         "below-average in performance", facts, WITHIN_NOISE, "no touchpoint in that quadrant", 0.0,
+                         **common))
     return out
 
 
@@ -143,8 +149,8 @@ def what_if_claim(scenarios: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -
         text += " and the share truly impressed from {impressed_now:.0%} to {impressed_after:.0%}"
     text += " (modelled association, not a guarantee)"
     if verdict != SUPPORTED:
-        text = ("No touchpoint's rise can be valued: the model explains too little of {outcome_label|lower} "
-                "to say what raising {label|lower} would do")
+        text = ("No touchpoint's rise can be valued: the driver model cannot say what raising {label|lower} would "
+                "do to {outcome_label|lower}")
     return [Claim("what_if", best["attribute"], text, facts, verdict, reason,
                   float(best["impressed_change"]) if impressed and verdict == SUPPORTED else 0.0,
                   comparison="the modelled outcome with one touchpoint raised", direction=verb,

@@ -23,23 +23,35 @@ def _value(value: float, unit: str) -> str:
 
 
 def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement) -> list[Claim]:
-    """Whether what drives the outcome differs by segment: per touchpoint, Holm-adjusted, at ``drivers.alpha``."""
-    if segments is None or segments["segment"].nunique() < 2:
+    """Whether what drives the outcome differs by segment: the overall test of all slopes, then each touchpoint
+    (Holm-adjusted), at ``drivers.alpha``; a touchpoint differs only when the overall test passes too."""
+    if segments is None or not len(segments):
         return []
     alpha = eng.drivers.alpha
     first = segments.iloc[0]
+    left_out = str(first["left_out"]) if isinstance(first.get("left_out"), str) else ""
     differ = segments[segments["differs"].astype(bool)].sort_values("differs_p", kind="stable") \
         .drop_duplicates("attribute")
-    facts = dict(differ=join(differ["label"].map(in_text)), overall_p=first["overall_p"], alpha=alpha)
+    facts = dict(differ=join(differ["label"].map(in_text)), overall_p=first["overall_p"], alpha=alpha,
+                 left_out=left_out or None)
     common = dict(comparison="driver slopes across segments", test=str(first["test"]) + ", Holm-adjusted per touchpoint",
-                  p=float(first["overall_p"]), n=segments.drop_duplicates("segment")["n"].sum(), lead=True)
+                  p=first["overall_p"], n=segments.drop_duplicates("segment")["n"].sum(), lead=True)
+    note = " ({left_out} left out)" if left_out else ""
+    if segments["segment"].nunique() < 2:
+        return [Claim("segment_drivers", "all", "Drivers cannot be compared by segment: fewer than two segments are "
+                      "large enough for a model of their own" + note, facts, NOT_TESTABLE,
+                      "a model needs ten customers per touchpoint", 0.0, **common)]
     if len(differ):
-        return [Claim("segment_drivers", "all", "Drivers differ by segment for {differ} (Holm-adjusted p < {alpha})",
-                      facts, SUPPORTED, f"Holm-adjusted p < {alpha:g} for each",
+        return [Claim("segment_drivers", "all", "Drivers differ by segment for {differ} (Holm-adjusted p < {alpha})"
+                      + note, facts, SUPPORTED, f"the overall test and each named touchpoint's pass at {alpha:g}",
                       float(segments.loc[segments["differs"].astype(bool), "share"].max()), **common)]
+    if pd.notna(first["overall_p"]) and first["overall_p"] < alpha:
+        return [Claim("segment_drivers", "all", "Segments are driven differently overall (p = {overall_p:.3f}), but "
+                      "no single touchpoint differs after Holm correction" + note, facts, WITHIN_NOISE,
+                      "no touchpoint's Holm-adjusted p under the level", 0.0, **common)]
     return [Claim("segment_drivers", "all", "What drives the outcome is much the same in every segment: no touchpoint "
-                  "differs at Holm-adjusted p < {alpha}", facts, WITHIN_NOISE, f"no Holm-adjusted p under {alpha:g}",
-                  0.0, **common)]
+                  "differs at Holm-adjusted p < {alpha}" + note, facts, WITHIN_NOISE,
+                  f"the overall test does not pass at {alpha:g}", 0.0, **common)]
 
 
 def balance_claims(balance: pd.DataFrame, model_supported: bool = True) -> list[Claim]:
@@ -73,15 +85,28 @@ def balance_claims(balance: pd.DataFrame, model_supported: bool = True) -> list[
     return [replace(c, lead=True) if c is lead else c for c in out]
 
 
-def wave_claims(trend: pd.DataFrame) -> list[Claim]:
-    """What moved beyond noise between the last two waves, and the main outcome across all of them."""
+def _range(unit: str, eng: Engagement) -> float:
+    """A metric's range in its unit: 1 for a share, 200 NPS points, the outcome scale's range for a mean."""
+    if unit == "share":
+        return 1.0
+    if unit == "points":
+        return 200.0
+    scale = eng.scales[eng.feedback.main_outcome.scale]
+    return float(scale.max - scale.min)
+
+
+def wave_claims(trend: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    """What moved between the last two waves by a real change at least ``thresholds.min_effect`` of the metric's
+    range. Materiality: the change as a share of the metric's range."""
     if trend is None or not len(trend):
         return []
     trend = trend.assign(wave=trend["wave"].astype(str))
     waves = sorted(trend["wave"].unique())
     previous, last = waves[-2], waves[-1]
     latest = trend[trend["wave"] == last]
-    moved = latest[latest["significant"].astype(bool)].assign(size=lambda t: t["change"].abs())
+    size = latest["change"].abs() / latest["unit"].map(lambda u: _range(u, eng))
+    real = latest["significant"].astype(bool) & (size >= eng.thresholds.min_effect)
+    moved = latest[real].assign(size=size[real])
     out = []
     if len(moved):
         top = moved.sort_values("size", ascending=False, kind="stable").iloc[0]
@@ -93,8 +118,8 @@ def wave_claims(trend: pd.DataFrame) -> list[Claim]:
                      total=len(latest))
         out.append(Claim("wave_change", "latest", "{metric} {moved} from {before} in {previous} to {after} in {last} "
                          "({p}); {others} of {total} metrics did not move beyond noise", facts, SUPPORTED,
-                         "two-sided test of the change against the previous wave",
-                         float(abs(top["change"])) if top["unit"] == "share" else 0.0,
+                         "two-sided test of the change against the previous wave, and a change of at least "
+                         f"{eng.thresholds.min_effect:.0%} of the metric's range", float(top["size"]),
                          comparison=f"{last} against {previous}", direction=facts["moved"], effect=float(top["change"]),
                          effect_unit=str(top["unit"]), test="two-proportion z or difference z test",
                          p=float(top["change_p"]), n=top["n"] + before["n"], lead=True))
@@ -102,21 +127,9 @@ def wave_claims(trend: pd.DataFrame) -> list[Claim]:
         facts = dict(metric=None, before=None, after=None, previous=previous, last=last, p=None, moved=None,
                      others=len(latest), total=len(latest))
         out.append(Claim("wave_change", "latest", "No scorecard metric moved beyond noise between {previous} and {last}",
-                         facts, WITHIN_NOISE, "no change passes its test", 0.0, comparison=f"{last} against {previous}",
+                         facts, WITHIN_NOISE, "no change both passes its test and reaches "
+                         f"{eng.thresholds.min_effect:.0%} of the metric's range", 0.0, comparison=f"{last} against {previous}",
                          test="two-proportion z or difference z test", lead=True))
-    main = trend[trend["metric"] == trend["metric"].iloc[0]].set_index("wave").loc[waves]
-    change = main.iloc[-1]
-    real = bool(change["significant"])
-    facts = dict(metric=trend["metric"].iloc[0], first=_value(main.iloc[0]["value"], change["unit"]),
-                 last=_value(change["value"], change["unit"]), first_wave=waves[0], last_wave=last, waves=len(waves),
-                 p=None if pd.isna(change["change_p"]) else float(change["change_p"]))
-    text = "{metric} went from {first} in {first_wave} to {last} in {last_wave}" + (
-        "; the latest change is real (p = {p:.3f})" if real else "; the latest change is within noise")
-    out.append(Claim("outcome_trend", "main", text, facts, SUPPORTED if real else WITHIN_NOISE,
-                     "the change against the previous wave " + ("passes" if real else "does not pass") + " its test",
-                     0.0, comparison="the main outcome per wave", effect=float(change["change"]),
-                     effect_unit=str(change["unit"]), test="two-proportion z or difference z test",
-                     p=facts["p"], n=main["n"].sum(), lead=True))
     return out
 
 
@@ -159,5 +172,5 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
 def metric_claims(eng: Engagement, card: pd.DataFrame, trend: pd.DataFrame, balance: pd.DataFrame,
                   segments: pd.DataFrame | None, model_supported: bool = True) -> list[Claim]:
     """Every claim of the metric stage, from the tables notebook 04 saved."""
-    return (segment_drivers_claim(segments, eng) + balance_claims(balance, model_supported) + wave_claims(trend)
+    return (segment_drivers_claim(segments, eng) + balance_claims(balance, model_supported) + wave_claims(trend, eng)
             + scorecard_claims(card))

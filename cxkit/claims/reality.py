@@ -5,10 +5,16 @@ Each function takes the tables notebook 01 saved and returns claims
 (:class:`cxkit.results.claim.Claim`). Materiality, the ranking key: a gap as a
 share of the diagnostic scale's range (maturity, perception, departments,
 readiness); the share of the way still to go (the index); the points by which
-customers trail the leading force, over 100 (driving force). A comparison
-counts as supported when its test passes at ``thresholds.alpha`` (Holm-adjusted
-where several are made) or, for a mean against a fixed value, when the value
-lies outside the mean's 95% interval.
+customers trail the leading force, over 100 (driving force).
+
+The evidence bar: a comparison counts as supported when its test passes at
+``thresholds.alpha`` (Holm-adjusted where several are made) or, for a mean
+against a fixed value, when the value lies outside the mean's 95% interval;
+and the difference is at least ``thresholds.min_effect`` of the scale's range
+(0.2 points on 1-5); and, for a dimension, its statements hang together
+(Cronbach's alpha at least ``thresholds.reliability_alpha``). Otherwise the
+claim says the difference is within noise, too small to matter, or that the
+dimension cannot be read as one score.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import pandas as pd
 
 from ..inputs.config import Engagement
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
-from ..results.text import in_text
+from ..results.text import apart, in_text
 
 
 def _span(eng: Engagement) -> float:
@@ -27,39 +33,75 @@ def _span(eng: Engagement) -> float:
     return float(scale.max - scale.min)
 
 
-def maturity_gap_claims(maturity: pd.DataFrame, eng: Engagement) -> list[Claim]:
-    """One claim per dimension: its mean against its target. The largest gap leads.
+def _bar(eng: Engagement) -> float:
+    """The smallest difference that matters, in the diagnostic scale's points."""
+    return eng.thresholds.min_effect * _span(eng)
 
-    Supported when the target lies outside the mean's 95% t interval (above it: a real gap; below it: the
-    target is met); otherwise the difference is within noise.
+
+def unreliable(reliability: pd.DataFrame | None, dimension: str, eng: Engagement) -> str | None:
+    """Why a dimension cannot be read as one score (its Cronbach's alpha under the threshold), or None."""
+    if reliability is None or not len(reliability):
+        return None
+    part = reliability[reliability["dimension"] == dimension]
+    if not len(part):
+        return None
+    alpha, limit = part["alpha"].iloc[0], eng.thresholds.reliability_alpha
+    if pd.isna(alpha):
+        return "its statements have too few complete answers to check that they hang together"
+    if alpha < limit:
+        shown, least = apart(float(alpha), limit)
+        return f"its statements do not hang together (Cronbach's alpha {shown}, under {least})"
+    return None
+
+
+def maturity_gap_claims(maturity: pd.DataFrame, eng: Engagement,
+                        reliability: pd.DataFrame | None = None) -> list[Claim]:
+    """One claim per dimension: its mean against its target. The largest supported gap leads.
+
+    Supported when the target lies outside the mean's 95% t interval and the gap is at least the smallest
+    difference that matters: above it, a real gap; below it, the target is met. A dimension whose statements
+    do not hang together is not testable; otherwise a smaller or uncertain gap is within noise.
     """
     scale = eng.scales[eng.diagnostic.scale]
-    out = []
-    ranked = maturity.dropna(subset=["gap"]).reset_index(drop=True)
-    for i, r in ranked.iterrows():
+    bar = _bar(eng)
+    rows = []
+    for r in maturity.dropna(subset=["gap"]).to_dict("records"):
         dim = eng.framework.dimensions.get(r["dimension"])
         facts = dict(dimension=r["dimension"], label=r["label"], mean=r["mean"], target=r["target"], gap=r["gap"],
                      gap_share=max(r["gap"], 0.0) / _span(eng), favourable=r["favourable"],
                      level=None if pd.isna(r["level"]) else int(r["level"]), level_name=r["level_name"],
                      scale_max=scale.max, move=(dim.move if dim and dim.move else f"Close the gap on {in_text(r['label'])}"))
-        below, above = r["ci_high"] < r["target"], r["ci_low"] > r["target"]
-        if below:
-            verdict, reason = SUPPORTED, f"the target lies above the mean's 95% interval ({r['ci_low']:.2f}-{r['ci_high']:.2f})"
+        interval = f"95% interval {r['ci_low']:.2f}-{r['ci_high']:.2f}"
+        broken = unreliable(reliability, r["dimension"], eng)
+        if broken:
+            verdict, reason, text = NOT_TESTABLE, broken, "{label} cannot be read as one score: its statements do not " \
+                                                          "hang together"
+        elif r["ci_high"] < r["target"] and r["gap"] >= bar:
+            verdict, reason, text = SUPPORTED, f"the target lies above the mean's {interval}", \
+                "{label}: {mean:.1f} of {scale_max} against a target of {target:.1f} (gap {gap:.1f})"
+        elif r["ci_low"] > r["target"] and -r["gap"] >= bar:
+            verdict, reason, text = SUPPORTED, f"the mean's {interval} lies above the target", \
+                "{label} already meets its target: {mean:.1f} of {scale_max} against {target:.1f}"
+        else:
+            small = r["ci_high"] < r["target"] or r["ci_low"] > r["target"]
+            verdict = WITHIN_NOISE
+            reason = (f"the gap ({abs(r['gap']):.2f}) is under the smallest that matters ({bar:.2f} points)" if small
+                      else f"the target lies inside the mean's {interval}")
+            text = "{label} is at its target within noise: {mean:.1f} of {scale_max} against {target:.1f}"
+        rows.append((r, facts, verdict, reason, text))
+    out = []
+    lead = next((i for i, (r, _, v, _, _) in enumerate(rows) if v == SUPPORTED and r["gap"] > 0), 0 if rows else None)
+    for i, (r, facts, verdict, reason, text) in enumerate(rows):
+        if i == lead and verdict == SUPPORTED:
             text = ("{label} is furthest from target: {mean:.1f} of {scale_max} against {target:.1f} (gap {gap:.1f}, "
                     "maturity level {level}, {level_name|lower}); " + ("only " if r["favourable"] < 0.5 else "")
-                    + "{favourable:.0%} of answers are favourable") if i == 0 else \
-                "{label}: {mean:.1f} of {scale_max} against a target of {target:.1f} (gap {gap:.1f})"
-        elif above:
-            verdict, reason = SUPPORTED, f"the mean's 95% interval ({r['ci_low']:.2f}-{r['ci_high']:.2f}) lies above the target"
-            text = "{label} already meets its target: {mean:.1f} of {scale_max} against {target:.1f}"
-        else:
-            verdict, reason = WITHIN_NOISE, f"the target lies inside the mean's 95% interval ({r['ci_low']:.2f}-{r['ci_high']:.2f})"
-            text = "{label} is at its target within noise: {mean:.1f} of {scale_max} against {target:.1f}"
+                    + "{favourable:.0%} of answers are favourable")
+        real_gap = verdict == SUPPORTED and r["gap"] > 0
         out.append(Claim("maturity_gap", r["dimension"], text, facts, verdict, reason,
-                         max(r["gap"], 0.0) / _span(eng) if below else 0.0, comparison="mean against target",
+                         r["gap"] / _span(eng) if real_gap else 0.0, comparison="mean against target",
                          direction="below" if r["gap"] > 0 else "above", effect=float(r["gap"]),
                          effect_unit="scale points", ci=(r["target"] - r["ci_high"], r["target"] - r["ci_low"]),
-                         test="95% t interval of the mean", n=r["n"], lead=i == 0))
+                         test="95% t interval of the mean", n=r["n"], lead=i == lead))
     return out
 
 
@@ -90,7 +132,7 @@ def what_remains_claim(items: pd.DataFrame, eng: Engagement) -> list[Claim]:
     ranked = items.dropna(subset=["gap"])
     if not len(ranked):
         return []
-    below = ranked[ranked["ci_high"] < ranked["target"]]
+    below = ranked[(ranked["ci_high"] < ranked["target"]) & (ranked["gap"] >= _bar(eng))]
     top = ranked.iloc[0]
     dims = eng.framework.dimensions
     facts = dict(below=len(below), statements=len(ranked), item=top["item"],
@@ -99,7 +141,8 @@ def what_remains_claim(items: pd.DataFrame, eng: Engagement) -> list[Claim]:
     if len(below):
         return [Claim("what_remains", "all", "{below} of {statements} statements are below target; the furthest is "
                       "on {dimension_label|lower} ({mean:.1f} against {target:.1f})", facts, SUPPORTED,
-                      "statements whose mean's 95% interval lies below their target", top["gap"] / _span(eng),
+                      f"statements whose mean's 95% interval lies below their target, by {_bar(eng):.2f} points or "
+                      "more", top["gap"] / _span(eng),
                       comparison="statement means against targets", direction="below", effect=float(top["gap"]),
                       effect_unit="scale points", test="95% t interval of each mean", n=top["n"], lead=True)]
     return [Claim("what_remains", "all", "No statement is clearly below target: the furthest, on "
@@ -109,7 +152,7 @@ def what_remains_claim(items: pd.DataFrame, eng: Engagement) -> list[Claim]:
                   test="95% t interval of each mean", n=top["n"], lead=True)]
 
 
-def perception_gap_claims(gaps: pd.DataFrame, eng: Engagement) -> list[Claim]:
+def perception_gap_claims(gaps: pd.DataFrame, eng: Engagement, reliability: pd.DataFrame | None = None) -> list[Claim]:
     """One claim per dimension, executives against frontline, worded by the direction found.
 
     The lead is the largest real difference, in either direction; with none, a claim that the two levels
@@ -133,18 +176,30 @@ def perception_gap_claims(gaps: pd.DataFrame, eng: Engagement) -> list[Claim]:
         facts = dict(dimension=r.dimension, label=r.label, executive=r.executive, frontline=r.frontline, gap=r.gap,
                      size=abs(r.gap), gap_share=abs(r.gap) / _span(eng), higher=higher, lower=lower, p_holm=r.p_holm,
                      rank_biserial=r.rank_biserial, flagged=bool(r.flagged), dimensions=len(gaps))
-        real = pd.notna(r.p_holm) and r.p_holm < alpha
+        significant = pd.notna(r.p_holm) and r.p_holm < alpha
+        real = significant and abs(r.gap) >= _bar(eng)
+        broken = unreliable(reliability, r.dimension, eng)
+        if broken:
+            out.append(Claim("perception_gap", r.dimension, "Executives and frontline cannot be compared on "
+                             "{label|lower}: its statements do not hang together", facts, NOT_TESTABLE, broken, 0.0,
+                             comparison="executives against frontline", test=test))
+            continue
         if real and r.gap > 0:
             text = ("Frontline rate {label|lower} {size:.1f} points below executives ({frontline:.1f} vs "
                     "{executive:.1f}; a real difference after Holm correction): leaders see a rosier picture")
         elif real:
             text = ("Executives rate {label|lower} {size:.1f} points below the frontline ({executive:.1f} vs "
                     "{frontline:.1f}; a real difference after Holm correction): leaders see a harsher picture")
+        elif significant:
+            text = ("Executives and frontline rate {label|lower} about the same ({executive:.1f} vs {frontline:.1f}): "
+                    "the difference is too small to matter")
         else:
             text = ("Executives and frontline rate {label|lower} alike within noise ({executive:.1f} vs "
                     "{frontline:.1f}; Holm-adjusted p = {p_holm:.2f})")
-        out.append(Claim("perception_gap", r.dimension, text, facts, SUPPORTED if real else WITHIN_NOISE,
-                         f"Holm-adjusted p {'<' if real else '>='} {alpha:g}",
+        reason = (f"Holm-adjusted p < {alpha:g} and a gap of {abs(r.gap):.2f} points" if real else
+                  f"the gap ({abs(r.gap):.2f}) is under the smallest that matters ({_bar(eng):.2f} points)" if significant
+                  else f"Holm-adjusted p >= {alpha:g}")
+        out.append(Claim("perception_gap", r.dimension, text, facts, SUPPORTED if real else WITHIN_NOISE, reason,
                          abs(r.gap) / _span(eng) if real else 0.0, comparison="executives against frontline",
                          direction=f"{higher} higher", effect=float(r.gap), effect_unit="scale points", test=test,
                          p=float(r.p_holm), n=r.n_executive + r.n_frontline))
@@ -153,15 +208,15 @@ def perception_gap_claims(gaps: pd.DataFrame, eng: Engagement) -> list[Claim]:
         lead = max(real, key=lambda c: c.materiality)
         out = [replace(c, lead=True) if c is lead else c for c in out]
     else:
-        out.append(Claim("perception_gap", "all", "Executives and frontline rate all {dimensions} dimensions alike "
-                         "within noise (Holm-adjusted tests)", empty, WITHIN_NOISE,
-                         f"no Holm-adjusted p under {alpha:g}", 0.0, comparison="executives against frontline",
-                         test=test, lead=True))
+        out.append(Claim("perception_gap", "all", "Executives and frontline rate all {dimensions} dimensions alike: "
+                         "no difference is both real and large enough to matter", empty, WITHIN_NOISE,
+                         f"no Holm-adjusted p under {alpha:g} with a gap of {_bar(eng):.2f} points or more", 0.0,
+                         comparison="executives against frontline", test=test, lead=True))
     return out
 
 
 def lagging_department_claims(lagging: pd.DataFrame, by_department: pd.DataFrame, variance: pd.DataFrame,
-                              eng: Engagement) -> list[Claim]:
+                              eng: Engagement, reliability: pd.DataFrame | None = None) -> list[Claim]:
     """One claim per department and dimension where the department sits the lagging margin below everyone.
 
     Supported when the organisation's mean lies above the department's 95% interval. The lead names the
@@ -175,8 +230,10 @@ def lagging_department_claims(lagging: pd.DataFrame, by_department: pd.DataFrame
     dimensions = len(eng.framework.dimensions)
     out = []
     for r in lagging.itertuples():
+        if unreliable(reliability, r.dimension, eng):
+            continue   # a dimension that is not one score has no departments lagging on it
         overall = r.mean - r.diff_from_all
-        real = pd.notna(r.ci_high) and r.ci_high < overall
+        real = pd.notna(r.ci_high) and r.ci_high < overall and abs(r.diff_from_all) >= _bar(eng)
         facts = dict(group=r.group, label=r.label, diff_from_all=r.diff_from_all,
                      gap_share=abs(r.diff_from_all) / _span(eng), mean=r.mean, lagging=None, dimensions=dimensions,
                      variance_share=None, variance_label=None, margin=margin)
@@ -204,11 +261,12 @@ def lagging_department_claims(lagging: pd.DataFrame, by_department: pd.DataFrame
     facts = dict(group="", label="", diff_from_all=None, gap_share=None, mean=None, lagging=0, dimensions=dimensions,
                  variance_share=None, variance_label=None, margin=margin)
     if out:
-        text, verdict = "No department lags the organisation beyond noise", WITHIN_NOISE
+        text = "No department lags the organisation beyond noise"
         reason = f"{len(out)} department-dimension means sit {margin:g}+ points below, each within its 95% interval"
     else:
-        text, verdict = "No department lags the organisation by {margin} points or more", SUPPORTED
+        text = "No department lags the organisation by {margin} points or more"
         reason = f"every department is within {margin:g} points of the organisation on every dimension"
+    verdict = WITHIN_NOISE   # no silo finding: said plainly, and nothing follows from it
     return out + [Claim("lagging_department", "none", text, facts, verdict, reason, 0.0,
                         comparison="departments against the organisation", lead=True)]
 
@@ -223,7 +281,7 @@ def weakest_link_claim(readiness: pd.DataFrame, eng: Engagement) -> list[Claim]:
     facts = dict(label=weakest["label"], mean=weakest["mean"],
                  others=" and ".join(f"{r.mean:.1f} for '{r.label}'" for r in others.itertuples()),
                  gap=others["mean"].max() - weakest["mean"])
-    real = weakest["ci_high"] < runner_up["ci_low"]
+    real = weakest["ci_high"] < runner_up["ci_low"] and facts["gap"] >= _bar(eng)
     text = ("'{label}' is the weakest link of readiness: {mean:.1f} against {others}" if real else
             "No clear weakest link of readiness: '{label}' at {mean:.1f} is within noise of {others}")
     return [Claim("weakest_link", str(weakest["readiness"]), text, facts, SUPPORTED if real else WITHIN_NOISE,
@@ -266,9 +324,9 @@ def driving_force_claim(forces: pd.DataFrame) -> list[Claim]:
 
 def reality_claims(eng: Engagement, maturity: pd.DataFrame, index: pd.DataFrame, items: pd.DataFrame,
                    gaps: pd.DataFrame, lagging: pd.DataFrame, by_department: pd.DataFrame, variance: pd.DataFrame,
-                   readiness: pd.DataFrame, forces: pd.DataFrame) -> list[Claim]:
+                   readiness: pd.DataFrame, forces: pd.DataFrame, reliability: pd.DataFrame | None = None) -> list[Claim]:
     """Every claim of the reality check, from the tables notebook 01 saved."""
-    return (maturity_gap_claims(maturity, eng) + maturity_index_claim(index, maturity, eng)
-            + what_remains_claim(items, eng) + perception_gap_claims(gaps, eng)
-            + lagging_department_claims(lagging, by_department, variance, eng) + weakest_link_claim(readiness, eng)
-            + driving_force_claim(forces))
+    return (maturity_gap_claims(maturity, eng, reliability) + maturity_index_claim(index, maturity, eng)
+            + what_remains_claim(items, eng) + perception_gap_claims(gaps, eng, reliability)
+            + lagging_department_claims(lagging, by_department, variance, eng, reliability)
+            + weakest_link_claim(readiness, eng) + driving_force_claim(forces))

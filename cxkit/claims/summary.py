@@ -19,24 +19,20 @@ def not_covered_claims(records: list[StageRecord]) -> list[Claim]:
 
 
 def executive_summary(claims: list[Claim], limit: int = 5) -> list[Claim]:
-    """The claims the executive summary states, in order.
+    """The claims the executive summary states, in order: only claims their evidence supports.
 
     Rule: for each analysis stage, its most material supported lead claim (of a kind that may lead the summary);
-    a stage with lead claims but none supported contributes its first one, which says plainly that the evidence
-    is not there; then the next most material supported lead claims, up to ``limit``; then a line for each stage
-    not covered. Materiality is the share of the scale, of customers, of explained variance or of value the claim
-    is about (stated per kind in :mod:`cxkit.claims`).
+    then the next most material supported lead claims, up to ``limit``. Findings the evidence does not support
+    are stated on the deck's "What the data does not show" slide, and stages the data did not allow in the
+    method appendix, never in the summary. Materiality is the share of the scale, of customers, of explained
+    variance or of value the claim is about (stated per kind in :mod:`cxkit.claims`).
     """
-    leads = [c for c in claims if c.lead and CLAIMS[c.kind].summary and c.stage in ANALYSIS_STAGES]
-    order = {kind: i for i, kind in enumerate(CLAIMS)}
+    leads = [c for c in claims if c.lead and c.supported and CLAIMS[c.kind].summary and c.stage in ANALYSIS_STAGES]
     chosen = []
     for stage in ANALYSIS_STAGES:
-        own = [c for c in leads if c.stage == stage]
-        supported = sorted((c for c in own if c.supported), key=lambda c: -c.materiality)
-        if supported:
-            chosen.append(supported[0])
-        elif own:
-            chosen.append(min(own, key=lambda c: order[c.kind]))
-    chosen = sorted(chosen, key=lambda c: (not c.supported, -c.materiality))[:limit]
-    rest = sorted((c for c in leads if c.supported and c not in chosen), key=lambda c: -c.materiality)
-    return chosen + rest[: limit - len(chosen)] + [c for c in claims if c.kind == "not_covered"]
+        own = sorted((c for c in leads if c.stage == stage), key=lambda c: -c.materiality)
+        if own:
+            chosen.append(own[0])
+    chosen = sorted(chosen, key=lambda c: -c.materiality)[:limit]
+    rest = sorted((c for c in leads if c not in chosen), key=lambda c: -c.materiality)
+    return chosen + rest[: limit - len(chosen)]

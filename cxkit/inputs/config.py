@@ -189,6 +189,7 @@ class Thresholds(_Model):
     driving_force_tolerance: float = Field(ge=0)
     speeder_share: float = Field(gt=0, lt=1)   # a response faster than this share of the median is a speeder
     alpha: float = Field(gt=0, lt=1)   # significance level of the tests claims rest on (drivers: drivers.alpha)
+    min_effect: float = Field(ge=0, lt=1)   # a difference under this share of its scale's range is not called one
 
     @field_validator("segment_k_range")
     @classmethod

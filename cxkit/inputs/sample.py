@@ -7,6 +7,12 @@ straight-liners. What was planted (driver weights, which attributes only
 punish or only reward, each customer's segment, department and level gaps,
 the driving-force profile) is written beside the data in ``truth.json`` so
 tests can check that the analyses find it.
+
+With ``signal=False`` nothing is planted: outcomes are independent of the
+touchpoints, touchpoints of each other (no halo, no segments), expectations
+are drawn like perceptions, waves alike, and every department and level
+answers alike, with target ratings drawn like the current ones. A deck made
+from it must state no driver, segment, gap or silo finding.
 """
 
 from __future__ import annotations
@@ -113,22 +119,23 @@ def _attributes(count: int) -> list[tuple]:
     return ATTRIBUTES + extra
 
 
-def generate_feedback(n: int, rng: np.random.Generator, attributes: int = 10) -> tuple[pd.DataFrame, dict]:
-    """Customer feedback with planted drivers, asymmetry and segments."""
+def generate_feedback(n: int, rng: np.random.Generator, attributes: int = 10,
+                      signal: bool = True) -> tuple[pd.DataFrame, dict]:
+    """Customer feedback with planted drivers, asymmetry and segments (none of them without ``signal``)."""
     touchpoints = _attributes(attributes)
     names = list(SEGMENTS)
     shares = np.array([SEGMENTS[s][0] for s in names])
     segment = rng.choice(len(names), size=n, p=shares)
-    halo = rng.normal(0, 0.3, n)
+    halo = rng.normal(0, 0.3, n) * signal
     cols = [a[0] for a in touchpoints]
     latent = np.empty((n, len(cols)))
     for j, (col, _, _, _, _, offset, _) in enumerate(touchpoints):
-        shift = np.array([SEGMENTS[s][1].get(col, 0.0) for s in names])[segment]
+        shift = np.array([SEGMENTS[s][1].get(col, 0.0) for s in names])[segment] * signal
         latent[:, j] = offset + shift + halo + rng.normal(0, 0.7, n)
 
     wave = np.where(rng.random(n) < 0.5, "2026-Q1", "2026-Q2")
     # planted improvement in the second wave on the top driver
-    latent[:, 0] += np.where(wave == "2026-Q2", 0.15, 0.0)
+    latent[:, 0] += np.where(wave == "2026-Q2", 0.15, 0.0) * signal
 
     y = np.zeros(n)
     centred = latent - latent.mean(axis=0)
@@ -140,7 +147,7 @@ def generate_feedback(n: int, rng: np.random.Generator, attributes: int = 10) ->
             y += weight * (0.3 * np.minimum(z, 0) + 1.7 * np.maximum(z, 0))
         else:
             y += weight * z
-    y += rng.normal(0, 0.35, n)
+    y = y * signal + rng.normal(0, 0.35, n)
     y = (y - y.mean()) / y.std()
 
     rating_cuts = np.array([-1.9, -1.05, -0.25, 0.85])
@@ -161,10 +168,10 @@ def generate_feedback(n: int, rng: np.random.Generator, attributes: int = 10) ->
         data[col] = ratings[:, j]
 
     expectation_cuts = np.array([-1.6, -0.9, -0.1, 0.9])
-    for j, (col, *_rest, has_expectation) in enumerate(touchpoints):
+    for j, (col, _label, _owner, _weight, _shape, offset, has_expectation) in enumerate(touchpoints):
         if has_expectation:
-            exp_latent = 0.35 + 0.5 * halo + rng.normal(0, 0.8, n)
-            values = _likert(exp_latent, expectation_cuts, 1)
+            exp_latent = 0.35 + 0.5 * halo + rng.normal(0, 0.8, n) if signal else offset + rng.normal(0, 0.7, n)
+            values = _likert(exp_latent, expectation_cuts if signal else rating_cuts, 1)
             values[rng.random(n) < 0.03] = np.nan
             data[f"{col}_expected"] = values
 
@@ -187,7 +194,10 @@ def generate_feedback(n: int, rng: np.random.Generator, attributes: int = 10) ->
     data["comment"] = np.where(has_comment, np.array(COMMENTS, dtype=object)[comment_idx], "")
 
     frame = pd.DataFrame(data)
+    if not signal:
+        return frame, {"signal": False, "_segment": np.zeros(n, dtype=int)}
     truth = {
+        "signal": True,
         "driver_weights": {a[0]: a[3] for a in touchpoints},
         "top_driver": touchpoints[0][0],
         "dissatisfiers": [a[0] for a in touchpoints if a[4] == "dissatisfier"],
@@ -199,8 +209,9 @@ def generate_feedback(n: int, rng: np.random.Generator, attributes: int = 10) ->
     return frame, truth | {"_segment": segment}
 
 
-def generate_diagnostic(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
-    """An internal diagnostic with a planted weakest dimension, level gaps and a lagging department."""
+def generate_diagnostic(n: int, rng: np.random.Generator, signal: bool = True) -> tuple[pd.DataFrame, dict]:
+    """An internal diagnostic with a planted weakest dimension, level gaps and a lagging department (without
+    ``signal``: every dimension, department and level alike, and target ratings drawn like the current ones)."""
     n_small = SMALL_DEPARTMENT[1]
     n_main = max(n - n_small, 10)
     dept_names = list(DEPARTMENTS)
@@ -212,27 +223,28 @@ def generate_diagnostic(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame,
     levels = rng.choice(level_names, len(departments), p=level_shares)
     n_total = len(departments)
 
-    dept_effect = np.array([DEPARTMENTS.get(d, (0, 0.0))[1] for d in departments])
-    level_effect = np.array([LEVELS[lv][2] for lv in levels])
+    dept_effect = np.array([DEPARTMENTS.get(d, (0, 0.0))[1] for d in departments]) * signal
+    level_effect = np.array([LEVELS[lv][2] for lv in levels]) * signal
     person = rng.normal(0, 0.45, n_total)
     cuts = np.array([-1.5, -0.6, 0.15, 1.15])
     data = {"employee_id": np.char.add("E", np.char.zfill(np.arange(1, n_total + 1).astype(str), 5)),
             "department": departments, "level": levels}
     for item_id, item in _bank().items():
-        latent = DIMENSIONS[item["dimension"]] + dept_effect + level_effect + person + rng.normal(0, 0.7, n_total)
+        latent = DIMENSIONS[item["dimension"]] * signal + dept_effect + level_effect + person + rng.normal(0, 0.7, n_total)
         values = _likert(latent, cuts, 1)
         if item.get("reverse"):
             values = 6 - values  # agreeing with a reversed statement is bad news
         values[rng.random(n_total) < 0.02] = 99  # "don't know"
         data[_column(item_id)] = values
-        if item["dimension"] in TARGET_DIMENSIONS:
-            target = _likert(1.2 + 0.3 * person + rng.normal(0, 0.6, n_total), cuts, 1)
+        if item["dimension"] in TARGET_DIMENSIONS or not signal:
+            target = _likert(1.2 + 0.3 * person + rng.normal(0, 0.6, n_total) if signal else
+                             person + rng.normal(0, 0.7, n_total), cuts, 1)
             target[rng.random(n_total) < 0.03] = np.nan
             data[f"{_column(item_id)}_target"] = target
 
     forces = list(DRIVING_FORCE)
     executive = levels == "Executive"
-    alpha = np.where(executive[:, None], np.array([DRIVING_FORCE_EXECUTIVE[f] for f in forces]),
+    alpha = np.where(executive[:, None] & signal, np.array([DRIVING_FORCE_EXECUTIVE[f] for f in forces]),
                      np.array([DRIVING_FORCE[f] for f in forces])) * 0.5
     shares = np.vstack([rng.dirichlet(a) for a in alpha]) * 100
     points = np.floor(shares)
@@ -248,7 +260,10 @@ def generate_diagnostic(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame,
         data[f"df_{force}"] = points[:, j]
 
     frame = pd.DataFrame(data)
+    if not signal:
+        return frame, {"signal": False, "small_department": SMALL_DEPARTMENT[0]}
     truth = {
+        "signal": True,
         "dimension_means_latent": dict(DIMENSIONS),
         "weakest_dimension": min(DIMENSIONS, key=DIMENSIONS.get),
         "target_dimensions": list(TARGET_DIMENSIONS),
@@ -263,7 +278,7 @@ def generate_diagnostic(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame,
 
 
 def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool, diagnostic: bool,
-                      attributes: int = 10) -> dict:
+                      attributes: int = 10, signal: bool = True) -> dict:
     """The engagement YAML (as a dict) that maps the generated files."""
     config: dict = {"client": client, "engagement_id": engagement_id, "seed": seed}
     if feedback:
@@ -297,7 +312,8 @@ def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool
             "scale": "agree5",
             "items": [
                 {"column": _column(item_id), "item": item_id,
-                 **({"target": f"{_column(item_id)}_target"} if item["dimension"] in TARGET_DIMENSIONS else {})}
+                 **({"target": f"{_column(item_id)}_target"}
+                    if item["dimension"] in TARGET_DIMENSIONS or not signal else {})}
                 for item_id, item in _bank().items()
             ],
             "driving_force": {force: f"df_{force}" for force in DRIVING_FORCE},
@@ -307,10 +323,11 @@ def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool
 
 def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, employees: int = 320,
                  client: str = "Northwind Energy", engagement_id: str | None = None,
-                 feedback: bool = True, diagnostic: bool = True, attributes: int = 10) -> SampleEngagement:
+                 feedback: bool = True, diagnostic: bool = True, attributes: int = 10,
+                 signal: bool = True) -> SampleEngagement:
     """Write a fictional engagement (YAML, data files, ``truth.json``) into ``folder``.
 
-    The same seed and sizes give byte-identical files.
+    The same seed and sizes give byte-identical files. ``signal=False`` plants nothing (see the module's notes).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -318,7 +335,7 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
     truth: dict = {"seed": seed, "customers": customers, "employees": employees}
     feedback_path = diagnostic_path = None
     if feedback:
-        frame, fb_truth = generate_feedback(customers, rng, attributes)
+        frame, fb_truth = generate_feedback(customers, rng, attributes, signal)
         segment = fb_truth.pop("_segment")
         truth["feedback"] = fb_truth | {"segment_of_customer": dict(zip(frame["respondent_id"], segment.tolist()))
                                         if customers <= 50_000 else None}
@@ -327,7 +344,7 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
         if customers > 50_000:
             pd.DataFrame({"respondent_id": frame["respondent_id"], "segment": segment}).to_csv(folder / "truth_segments.csv", index=False)
     if diagnostic:
-        frame, dg_truth = generate_diagnostic(employees, rng)
+        frame, dg_truth = generate_diagnostic(employees, rng, signal)
         truth["diagnostic"] = dg_truth
         diagnostic_path = folder / "diagnostic.csv"
         frame.to_csv(diagnostic_path, index=False, float_format="%g")
@@ -336,7 +353,7 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
     header = ("# A fictional engagement written by `cxkit sample`. Data file paths are relative to this file.\n"
               "# Firm defaults (scales, thresholds, framework, deck) come from cxkit's templates/ folder.\n")
     config_path.write_text(header + yaml.safe_dump(engagement_config(client, engagement_id, seed, feedback, diagnostic,
-                                                                     attributes),
+                                                                     attributes, signal),
                                                   sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
     truth_path = folder / "truth.json"
     truth_path.write_text(json.dumps(truth, indent=1), encoding="utf-8")

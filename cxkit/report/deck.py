@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -31,13 +31,17 @@ from .template import LAYOUT_NAMES
 from .workbook import build_workbook
 
 SLIDES: dict[str, Callable[["DeckContext"], None]] = {}
+TITLED_BY: dict[str, str] = {}    # a finding slide's name -> the kind of claim whose lead titles it
 SLIDE_MODULES = ("reality", "customers", "drivers", "metrics", "closing")
 
 
-def slide_builder(name: str):
-    """Register a slide builder under the name the storyline uses (``deck.storyline`` in the engagement)."""
+def slide_builder(name: str, claim: str | None = None):
+    """Register a slide builder under the name the storyline uses (``deck.storyline`` in the engagement);
+    ``claim`` names the kind of claim whose lead claim titles the slide (a finding slide)."""
     def register(builder):
         SLIDES[name] = builder
+        if claim is not None:
+            TITLED_BY[name] = claim
         return builder
     return register
 
@@ -60,6 +64,11 @@ class DeckContext:
     results: RunResults
     canvas: Canvas
     sections: int = 0
+    left_out: list[str] = field(default_factory=list)   # slides left out for want of data, with the reason
+    pending: str | None = None    # a section title drawn only when a slide of its section is
+
+    def __post_init__(self):
+        self.canvas.before_slide = self._open_section
 
     @property
     def palette(self) -> Palette:
@@ -81,6 +90,16 @@ class DeckContext:
     def claim(self, kind: str) -> Claim | None:
         return self.results.claim(kind)
 
+    def stands(self, kind: str) -> bool:
+        """Whether a finding slide is drawn: its lead claim exists and its evidence supports it. A claim that is
+        not supported is stated on the slide of what the data does not show, never as a title."""
+        claim = self.claim(kind)
+        return claim is not None and claim.supported
+
+    def leave_out(self, what: str, reason: str) -> None:
+        """Leave a slide out for want of data, saying why in the method appendix."""
+        self.left_out.append(f"{what}: {reason}")
+
     def title(self, kind: str) -> str:
         """A finding slide's title: the text of its lead claim (the kind's description when the stage made none)."""
         claim = self.claim(kind)
@@ -99,8 +118,18 @@ class DeckContext:
         return self.canvas.new_slide(layout, self.title(kind), caption, self.notes(kind, *lines, tables=tables))
 
     def section(self, title: str, stage: str | None = None):
-        if stage is not None and not self.done(stage):
+        """Open a section: its divider slide is drawn with the section's first slide, so a section whose findings
+        the data does not support leaves no empty divider behind."""
+        self.pending = None if stage is not None and not self.done(stage) else title
+
+    def close_section(self) -> None:
+        """Drop a section that drew nothing."""
+        self.pending = None
+
+    def _open_section(self) -> None:
+        if self.pending is None:
             return
+        title, self.pending = self.pending, None
         self.sections += 1
         slide = self.canvas.prs.slides.add_slide(self.canvas.layout("Section"))
         self.canvas.set_text(slide.shapes.title, [title], 32, 18, bold=True)

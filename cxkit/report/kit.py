@@ -138,6 +138,7 @@ class Canvas:
     palette: Palette
     font: str = "Arial"
     titles: list[str] = field(default_factory=list)
+    before_slide: object = None   # called before each content slide is added (a deck draws a waiting section first)
 
     # ------------------------------------------------------------------ slides and text
 
@@ -198,6 +199,8 @@ class Canvas:
         return kept
 
     def new_slide(self, layout: str, title: str, caption: str | None = None, notes_text: str = ""):
+        if self.before_slide is not None:
+            self.before_slide()
         slide = self.prs.slides.add_slide(self.layout(layout))
         self.set_text(slide.shapes.title, [title], TITLE_MAX, TITLE_MIN, bold=True)
         cap = self.placeholder(slide, CAPTION_IDX)

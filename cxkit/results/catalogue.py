@@ -84,6 +84,8 @@ LAYER = Codes("scorecard layer", {"outcome": "Outcome", "driver": "Driver", "peo
 UNIT = Codes("unit", {"share": "share", "points": "points", "mean": "mean"})
 HORIZON = Codes("horizon", {"quick_win": "Quick win", "days_90": "90 days", "months_12": "12 months"})
 SEVERITY = Codes("severity", {"error": "error", "warning": "warning", "info": "info"})
+SEGMENT_PATTERN = Codes("segment pattern", {"shape": "differ in what they rate well and poorly",
+                                             "level": "differ only in how generously they rate"})
 LOYALTY_BAND = Codes("loyalty band", {"truly_impressed": "Truly impressed", "satisfied": "Satisfied",
                                       "indifferent": "Indifferent", "unhappy": "Unhappy"})
 
@@ -238,6 +240,10 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
            truly_impressed=NUMBER),
     _table("segment_choice", "customers", "Silhouette per number of segments; the chosen k",
            k=INT, silhouette=NUMBER, inertia=NUMBER, chosen=BOOL),
+    _table("segment_structure", "customers", "Whether the segments are real: silhouette against ratings with no "
+           "structure, stability on refits, and whether they differ in shape or only in level",
+           k=INT, silhouette=NUMBER, null_silhouette=NUMBER, null_high=NUMBER, structured=BOOL, stability=NUMBER,
+           stability_low=NUMBER, level_range=NUMBER, shape_range=NUMBER, pattern=SEGMENT_PATTERN),
     _table("segment_profiles", "customers", "Segment sizes, touchpoint means against the rest, outcomes, value",
            segment=INT, name=TEXT, n=INT, share=NUMBER, outcome_mean=NUMBER, truly_impressed=NUMBER,
            satisfied=NUMBER, indifferent=NUMBER, unhappy=NUMBER, nps=NUMBER, value_share=NUMBER,
@@ -278,7 +284,7 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
     _table("segment_drivers", "metrics", "Driver shares within each segment, with tests of whether they differ",
            segment=INT, name=TEXT, attribute=TEXT, label=TEXT, share=NUMBER, share_low=NUMBER, share_high=NUMBER,
            rank=INT, n=INT, r2=NUMBER, differs_p=NUMBER, differs=BOOL, overall_stat=NUMBER, overall_df=INT,
-           overall_p=NUMBER, test=TEXT),
+           overall_p=NUMBER, test=TEXT, left_out=TEXT),
     _table("scorecard", "metrics", "Metrics in three layers with definition, baseline, target and its rule, owner and "
            "responses needed", layer=LAYER, metric=TEXT, definition=TEXT, unit=UNIT, baseline=NUMBER,
            ci_low=NUMBER, ci_high=NUMBER, n=INT, target=NUMBER, target_source=METRIC_TARGET, target_rule=TEXT,
@@ -407,12 +413,13 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
            "above below_label below_gap below_exceeds", "expectation_gaps"),
     _claim("consistency", "customers", "What an inconsistent experience does to the outcome",
            "inconsistent_share inconsistent_outcome steadier_label steadier_outcome", "consistency"),
-    _claim("segments", "customers", "The customer segments and how stable they are",
-           "k described stability threshold", "segment_profiles segment_choice"),
+    _claim("segments", "customers", "Whether customers fall into real segments, and how they differ",
+           "k described stability threshold silhouette null_high", "segment_structure segment_profiles"),
     _claim("value_at_stake", "customers", "A segment's part of the value held by indifferent and unhappy customers",
            "segment name stake stake_share what", "value_at_stake segment_profiles", True),
-    _claim("descriptor_differences", "customers", "Whether outcomes differ by region, channel or customer type",
-           "outcome_label differ same alpha", "descriptor_comparisons", summary=False),
+    _claim("descriptor_differences", "customers", "Whether the outcome differs by region, channel, customer type ...",
+           "outcome_label descriptor low_group low high_group high nps_low nps_high differ same alpha p",
+           "descriptor_comparisons"),
     # 03 drivers
     _claim("top_driver", "drivers", "The touchpoint that drives the main outcome most",
            "label share share_low share_high outcome_label top2 r2 fit", "key_drivers"),
@@ -430,13 +437,11 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
            "yes_no_drivers"),
     # 04 metrics
     _claim("segment_drivers", "metrics", "Whether segments are driven by different touchpoints",
-           "differ overall_p alpha", "segment_drivers"),
+           "differ overall_p alpha left_out", "segment_drivers"),
     _claim("departmental_balance", "metrics", "A department's part of what drives the outcome and of what is left",
            "owner drivers importance performance vs_all points side impact", "departmental_balance", True),
     _claim("wave_change", "metrics", "What moved beyond noise between the last two waves",
            "metric before after previous last p moved others total", "wave_trend"),
-    _claim("outcome_trend", "metrics", "The main outcome across the survey waves",
-           "metric first last first_wave last_wave waves p", "wave_trend", summary=False),
     _claim("unowned_metrics", "metrics", "Scorecard metrics without an owning department",
            "unowned metrics unowned_share unowned_names", "scorecard"),
     _claim("cadence", "metrics", "Metrics the response volume cannot track at the reporting cadence",

@@ -121,7 +121,11 @@ def load_record(paths: RunPaths, stage: str) -> StageRecord | None:
     path = paths.record(stage)
     if not path.exists():
         return None
-    return StageRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        return StageRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ContractError, KeyError, TypeError, ValueError) as exc:
+        raise ContractError(f"{path} does not match this version of cxkit ({exc}). Fix: run the "
+                            f"{STAGES[stage].notebook_name} notebook (or cxkit run) again") from None
 
 
 def save_claims(paths: RunPaths, claims: list[Claim]) -> Path:
@@ -148,7 +152,6 @@ class RunResults:
         self.paths = paths
         self._tables: dict[str, pd.DataFrame | None] = {}
         self._records: dict[str, StageRecord | None] = {}
-        self._claims: list[Claim] | None = None
 
     def table(self, name: str) -> pd.DataFrame | None:
         """A saved table, or None when the stage that writes it did not run (an undeclared name raises)."""
@@ -181,18 +184,14 @@ class RunResults:
         return _headlines.from_dict(stage, record.headlines)
 
     def claims(self) -> list[Claim]:
-        """Every claim of the run: ``claims.json`` once the recommendations stage wrote it, else the records'."""
-        if self._claims is None:
-            if self.paths.claims.exists():
-                data = json.loads(self.paths.claims.read_text(encoding="utf-8"))
-                self._claims = [Claim.from_dict(c) for c in data]
-            else:
-                self._claims = [c for r in self.records() if r.status == "done" for c in r.claims]
-        return self._claims
+        """Every claim of the finished stages, in run order, each from its own stage's record (so a stage run
+        again is read as it is now; ``claims.json`` is the same gathered for readers outside cxkit)."""
+        return [c for r in self.records() if r.status == "done" for c in r.claims]
 
     def claims_of(self, kind: str) -> list[Claim]:
-        claim_kind(kind)
-        return [c for c in self.claims() if c.kind == kind]
+        """The claims of one kind, read from the record of the stage that makes them."""
+        record = self.record(claim_kind(kind).stage)
+        return [c for c in record.claims if c.kind == kind] if record is not None and record.status == "done" else []
 
     def claim(self, kind: str) -> Claim | None:
         """The lead claim of a kind (the one a slide title uses), or None when its stage made none."""

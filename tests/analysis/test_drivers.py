@@ -350,3 +350,14 @@ def test_the_nonlinear_check_on_data_without_signal_ranks_nothing(eng, feedback)
     assert len(check) == len(key) and check["disagree"].dtype == bool
     if check["boosting_share"].isna().all():
         assert check["boosting_rank"].isna().all() and not check["disagree"].any()
+
+
+def test_a_dissatisfier_on_one_respondent_is_no_finding(eng, feedback):
+    # one customer rates installation low and is very unhappy: with HC1 errors a lone dummy looks certain
+    fb = feedback.copy()
+    fb["installation"] = fb["installation"].clip(lower=3)
+    first = fb.index[fb["installation"].notna() & fb["overall_satisfaction"].notna()][0]
+    fb.loc[first, ["installation", "overall_satisfaction"]] = [1, 1]
+    table = penalty_reward(fb, eng).set_index("attribute")
+    assert np.isnan(table.loc["installation", "penalty"]) and table.loc["installation", "kind"] != "dissatisfier"
+    assert table.loc["installation", "low_share"] > 0     # the base is still shown

@@ -8,13 +8,35 @@ import pandas as pd
 
 from ...analysis.privacy import POOLED
 from ...results.catalogue import ANALYSIS_STAGES, HORIZON, SEVERITY, STAGES
-from ..deck import DeckContext, slide_builder, source
+from ..deck import TITLED_BY, DeckContext, slide_builder, source
 from ..kit import notes
+
+
+MAX_NOT_SHOWN = 8
 
 
 def _actions(ctx: DeckContext) -> pd.DataFrame | None:
     table = ctx.table("recommendations")
     return table if table is not None and not table.empty else None
+
+
+@slide_builder("not_shown")
+def not_shown_slide(ctx: DeckContext):
+    """What the data does not show: the lead claims of the storyline's finding slides that their evidence does not
+    support, each in its own words (within noise, too small to matter, not testable), instead of those slides."""
+    ctx.close_section()   # this slide belongs to no analysis section
+    kinds = [TITLED_BY[name] for name in ctx.eng.deck.storyline if name in TITLED_BY]
+    claims = [c for c in (ctx.claim(kind) for kind in dict.fromkeys(kinds)) if c is not None and not c.supported]
+    if not claims:
+        return
+    shown = claims[:MAX_NOT_SHOWN]
+    more = len(claims) - len(shown)
+    lines = [c.text + "." for c in shown] + ([f"And {more} more: see results/claims.json."] if more else [])
+    slide = ctx.canvas.new_slide("Bullets", "What the data does not show", notes_text=notes(
+        "Findings the evidence does not support are not drawn as slides and lead to no recommendation. Each line is "
+        "the claim in its own words; its evidence:",
+        *[f"- {c.text}: {c.evidence()} [source: {c.sources}]" for c in claims]))
+    ctx.canvas.set_text(ctx.canvas.placeholder(slide, 1), lines, 18, 11, space_after_ratio=0.5)
 
 
 @slide_builder("section_recommendations")
@@ -23,10 +45,12 @@ def section_recommendations(ctx: DeckContext):
         ctx.section("Recommendations and roadmap")
 
 
-@slide_builder("recommendations")
+@slide_builder("recommendations", claim="actions")
 def recommendations_slide(ctx: DeckContext):
     table = _actions(ctx)
     if table is None:
+        return
+    if not ctx.stands("actions"):
         return
     rows = [[str(r.rank), r.action, r.evidence, r.owner, HORIZON.label(r.horizon)] for r in table.itertuples()]
     ctx.canvas.paged_table(
@@ -60,6 +84,8 @@ def section_appendix(ctx: DeckContext):
 def _method_lines(ctx: DeckContext) -> list[str]:
     results = ctx.results
     lines = [c.text + "." for c in results.claims_of("not_covered")]
+    if ctx.left_out:
+        lines.append("Left out of this deck for want of data: " + "; ".join(ctx.left_out) + ".")
     lines += [f"{STAGES[s].title}: no results found." for s in ANALYSIS_STAGES if results.record(s) is None]
     reality = results.headlines("reality_check")
     if reality is not None:
@@ -108,10 +134,12 @@ def method_slide(ctx: DeckContext):
     ctx.canvas.set_text(ctx.canvas.placeholder(slide, 1), _method_lines(ctx), 16, 10, space_after_ratio=0.4)
 
 
-@slide_builder("data_quality")
+@slide_builder("data_quality", claim="data_quality")
 def data_quality_slide(ctx: DeckContext):
     quality = ctx.table("data_quality")
     if quality is None or quality.empty:
+        return
+    if not ctx.stands("data_quality"):
         return
     rows = [[SEVERITY.label(r.severity), Path(str(r.file)).name, "" if pd.isna(r.column) else str(r.column),
              str(r.message)] for r in quality.itertuples()]

@@ -16,10 +16,12 @@ def section_customers(ctx: DeckContext):
     ctx.section("Customers: how they feel and who they are", "customers")
 
 
-@slide_builder("loyalty_mix")
+@slide_builder("loyalty_mix", claim="loyalty_mix")
 def loyalty_slide(ctx: DeckContext):
     mix, nps = ctx.available("loyalty_mix"), ctx.table("nps")
     if mix is None:
+        return
+    if not ctx.stands("loyalty_mix"):
         return
     n = int(mix["n"].iloc[0])
     outcome = ctx.eng.feedback.main_outcome
@@ -47,10 +49,12 @@ def loyalty_slide(ctx: DeckContext):
                              [palette.positive, palette.neutral, palette.negative], "0%", stacked=True, legend=True)
 
 
-@slide_builder("expectations")
+@slide_builder("expectations", claim="expectations")
 def expectations_slide(ctx: DeckContext):
     gaps = ctx.available("expectation_gaps")
     if gaps is None:
+        return
+    if not ctx.stands("expectations"):
         return
     slide = ctx.finding(
         "Finding + chart", "expectations",
@@ -65,10 +69,15 @@ def expectations_slide(ctx: DeckContext):
                          legend=False, errors={"Perception - expectation": interval(gaps, "gap")})
 
 
-@slide_builder("consistency")
+@slide_builder("consistency", claim="consistency")
 def consistency_slide(ctx: DeckContext):
     steady = ctx.available("consistency")
     if steady is None:
+        return
+    if not (steady["n"] > 0).any():
+        ctx.leave_out("Consistency", "no customer rated three or more touchpoints")
+        return
+    if not ctx.stands("consistency"):
         return
     outcome = ctx.eng.feedback.main_outcome
     bands, patterns = steady[steady["kind"] == "band"], steady[steady["kind"] == "pattern"]
@@ -90,10 +99,12 @@ def consistency_slide(ctx: DeckContext):
                              errors={outcome.label: interval(part, "outcome")})
 
 
-@slide_builder("segments")
+@slide_builder("segments", claim="segments")
 def segments_slide(ctx: DeckContext):
     profiles, stake = ctx.available("segment_profiles"), ctx.table("value_at_stake")
     if profiles is None:
+        return
+    if not ctx.stands("segments"):
         return
     merged = profiles.merge(stake, on="segment", how="left") if stake is not None else profiles
     has_value = "value_at_stake" in merged
@@ -118,10 +129,12 @@ def segments_slide(ctx: DeckContext):
         header, rows, [5, 1.8, 0.9, 1.4] + ([1.2, 1.6] if has_value else [1.2]))
 
 
-@slide_builder("value_at_stake")
+@slide_builder("value_at_stake", claim="value_at_stake")
 def value_at_stake_slide(ctx: DeckContext):
     stake, profiles = ctx.available("value_at_stake"), ctx.table("segment_profiles")
     if stake is None or "value_at_stake" not in stake:
+        return
+    if not ctx.stands("value_at_stake"):
         return
     names = profiles.set_index("segment")["name"]
     slide = ctx.finding(
@@ -135,10 +148,12 @@ def value_at_stake_slide(ctx: DeckContext):
                          [ctx.palette.negative, ctx.palette.secondary], "#,##0", horizontal=False, legend=True)
 
 
-@slide_builder("descriptors")
+@slide_builder("descriptors", claim="descriptor_differences")
 def descriptors_slide(ctx: DeckContext):
     table = ctx.available("descriptor_comparisons")
     if table is None:
+        return
+    if not ctx.stands("descriptor_differences"):
         return
     outcome = ctx.eng.feedback.main_outcome
     rows = [[str(r.descriptor).replace("_", " ").capitalize(), str(r.value), f"{r.n:,}",

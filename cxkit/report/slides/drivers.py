@@ -21,10 +21,12 @@ def _model_notes(ctx: DeckContext) -> list[str]:
     return list(headlines.model.warnings + headlines.model.notes) if headlines is not None else []
 
 
-@slide_builder("key_drivers")
+@slide_builder("key_drivers", claim="top_driver")
 def key_drivers_slide(ctx: DeckContext):
     key = ctx.available("key_drivers")
     if key is None:
+        return
+    if not ctx.stands("top_driver"):
         return
     first = key.iloc[0]
     fit = first["fit"]
@@ -45,10 +47,12 @@ def key_drivers_slide(ctx: DeckContext):
                          if has_intervals else None)
 
 
-@slide_builder("importance_performance")
+@slide_builder("importance_performance", claim="moments_of_truth")
 def importance_performance_slide(ctx: DeckContext):
     quad = ctx.available("moments_of_truth")
     if quad is None:
+        return
+    if not ctx.stands("moments_of_truth"):
         return
     slide = ctx.finding(
         "Finding + chart", "moments_of_truth",
@@ -67,10 +71,12 @@ def importance_performance_slide(ctx: DeckContext):
         ("Performance threshold", "Importance threshold"))
 
 
-@slide_builder("asymmetry")
+@slide_builder("asymmetry", claim="asymmetries")
 def asymmetry_slide(ctx: DeckContext):
     table = ctx.available("asymmetry")
     if table is None:
+        return
+    if not ctx.stands("asymmetries"):
         return
     table = table.sort_values("share", ascending=False, kind="stable")
     first = table.iloc[0]
@@ -93,10 +99,12 @@ def asymmetry_slide(ctx: DeckContext):
                          overlap=100)   # penalty left and reward right on one line per touchpoint
 
 
-@slide_builder("what_if")
+@slide_builder("what_if", claim="what_if")
 def what_if_slide(ctx: DeckContext):
     table = ctx.available("what_if")
     if table is None:
+        return
+    if not ctx.stands("what_if"):
         return
     first = table.iloc[0]
     impressed = "impressed_change" in table and table["impressed_change"].notna().all()
@@ -118,10 +126,12 @@ def what_if_slide(ctx: DeckContext):
                          [ctx.palette.primary], unit, legend=False)
 
 
-@slide_builder("yes_no_drivers")
+@slide_builder("yes_no_drivers", claim="yes_no_drivers")
 def yes_no_drivers_slide(ctx: DeckContext):
     table = ctx.available("yes_no_drivers")
     if table is None:
+        return
+    if not ctx.stands("yes_no_drivers"):
         return
     outcomes = list(dict.fromkeys(table["outcome_label"]))
     wide = table.pivot(index="label", columns="outcome_label", values="share")[outcomes]
@@ -139,10 +149,12 @@ def yes_no_drivers_slide(ctx: DeckContext):
                          ctx.palette.series[: len(outcomes)], "0%", legend=len(outcomes) > 1, gap_width=50)
 
 
-@slide_builder("segment_drivers")
+@slide_builder("segment_drivers", claim="segment_drivers")
 def segment_drivers_slide(ctx: DeckContext):
     table = ctx.available("segment_drivers")
     if table is None or table["segment"].nunique() < 2:
+        return
+    if not ctx.stands("segment_drivers"):
         return
     segments = table.drop_duplicates("segment").sort_values("segment")
     order = ctx.table("key_drivers")["attribute"].tolist()

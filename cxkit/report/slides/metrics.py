@@ -24,7 +24,7 @@ def _scorecard_claim(ctx: DeckContext) -> str:
     return "unowned_metrics"
 
 
-@slide_builder("scorecard")
+@slide_builder("scorecard", claim="unowned_metrics")
 def scorecard_slide(ctx: DeckContext):
     card = ctx.available("scorecard")
     if card is None:
@@ -47,10 +47,12 @@ def scorecard_slide(ctx: DeckContext):
         rows, [0.9, 3.3, 2.1, 0.8, 1.3, 1.9, 1.5], fills)
 
 
-@slide_builder("departmental_balance")
+@slide_builder("departmental_balance", claim="departmental_balance")
 def departmental_balance_slide(ctx: DeckContext):
     balance = ctx.available("departmental_balance")
     if balance is None:
+        return
+    if not ctx.stands("departmental_balance"):
         return
     rows = [[r.owner, r.drivers, pct(r.importance), pct(r.performance), f"{r.vs_all * 100:+.0f} pts", pct(r.impact)]
             for r in balance.itertuples()]
@@ -91,25 +93,27 @@ def wave_changes_slide(ctx: DeckContext):
                      f"{change:+.1f}" + (" pts" if now["unit"] == "share" else ""), p_text(now["change_p"]), verdict])
         fills.append([None] * 5 + [ctx.palette.secondary if now["significant"] else None])
     ctx.canvas.paged_table(
-        ctx.title("wave_change"),
+        f"Every metric, {last} against {previous}",
         f"Each metric in {last} against {previous}: only changes that pass a test at the {ctx.eng.thresholds.alpha:g} "
         "level count as real; the control band is three standard errors around the metric's level over all waves",
-        ctx.notes("wave_change", "Tests: two-proportion z test (pooled) for shares; z test of the difference for NPS "
+        ctx.notes(None, "Tests: two-proportion z test (pooled) for shares; z test of the difference for NPS "
                   "and means. Control band: centre over all waves +/- 3 standard errors at each wave's n.",
                   tables=("wave_trend",)),
         ["Metric", previous, last, "Change", "Test", "Verdict"], rows, [3.6, 1.1, 1.1, 1.1, 1.3, 2.6], fills)
 
 
-@slide_builder("wave_trend")
+@slide_builder("wave_trend", claim="wave_change")
 def wave_trend_slide(ctx: DeckContext):
     trend, waves = _waves(ctx)
     if trend is None:
+        return
+    if not ctx.stands("wave_change"):
         return
     shares = trend[trend["unit"] == "share"]
     shares = shares[shares["metric"].isin(list(dict.fromkeys(shares["metric"]))[:3])]  # the outcomes and top driver
     nps = trend[trend["unit"] == "points"]
     slide = ctx.finding(
-        "Two charts", "outcome_trend",
+        "Two charts", "wave_change",
         f"Left: shares per wave. Right: NPS per wave with 95% intervals. Waves: {', '.join(waves)}",
         *[f"{r.wave} {r.metric}: {r.value:.3f} (95% CI {r.ci_low:.3f}-{r.ci_high:.3f}), n {r.n}"
           for r in trend.itertuples()], tables=("wave_trend",))

@@ -28,10 +28,12 @@ def section_reality(ctx: DeckContext):
     ctx.section("Reality check: where the organisation stands", "reality_check")
 
 
-@slide_builder("maturity")
+@slide_builder("maturity", claim="maturity_gap")
 def maturity_slide(ctx: DeckContext):
     maturity = ctx.available("maturity")
     if maturity is None:
+        return
+    if not ctx.stands("maturity_gap"):
         return
     scale = _scale(ctx)
     ordered = maturity.sort_values("mean", ascending=False)
@@ -50,10 +52,12 @@ def maturity_slide(ctx: DeckContext):
                          errors={"Current": interval(ordered, "mean")})
 
 
-@slide_builder("accomplished")
+@slide_builder("accomplished", claim="maturity_index")
 def accomplished_slide(ctx: DeckContext):
     maturity = ctx.available("maturity")
     if maturity is None:
+        return
+    if not ctx.stands("maturity_index"):
         return
     maturity = maturity.dropna(subset=["accomplished"]).sort_values("accomplished", ascending=False)
     index = ctx.table("maturity_index")
@@ -71,10 +75,12 @@ def accomplished_slide(ctx: DeckContext):
                          [ctx.palette.primary, ctx.palette.neutral], "0%", stacked=True, legend=True)
 
 
-@slide_builder("what_remains")
+@slide_builder("what_remains", claim="what_remains")
 def what_remains_slide(ctx: DeckContext):
     items = ctx.available("maturity_items")
     if items is None:
+        return
+    if not ctx.stands("what_remains"):
         return
     items = items.head(8)
     dims = ctx.eng.framework.dimensions
@@ -89,10 +95,12 @@ def what_remains_slide(ctx: DeckContext):
          for r in items.itertuples()], [6, 2.4, 0.9, 1.2, 0.9])
 
 
-@slide_builder("perception_gap")
+@slide_builder("perception_gap", claim="perception_gap")
 def perception_gap_slide(ctx: DeckContext):
     by_level, gaps = ctx.available("maturity_by_level"), ctx.table("perception_gaps")
     if by_level is None:
+        return
+    if not ctx.stands("perception_gap"):
         return
     eng = ctx.eng
     scale = _scale(ctx)
@@ -121,10 +129,15 @@ def perception_gap_slide(ctx: DeckContext):
                          axis=(scale.min, scale.max))
 
 
-@slide_builder("departments")
+@slide_builder("departments", claim="lagging_department")
 def departments_slide(ctx: DeckContext):
     by_dept = ctx.available("maturity_by_department")
     if by_dept is None:
+        return
+    if by_dept.loc[by_dept["group"] != POOLED, "group"].nunique() < 2:
+        ctx.leave_out("Departments", "fewer than two departments large enough to show")
+        return
+    if not ctx.stands("lagging_department"):
         return
     eng = ctx.eng
     wide = by_dept.pivot(index="group", columns="label", values="mean")
@@ -161,10 +174,12 @@ def departments_slide(ctx: DeckContext):
         ["Department", "n"] + order, rows, [2.2, 0.7] + [1.5] * len(order), fills)
 
 
-@slide_builder("readiness")
+@slide_builder("readiness", claim="weakest_link")
 def readiness_slide(ctx: DeckContext):
     kcc, by_level = ctx.available("readiness"), ctx.table("readiness_by_level")
     if kcc is None:
+        return
+    if not ctx.stands("weakest_link"):
         return
     scale = _scale(ctx)
     names = _level_names(ctx)
@@ -185,10 +200,12 @@ def readiness_slide(ctx: DeckContext):
                          axis=(scale.min, scale.max))
 
 
-@slide_builder("driving_force")
+@slide_builder("driving_force", claim="driving_force")
 def driving_force_slide(ctx: DeckContext):
     forces = ctx.available("driving_force")
     if forces is None:
+        return
+    if not ctx.stands("driving_force"):
         return
     names = _level_names(ctx)
     wide = forces.pivot(index="label", columns="group", values="mean")
