@@ -15,7 +15,7 @@ from .stats import mean_ci, net_promoter_score, responses_needed_proportion, wil
 from ..results.headlines import MetricHeadlines
 
 ALPHA, POWER = 0.05, 0.80
-MIN_TARGET_STEP = 0.01  # a best segment must beat the baseline by a point (1%) to set the target
+MIN_TARGET_STEP = 0.01  # a best group must beat the baseline by a point (1%) of the scale to set the target
 
 
 def _z_sum() -> float:
@@ -51,15 +51,14 @@ def responses_needed_nps(promoters: float, detractors: float, change_points: flo
 
 
 def _target(baseline: float, best: float | None, best_label: str, uplift: float, upper: float,
-            kind: str = "segment") -> tuple[float, str, str]:
-    """A metric's target, where it came from (a code: best_segment, best_department, uplift) and the rule in words."""
+            kind: str = "group") -> tuple[float, str, str]:
+    """A metric's target, where it came from (a code: best_group, best_department, uplift) and the rule in words."""
     if best is not None and np.isfinite(best) and best >= baseline + MIN_TARGET_STEP * (upper if upper > 1 else 1):
-        return best, f"best_{kind}", f"best {kind} already achieves it ({best_label})"
+        return best, f"best_{kind}", f"the best {kind} already achieves it ({best_label})"
     return min(baseline + uplift, upper), "uplift", f"baseline plus the configured uplift ({uplift:g})"
 
 
 def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrants: pd.DataFrame,
-              assignment: pd.Series | None = None, profiles: pd.DataFrame | None = None,
               scenarios: pd.DataFrame | None = None, people: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The engagement's scorecard in three linked layers: outcomes, the drivers behind them, and people.
 
@@ -73,9 +72,6 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     quadrants : DataFrame
         The moments of truth table (:func:`cxkit.analysis.drivers.moments_of_truth`): every moment of
         truth becomes a driver metric.
-    assignment, profiles : optional
-        Segments (from :mod:`cxkit.analysis.customers`), used to ground targets in what
-        the best segment already achieves.
     scenarios : DataFrame, optional
         The what-if table (:func:`cxkit.analysis.drivers.what_if`); with ``targets.outcome_goal``
         it sets the driver targets.
@@ -91,16 +87,18 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
         One row per metric: ``layer`` (a code: outcome, driver, people), ``metric``,
         ``definition`` (formula and source columns), ``unit``, ``baseline``,
         ``ci_low``, ``ci_high``, ``n``, ``target``, ``target_source`` (a code:
-        best_segment, best_department, what_if, uplift), ``target_rule`` (in words), ``owner``,
+        best_group, best_department, what_if, uplift), ``target_rule`` (in words), ``owner``,
         ``owner_missing``, ``cadence``, ``needed_per_period``,
         ``available_per_period``, ``cadence_supported``.
 
     Notes
     -----
-    Targets, each naming its rule: the best segment's (or, for people
-    metrics, the best department's, among departments of at least
-    ``min_group_size``) value where it beats the baseline by at least a point
-    of the scale's range; else baseline + the configured uplift (points for
+    Targets, each naming its rule: what the best group of customers already
+    achieves, among the groups of each descriptor (region, channel, customer
+    type ...) with at least ``thresholds.min_respondents`` answers whose
+    interval (95%, Bonferroni-adjusted across the groups) lies above the
+    baseline, by at least ``thresholds.min_effect`` of the metric's range (for people metrics, the best department's, among
+    departments shown for privacy); else baseline + the configured uplift (points for
     percentages and NPS, a tenth of that for a mean), capped at the scale's
     top. With ``targets.outcome_goal``, driver metrics are mean ratings and
     their target is the rise the what-if says lifts the main outcome by the
@@ -109,31 +107,31 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     periods (:func:`cxkit.analysis.stats.responses_needed_proportion`,
     :func:`responses_needed_mean`, :func:`responses_needed_nps`). Outcome and
     driver metrics are read per feedback wave, people metrics per pulse of the
-    diagnostic.
+    diagnostic. Never a segment's value: segments are made from the same
+    ratings, so their best would be a circular target.
     """
     spec = eng.feedback
     uplift = eng.targets.uplift_points
-    segs = [] if assignment is None else sorted(assignment.dropna().unique())
-    seg_names = {int(r.segment): r.name for r in profiles.itertuples()} if profiles is not None else {}
+    groups = _descriptor_groups(fb, eng)
 
-    def best_of(values_by_segment, kind="segment", names=None):
-        values_by_segment = {k: v for k, v in values_by_segment.items() if v is not None and np.isfinite(v)}
-        if not values_by_segment:
+    def best_of(per_respondent: pd.Series, baseline: float, unit: str):
+        """The best value a descriptor group reaches and which group: among groups with the minimum base whose
+        interval (Bonferroni across the groups) lies above the baseline, by at least the smallest difference
+        that matters."""
+        span = {"share": 1.0, "points": 200.0}.get(unit, _outcome_span(eng))
+        level = 1 - eng.thresholds.alpha / max(len(groups), 1)   # Bonferroni: every group is a comparison
+        found = {}
+        for label, mask in groups.items():
+            part = per_respondent[mask].dropna()
+            if len(part) < eng.thresholds.min_respondents:
+                continue
+            value, low = _estimate_with_low(part, unit, level)
+            if np.isfinite(value) and low > baseline and value - baseline >= eng.thresholds.min_effect * span:
+                found[label] = value
+        if not found:
             return None, ""
-        seg = max(values_by_segment, key=values_by_segment.get)
-        name = (names or {}).get(seg, "")
-        return values_by_segment[seg], f"{kind} {seg}: {name}".rstrip(": ") if kind == "segment" else f"{kind} {seg}"
-
-    def in_segment(seg):
-        return (assignment == seg).fillna(False).to_numpy()
-
-    def share_by_segment(hit: pd.Series) -> dict:
-        out = {}
-        for seg in segs:
-            part = hit[in_segment(seg)].dropna()
-            if len(part):
-                out[int(seg)] = float(part.mean())
-        return out
+        label = max(found, key=found.get)
+        return found[label], label
 
     cadence, available = _cadence(fb, eng)
     rows = []
@@ -141,8 +139,8 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     bands = loyalty_band(fb[outcome.column], eng)
     impressed = (bands == "truly_impressed").astype(float).where(bands.notna())
     est = wilson_ci(float(impressed.sum()), float(impressed.notna().sum()))
-    best, label = best_of(share_by_segment(impressed), names=seg_names)
-    target, source, rule = _target(est.value, best, label, uplift / 100, 1.0)
+    best, label = best_of(impressed, est.value, "share")
+    target, source, rule = _target(est.value, best, label, uplift / 100, 1.0, kind="group")
     cut = eng.loyalty_bands[eng.scales[outcome.scale].range_key]["truly_impressed"]
     rows.append(dict(layer="outcome", metric="Share truly impressed",
                      definition=f"share of respondents rating {outcome.column} >= {cut:g} (top box)", unit="share",
@@ -153,9 +151,8 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     if eng.nps_column is not None:
         column = eng.nps_column
         score = net_promoter_score(fb[column])
-        by_seg = {int(s): net_promoter_score(fb.loc[in_segment(s), column]).nps for s in segs}
-        best, label = best_of(by_seg, names=seg_names)
-        target, source, rule = _target(score.nps, best, label, uplift, 100.0)
+        best, label = best_of(fb[column], score.nps, "points")
+        target, source, rule = _target(score.nps, best, label, uplift, 100.0, kind="group")
         rows.append(dict(layer="outcome", metric="Net Promoter Score",
                          definition=f"% rating {column} 9-10 minus % rating 0-6", unit="points",
                          baseline=score.nps, ci_low=score.low, ci_high=score.high, n=score.n, target=target,
@@ -165,10 +162,9 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     if spec.outcomes.satisfaction is not None:
         column = spec.outcomes.satisfaction.column
         m = mean_ci(fb[column])
-        by_seg = {int(s): float(fb.loc[in_segment(s), column].mean()) for s in segs}
-        best, label = best_of(by_seg, names=seg_names)
+        best, label = best_of(fb[column], m.value, "mean")
         top = eng.scales[spec.outcomes.satisfaction.scale].max
-        target, source, rule = _target(m.value, best, label, uplift / 10, float(top))
+        target, source, rule = _target(m.value, best, label, uplift / 10, float(top), kind="group")
         rows.append(dict(layer="outcome", metric=f"Mean {spec.outcomes.satisfaction.label.lower()}",
                          definition=f"mean of {column} ({eng.scales[spec.outcomes.satisfaction.scale].range_key})",
                          unit="mean", baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target,
@@ -179,16 +175,16 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
         column = spec.outcomes.yes_no.column
         yes = fb[column]
         est = wilson_ci(float(yes.sum()), float(yes.notna().sum()))
-        best, label = best_of(share_by_segment(yes), names=seg_names)
-        target, source, rule = _target(est.value, best, label, uplift / 100, 1.0)
+        best, label = best_of(yes, est.value, "share")
+        target, source, rule = _target(est.value, best, label, uplift / 100, 1.0, kind="group")
         rows.append(dict(layer="outcome", metric=f"{spec.outcomes.yes_no.label}: share yes",
                          definition=f"share of respondents answering yes to {column}", unit="share",
                          baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
                          target_source=source, target_rule=rule, owner=eng.targets.outcome_owner,
                          needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
                          cadence=cadence, available=available))
-    rows += _driver_metrics(fb, eng, scorecard_drivers(drivers, quadrants, eng), scenarios, share_by_segment, best_of,
-                            seg_names, cadence, available)
+    rows += _driver_metrics(fb, eng, scorecard_drivers(drivers, quadrants, eng), scenarios, best_of, cadence,
+                            available)
     if people is not None and eng.diagnostic is not None:
         rows += people_metrics(eng, **people)
     table = pd.DataFrame(rows).rename(columns={"needed": "needed_per_period", "available": "available_per_period"})
@@ -201,7 +197,7 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     return table[columns]
 
 
-def _driver_metrics(fb, eng, chosen, scenarios, share_by_segment, best_of, seg_names, cadence, available) -> list[dict]:
+def _driver_metrics(fb, eng, chosen, scenarios, best_of, cadence, available) -> list[dict]:
     spec = eng.feedback
     scale = eng.scales[spec.scale]
     goal = eng.targets.outcome_goal
@@ -231,8 +227,8 @@ def _driver_metrics(fb, eng, chosen, scenarios, share_by_segment, best_of, seg_n
             continue
         hit = (fb[column] >= scale.top2_min).astype(float).where(fb[column].notna())
         est = wilson_ci(float((values >= scale.top2_min).sum()), len(values))
-        best, label = best_of(share_by_segment(hit), names=seg_names)
-        target, source, rule = _target(est.value, best, label, eng.targets.uplift_points / 100, 1.0)
+        best, label = best_of(hit, est.value, "share")
+        target, source, rule = _target(est.value, best, label, eng.targets.uplift_points / 100, 1.0, kind="group")
         rows.append(dict(layer="driver", metric=f"{driver.label}: top-2-box",
                          definition=f"share rating {column} {scale.top2_min}-{scale.max}; {context}", unit="share",
                          baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
@@ -288,6 +284,35 @@ def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_depart
                          needed=responses_needed_mean(float(row["sd"]), target - baseline),
                          cadence="per pulse survey", available=int(row["n"])))
     return rows
+
+
+def _outcome_span(eng: Engagement) -> float:
+    scale = eng.scales[eng.feedback.main_outcome.scale]
+    return float(scale.max - scale.min)
+
+
+def _estimate_with_low(values: pd.Series, unit: str, level: float) -> tuple[float, float]:
+    """A group's value and the lower end of its interval at ``level``: Wilson for shares, NPS's own, t for means."""
+    if unit == "share":
+        est = wilson_ci(float(values.sum()), len(values), level)
+        return est.value, est.low
+    if unit == "points":
+        est = net_promoter_score(values, level)
+        return est.nps, est.low
+    est = mean_ci(values, level)
+    return est.value, est.low
+
+
+def _descriptor_groups(fb: pd.DataFrame, eng: Engagement) -> dict[str, np.ndarray]:
+    """Each descriptor group of customers ("region North"), as a mask; numbers with many values in bands."""
+    from .customers import descriptor_order, descriptor_values
+
+    groups = {}
+    for descriptor in eng.feedback.descriptors:
+        values = descriptor_values(fb[descriptor])
+        for value in descriptor_order(values):
+            groups[f"{descriptor.replace('_', ' ')} {value}"] = (values == value).fillna(False).to_numpy()
+    return groups
 
 
 def _cadence(fb: pd.DataFrame, eng: Engagement) -> tuple[str, int]:

@@ -16,7 +16,8 @@ import pandas as pd
 from ..inputs.config import Engagement
 from .privacy import POOLED, protect_groups, suppress_cells
 from .privacy import pooled_groups as _pooled_labels
-from .stats import between_groups, holm, kruskal_epsilon, mean_ci, rank_biserial, reliability, wilson_ci
+from .stats import (between_groups, clustered_share, holm, kruskal_epsilon, mean_ci, rank_biserial, reliability,
+                    wilson_ci)
 from ..results.headlines import RealityHeadlines
 from ..results.text import apart
 
@@ -45,9 +46,13 @@ def dimension_scores(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
 
 
 def _favourable(diag: pd.DataFrame, columns: list[str], top2_min: float):
-    values = diag[columns].to_numpy(dtype=float).ravel()
-    values = values[~np.isnan(values)]
-    return wilson_ci(float((values >= top2_min).sum()), values.size)
+    """The share of answers in the top two boxes, with its interval over people (a person answers several
+    statements: :func:`cxkit.analysis.stats.clustered_share`); one statement: a Wilson interval."""
+    values = diag[columns].to_numpy(dtype=float)
+    if len(columns) == 1:
+        answered = values[~np.isnan(values)]
+        return wilson_ci(float((answered >= top2_min).sum()), answered.size)
+    return clustered_share((values >= top2_min).sum(axis=1), (~np.isnan(values)).sum(axis=1))
 
 
 def _target(diag: pd.DataFrame, eng: Engagement, items: list, dimension: str) -> tuple[float, str]:
@@ -86,8 +91,8 @@ def maturity(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     -----
     Mean: respondents' dimension scores (mean of answered items, at least half
     answered), t interval. % favourable: top-2-box share over all answers to
-    the dimension's items (the interval treats answers as independent, so it is
-    slightly narrow). Level: the framework's ``maturity_levels`` applied to the
+    the dimension's items, its interval over the people who answered (each
+    person's answers hang together; :func:`cxkit.analysis.stats.clustered_share`). Level: the framework's ``maturity_levels`` applied to the
     share of the scale reached, (mean - min) / (max - min). Target: the mean
     of the statements' target ratings where the data has them, else the
     engagement's target. Gap = target - current (DOMAIN.md section 1);

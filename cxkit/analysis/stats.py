@@ -322,3 +322,36 @@ def kruskal_epsilon(groups: list) -> tuple[float, float]:
         return 0.0, 1.0
     h, p = stats.kruskal(*clean)
     return float(h / (n - 1)), float(p)
+
+
+def clustered_share(hits: np.ndarray, answered: np.ndarray, level: float = 0.95) -> Estimate:
+    """A share of answers pooled over people who each gave several, with an interval at the level of the people.
+
+    Parameters
+    ----------
+    hits, answered : array
+        Per person: the answers that hit (e.g. favourable) and the answers given.
+
+    Notes
+    -----
+    The pooled share p = sum(hits) / sum(answered) is a ratio estimator; its
+    standard error treats each person as the independent unit (Cochran 1977,
+    *Sampling Techniques*, 6.13): se = sqrt(sum((h_i - p m_i)^2) / (n (n - 1))) / mean(m),
+    the same as the HC1 robust error of an intercept-only regression of each
+    person's share weighted by their answers. A normal interval, clipped to
+    0-1; ``n`` counts the people with at least one answer. Answers counted as
+    independent would make the interval too narrow.
+    """
+    h = np.asarray(hits, dtype=float)
+    m = np.asarray(answered, dtype=float)
+    keep = m > 0
+    h, m = h[keep], m[keep]
+    n = int(keep.sum())
+    if n == 0:
+        return Estimate(np.nan, np.nan, np.nan, 0)
+    p = float(h.sum() / m.sum())
+    if n < 2:
+        return Estimate(p, np.nan, np.nan, n)
+    se = float(np.sqrt(((h - p * m) ** 2).sum() / (n * (n - 1))) / m.mean())
+    z = float(stats.norm.ppf((1 + level) / 2))
+    return Estimate(p, max(0.0, p - z * se), min(1.0, p + z * se), n)

@@ -78,7 +78,7 @@ CONSISTENCY = Codes("consistency group", {"consistent": "Consistent", "mixed": "
                                           "all_good": "All good", "one_poor": "One poor among good"})
 DIMENSION_TARGET = Codes("target source", {"data": "target ratings in the data",
                                            "configured": "engagement configuration"})
-METRIC_TARGET = Codes("target source", {"best_segment": "Best segment", "best_department": "Best department",
+METRIC_TARGET = Codes("target source", {"best_group": "Best customer group", "best_department": "Best department",
                                         "what_if": "What-if", "uplift": "Uplift"})
 LAYER = Codes("scorecard layer", {"outcome": "Outcome", "driver": "Driver", "people": "People"})
 UNIT = Codes("unit", {"share": "share", "points": "points", "mean": "mean"})

@@ -11,9 +11,7 @@ from cxkit.analysis import customers, drivers, metrics
 @pytest.fixture(scope="module")
 def card(eng, feedback):
     key = drivers.key_drivers(feedback, eng).table
-    seg = customers.segment_customers(feedback, eng)
-    profiles = customers.segment_profiles(feedback, eng, seg.assignment)
-    return metrics.scorecard(feedback, eng, key, drivers.moments_of_truth(key), seg.assignment, profiles), key
+    return metrics.scorecard(feedback, eng, key, drivers.moments_of_truth(key)), key
 
 
 def test_scorecard_layers_and_top_drivers(eng, card):
@@ -34,12 +32,18 @@ def test_baselines_are_recomputable(eng, feedback, card):
     assert row["ci_low"] < row["baseline"] < row["ci_high"]
 
 
-def test_targets_say_which_rule_made_them(card):
-    table, _ = card
-    assert table["target_rule"].str.contains("best segment|uplift").all()
-    assert set(table["target_source"]) <= {"best_segment", "uplift"}
-    assert (table["target_source"] == "best_segment").eq(table["target_rule"].str.startswith("best segment")).all()
+def test_targets_say_which_rule_made_them_and_never_come_from_segments(eng, feedback, card):
+    table, key = card
+    assert table["target_rule"].str.contains("best group|uplift").all()
+    assert set(table["target_source"]) <= {"best_group", "uplift"} and "segment" not in " ".join(table["target_rule"])
+    assert (table["target_source"] == "best_group").eq(table["target_rule"].str.startswith("the best group")).all()
     assert (table["target"] >= table["baseline"]).all()
+    # a grounded target is what a real group of customers reaches: recomputed by hand from the group named
+    row = table[table["target_source"] == "best_group"].iloc[0]
+    descriptor, value = row["target_rule"].split("(")[1].rstrip(")").split(" ", 1)
+    group = feedback[feedback[descriptor].astype(str) == value]
+    if row["metric"] == "Share truly impressed":
+        assert row["target"] == pytest.approx((group["overall_satisfaction"] >= 9).mean())
 
 
 def test_a_metric_without_owner_is_flagged(eng, feedback, card):
@@ -107,11 +111,9 @@ def _people(diagnostic, eng) -> dict:
 @pytest.fixture(scope="module")
 def full_card(eng, feedback, diagnostic):
     key = drivers.key_drivers(feedback, eng).table
-    seg = customers.segment_customers(feedback, eng)
-    profiles = customers.segment_profiles(feedback, eng, seg.assignment)
     scenarios = drivers.what_if(feedback, eng)
-    return (metrics.scorecard(feedback, eng, key, drivers.moments_of_truth(key), seg.assignment, profiles, scenarios,
-                              _people(diagnostic, eng)), key, scenarios)
+    return (metrics.scorecard(feedback, eng, key, drivers.moments_of_truth(key), scenarios, _people(diagnostic, eng)),
+            key, scenarios)
 
 
 def test_three_linked_layers_with_retention_and_people(eng, diagnostic, full_card):
@@ -131,7 +133,7 @@ def test_three_linked_layers_with_retention_and_people(eng, diagnostic, full_car
     if shown["mean"].max() >= know.mean() + 0.01 * 4:
         assert people.loc["I know index", "target"] == pytest.approx(shown["mean"].max())
     assert (people["owner"] == eng.targets.people_owner).all()
-    assert people["target_rule"].str.startswith(("best department", "baseline plus")).all()
+    assert people["target_rule"].str.startswith(("the best department", "baseline plus")).all()
     assert set(people["target_source"]) <= {"best_department", "uplift"}
     assert not people["target_rule"].str.contains("Legal|pooled").any()   # the 3-person department is never named
     assert (people["available_per_period"] == people["n"]).all() and (people["cadence"] == "per pulse survey").all()

@@ -66,3 +66,21 @@ def test_responses_needed_is_the_smallest_n_with_80_percent_power(p0, p1):
 def test_responses_needed_textbook_value():
     # 50% -> 60%, alpha 5% two-sided, power 80%, no continuity correction: 388 per group (Fleiss et al. 2003)
     assert responses_needed_proportion(0.5, 0.6) == 388
+
+
+def test_a_share_pooled_over_people_has_its_interval_over_people():
+    import statsmodels.api as sm
+
+    from cxkit.analysis.stats import clustered_share
+
+    rng = np.random.default_rng(2)
+    answered = rng.integers(1, 6, 200)
+    hits = rng.binomial(answered, rng.beta(2, 3, 200))
+    est = clustered_share(hits, answered)
+    share = hits / answered
+    fit = sm.WLS(share, np.ones(len(share)), weights=answered).fit(cov_type="HC1")   # independent: robust WLS
+    assert est.value == pytest.approx(hits.sum() / answered.sum()) == pytest.approx(fit.params[0])
+    half = 1.959963984540054 * fit.bse[0]
+    assert (est.low, est.high) == pytest.approx((fit.params[0] - half, fit.params[0] + half))
+    naive = wilson_ci(hits.sum(), answered.sum())
+    assert est.high - est.low > naive.high - naive.low   # answers counted as independent are too sure
