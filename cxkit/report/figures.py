@@ -116,7 +116,8 @@ def driver_importance_chart(drivers: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(table) + 1.2))
     errors = None
     if table["share_low"].notna().all():
-        errors = [table["share"] - table["share_low"], table["share_high"] - table["share"]]
+        # a percentile interval of a share near zero can miss its estimate: no bar reaches past it
+        errors = [(table["share"] - table["share_low"]).clip(lower=0), (table["share_high"] - table["share"]).clip(lower=0)]
     ax.barh(table["label"], table["share"], xerr=errors, color=sns.color_palette()[0], capsize=3)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(f"share of explained variance ({drivers['fit'].iloc[0]} = {drivers['r2'].iloc[0]:.2f}; 95% interval)")

@@ -127,7 +127,8 @@ def test_every_title_and_summary_sentence_is_a_saved_claim(deck, demo_run):
     findings = 0
     for number, slide in enumerate(deck.slides, start=1):
         title = re.sub(r" \(\d+ of \d+\)$", "", slide.shapes.title.text_frame.text)
-        if slide.slide_layout.name in ("Title", "Section") or title in headings or title.startswith("Every metric, "):
+        if slide.slide_layout.name in ("Title", "Section") or title in headings or title.startswith("Every metric, ") \
+                or title.startswith("What the data does not show"):
             continue
         assert title in claims, f"slide {number}: {title!r} is not a saved claim"
         assert claims[title]["verdict"] == "supported", f"slide {number}: {title!r} is not supported"

@@ -9,10 +9,8 @@ import pandas as pd
 from ...analysis.privacy import POOLED
 from ...results.catalogue import ANALYSIS_STAGES, HORIZON, SEVERITY, STAGES
 from ..deck import TITLED_BY, DeckContext, slide_builder, source
+from ...results.text import sentence
 from ..kit import notes
-
-
-MAX_NOT_SHOWN = 8
 
 
 def _actions(ctx: DeckContext) -> pd.DataFrame | None:
@@ -29,14 +27,12 @@ def not_shown_slide(ctx: DeckContext):
     claims = [c for c in (ctx.claim(kind) for kind in dict.fromkeys(kinds)) if c is not None and not c.supported]
     if not claims:
         return
-    shown = claims[:MAX_NOT_SHOWN]
-    more = len(claims) - len(shown)
-    lines = [c.text + "." for c in shown] + ([f"And {more} more: see results/claims.json."] if more else [])
-    slide = ctx.canvas.new_slide("Bullets", "What the data does not show", notes_text=notes(
-        "Findings the evidence does not support are not drawn as slides and lead to no recommendation. Each line is "
-        "the claim in its own words; its evidence:",
-        *[f"- {c.text}: {c.evidence()} [source: {c.sources}]" for c in claims]))
-    ctx.canvas.set_text(ctx.canvas.placeholder(slide, 1), lines, 18, 11, space_after_ratio=0.5)
+    ctx.canvas.paged_table(
+        "What the data does not show", "Findings the evidence does not support: not drawn as slides, and no "
+        "recommendation follows from them",
+        notes("Each row is the claim in its own words and why its evidence falls short:",
+              *[f"- {c.text}: {c.evidence()} [source: {c.sources}]" for c in claims]),
+        ["What the data does not show", "Why"], [[c.text, sentence(c.reason)] for c in claims], [6.0, 4.0])
 
 
 @slide_builder("section_recommendations")
