@@ -254,7 +254,7 @@ class Segmentation:
         """The segmentation's evidence in one row: silhouette against the no-structure reference, stability, and
         whether segments differ in shape (what they rate well and poorly) or only in level (how they rate)."""
         bar = eng.thresholds.min_effect * (eng.scales[eng.feedback.scale].max - eng.scales[eng.feedback.scale].min)
-        shape = self.shape_range >= bar and self.shape_range >= self.level_range / 2
+        shape = self.shape_range >= bar and self.shape_range >= self.level_range   # shape must dominate level
         return pd.DataFrame([{"k": self.k, "silhouette": self.silhouette, "null_silhouette": self.null_silhouette,
                               "null_high": self.null_high, "structured": bool(self.silhouette > self.null_high),
                               "stability": self.stability, "stability_low": self.stability_low,
@@ -355,8 +355,11 @@ def _level_and_shape(x: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
 
 
 def segment_assignment(fb: pd.DataFrame, eng: Engagement, segmentation: Segmentation) -> pd.DataFrame:
-    """Each respondent's segment: ``respondent`` (the feedback's id) and ``segment`` (missing when unsegmented)."""
-    return pd.DataFrame({"respondent": fb[eng.feedback.id].astype("string"),
+    """Each respondent's segment: ``respondent`` (the feedback's id, or the row in the file where it has none) and
+    ``segment`` (missing when unsegmented)."""
+    from ..inputs.data import ROW_ID
+
+    return pd.DataFrame({"respondent": fb[eng.feedback.id or ROW_ID].astype("string"),
                          "segment": segmentation.assignment.astype("Int64")})
 
 
@@ -472,26 +475,36 @@ def _weighted_total(mask, weights) -> float:
 
 
 def segment_name(profile: dict, eng: Engagement, margin: float = 0.25) -> str:
-    """A plain-words name from the attributes that most set a segment apart.
+    """A plain-words name from what sets a segment apart: in shape first, else in level.
 
-    The attribute rated furthest above the other segments names its strength
-    and the one furthest below its let-down, when each differs by at least
-    ``margin`` rating points ("Strong on staff courtesy, let down by app ease").
+    Each attribute's difference from the other segments, less the segment's mean difference over all
+    attributes (its level), is its shape: the attribute furthest above names the segment's strength and the one
+    furthest below its let-down, when each reaches ``margin`` rating points ("Strong on staff courtesy, let down
+    by app ease"). A segment that differs more in level than in shape is named by its level ("Rates every
+    touchpoint higher").
     """
     diffs = {a.label: profile[f"diff_{a.column}"] for a in eng.feedback.attributes
              if pd.notna(profile.get(f"diff_{a.column}"))}
     if not diffs:
         return "All customers"
-    best = max(diffs, key=diffs.get)
-    worst = min(diffs, key=diffs.get)
+    level = float(np.mean(list(diffs.values())))
+    shape = {label: value - level for label, value in diffs.items()}
+    best = max(shape, key=shape.get)
+    worst = min(shape, key=shape.get)
+    if abs(level) >= margin and abs(level) >= max(abs(shape[best]), abs(shape[worst])):
+        return "Rates every touchpoint higher" if level > 0 else "Rates every touchpoint lower"
     parts = []
-    if diffs[best] >= margin:
+    if shape[best] >= margin:
         parts.append(f"Strong on {in_text(best)}")
-    if diffs[worst] <= -margin:
+    if shape[worst] <= -margin:
         parts.append(f"let down by {in_text(worst)}" if parts else f"Let down by {in_text(worst)}")
-    if not parts:
-        return "Close to the average on every attribute"
-    return ", ".join(parts)
+    if parts:
+        return ", ".join(parts)
+    if level >= margin:
+        return "Rates every touchpoint higher"
+    if level <= -margin:
+        return "Rates every touchpoint lower"
+    return "Close to the average on every attribute"
 
 
 MAX_DESCRIPTOR_VALUES = 12   # a numeric descriptor with more distinct values than this is shown in bands

@@ -709,10 +709,11 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
     Notes
     -----
     Brandt (1987); Mittal, Ross & Baldasare (1998), J. Marketing 62: every
-    attribute becomes two dummies, low (bottom two boxes) and high (the top
-    box; the top two on scales of more than seven points), the middle being the
-    reference, and the outcome is regressed on all of them at once (weighted
-    least squares where weights are mapped), with heteroskedasticity-robust
+    attribute becomes two dummies, low and high (:func:`boxes`: the bottom
+    two-fifths and the top fifth of the scale's points: 1-2 and 5 on 1-5,
+    0-3 and 9-10 on 0-10), the middle being the reference, and the outcome is
+    regressed on all of them at once (weighted least squares where weights are
+    mapped), with heteroskedasticity-robust
     (HC1) standard errors and normal 95% intervals. Penalty = minus the low
     coefficient; reward = the high coefficient. A box is tested only where at
     least ``thresholds.min_respondents`` customers are in it (and as many out of
@@ -731,8 +732,10 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
     if data.binary:
         raise ImportanceError("penalty-reward analysis needs a rating outcome, not a yes/no one")
     scale = eng.scales[spec.scale]
-    low_max = scale.min + 1
-    high_min = scale.max if scale.max - scale.min <= 6 else scale.max - 1
+    low_max, high_min = boxes(scale)
+    if high_min - low_max < 2:
+        raise ImportanceError(f"penalty-reward analysis needs a middle rating between low and top; the "
+                              f"{scale.range_key} scale has none")
     x, y, w = data.x, data.y, data.weights
     low = (x <= low_max).astype(float)
     high = (x >= high_min).astype(float)
@@ -784,6 +787,13 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
     table["outcome"] = data.outcome
     table["outcome_label"] = outcome_label(eng, data.outcome)
     return table
+
+
+def boxes(scale) -> tuple[int, int]:
+    """The low and top boxes of a rating scale of any length: the bottom two-fifths of its points (at least one)
+    and the top fifth (at least one), rounded: 1-2 and 5 on 1-5, 1-3 and 7 on 1-7, 0-3 and 9-10 on 0-10."""
+    points = scale.max - scale.min + 1
+    return scale.min + max(1, round(0.4 * points)) - 1, scale.max - max(1, round(0.2 * points)) + 1
 
 
 def _scale_span(eng: Engagement, outcome: str) -> float:

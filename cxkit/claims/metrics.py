@@ -1,10 +1,11 @@
-"""Claims of the metric stage: segment drivers, the departmental balance, wave changes and the trend, and the
-scorecard's ownership and measurement gaps.
+"""Claims of the metric stage: segment drivers, the departmental balance, wave changes, and the scorecard's
+ownership and measurement gaps.
 
 Materiality: the largest share of explained variance among touchpoints whose
-drivers differ by segment; a department's part of what is left to win; the
-size of a real change in a share; the share of metrics without an owner, or
-that the response volume cannot track.
+drivers differ by segment; a department's part of what is left to win; a real
+change as a share of its metric's range; half the share of metrics without an
+owner, or that the response volume cannot track (half: they are about how the
+client measures, not about its customers).
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
     text = ("{unowned} of {metrics} scorecard metrics have no owning department ({unowned_names})" if len(unowned)
             else "Every one of the {metrics} scorecard metrics has an owning department")
     out = [Claim("unowned_metrics", "all", text, facts, SUPPORTED, "owners as mapped in the engagement",
-                 facts["unowned_share"], comparison="metrics with and without an owner", n=len(card), lead=True)]
+                 facts["unowned_share"] / 2, comparison="metrics with and without an owner", n=len(card), lead=True)]
     short = card[~card["cadence_supported"].astype(bool)]
     worst = short.sort_values("needed_per_period", ascending=False, kind="stable").iloc[0] if len(short) else None
     facts = dict(short=len(short), metrics=len(card), short_share=len(short) / len(card),
@@ -157,7 +158,7 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
             "The responses the client collects can show every metric's target change {cadence}")
     out.append(Claim("cadence", "all", text, facts, SUPPORTED,
                      "responses needed for 80% power at 5% against those available per period",
-                     facts["short_share"], comparison="responses needed against available", n=len(card), lead=True))
+                     facts["short_share"] / 2, comparison="responses needed against available", n=len(card), lead=True))
     owned = card[~owner_missing & (card["layer"] == "driver")]
     if len(owned):
         first = owned.iloc[0]

@@ -121,7 +121,7 @@ class DataFile(_Model):
 
 
 class FeedbackConfig(DataFile):
-    id: str
+    id: str | None = None        # a respondent id column; without one, respondents are known by their row in the file
     scale: str = "rating5"
     attributes: tuple[Attribute, ...] = Field(min_length=2)
     outcomes: Outcomes

@@ -22,6 +22,7 @@ from ..errors import CxkitError, DataError, DataProblem
 from ..paths import input_path
 
 MAX_ROWS_SHOWN = 8
+ROW_ID = "_row"   # the respondent key of a feedback file without an id column: its row number in the file
 MAX_EXAMPLES = 5
 
 
@@ -322,10 +323,10 @@ def _recodes_to_labels(frame: pd.DataFrame, qsf: Path, file: str, skip: set) -> 
 
 def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataProblem]]:
     spec = eng.feedback
-    frame, file, problems = _read_part(eng, "feedback", (spec.id,))
+    frame, file, problems = _read_part(eng, "feedback", (spec.id,) if spec.id else ())
     if frame is None:
         return None, problems
-    wanted = {spec.id: "feedback.id"}
+    wanted = {spec.id: "feedback.id"} if spec.id else {}
     for k, attr in enumerate(spec.attributes):
         wanted[attr.column] = f"feedback.attributes[{k}].column"
         if attr.expectation:
@@ -343,9 +344,11 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
     problems += _check_size(frame, file, eng.thresholds.min_respondents)
     present = set(frame.columns)
     clean = pd.DataFrame(index=frame.index)
-    if spec.id in present:
+    if spec.id and spec.id in present:
         problems += _check_ids(frame, spec.id, file)
         clean[spec.id] = frame[spec.id]
+    elif not spec.id:   # no id column: a respondent is the row they stand on in the file
+        clean[ROW_ID] = pd.Series(frame.index.astype(str), index=frame.index, dtype="string")
     scale = eng.scales[spec.scale]
     for attr in spec.attributes:
         for column in filter(None, (attr.column, attr.expectation)):

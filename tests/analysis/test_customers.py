@@ -73,7 +73,7 @@ def test_profiles_and_names(eng, feedback, segmentation):
     assert profiles["value_share"].sum() == pytest.approx(1)
     assert list(profiles["segment"]) == sorted(profiles["segment"])
     assert profiles["n"].is_monotonic_decreasing
-    assert all(name.startswith(("Strong on", "Let down by", "Close to")) for name in profiles["name"])
+    assert all(name.startswith(("Strong on", "Let down by", "Close to", "Rates every")) for name in profiles["name"])
 
 
 def test_value_at_stake_is_the_value_of_unhappy_and_indifferent_customers(eng, feedback, segmentation):

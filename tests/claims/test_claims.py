@@ -165,3 +165,40 @@ def test_yes_no_drivers_are_named_only_where_their_model_explains_enough(eng):
                           "model of renewed (R²_O = 0.05) explains too little to name a driver")
     (weak,) = yes_no_claim(yes_no.assign(r2=0.05), key, eng)
     assert weak.verdict == "within_noise" and weak.text.startswith("No yes/no outcome's driver can be named: the models")
+
+
+def test_a_dimension_whose_statements_do_not_hang_together_is_not_read_as_one_score(eng):
+    maturity = pd.DataFrame({"dimension": ["clear_definition"], "label": ["Clear definition"], "n": [300],
+                             "mean": [2.5], "ci_low": [2.4], "ci_high": [2.6], "favourable": [0.2], "level": [2],
+                             "level_name": ["Developing"], "target": [4.0], "gap": [1.5]})
+    reliability = pd.DataFrame({"dimension": ["clear_definition"] * 2, "alpha": [0.05, 0.05]})
+    (claim,) = maturity_gap_claims(maturity, eng, reliability)
+    assert claim.verdict == "not_testable"
+    assert claim.text == "Clear definition cannot be read as one score: its statements do not hang together"
+    assert "Cronbach's alpha 0.05, under 0.60" in claim.reason
+    (almost,) = maturity_gap_claims(maturity, eng, reliability.assign(alpha=0.598))
+    assert "alpha 0.598, under 0.600" in almost.reason           # never "0.60 is below 0.60"
+
+
+def test_a_recommend_question_on_one_to_ten_gets_no_nps_claim_but_says_why(eng):
+    from cxkit.claims.customers import nps_claim
+
+    one_to_ten = eng.model_copy(update={"feedback": eng.feedback.model_copy(update={"outcomes": eng.feedback.outcomes
+                                .model_copy(update={"recommend": eng.feedback.outcomes.recommend.model_copy(
+                                    update={"scale": "sat10"})})})})
+    (claim,) = nps_claim(pd.DataFrame(), one_to_ten)
+    assert claim.verdict == "not_testable" and claim.text.startswith("No NPS: likelihood to recommend was asked on 1-10")
+
+
+def test_a_dissatisfier_on_one_respondent_makes_no_claim(eng, feedback):
+    from cxkit.analysis.drivers import key_drivers, penalty_reward
+    from cxkit.claims.drivers import asymmetry_claims
+
+    fb = feedback.copy()
+    fb["installation"] = fb["installation"].clip(lower=3)
+    first = fb.index[fb["installation"].notna() & fb["overall_satisfaction"].notna()][0]
+    fb.loc[first, ["installation", "overall_satisfaction"]] = [1, 1]
+    key = key_drivers(fb, eng).table
+    claims = asymmetry_claims(penalty_reward(fb, eng, key), key, eng)
+    assert not any(c.subject == "installation" for c in claims)
+    assert not any("installation" in c.text.lower() for c in claims if c.lead)
