@@ -174,10 +174,12 @@ def segments_claim(profiles: pd.DataFrame, structure: pd.DataFrame, eng: Engagem
                   f"{s['shape_range']:.2f} points", 0.0, **common)]
 
 
-def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_real: bool = True) -> list[Claim]:
+def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_real: bool = True,
+                          why: str = "the segments are not real structure (see the segments' claim)") -> list[Claim]:
     """Each segment's part of the value (or customers) held by indifferent and unhappy customers; the largest leads.
 
-    Within noise when the segments themselves are not real (:func:`segments_claim`): a share of an artefact."""
+    Within noise when the segments do not differ in what customers value (:func:`segments_claim`): a share of an
+    artefact, or, for higher and lower raters, a restatement of how the segments were found."""
     if stake is None or not len(stake) or profiles is None or not len(profiles) or len(profiles) < 2:
         return []
     column, what = ("value_at_stake", "value") if "value_at_stake" in stake else ("at_risk_customers", "customers")
@@ -196,7 +198,7 @@ def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_
         out.append(Claim("value_at_stake", str(int(r.segment)), text, facts,
                          SUPPORTED if segments_real else WITHIN_NOISE,
                          f"a share of the {what} summed over {int(r.customers):,} customers in the segment" if
-                         segments_real else "the segments are not real structure (see the segments' claim)",
+                         segments_real else why,
                          float(r.part) if segments_real else 0.0, comparison="segments' share of what is at stake", effect=float(r.part),
                          effect_unit=f"share of the {what} at stake", n=r.customers, lead=i == 0))
     return out
@@ -257,6 +259,10 @@ def customer_claims(eng: Engagement, mix: pd.DataFrame, nps: pd.DataFrame, expec
     """Every claim of the customer stage, from the tables notebook 02 saved."""
     segments = segments_claim(profiles, structure, eng)
     real = bool(segments) and segments[0].supported
+    shape = real and structure is not None and len(structure) and structure["pattern"].iloc[0] == "shape"
+    why = ("the segments differ only in how generously customers rate: that the lower raters hold the unhappy "
+           "customers restates how they were found") if real else "the segments are not real structure (see the " \
+        "segments' claim)"
     return (loyalty_mix_claim(mix, eng) + nps_claim(nps, eng) + expectations_claim(expectations, eng)
-            + consistency_claim(steady, eng) + segments + value_at_stake_claims(stake, profiles, real)
+            + consistency_claim(steady, eng) + segments + value_at_stake_claims(stake, profiles, bool(shape), why)
             + descriptor_claim(by_descriptor, eng))
