@@ -681,6 +681,9 @@ def _slope_tests(x: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarray,
 # ------------------------------------------------------------------ asymmetry
 
 ASYMMETRY = ("dissatisfier", "delighter", "both", "no_clear_effect")   # codes; labels in the results catalogue
+ASYMMETRY_COLUMNS = ["attribute", "label", "low_share", "high_share", "penalty", "penalty_low", "penalty_high",
+                     "penalty_p", "reward", "reward_low", "reward_high", "reward_p", "asymmetry", "asymmetry_p", "kind",
+                     "share", "n", "low_rule", "high_rule", "outcome", "outcome_label"]
 
 
 def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | None = None,
@@ -733,9 +736,8 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
         raise ImportanceError("penalty-reward analysis needs a rating outcome, not a yes/no one")
     scale = eng.scales[spec.scale]
     low_max, high_min = boxes(scale)
-    if high_min - low_max < 2:
-        raise ImportanceError(f"penalty-reward analysis needs a middle rating between low and top; the "
-                              f"{scale.range_key} scale has none")
+    if high_min - low_max < 2:   # no middle rating to compare against: nothing to estimate (the claim says why)
+        return pd.DataFrame(columns=ASYMMETRY_COLUMNS)
     x, y, w = data.x, data.y, data.weights
     low = (x <= low_max).astype(float)
     high = (x >= high_min).astype(float)

@@ -174,6 +174,12 @@ def segments_claim(profiles: pd.DataFrame, structure: pd.DataFrame, eng: Engagem
                   f"{s['shape_range']:.2f} points", 0.0, **common)]
 
 
+def real_segments(claim: Claim | None, structure: pd.DataFrame | None) -> bool:
+    """Whether the segments stood and differ in what customers value (shape), so findings per segment can follow."""
+    return bool(claim is not None and claim.supported and structure is not None and len(structure)
+                and structure["pattern"].iloc[0] == "shape")
+
+
 def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_real: bool = True,
                           why: str = "the segments are not real structure (see the segments' claim)") -> list[Claim]:
     """Each segment's part of the value (or customers) held by indifferent and unhappy customers; the largest leads.
@@ -259,7 +265,7 @@ def customer_claims(eng: Engagement, mix: pd.DataFrame, nps: pd.DataFrame, expec
     """Every claim of the customer stage, from the tables notebook 02 saved."""
     segments = segments_claim(profiles, structure, eng)
     real = bool(segments) and segments[0].supported
-    shape = real and structure is not None and len(structure) and structure["pattern"].iloc[0] == "shape"
+    shape = real_segments(segments[0] if segments else None, structure)
     why = ("the segments differ only in how generously customers rate: that the lower raters hold the unhappy "
            "customers restates how they were found") if real else "the segments are not real structure (see the " \
         "segments' claim)"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..inputs.config import Engagement
+from ..analysis.drivers import boxes
 from ..results.catalogue import ASYMMETRY
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
 from ..results.text import in_text, join, sentence
@@ -91,6 +92,13 @@ def asymmetry_claims(asymmetry: pd.DataFrame, key: pd.DataFrame, eng: Engagement
     Each rests on the penalty-reward regression's own tests at ``drivers.alpha`` (the kind says which passed).
     """
     if asymmetry is None or not len(asymmetry):
+        scale = eng.scales[eng.feedback.scale]
+        low, high = boxes(scale)
+        if asymmetry is not None and high - low < 2:
+            return [Claim("asymmetries", "all", f"Dissatisfiers and delighters cannot be told apart on the "
+                          f"{scale.range_key} scale: it has no middle rating to compare low and top ratings with",
+                          dict(dissatisfiers=None, delighters=None), NOT_TESTABLE,
+                          "penalty-reward analysis compares low and top ratings with a middle one", 0.0, lead=True)]
         return []
     owners = dict(zip(key["attribute"], key["owner"]))
     alpha = eng.drivers.alpha

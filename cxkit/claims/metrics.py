@@ -23,9 +23,11 @@ def _value(value: float, unit: str) -> str:
     return f"{value:.0%}" if unit == "share" else f"{value:+.0f}" if unit == "points" else f"{value:.2f}"
 
 
-def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement) -> list[Claim]:
+def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement, segments_real: bool = True) -> list[Claim]:
     """Whether what drives the outcome differs by segment: the overall test of all slopes, then each touchpoint
-    (Holm-adjusted), at ``drivers.alpha``; a touchpoint differs only when the overall test passes too."""
+    (Holm-adjusted), at ``drivers.alpha``; a touchpoint differs only when the overall test passes too. Segments
+    that are not real, or differ only in how generously customers rate, are not compared: they were made from
+    the same ratings."""
     if segments is None or not len(segments):
         return []
     alpha = eng.drivers.alpha
@@ -38,6 +40,10 @@ def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement) -> list[Claim
     common = dict(comparison="driver slopes across segments", test=str(first["test"]) + ", Holm-adjusted per touchpoint",
                   p=first["overall_p"], n=segments.drop_duplicates("segment")["n"].sum(), lead=True)
     note = " ({left_out} left out)" if left_out else ""
+    if not segments_real:
+        return [Claim("segment_drivers", "all", "Drivers are not compared by segment: the segments do not differ "
+                      "in what customers value", facts, NOT_TESTABLE, "segments made from the same ratings, without "
+                      "real structure in shape, would only restate it", 0.0, **common)]
     if segments["segment"].nunique() < 2:
         return [Claim("segment_drivers", "all", "Drivers cannot be compared by segment: fewer than two segments are "
                       "large enough for a model of their own" + note, facts, NOT_TESTABLE,
@@ -171,7 +177,10 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
 
 
 def metric_claims(eng: Engagement, card: pd.DataFrame, trend: pd.DataFrame, balance: pd.DataFrame,
-                  segments: pd.DataFrame | None, model_supported: bool = True) -> list[Claim]:
-    """Every claim of the metric stage, from the tables notebook 04 saved."""
-    return (segment_drivers_claim(segments, eng) + balance_claims(balance, model_supported) + wave_claims(trend, eng)
+                  segments: pd.DataFrame | None, model_supported: bool = True,
+                  segments_real: bool = True) -> list[Claim]:
+    """Every claim of the metric stage, from the tables notebook 04 saved; ``model_supported`` and
+    ``segments_real`` say whether the driver model and the segments stood (:func:`cxkit.claims.customers.real_segments`)."""
+    return (segment_drivers_claim(segments, eng, segments_real) + balance_claims(balance, model_supported)
+            + wave_claims(trend, eng)
             + scorecard_claims(card))

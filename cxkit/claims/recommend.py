@@ -124,7 +124,7 @@ def actions_claim(actions: pd.DataFrame, claims: list[Claim]) -> list[Claim]:
     count = int((actions["rule"] != "pilot").sum()) if len(actions) else 0
     supported = sum(c.supported for c in claims)
     if count:
-        return [Claim("actions", "all", "{count} actions follow from the evidence, the largest gaps first",
+        return [Claim("actions", "all", "{count} actions follow from the evidence, the most material first",
                       {"count": len(actions)}, SUPPORTED, f"rules fired on {supported} supported claims", 0.0,
                       n=len(actions), lead=True)]
     return [Claim("actions", "all", "No action follows: no finding the evidence supports calls for one",

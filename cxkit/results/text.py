@@ -71,16 +71,20 @@ def template(text) -> Template:
 
 
 def in_text(label: str) -> str:
-    """A label as it reads inside a sentence: its first letter lowered ("Billing clarity" -> "billing clarity"),
-    unless it holds a name or an acronym, which stay as written ("NPS score", "C-3PO", "Luke Skywalker", "I know").
+    """A label as it reads inside a sentence: its first letter lowered ("Billing clarity" -> "billing clarity",
+    "Favourability of Yoda" -> "favourability of Yoda"), unless it starts with an acronym or a name, which stays
+    as written ("NPS score", "C-3PO", "I know", "eBay checkout", "Luke Skywalker": a second word capitalised).
     """
-    words = str(label).split()
+    text = str(label)
+    words = text.split()
     if not words:
-        return str(label)
+        return text
     first = words[0]
-    if first == "I" or (len(first) > 1 and not first[1:].islower()) or any(c.isupper() for w in words[1:] for c in w):
-        return str(label)
-    return str(label)[:1].lower() + str(label)[1:]
+    if first == "I" or (len(first) > 1 and not first[1:].islower()) or not first[:1].isupper():
+        return text
+    if len(words) > 1 and words[1][:1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def apart(value: float, other: float, digits: int = 2, most: int = 4) -> tuple[str, str]:

@@ -202,3 +202,37 @@ def test_a_dissatisfier_on_one_respondent_makes_no_claim(eng, feedback):
     claims = asymmetry_claims(penalty_reward(fb, eng, key), key, eng)
     assert not any(c.subject == "installation" for c in claims)
     assert not any("installation" in c.text.lower() for c in claims if c.lead)
+
+
+def test_a_scale_without_a_middle_rating_tests_no_asymmetry_and_says_why(eng, feedback):
+    from cxkit.analysis.drivers import boxes, key_drivers, penalty_reward
+    from cxkit.claims.drivers import asymmetry_claims
+
+    two = eng.model_copy(update={"scales": {**eng.scales, eng.feedback.scale: eng.scales[eng.feedback.scale]
+                                            .model_copy(update={"min": 1, "max": 2})}})
+    assert boxes(two.scales[two.feedback.scale]) == (1, 2)          # low and top touch: no middle rating
+    fb = feedback.copy()
+    touchpoints = [a.column for a in eng.feedback.attributes]
+    fb[touchpoints] = (fb[touchpoints] >= 4).astype(float).where(fb[touchpoints].notna()) + 1
+    key = key_drivers(fb, eng).table
+    table = penalty_reward(fb, two, key)
+    assert table.empty and "penalty" in table.columns
+    (claim,) = asymmetry_claims(table, key, two)
+    assert claim.verdict == "not_testable" and "no middle rating" in claim.text
+    assert executive_summary([claim]) == []
+    assert len(asymmetry_claims(penalty_reward(feedback, eng, key), key, eng)) > 1   # a 1-5 scale is tested
+
+
+def test_segments_that_differ_only_in_level_are_not_compared_for_drivers(eng):
+    from cxkit.claims.customers import real_segments
+
+    segments = pd.DataFrame({"segment": [1, 2], "attribute": ["a", "a"], "label": ["A", "A"], "share": 0.5,
+                             "differs": True, "differs_p": 0.001, "overall_p": 0.001, "test": "F test", "n": 300})
+    stood = _claim("segments")
+    shape, level = pd.DataFrame({"pattern": ["shape"]}), pd.DataFrame({"pattern": ["level"]})
+    assert real_segments(stood, shape) and not real_segments(stood, level)
+    assert not real_segments(_claim("segments", verdict="within_noise"), shape) and not real_segments(None, shape)
+    (compared,) = segment_drivers_claim(segments, eng, real_segments(stood, shape))
+    (refused,) = segment_drivers_claim(segments, eng, real_segments(stood, level))
+    assert compared.supported and compared.text.startswith("Drivers differ by segment for a")
+    assert refused.verdict == "not_testable" and "do not differ in what customers value" in refused.text

@@ -8,7 +8,9 @@ from cxkit.results.text import apart, in_text, join, template
 @pytest.mark.parametrize("label, expected", [
     ("Billing clarity", "billing clarity"), ("App and website ease", "app and website ease"),
     ("NPS score", "NPS score"), ("C-3PO", "C-3PO"), ("Luke Skywalker", "Luke Skywalker"), ("I know", "I know"),
-    ("eBay checkout", "eBay checkout"), ("24/7 support", "24/7 support"), ("Staff knowledge (UK)", "Staff knowledge (UK)"),
+    ("eBay checkout", "eBay checkout"), ("24/7 support", "24/7 support"), ("Staff knowledge (UK)", "staff knowledge (UK)"),
+    ("Favourability of Yoda", "favourability of Yoda"), ("Fan of the Star Wars franchise", "fan of the Star Wars franchise"),
+    ("Obi Wan Kenobi", "Obi Wan Kenobi"), ("Han Solo", "Han Solo"),
 ])
 def test_labels_read_inside_a_sentence_with_names_and_acronyms_kept(label, expected):
     assert in_text(label) == expected

@@ -66,7 +66,10 @@ def roadmap_slide(ctx: DeckContext):
     if phases is None or phases.empty:
         return
     rows = [[f"{r.phase}: {r.when}", r.actions, r.owners] for r in phases.itertuples()]
-    ctx.canvas.paged_table("Roadmap: quick wins first, then pilot in one or two units, then roll out",
+    steps = {"1. Quick wins": "quick wins first", "2. Pilot": "pilot in one or two units", "3. Roll out": "roll out"}
+    named = [steps[p] for p in phases["phase"] if p in steps]
+    title = "Roadmap: " + (", then ".join(named) if named else "the actions by phase")
+    ctx.canvas.paged_table(title,
                            "The recommended actions by phase; numbers refer to the ranked list of actions",
                            notes("Phases group the recommendations by horizon.", source("roadmap", "recommendations")),
                            ["Phase", "Actions", "Owners"], rows, [2.4, 7.0, 2.4])
