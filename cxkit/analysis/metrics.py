@@ -22,8 +22,8 @@ def _z_sum() -> float:
     return float(stats.norm.ppf(1 - ALPHA / 2) + stats.norm.ppf(POWER))
 
 
-def responses_needed_mean(sd: float, change: float) -> int:
-    """Responses per period to detect a change in a mean between two periods.
+def responses_needed_mean(sd: float, change: float) -> int | None:
+    """Responses per period to detect a change in a mean between two periods; ``None`` without a change.
 
     Notes
     -----
@@ -31,12 +31,12 @@ def responses_needed_mean(sd: float, change: float) -> int:
     (e.g. Chow, Shao & Wang 2008, *Sample Size Calculations in Clinical Research*, 3.2).
     """
     if not change:
-        return np.iinfo(np.int64).max
+        return None
     return int(np.ceil(2 * _z_sum() ** 2 * sd ** 2 / change ** 2))
 
 
-def responses_needed_nps(promoters: float, detractors: float, change_points: float) -> int:
-    """Responses per period to detect an NPS change of ``change_points`` between two periods.
+def responses_needed_nps(promoters: float, detractors: float, change_points: float) -> int | None:
+    """Responses per period to detect an NPS change of ``change_points`` between two periods; ``None`` without one.
 
     Notes
     -----
@@ -45,7 +45,7 @@ def responses_needed_nps(promoters: float, detractors: float, change_points: flo
     variance held at the baseline mix.
     """
     if not change_points:
-        return np.iinfo(np.int64).max
+        return None
     var = promoters + detractors - (promoters - detractors) ** 2
     return int(np.ceil(_z_sum() ** 2 * 2 * var / (change_points / 100) ** 2))
 
@@ -105,7 +105,8 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     goal (the regression slope read from the what-if table). Responses needed:
     80% power at 5% (two-sided) to detect baseline -> target between two
     periods (:func:`cxkit.analysis.stats.responses_needed_proportion`,
-    :func:`responses_needed_mean`, :func:`responses_needed_nps`). Outcome and
+    :func:`responses_needed_mean`, :func:`responses_needed_nps`); none (empty) where the baseline
+    is already at the scale's top and the target cannot rise. Outcome and
     driver metrics are read per feedback wave, people metrics per pulse of the
     diagnostic. Never a segment's value: segments are made from the same
     ratings, so their best would be a circular target.
@@ -190,7 +191,10 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     table = pd.DataFrame(rows).rename(columns={"needed": "needed_per_period", "available": "available_per_period"})
     table["owner_missing"] = table["owner"].isna()
     table["owner"] = table["owner"].fillna("No owner: assign one")
-    table["cadence_supported"] = table["needed_per_period"] <= table["available_per_period"]
+    # a metric already at its ceiling (target = baseline) has no change to detect: nothing for the volume to show
+    table["needed_per_period"] = table["needed_per_period"].astype(float)
+    table["cadence_supported"] = table["needed_per_period"].isna() | (table["needed_per_period"]
+                                                                      <= table["available_per_period"])
     columns = ["layer", "metric", "definition", "unit", "baseline", "ci_low", "ci_high", "n", "target", "target_source",
                "target_rule", "owner", "owner_missing", "cadence", "needed_per_period", "available_per_period",
                "cadence_supported"]
@@ -470,7 +474,7 @@ def metric_definitions(card: pd.DataFrame, eng: Engagement) -> dict:
         {"name": r.metric, "layer": r.layer, "definition": r.definition, "unit": r.unit, "baseline": number(r.baseline),
          "interval_95": [number(r.ci_low), number(r.ci_high)], "target": number(r.target), "target_rule": r.target_rule,
          "owner": None if r.owner_missing else r.owner, "cadence": r.cadence,
-         "responses_needed_per_period": int(r.needed_per_period)} for r in card.itertuples()]}
+         "responses_needed_per_period": None if pd.isna(r.needed_per_period) else int(r.needed_per_period)} for r in card.itertuples()]}
 
 
 def headlines(card: pd.DataFrame, trend: pd.DataFrame, by_segment: pd.DataFrame | None = None) -> MetricHeadlines:

@@ -153,8 +153,9 @@ def net_promoter_score(ratings, level: float = 0.95, weights=None) -> NPS:
     return NPS(score, score - half, score + half, p, 1 - p - d, d, n)
 
 
-def responses_needed_proportion(p0: float, p1: float, alpha: float = 0.05, power: float = 0.80) -> int:
-    """Responses per period to detect a change from proportion p0 to p1 between two periods.
+def responses_needed_proportion(p0: float, p1: float, alpha: float = 0.05, power: float = 0.80) -> int | None:
+    """Responses per period to detect a change from proportion p0 to p1 between two periods; ``None`` when the
+    two are equal (a metric already at its ceiling has no change to detect, not an infinite need).
 
     Notes
     -----
@@ -164,7 +165,7 @@ def responses_needed_proportion(p0: float, p1: float, alpha: float = 0.05, power
     n = (z_{1-a/2} sqrt(2 pbar qbar) + z_{power} sqrt(p0 q0 + p1 q1))^2 / (p1 - p0)^2.
     """
     if p0 == p1:
-        return np.iinfo(np.int64).max
+        return None
     za = stats.norm.ppf(1 - alpha / 2)
     zb = stats.norm.ppf(power)
     pbar = (p0 + p1) / 2

@@ -142,8 +142,11 @@ def segments_claim(profiles: pd.DataFrame, structure: pd.DataFrame, eng: Engagem
         return []
     s = structure.iloc[0]
     threshold = eng.thresholds.segment_stability
-    facts = dict(k=len(profiles), described="; ".join(f"{in_text(r.name.split(',')[0])} ({r.share:.0%})"
-                                                       for r in profiles.itertuples()),
+    short = [str(name).split(",")[0] for name in profiles["name"]]
+    # each segment by what it is strong on; in full ("..., let down by ...") where two are strong on the same thing
+    names = [n if short.count(n) == 1 else str(full) for n, full in zip(short, profiles["name"])]
+    facts = dict(k=len(profiles), described="; ".join(f"{in_text(n)} ({share:.0%})"
+                                                       for n, share in zip(names, profiles["share"])),
                  stability=s["stability"], threshold=threshold, silhouette=s["silhouette"], null_high=s["null_high"])
     common = dict(comparison="the segments' silhouette against structureless ratings", test="permutation reference "
                   "(10 refits) and bootstrap adjusted Rand index", effect=float(s["silhouette"]),

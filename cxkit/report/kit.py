@@ -7,6 +7,8 @@ template's theme, whose metric twin measures the text (:mod:`cxkit.report.textfi
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -121,8 +123,20 @@ def interval(frame: pd.DataFrame, value: str, low: str = "ci_low", high: str = "
     return frame[value] - frame[low], frame[high] - frame[value]
 
 
+# a tag starts right after "<" (HTML's own rule), so "a < b > c" and "<5 years" are text, not markup
+_BREAK = re.compile(r"<br\s*/?>|</?(?:p|div|li)\b[^<>]*>", re.I)
+_MARKUP = re.compile(r"</?(?:b|i|u|em|strong|span|font|sup|sub|a|ul|ol)\b[^<>]*>", re.I)
+
+
+def plain(text) -> str:
+    """Text as a reader sees it: survey exports carry the questions' HTML (``<br>``, ``<b>``, ``&amp;``); line
+    breaks become spaces and formatting tags go, while text that only looks like a tag ("<5 years") stays."""
+    text = html.unescape(_MARKUP.sub("", _BREAK.sub(" ", str(text))))
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
 def notes(*lines: str) -> str:
-    return "\n".join(line for line in lines if line)
+    return "\n".join(plain(line) for line in lines if line)
 
 
 def value_text(value, unit: str) -> str:
@@ -159,6 +173,7 @@ class Canvas:
                  colour: str | None = None, space_after_ratio: float = 0.0) -> None:
         """Put text in a shape at the largest size that fits; below ``min_size`` it is cut at a word with an
         ellipsis (the full text stays in the speaker notes), so a long client label never breaks a deck."""
+        paragraphs = [plain(p) for p in paragraphs]
         size = fit_size(paragraphs, shape.width, shape.height, max_size, min_size, bold, space_after_ratio, self.font)
         if size is None:
             size, paragraphs = min_size, self._shorten(paragraphs, shape, min_size, bold, space_after_ratio)
@@ -202,6 +217,7 @@ class Canvas:
         if self.before_slide is not None:
             self.before_slide()
         slide = self.prs.slides.add_slide(self.layout(layout))
+        title = plain(title)
         self.set_text(slide.shapes.title, [title], TITLE_MAX, TITLE_MIN, bold=True)
         cap = self.placeholder(slide, CAPTION_IDX)
         if cap is not None:
@@ -210,7 +226,7 @@ class Canvas:
             else:
                 cap._element.getparent().remove(cap._element)
         if notes_text:
-            slide.notes_slide.notes_text_frame.text = notes_text
+            slide.notes_slide.notes_text_frame.text = plain(notes_text)
         self.titles.append(title)
         return slide
 
@@ -249,7 +265,7 @@ class Canvas:
                   gap_width: int = 60, errors: dict[str, tuple[list[float], list[float]]] | None = None,
                   overlap: int | None = None):
         """A native bar chart; ``errors`` maps a series name to its (minus, plus) interval half-widths."""
-        categories = list(categories)
+        categories = [plain(c) for c in categories]
         errors = {name: (list(m), list(p)) for name, (m, p) in (errors or {}).items()}
         series = {name: [None if pd.isna(v) else float(v) for v in values] for name, values in series.items()}
         if horizontal:
@@ -310,7 +326,7 @@ class Canvas:
                    number_format: str, minimum: float | None = None):
         """A native line chart with markers and a value label on each point."""
         data = CategoryChartData(number_format=number_format)
-        data.categories = categories
+        data.categories = [plain(c) for c in categories]
         for name, values in series.items():
             data.add_series(name, [None if pd.isna(v) else float(v) for v in values])
         chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, *box, data).chart
@@ -371,7 +387,7 @@ class Canvas:
             for i, r in enumerate(part.itertuples()):
                 label = series.points[i].data_label
                 label.has_text_frame = True
-                label.text_frame.text = str(r.label)
+                label.text_frame.text = plain(r.label)
                 label.position = XL_LABEL_POSITION.RIGHT
                 label.font.size = Pt(11)
         for line in all_series[len(groups):]:
@@ -455,6 +471,7 @@ class Canvas:
     def paged_table(self, title: str, caption: str, notes_text: str, header: list[str], rows: list[list[str]],
                     widths: list[float], fills: list[list[str | None]] | None = None):
         """A table at the largest size (14 down to 11 pt) that fits one slide; below that, split across slides."""
+        header, rows = [plain(h) for h in header], [[plain(c) for c in row] for row in rows]
         probe = self.prs.slides.add_slide(self.layout("Table"))
         box = next((ph.left, ph.top, ph.width, ph.height) for ph in probe.placeholders if ph.placeholder_format.idx == 1)
         self.drop_last_slide()

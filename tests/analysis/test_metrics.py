@@ -205,3 +205,24 @@ def test_moments_of_truth_below_the_top_drivers_join_the_scorecard(eng, card):
     fix = moments_of_truth(key)
     expected = {key["attribute"].iloc[0]} | set(fix.loc[fix["quadrant"] == "fix_first", "attribute"])
     assert set(metrics.scorecard_drivers(key, fix, one)["attribute"]) == expected and len(expected) > 1
+
+
+def test_a_metric_already_at_the_top_needs_no_responses_not_infinitely_many(eng, feedback, card):
+    from cxkit.claims.metrics import scorecard_claims
+
+    assert metrics.responses_needed_mean(1.0, 0.0) is None
+    assert metrics.responses_needed_nps(0.5, 0.1, 0) is None
+    assert metrics.responses_needed_proportion(1.0, 1.0) is None
+    _, key = card
+    top = key.iloc[0]
+    fb = feedback.copy()
+    fb[top["attribute"]] = fb[top["attribute"]].where(fb[top["attribute"]].isna(), 5.0)   # everyone rates it top
+    table = metrics.scorecard(fb, eng, key, drivers.moments_of_truth(key)).set_index("metric")
+    row = table.loc[f"{top['label']}: top-2-box"]
+    assert row["baseline"] == row["target"] == 1.0
+    assert pd.isna(row["needed_per_period"]) and row["cadence_supported"]
+    (cadence,) = [c for c in scorecard_claims(table.reset_index()) if c.kind == "cadence"]
+    assert top["label"].lower() not in cadence.text.lower() and "9,223" not in cadence.text
+    exported = {m["name"]: m for m in metrics.metric_definitions(table.reset_index(), eng)["metrics"]}
+    assert exported[f"{top['label']}: top-2-box"]["responses_needed_per_period"] is None
+    assert exported["Share truly impressed"]["responses_needed_per_period"] > 0

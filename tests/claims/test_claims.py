@@ -236,3 +236,16 @@ def test_segments_that_differ_only_in_level_are_not_compared_for_drivers(eng):
     (refused,) = segment_drivers_claim(segments, eng, real_segments(stood, level))
     assert compared.supported and compared.text.startswith("Drivers differ by segment for a")
     assert refused.verdict == "not_testable" and "do not differ in what customers value" in refused.text
+
+
+def test_segments_strong_on_the_same_thing_are_told_apart_by_their_full_names(eng):
+    from cxkit.claims.customers import segments_claim
+
+    profiles = pd.DataFrame({"name": ["Strong on price, let down by delivery", "Strong on smokes, let down by speeds",
+                                      "Strong on smokes, let down by fees"], "share": [0.5, 0.3, 0.2],
+                             "n": [500, 300, 200]})
+    structure = pd.DataFrame({"stability": [0.9], "silhouette": [0.4], "null_high": [0.2], "structured": [True],
+                              "pattern": ["shape"], "shape_range": [1.0], "level_range": [0.2]})
+    (claim,) = segments_claim(profiles, structure, eng)
+    assert claim.text == ("3 segments of customers want different things: strong on price (50%); strong on smokes, "
+                          "let down by speeds (30%); strong on smokes, let down by fees (20%)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ...results.catalogue import LAYER, METRIC_TARGET
 from ..deck import DeckContext, slide_builder
@@ -24,6 +25,11 @@ def _scorecard_claim(ctx: DeckContext) -> str:
     return "unowned_metrics"
 
 
+def _needed(value) -> str:
+    # no change to detect where the baseline is already at the top of its scale
+    return "none: at the top" if pd.isna(value) else f"{int(value):,}"
+
+
 @slide_builder("scorecard", claim="unowned_metrics")
 def scorecard_slide(ctx: DeckContext):
     card = ctx.available("scorecard")
@@ -32,7 +38,7 @@ def scorecard_slide(ctx: DeckContext):
     rows = [[LAYER.label(r.layer), r.metric,
              f"{value_text(r.baseline, r.unit)} ({value_text(r.ci_low, r.unit)} to {value_text(r.ci_high, r.unit)})",
              value_text(r.target, r.unit), METRIC_TARGET.label(r.target_source), r.owner,
-             f"{r.needed_per_period:,}" + ("" if r.cadence_supported else " (short)")] for r in card.itertuples()]
+             _needed(r.needed_per_period) + ("" if r.cadence_supported else " (short)")] for r in card.itertuples()]
     fills = [[None] * 5 + [ctx.palette.bad if r.owner_missing else None,
                            None if r.cadence_supported else ctx.palette.caution] for r in card.itertuples()]
     kind = _scorecard_claim(ctx)
@@ -41,7 +47,7 @@ def scorecard_slide(ctx: DeckContext):
         f"Baseline with 95% interval, grounded target, owner, and responses needed {card['cadence'].iloc[0]} to see "
         "the target change (80% power, 5% level)",
         ctx.notes(kind, *[f"{r.metric}: {r.definition}. Target rule: {r.target_rule}. n {r.n}; needs "
-                          f"{r.needed_per_period} {r.cadence}, about {r.available_per_period} available."
+                          f"{_needed(r.needed_per_period)} {r.cadence}, about {r.available_per_period} available."
                           for r in card.itertuples()], tables=("scorecard",)),
         ["Layer", "Metric", "Baseline (95% CI)", "Target", "Target from", "Owner", "Responses needed"],
         rows, [0.9, 3.3, 2.1, 0.8, 1.3, 1.9, 1.5], fills)
