@@ -22,17 +22,23 @@ def executive_summary(claims: list[Claim], limit: int = 5) -> list[Claim]:
     """The claims the executive summary states, in order: only claims their evidence supports.
 
     Rule: for each analysis stage, its most material supported lead claim (of a kind that may lead the summary);
-    then the next most material supported lead claims, up to ``limit``. Findings the evidence does not support
+    then the next most material supported lead claims, up to ``limit``. Findings about customers and people come
+    before claims about the scorecard's design (owners, response volume), whatever their materiality: the
+    executive reads what the data says about the business first. Findings the evidence does not support
     are stated on the deck's "What the data does not show" slide, and stages the data did not allow in the
     method appendix, never in the summary. Materiality is the share of the scale, of customers, of explained
     variance or of value the claim is about (stated per kind in :mod:`cxkit.claims`).
     """
     leads = [c for c in claims if c.lead and c.supported and CLAIMS[c.kind].summary and c.stage in ANALYSIS_STAGES]
+
+    def order(c: Claim):
+        return CLAIMS[c.kind].design, -c.materiality
+
     chosen = []
     for stage in ANALYSIS_STAGES:
-        own = sorted((c for c in leads if c.stage == stage), key=lambda c: -c.materiality)
+        own = sorted((c for c in leads if c.stage == stage), key=order)
         if own:
             chosen.append(own[0])
-    chosen = sorted(chosen, key=lambda c: -c.materiality)[:limit]
-    rest = sorted((c for c in leads if c not in chosen), key=lambda c: -c.materiality)
-    return chosen + rest[: limit - len(chosen)]
+    chosen = sorted(chosen, key=order)[:limit]
+    rest = sorted((c for c in leads if c not in chosen), key=order)
+    return sorted(chosen + rest[: limit - len(chosen)], key=lambda c: CLAIMS[c.kind].design)   # stable: findings first

@@ -363,7 +363,9 @@ class ClaimKind:
 
     ``per_subject`` kinds make one claim per dimension, touchpoint, segment or department (recommendation rules
     fire per claim); the others make one claim per run. ``summary`` kinds may lead the executive summary (their
-    lead claim only); the others title a slide or support a claim that does.
+    lead claim only); the others title a slide or support a claim that does. ``design`` kinds are about the
+    scorecard's design (owners, response volume), not about customers or people: the summary states them after
+    the findings.
     """
 
     name: str
@@ -373,6 +375,7 @@ class ClaimKind:
     tables: tuple[str, ...]
     per_subject: bool = False
     summary: bool = True
+    design: bool = False
 
     @property
     def sources(self) -> str:
@@ -381,8 +384,9 @@ class ClaimKind:
 
 
 def _claim(name: str, stage: str, description: str, facts: str, tables: str = "", per_subject: bool = False,
-           summary: bool = True):
-    return ClaimKind(name, stage, description, tuple(facts.split()), tuple(tables.split()), per_subject, summary)
+           summary: bool = True, design: bool = False):
+    return ClaimKind(name, stage, description, tuple(facts.split()), tuple(tables.split()), per_subject, summary,
+                     design)
 
 
 CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
@@ -443,11 +447,11 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
     _claim("wave_change", "metrics", "What moved beyond noise between the last two waves",
            "metric before after previous last p moved others total", "wave_trend"),
     _claim("unowned_metrics", "metrics", "Scorecard metrics without an owning department",
-           "unowned metrics unowned_share unowned_names", "scorecard"),
+           "unowned metrics unowned_share unowned_names", "scorecard", design=True),
     _claim("cadence", "metrics", "Metrics the response volume cannot track at the reporting cadence",
-           "short metrics short_share short_names cadence metric needed available", "scorecard"),
+           "short metrics short_share short_names cadence metric needed available", "scorecard", design=True),
     _claim("top_driver_metric", "metrics", "Who owns the top driver metric, its baseline and target",
-           "owner metric baseline target", "scorecard"),
+           "owner metric baseline target", "scorecard", design=True),
     # 05 recommendations
     _claim("actions", "recommendations", "The actions that follow from the evidence", "count", "recommendations",
            summary=False),

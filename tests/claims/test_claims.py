@@ -50,6 +50,14 @@ def test_summary_takes_each_stage_best_supported_then_the_most_material():
     assert [c.kind for c in chosen] == ["weakest_link", "loyalty_mix", "top_driver", "nps", "consistency"]
 
 
+def test_the_summary_states_findings_before_the_scorecard_design():
+    claims = [_claim("cadence", 0.45), _claim("unowned_metrics", 0.4), _claim("loyalty_mix", 0.3),
+              _claim("wave_change", 0.05), _claim("top_driver", 0.2)]
+    assert [c.kind for c in executive_summary(claims)] == ["loyalty_mix", "top_driver", "wave_change", "cadence",
+                                                           "unowned_metrics"]
+    assert [c.kind for c in executive_summary(claims, limit=3)] == ["loyalty_mix", "top_driver", "wave_change"]
+
+
 def test_the_summary_states_only_supported_claims_and_no_skipped_stage():
     skipped = Claim("not_covered", "reality_check", "{stage_title} was not covered: {reason}",
                     {"stage_title": "Reality check", "reason": "no diagnostic"}, "not_testable", "", 0.0, lead=True)
@@ -82,8 +90,11 @@ def test_no_real_perception_gap_and_no_comparison_say_so(eng):
                          "p_holm": [0.7], "flagged": [False]})
     lead = next(c for c in perception_gap_claims(gaps, eng) if c.lead)
     assert lead.verdict == "within_noise" and "no difference is both real and large enough to matter" in lead.text
-    empty = perception_gap_claims(gaps.iloc[:0], eng)
-    assert empty[0].verdict == "not_testable" and "cannot be compared" in empty[0].text
+    (pooled,) = perception_gap_claims(gaps.iloc[:0], eng)      # a level pooled for privacy: nothing to compare
+    assert pooled.verdict == "not_testable" and pooled.text == (
+        "Executives and frontline cannot be compared: one of the two levels has fewer than "
+        f"{eng.thresholds.min_group_size} respondents, so it is pooled for privacy")
+    assert "0 of 0" not in pooled.text and executive_summary([pooled]) == []
 
 
 def test_a_gap_whose_interval_holds_the_target_is_within_noise(eng):
