@@ -31,7 +31,16 @@ STABILITY_RESAMPLES = 20       # bootstrap fits for the stability check
 STABILITY_SAMPLE = 4_000       # respondents per stability resample
 NULL_RESAMPLES = 10            # k-means fits on ratings with their structure destroyed, for the reference silhouette
 NULL_SAMPLE = 2_000            # respondents in each of those fits
-CONSISTENCY_BANDS = ((0.5, "consistent"), (1.0, "mixed"), (np.inf, "inconsistent"))  # spread (SD) up to each bound
+# spread (SD) up to each bound, in points of a 1-5 scale: other scales scale them by their range over 4
+CONSISTENCY_BANDS = ((0.5, "consistent"), (1.0, "mixed"), (np.inf, "inconsistent"))
+
+
+def good_and_poor(scale) -> tuple[float, float]:
+    """The lowest good and highest poor rating of a scale of any length: its top and bottom two-fifths of points
+    (4-5 and 1-2 on 1-5, 5-7 and 1-3 on 1-7, 7-10 and 0-3 on 0-10)."""
+    points = scale.max - scale.min + 1
+    width = max(1, round(0.4 * points))
+    return scale.max - width + 1, scale.min + width - 1
 
 
 def respondent_weights(fb: pd.DataFrame, eng: Engagement) -> np.ndarray | None:
@@ -158,10 +167,11 @@ def consistency(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     DataFrame
         One row per group (a code; labels in :data:`cxkit.results.catalogue.CONSISTENCY`):
         the consistency bands (``consistent``, spread up to 0.5; ``mixed``, up to 1.0;
-        ``inconsistent``, above), then ``all_good`` (every answered touchpoint in the top
-        two boxes) and ``one_poor`` (exactly one in the bottom two boxes, every other
-        in the top two). Columns: ``group``,
-        ``kind`` (band or pattern), ``n``, ``share`` of customers rated on 3+
+        ``inconsistent``, above; on a 1-5 scale, and in proportion to the range on
+        others: 1.25 and 2.5 on 0-10), then ``all_good`` (every answered touchpoint
+        good: top two-fifths of the scale, :func:`good_and_poor`) and ``one_poor``
+        (exactly one poor, bottom two-fifths, every other good). Columns: ``group``,
+        ``kind`` (band or pattern), ``rule`` (the group's definition in words), ``n``, ``share`` of customers rated on 3+
         touchpoints, ``outcome`` mean with ``ci_low`` / ``ci_high``, ``truly_impressed`` share.
 
     Notes
@@ -177,25 +187,30 @@ def consistency(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     answered = ratings.notna().sum(axis=1)
     rated = answered >= 3
     spread = ratings.std(axis=1, ddof=0).where(rated)
-    good = (ratings >= scale.top2_min).sum(axis=1)
-    poor = (ratings <= scale.min + 1).sum(axis=1)
+    good_min, poor_max = good_and_poor(scale)
+    good = (ratings >= good_min).sum(axis=1)
+    poor = (ratings <= poor_max).sum(axis=1)
+    stretch = (scale.max - scale.min) / 4   # a spread of 0.5 on 1-5 is 1.25 on 0-10
     outcome = fb[spec.main_outcome.column]
     impressed = loyalty_band(outcome, eng) == "truly_impressed"
     weights = respondent_weights(fb, eng)
     groups = []
     lower = -np.inf
     for bound, name in CONSISTENCY_BANDS:
-        groups.append((name, "band", rated & (spread > lower) & (spread <= bound)))
-        lower = bound
-    groups.append(("all_good", "pattern", rated & (good == answered)))
-    groups.append(("one_poor", "pattern", rated & (poor == 1) & (good == answered - 1)))
+        rule = (f"spread up to {bound * stretch:g}" if lower < 0 else f"spread over {lower:g}" if bound == np.inf
+                else f"spread over {lower:g} up to {bound * stretch:g}")
+        groups.append((name, "band", rule, rated & (spread > lower) & (spread <= bound * stretch)))
+        lower = bound * stretch
+    groups.append(("all_good", "pattern", f"every touchpoint rated {good_min:g} or more", rated & (good == answered)))
+    groups.append(("one_poor", "pattern", f"one touchpoint rated {poor_max:g} or less, the rest {good_min:g} or more",
+                   rated & (poor == 1) & (good == answered - 1)))
     rows = []
     base = float(rated.sum())
-    for name, kind, mask in groups:
+    for name, kind, rule, mask in groups:
         mask = mask.fillna(False).to_numpy()
         est = weighted_mean_ci(outcome[mask], _sub(weights, mask))
         share = weighted_share(_answered(outcome[mask], impressed[mask]), _sub(weights, mask))
-        rows.append({"group": name, "kind": kind, "n": int(mask.sum()), "share": mask.sum() / base if base else np.nan,
+        rows.append({"group": name, "kind": kind, "rule": rule, "n": int(mask.sum()), "share": mask.sum() / base if base else np.nan,
                      "outcome": est.value, "ci_low": est.low, "ci_high": est.high, "truly_impressed": share.value})
     return pd.DataFrame(rows)
 

@@ -236,8 +236,8 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
            attribute=TEXT, label=TEXT, n=INT, perception=NUMBER, expectation=NUMBER, gap=NUMBER, ci_low=NUMBER,
            ci_high=NUMBER, exceeds=NUMBER, exceeds_low=NUMBER, exceeds_high=NUMBER, meets=NUMBER, below=NUMBER),
     _table("consistency", "customers", "Outcome by how consistent customers' ratings are across touchpoints",
-           group=CONSISTENCY, kind=TEXT, n=INT, share=NUMBER, outcome=NUMBER, ci_low=NUMBER, ci_high=NUMBER,
-           truly_impressed=NUMBER),
+           group=CONSISTENCY, kind=TEXT, rule=TEXT, n=INT, share=NUMBER, outcome=NUMBER, ci_low=NUMBER,
+           ci_high=NUMBER, truly_impressed=NUMBER),
     _table("segment_choice", "customers", "Silhouette per number of segments; the chosen k",
            k=INT, silhouette=NUMBER, inertia=NUMBER, chosen=BOOL),
     _table("segment_structure", "customers", "Whether the segments are real: silhouette against ratings with no "

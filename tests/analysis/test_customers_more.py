@@ -117,6 +117,26 @@ def test_consistency_bands_by_hand(eng, feedback):
     assert table.loc[["consistent", "mixed", "inconsistent"], "share"].sum() == pytest.approx(1)
     inconsistent = feedback.loc[spread[spread > 1.0].index, "overall_satisfaction"]
     assert table.loc["inconsistent", "outcome"] == pytest.approx(inconsistent.mean())
+    answered = ratings[rated]
+    all_good = (answered >= 4).sum(axis=1) == answered.notna().sum(axis=1)
+    assert table.loc["all_good", "n"] == all_good.sum() and table.loc["all_good", "rule"] == "every touchpoint rated 4 or more"
+
+
+def test_consistency_on_a_0_to_10_scale_is_read_in_proportion(eng, feedback):
+    """The same experiences on 0-10 instead of 1-5 fall in the same groups: spread bands and good/poor ratings
+    stretch with the scale (2.5 times its range), so a long scale does not make everyone inconsistent."""
+    columns = [a.column for a in eng.feedback.attributes]
+    eleven = eng.model_copy(update={"scales": {**eng.scales, eng.feedback.scale: eng.scales[eng.feedback.scale]
+                                               .model_copy(update={"min": 0, "max": 10})}})
+    stretched = feedback.copy()
+    stretched[columns] = (stretched[columns] - 1) * 2.5
+    five = customers.consistency(feedback, eng).set_index("group")
+    ten = customers.consistency(stretched, eleven).set_index("group")
+    assert (ten.loc[["consistent", "mixed", "inconsistent"], "n"] == five.loc[["consistent", "mixed", "inconsistent"],
+                                                                                 "n"]).all()
+    assert ten.loc["consistent", "rule"] == "spread up to 1.25" and ten.loc["inconsistent", "rule"] == "spread over 2.5"
+    assert customers.good_and_poor(eleven.scales[eng.feedback.scale]) == (7, 3)
+    assert customers.good_and_poor(eng.scales[eng.feedback.scale]) == (4, 2)
 
 
 @pytest.mark.parametrize("seed", [7, 11, 23])

@@ -80,20 +80,26 @@ def consistency_slide(ctx: DeckContext):
     if not ctx.stands("consistency"):
         return
     outcome = ctx.eng.feedback.main_outcome
-    bands, patterns = steady[steady["kind"] == "band"], steady[steady["kind"] == "pattern"]
+    minimum = ctx.eng.thresholds.min_respondents
+    # a group under the minimum base is named with its share but drawn without a bar
+    big = steady["n"] >= minimum
+    shown = steady.assign(outcome=steady["outcome"].where(big), ci_low=steady["ci_low"].where(big),
+                          ci_high=steady["ci_high"].where(big))
+    bands, patterns = shown[shown["kind"] == "band"], shown[shown["kind"] == "pattern"]
     slide = ctx.finding(
         "Two charts", "consistency",
         f"Mean {in_text(outcome.label)} by how consistent a customer's ratings are (left: spread of ratings; right: all "
         "touchpoints good, or one poor among good)",
-        "Spread: standard deviation of a customer's ratings over 3+ touchpoints; consistent up to 0.5, mixed up to "
-        "1.0, inconsistent above. Good: top two boxes; poor: bottom two.",
-        *[f"{CONSISTENCY.label(r.group)}: n {r.n}, {r.share:.0%} of customers, outcome {r.outcome:.2f} (95% CI "
+        f"Spread: standard deviation of a customer's ratings over 3+ touchpoints. Groups under {minimum} customers "
+        "are not drawn.",
+        *[f"{CONSISTENCY.label(r.group)} ({r.rule}): n {r.n}, {r.share:.0%} of customers, outcome {r.outcome:.2f} (95% CI "
           f"{r.ci_low:.2f}-{r.ci_high:.2f}), truly impressed {r.truly_impressed:.0%}" for r in steady.itertuples()],
         tables=("consistency",))
     scale = ctx.eng.scales[outcome.scale]
     for region, part in ((1, bands), (2, patterns)):
         box = ctx.canvas.take_region(slide, region)
-        labels = [f"{CONSISTENCY.label(r.group)} ({r.share:.0%})" for r in part.itertuples()]
+        labels = [f"{CONSISTENCY.label(r.group)} ({r.share:.0%}" + (")" if r.n >= minimum else ", too few)")
+                  for r in part.itertuples()]
         ctx.canvas.bar_chart(slide, box, labels, {outcome.label: part["outcome"]}, [ctx.palette.primary], "0.0",
                              horizontal=False, legend=False, axis=(scale.min, scale.max),
                              errors={outcome.label: interval(part, "outcome")})
