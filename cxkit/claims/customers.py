@@ -107,12 +107,26 @@ def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
     steadier = max(steadier, key=lambda g: bands.loc[g, "n"])   # the larger of the steadier bands
     a, b = bands.loc[steadier], bands.loc["inconsistent"]
     facts = dict(inconsistent_share=b["share"], inconsistent_outcome=b["outcome"],
-                 steadier_label=in_text(CONSISTENCY.label(steadier)), steadier_outcome=a["outcome"])
+                 steadier_label=in_text(CONSISTENCY.label(steadier)), steadier_outcome=a["outcome"],
+                 direction=None)
+    scale = eng.scales[eng.feedback.scale]
+    minimum = eng.thresholds.min_respondents
+    if scale.max - scale.min < 2:
+        return [Claim("consistency", "all", "Consistency across touchpoints cannot be read on the "
+                      f"{scale.range_key} scale: a spread of two-point answers says which were high, not how "
+                      "consistent the experience was", facts, NOT_TESTABLE, "spread needs a scale with a middle "
+                      "rating", 0.0, comparison="inconsistent against steadier experience", lead=True)]
+    if min(a["n"], b["n"]) < minimum:
+        return [Claim("consistency", "all", "Consistency's effect on the outcome cannot be judged: fewer than "
+                      f"{minimum} customers have a steadier or an inconsistent experience", facts, NOT_TESTABLE,
+                      f"a group under the minimum base of {minimum}", 0.0,
+                      comparison="inconsistent against steadier experience", n=int(a["n"] + b["n"]), lead=True)]
     matters = abs(b["outcome"] - a["outcome"]) >= eng.thresholds.min_effect * _outcome_span(eng)
     lower, higher = b["ci_high"] < a["ci_low"] and matters, b["ci_low"] > a["ci_high"] and matters
     if lower or higher:
+        facts["direction"] = "lower" if lower else "higher"
         text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; they rate "
-                "the outcome {inconsistent_outcome:.1f} against {steadier_outcome:.1f} for those with a "
+                "the outcome {direction}: {inconsistent_outcome:.1f} against {steadier_outcome:.1f} for those with a "
                 "{steadier_label} one")
         verdict, reason = SUPPORTED, "the two groups' 95% intervals do not overlap"
     else:

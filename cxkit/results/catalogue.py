@@ -416,7 +416,7 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
     _claim("expectations", "customers", "Where experience beats or misses expectations",
            "above below_label below_gap below_exceeds", "expectation_gaps"),
     _claim("consistency", "customers", "What an inconsistent experience does to the outcome",
-           "inconsistent_share inconsistent_outcome steadier_label steadier_outcome", "consistency"),
+           "inconsistent_share inconsistent_outcome steadier_label steadier_outcome direction", "consistency"),
     _claim("segments", "customers", "Whether customers fall into real segments, and how they differ",
            "k described stability threshold silhouette null_high", "segment_structure segment_profiles"),
     _claim("value_at_stake", "customers", "A segment's part of the value held by indifferent and unhappy customers",

@@ -260,3 +260,25 @@ def test_segments_strong_on_the_same_thing_are_told_apart_by_their_full_names(en
     (claim,) = segments_claim(profiles, structure, eng)
     assert claim.text == ("3 segments of customers want different things: strong on price (50%); strong on smokes, "
                           "let down by speeds (30%); strong on smokes, let down by fees (20%)")
+
+
+def _steady(inconsistent_outcome, n=(200, 300, 300)):
+    return pd.DataFrame({"group": ["consistent", "mixed", "inconsistent"], "kind": "band", "n": list(n),
+                         "share": [x / sum(n) for x in n], "outcome": [8.0, 8.0, inconsistent_outcome],
+                         "ci_low": [7.8, 7.8, inconsistent_outcome - 0.2],
+                         "ci_high": [8.2, 8.2, inconsistent_outcome + 0.2]})
+
+
+def test_consistency_is_worded_by_the_direction_found_and_needs_a_base_and_a_middle(eng):
+    from cxkit.claims.customers import consistency_claim
+
+    (lower,) = consistency_claim(_steady(6.5), eng)
+    (higher,) = consistency_claim(_steady(9.5), eng)
+    assert lower.supported and "they rate the outcome lower: 6.5 against 8.0 for those with a mixed one" in lower.text
+    assert higher.supported and "they rate the outcome higher: 9.5 against 8.0" in higher.text
+    (small,) = consistency_claim(_steady(6.5, n=(5, 10, 300)), eng)
+    assert small.verdict == "not_testable" and "fewer than" in small.text
+    two = eng.model_copy(update={"scales": {**eng.scales, eng.feedback.scale: eng.scales[eng.feedback.scale]
+                                            .model_copy(update={"min": 1, "max": 2})}})
+    (binary,) = consistency_claim(_steady(6.5), two)
+    assert binary.verdict == "not_testable" and binary.text.startswith("Consistency across touchpoints cannot be read")
