@@ -22,6 +22,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from ..errors import CxkitError
+from ..results.text import number
 from .template import LAYOUT_NAMES
 from .textfit import fit_size, text_width, wrap
 
@@ -107,11 +108,11 @@ class Palette:
 
 
 def pct(x) -> str:
-    return "n/a" if pd.isna(x) else f"{x:.0%}"
+    return "n/a" if pd.isna(x) else number(x, ".0%")
 
 
 def num(x, digits: int = 1) -> str:
-    return "n/a" if pd.isna(x) else f"{x:,.{digits}f}"
+    return "n/a" if pd.isna(x) else number(x, f",.{digits}f")
 
 
 def p_text(p: float) -> str:
@@ -141,7 +142,7 @@ def notes(*lines: str) -> str:
 
 def value_text(value, unit: str) -> str:
     """A metric's value in its unit: a share as a percentage, NPS points signed, a mean with two decimals."""
-    return pct(value) if unit == "share" else (f"{value:+.0f}" if unit == "points" else num(value, 2))
+    return pct(value) if unit == "share" else (number(value, "+.0f") if unit == "points" else num(value, 2))
 
 
 @dataclass

@@ -69,14 +69,23 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
+def headed(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """An empty table with its declared columns: nothing found is a result too, and readers see its header."""
+    if not table.empty:
+        return table
+    return table.reindex(columns=list(dict.fromkeys([*declared(name).names, *table.columns])))
+
+
 def save_table(paths: RunPaths, name: str, table: pd.DataFrame, stage: str) -> Path:
-    """Check a results table against its declaration and write it as CSV.
+    """Check a results table against its declaration and write it as CSV (an empty table with its declared
+    columns).
 
     Raises
     ------
     ContractError
         The table is not declared, is not this stage's, or does not match its declared columns.
     """
+    table = headed(name, table)
     check(name, table, stage)
     path = paths.table(name)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ class Template:
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 text = "n/a"
             elif parts["spec"] and isinstance(value, (int, float)) and not isinstance(value, bool):
-                text = format(value, parts["spec"])
+                text = number(value, parts["spec"])
             else:
                 text = str(value)
             if parts["filter"] == "lower":
@@ -43,6 +43,12 @@ class Template:
                 text = text.upper()
             return text
         return _PLACEHOLDER.sub(one, self.text)
+
+
+def number(value: float, spec: str) -> str:
+    """A number formatted by ``spec``, without the minus sign of a value that rounds to zero (-0.3 is "0")."""
+    text = format(value, spec)
+    return text[1:] if re.fullmatch(r"-0(\.0*)?%?", text) else text
 
 
 def template(text) -> Template:

@@ -22,7 +22,8 @@ from ..paths import RunPaths
 from ..results import headlines as _headlines
 from ..results.catalogue import STAGES
 from ..results.claim import Claim
-from ..results.store import RunResults, StageRecord, load_table, save_claims, save_record, save_table, write_summary
+from ..results.store import (RunResults, StageRecord, headed, load_table, save_claims, save_record, save_table,
+                             write_summary)
 
 
 def skip_reason(eng: Engagement, stage: str) -> str | None:
@@ -79,6 +80,7 @@ class StageContext:
 
     def save(self, name: str, table: pd.DataFrame) -> pd.DataFrame:
         """Save a results table this stage writes (checked against the catalogue); return it for display."""
+        table = headed(name, table)
         save_table(self.paths, name, table, self.stage)
         if name not in self.record.tables:
             self.record.tables.append(name)

@@ -86,6 +86,14 @@ def test_reading_an_undeclared_table_fails_and_a_declared_one_round_trips(paths)
         RunResults(paths).table("nps_v2")
 
 
+def test_an_empty_table_is_saved_with_its_declared_header(paths):
+    save_table(paths, "yes_no_drivers", pd.DataFrame(columns=["attribute", "label", "share"]), "drivers")
+    saved = load_table(paths, "yes_no_drivers")
+    assert saved.empty and list(saved.columns) == list(TABLES["yes_no_drivers"].names)
+    with pytest.raises(ContractError, match="undeclared columns"):          # an empty table still names no strays
+        save_table(paths, "yes_no_drivers", pd.DataFrame(columns=["stray"]), "drivers")
+
+
 def test_codes_show_by_their_labels():
     frame = pd.DataFrame({"label": ["A", "B"], "quadrant": ["fix_first", "over_served"]})
     assert readable("moments_of_truth", frame)["quadrant"].tolist() == ["Moment of truth: fix first",

@@ -26,3 +26,9 @@ def test_numbers_that_differ_are_never_shown_equal(a, b, expected):
 def test_names_join_with_a_final_and_and_a_count_past_four():
     assert join(["a"]) == "a" and join(["a", "b"]) == "a and b"
     assert join(list("abcdefg")) == "a, b, c and 4 more"
+
+
+@pytest.mark.parametrize("value, spec, shown", [(-0.3, ".0f", "0"), (-0.04, ".1f", "0.0"), (-0.001, ".0%", "0%"),
+                                                (-0.6, ".0f", "-1"), (-0.3, "+.0f", "0"), (0.0, ".0f", "0")])
+def test_a_number_that_rounds_to_zero_has_no_minus_sign(value, spec, shown):
+    assert template("NPS {x:" + spec + "}").fill({"x": value}) == f"NPS {shown}"
