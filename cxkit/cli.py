@@ -39,12 +39,20 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--no-signal", action="store_true",
                         help="plant nothing: outcomes independent of touchpoints, no segments, all groups alike")
 
-    inspect = sub.add_parser("inspect", help="what a survey export holds: format, questions, values, suggested roles")
-    inspect.add_argument("file")
-    inspect.add_argument("--format", default=None, help="qualtrics, qualtrics_legacy, surveymonkey or google_forms "
-                                                          "(detected when not given)")
+    inspect = sub.add_parser("inspect", help="what a survey file holds: format, questions, values, suggested roles")
+    inspect.add_argument("file", help="a CSV, TSV or Excel table, or a Qualtrics, SurveyMonkey, Google Forms or "
+                                      "SPSS (.sav) export")
+    inspect.add_argument("--format", default="auto", choices=("auto", "table", "qualtrics", "qualtrics_legacy",
+                                                              "surveymonkey", "google_forms", "spss"),
+                         help="how to read the file (default: detected, with the reason)")
+    inspect.add_argument("--encoding", default=None, help="text encoding (default: sniffed: UTF-8, cp1252, latin-1)")
+    inspect.add_argument("--sheet", default=None, help="the workbook's sheet (default: the first)")
+    inspect.add_argument("--qsf", default=None, help="the Qualtrics survey definition: codes read as their labels")
+    inspect.add_argument("--outcome", default=None, metavar="COLUMN",
+                         help="the outcome column, when it is not found by its name or question")
+    inspect.add_argument("--client", default=None, help="the client's name for the starter engagement")
     inspect.add_argument("--write-config", metavar="YAML", default=None,
-                         help="also write a starter engagement YAML for the consultant to check and edit")
+                         help="also write a starter engagement YAML (never over an existing file), then validate it")
 
     deck = sub.add_parser("deck", help="rebuild the deck and Excel appendix from an existing run's results")
     deck.add_argument("engagement")
@@ -95,32 +103,38 @@ def _sample(args) -> int:
 
 
 def _inspect(args) -> int:
-    from pathlib import Path
+    from dataclasses import replace
 
-    import yaml
+    from .inputs.config import load_engagement
+    from .inputs.data import validate
+    from .inputs.inspect import suggest_columns, write_starter
+    from .inputs.readers import apply_qsf, read_export, read_qsf
 
-    from .inputs.readers import read_export, starter_config, suggest_columns
-
-    export = read_export(args.file, args.format)
+    export = read_export(args.file, args.format, args.encoding, sheet=args.sheet)
+    if args.qsf:
+        frame, mapped, _ = apply_qsf(export.frame, {q.column: q for q in export.questions}, read_qsf(args.qsf))
+        export.report.notes.append(f"{len(mapped)} column(s) read through the survey definition {args.qsf}")
+        export = replace(export, frame=frame)
     for line in export.report.lines():
         print(line)
-    table = suggest_columns(export)
-    for r in table.itertuples():
+    for r in suggest_columns(export).itertuples():
         row = f" [{r.matrix_row}]" if isinstance(r.matrix_row, str) else ""
         scale = f" ({r.scale})" if isinstance(r.scale, str) else ""
+        note = f" -- {r.note}" if r.note else ""
         print(f"- {r.column}: {r.role}{scale}; {r.question[:70]}{row}; {r.answered:,} answers, {r.distinct} distinct: "
-              f"{r.values[:100]}")
-    if args.write_config:
-        target = Path(args.write_config)
-        if target.exists():
-            print(f"cxkit: {target} exists; not overwritten", file=sys.stderr)
-            return 2
-        header = ("# A starter engagement written by `cxkit inspect`: check every line before running.\n"
-                  "# Roles and scales are suggestions from the values seen; labels come from the questions.\n")
-        target.write_text(header + yaml.safe_dump(starter_config(export, args.file), sort_keys=False,
-                                                   allow_unicode=True), encoding="utf-8")
-        print(f"wrote {target}")
-    return 0
+              f"{r.values[:100]}{note}")
+    if not args.write_config:
+        return 0
+    starter = write_starter(export, args.file, args.write_config, args.client, args.qsf, args.outcome)
+    checks = sum("CHECK" in line for line in starter.checks)
+    print(f"wrote {args.write_config}: {checks} line(s) marked CHECK to decide")
+    report = validate(load_engagement(args.write_config))
+    for problem in report.errors:
+        print(problem)
+    verdict = "valid" if report.ok else "not valid yet"
+    print(f"{args.write_config}: {verdict} against the data ({len(report.errors)} errors, {len(report.warnings)} "
+          f"warnings); next: cxkit run {args.write_config} --out out")
+    return 0 if report.ok else 2
 
 
 def _deck(args) -> int:

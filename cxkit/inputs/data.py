@@ -53,69 +53,19 @@ class ValidationReport:
 
 def read_table(path: Path, *, sheet: str | None = None, header_row: int = 1, encoding: str = "utf-8",
                text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a CSV or Excel file, with a clear error for every way it can fail.
+    """Read a plain CSV, TSV or Excel table, with a clear error for every way it can fail.
 
     Column types are inferred, so a clean rating column arrives as numbers
     (compact at a million rows); a column holding any text arrives as text, so
     the text can be reported rather than silently turned into missing values.
     Only empty cells are missing: "NA" or "n/a" stay as text to be reported.
-    ``text_columns`` (ids) are always read as text, keeping leading zeros.
+    ``text_columns`` (ids) are always read as text, keeping leading zeros. The
+    delimiter (comma, semicolon, tab or pipe) is sniffed and recorded in the
+    frame's ``attrs``; see :func:`cxkit.inputs.readers.read_table`.
     """
-    path = Path(path)
-    if not path.exists():
-        raise CxkitError(f"{path}: file not found. Fix: check the 'file:' path in the engagement YAML "
-                         "(it is relative to the YAML file).")
-    if path.stat().st_size == 0:
-        raise CxkitError(f"{path}: the file is empty. Fix: export the survey data again.")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in {".xlsx", ".xlsm", ".xls"}:
-            frame = _read_excel(path, sheet, header_row, text_columns)
-        elif suffix in {".csv", ".txt"}:
-            frame = pd.read_csv(path, dtype={c: str for c in text_columns}, encoding=encoding, header=header_row - 1,
-                                keep_default_na=False, na_values=[""], skipinitialspace=True, low_memory=False)
-        else:
-            raise CxkitError(f"{path}: cannot read '{suffix}' files. Fix: save the data as .csv or .xlsx.")
-    except UnicodeDecodeError as exc:
-        line = _line_of_byte(path, exc.start)
-        raise CxkitError(f"{path}: not {encoding} text ({exc.reason} at byte {exc.start}, line {line}). "
-                         "Fix: save the file as UTF-8 CSV, or set 'encoding:' (e.g. cp1252) for this file "
-                         "in the engagement YAML.") from None
-    except pd.errors.EmptyDataError:
-        raise CxkitError(f"{path}: the file has no header and no rows. Fix: export the survey data again.") from None
-    except pd.errors.ParserError as exc:
-        raise CxkitError(f"{path}: could not be read as CSV ({exc}). Fix: check the delimiter is a comma and "
-                         "quotes are balanced.") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    for column in frame.columns:
-        if pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object:
-            frame[column] = frame[column].astype("string").str.strip()
-    # Row numbers as a spreadsheet shows them: header at header_row, data right below.
-    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
-    return frame
+    from .readers import read_table as read_plain_table
 
-
-def _read_excel(path: Path, sheet: str | None, header_row: int, text_columns: tuple[str, ...]) -> pd.DataFrame:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        names = book.sheetnames
-    finally:
-        book.close()
-    if sheet is not None and sheet not in names:
-        close = difflib.get_close_matches(sheet, names, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise CxkitError(f"{path}: no sheet named '{sheet}'; the workbook has {names}.{hint} "
-                         "Fix: set 'sheet:' in the engagement YAML to one of them.")
-    frame = pd.read_excel(path, sheet_name=sheet or names[0], dtype={c: str for c in text_columns}, header=header_row - 1,
-                          keep_default_na=False, na_values=[""])
-    return frame
-
-
-def _line_of_byte(path: Path, offset: int) -> int:
-    with open(path, "rb") as handle:
-        return handle.read(offset).count(b"\n") + 1
+    return read_plain_table(path, sheet=sheet, header_row=header_row, encoding=encoding, text_columns=text_columns)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -252,6 +202,11 @@ def _read_part(eng: Engagement, part: str, text_columns: tuple[str, ...]) -> tup
         if spec.format == "table":
             frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding,
                                text_columns=text_columns)
+            delimiter = frame.attrs.get("delimiter", ",")
+            if delimiter != ",":   # said, so a table read on another delimiter than the usual is never a surprise
+                notes.append(DataProblem("info", str(path), f"read as a table split on {delimiter!r} "
+                                         f"({'tab' if delimiter == chr(9) else delimiter}), encoding "
+                                         f"{frame.attrs.get('encoding', spec.encoding)}"))
         else:
             frame, notes = _read_platform_export(path, spec, text_columns, eng.folder)
     except CxkitError as exc:
@@ -268,8 +223,7 @@ def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...],
     """
     from .readers import read_export
 
-    export = read_export(path, None if spec.format == "auto" else spec.format,
-                         None if spec.encoding == "utf-8" else spec.encoding)
+    export = read_export(path, spec.format, None if spec.encoding == "utf-8" else spec.encoding, sheet=spec.sheet)
     frame = export.frame.copy()
     categories = set(getattr(spec, "descriptors", ())) | {getattr(spec, k, None) for k in ("department", "level")}
     for column, labels in export.value_labels.items():
@@ -277,7 +231,8 @@ def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...],
             frame[column] = frame[column].map(lambda v, labels=labels: labels.get(v, v) if pd.notna(v) else v)
     notes = [DataProblem("info", str(path), line) for line in export.report.lines()]
     if spec.qsf:
-        frame, found = _recodes_to_labels(frame, input_path(folder, spec.qsf), str(path), set(text_columns))
+        frame, found = _recodes_to_labels(frame, input_path(folder, spec.qsf), str(path), set(text_columns),
+                                          {q.column: q for q in export.questions})
         notes += found
     for column in frame.columns:
         if column in text_columns or column in categories:
@@ -290,34 +245,28 @@ def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...],
     return frame, notes
 
 
-def _recodes_to_labels(frame: pd.DataFrame, qsf: Path, file: str, skip: set) -> tuple[pd.DataFrame, list[DataProblem]]:
+def _recodes_to_labels(frame: pd.DataFrame, qsf: Path, file: str, skip: set,
+                       questions: dict | None = None) -> tuple[pd.DataFrame, list[DataProblem]]:
     """Recode values in a Qualtrics export replaced by their choice labels from the survey definition (.qsf),
-    so the scale's label map decides the rating; a code the definition does not list is an error."""
-    from .readers import read_qsf
+    so the scale's label map decides the rating, and split checkbox columns read as Selected / Not selected
+    (:func:`cxkit.inputs.readers.apply_qsf`); a code the definition does not list is an error."""
+    from .readers import apply_qsf, read_qsf
 
-    questions = read_qsf(qsf)
-    frame = frame.copy()
-    problems, mapped = [], []
-    for column in frame.columns:
-        tag = column if column in questions else re.sub(r"_\d+$", "", column)
-        if column in skip or tag not in questions or not questions[tag]["choices"]:
-            continue
-        choices = questions[tag]["choices"]
-        codes = frame[column].dropna().astype(str).str.strip()
-        unknown = sorted(set(codes) - set(choices))
-        if unknown:
-            mask = frame[column].astype("string").str.strip().isin(unknown)
-            rows, n = _rows(mask)
-            problems.append(DataProblem("error", file, f"{n} value(s) are codes the survey definition {qsf.name} does "
-                                        f"not list for {tag}", column=column, rows=rows, n_rows=n,
-                                        examples=tuple(unknown[:3]), fix="export the recode values again, or use the "
-                                        "survey definition the export came from"))
-        # known codes become labels; unknown ones were reported above and are not judged twice
-        frame[column] = frame[column].astype("string").str.strip().map(choices, na_action="ignore")
-        mapped.append(column)
+    frame, mapped, unknown = apply_qsf(frame, questions or {}, read_qsf(qsf), skip)
+    problems = []
+    for column, (codes, mask) in unknown.items():
+        rows, n = _rows(mask)
+        problems.append(DataProblem("error", file, f"{n} value(s) are codes the survey definition {qsf.name} does "
+                                    f"not list for {mapped[column].tag}", column=column, rows=rows, n_rows=n,
+                                    examples=tuple(codes[:3]), fix="export the recode values again, or use the "
+                                    "survey definition the export came from"))
     if mapped:
-        problems.append(DataProblem("info", file, f"{len(mapped)} column(s) read through the recodes in {qsf.name}: "
-                                    + ", ".join(mapped[:8]) + (" ..." if len(mapped) > 8 else "")))
+        names = list(mapped)
+        checkboxes = sum(m.checkbox for m in mapped.values())
+        problems.append(DataProblem("info", file, f"{len(names)} column(s) read through the recodes in {qsf.name}"
+                                    + (f" ({checkboxes} checkbox column(s) as Selected / Not selected)"
+                                       if checkboxes else "") + ": " + ", ".join(names[:8])
+                                    + (" ..." if len(names) > 8 else "")))
     return frame, problems
 
 

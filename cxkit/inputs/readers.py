@@ -1,25 +1,28 @@
-"""Survey-platform exports read as they come: Qualtrics (current and legacy CSV), SurveyMonkey and
-Google Forms, with a record of everything the reader did.
+"""Survey data read as it comes: plain tables (CSV, TSV, Excel) and the platforms' exports (Qualtrics current,
+2016 and legacy CSV, SurveyMonkey, Google Forms, SPSS), with a record of everything the reader did.
 
 Each reader returns an :class:`Export`: one row per respondent with one column
 per answer (named by the export tag, or by the question text where the
 platform has no tag), what each column asked (:class:`Question`), and an
-:class:`Ingestion` report: the format and why it was recognised, the encoding,
-rows read, rows dropped and why (survey previews, unfinished responses,
-duplicates), and repairs such as NUL bytes removed. Label text and codes become
-ratings only through :func:`map_scale`, which knows common agreement,
-satisfaction, quality and 0-10 scales, turns "not applicable", "don't know"
-and "prefer not to say" into missing values, and refuses any label it does not
-know, naming the column, the value and how often it occurs.
+:class:`Ingestion` report: the format and why it was recognised, the encoding
+and delimiter, rows read, rows dropped and why (survey previews and tests,
+spam, unfinished responses, duplicates), and repairs such as NUL bytes
+removed. Label text and codes become ratings only through :func:`map_scale`,
+which knows common agreement, satisfaction, quality and 0-10 scales, turns
+"not applicable", "don't know" and "prefer not to say" into missing values,
+and refuses any label it does not know, naming the column, the value and how
+often it occurs. The file is read once, and never written.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +30,11 @@ import pandas as pd
 
 from ..errors import CxkitError
 
-FORMATS = ("qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "spss")
+FORMATS = ("table", "qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "spss")
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+SPSS_SUFFIXES = (".sav", ".zsav")
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 QUALTRICS_META = ("StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
                   "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
@@ -35,14 +42,26 @@ QUALTRICS_META = ("StartDate", "EndDate", "Status", "IPAddress", "Progress", "Du
 LEGACY_META = {"V1": "ResponseID", "V2": "ResponseSet", "V3": "Name", "V4": "ExternalDataReference",
                "V5": "EmailAddress", "V6": "IPAddress", "V7": "Status", "V8": "StartDate", "V9": "EndDate",
                "V10": "Finished"}
-SURVEYMONKEY_META = ("Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
-                     "First Name", "Last Name", "Custom Data 1")
+LEGACY_EXTRA = ("RecipientLastName", "RecipientFirstName", "RecipientEmail", "LocationAccuracy")
+# SurveyMonkey's metadata columns, as their names read with spaces and case ignored: older exports write
+# "RespondentID", "CollectorID", "StartDate", newer ones "Respondent ID", "Collector ID", "Start Date"
+SURVEYMONKEY_META = ("respondentid", "collectorid", "startdate", "enddate", "ipaddress", "emailaddress",
+                     "firstname", "lastname", "customdata", "customdata1")
 SURVEYMONKEY_PLAIN = ("response", "open-ended response")
+# Qualtrics' Status codes (and their text in label exports): previews and tests are not respondents, nor is spam
+QUALTRICS_TESTS = ("1", "2", "17", "survey preview", "survey test", "offline survey preview", "preview")
+QUALTRICS_SPAM = ("8", "9", "12", "spam", "preview spam", "imported spam")
 _IMPORT_ID = re.compile(r"""^\{\s*['"]ImportId['"]\s*:\s*['"]([^'"]+)['"].*\}$""")
+_QID = re.compile(r"^(QID\d+)(?:[_-](\d+))?(?:[_-](\d+))?(?:[_-]TEXT)?$", re.I)
 
 
 class ExportError(CxkitError):
-    """An export cannot be read as the format it claims or seems to be; the message says where and why."""
+    """A file cannot be read as the format it claims or seems to be; the message says where, why and the fix."""
+
+
+def key(text: str) -> str:
+    """A header name compared with spaces, underscores and case ignored ("Respondent ID" is "RespondentID")."""
+    return re.sub(r"[\s_]+", "", str(text)).lower()
 
 
 @dataclass(frozen=True)
@@ -51,13 +70,14 @@ class Question:
 
     column: str
     text: str
-    matrix_row: str | None = None   # the statement of a matrix (grid) question, when the column is one
+    matrix_row: str | None = None   # the statement of a matrix (grid) question, or the option of a checkbox
     import_id: str | None = None    # Qualtrics' stable id (QID2_1), hyphens written as underscores
+    kind: str | None = None         # "meta", "matrix", "single", "checkbox" or "open" where the layout says so
 
 
 @dataclass
 class Ingestion:
-    """What a reader did, for ``cxkit validate``, the run record and the deck's appendix."""
+    """What a reader did, for ``cxkit inspect`` and ``cxkit validate``, the run record and the deck's appendix."""
 
     file: str
     format: str
@@ -67,10 +87,17 @@ class Ingestion:
     rows_kept: int = 0
     dropped: list[tuple[str, int]] = field(default_factory=list)   # (why, how many)
     notes: list[str] = field(default_factory=list)
+    delimiter: str | None = None    # text files: the delimiter the columns were split on
+    sheet: str | None = None        # workbooks: the sheet read
 
     def lines(self) -> list[str]:
         """The report in sentences."""
-        out = [f"{Path(self.file).name}: read as {self.format} ({self.reason}); encoding {self.encoding}; "
+        how = f"encoding {self.encoding}"
+        if self.delimiter is not None:
+            how += f", delimiter {self.delimiter!r} ({DELIMITERS.get(self.delimiter, 'other')})"
+        if self.sheet is not None:
+            how = f"sheet {self.sheet!r}"
+        out = [f"{Path(self.file).name}: read as {self.format} ({self.reason}); {how}; "
                f"{self.rows_read:,} responses read, {self.rows_kept:,} kept"]
         out += [f"{count:,} dropped: {why}" for why, count in self.dropped if count]
         return out + self.notes
@@ -89,36 +116,89 @@ class Export:
         return next((q for q in self.questions if q.column == column), None)
 
 
-# ------------------------------------------------------------------ bytes to rows
+# ------------------------------------------------------------------ bytes to text to rows
 
-def _decode(path: Path, encoding: str | None) -> tuple[str, str, list[str]]:
-    """The file's text, the encoding used, and notes on repairs (a byte-order mark, NUL bytes)."""
-    raw = path.read_bytes()
+def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str, list[str]]:
+    """The file's text, the encoding used, and notes on repairs (a byte-order mark, NUL bytes).
+
+    Without a stated encoding: UTF-8 (with or without a byte-order mark), UTF-16 (with its mark),
+    Windows-1252, then Latin-1, which reads any bytes.
+    """
     notes = []
     if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         count = raw.count(b"\x00")
         raw = raw.replace(b"\x00", b"")
         notes.append(f"{count:,} NUL bytes removed (the export carried them; they are not data)")
-    tried = [encoding] if encoding else ["utf-8-sig", "utf-16", "cp1252"]
+    stated = _codec(encoding) if encoding else None
+    tried = [stated] if stated else ["utf-8-sig", "utf-16", "cp1252", "latin-1"]
     for name in tried:
         if name == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             continue
         try:
             text = raw.decode(name)
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError as exc:
+            if stated:
+                raise _not_encoded(path, raw, encoding, exc) from None
             continue
+        except LookupError:
+            raise ExportError(f"{path}: {encoding!r} is not an encoding Python knows. Fix: set 'encoding:' in the "
+                              "engagement YAML to utf-8, cp1252 or latin-1") from None
         if name == "utf-8-sig" and raw.startswith(b"\xef\xbb\xbf"):
             notes.append("a UTF-8 byte-order mark was skipped")
-        if name == "cp1252" and not encoding:
-            notes.append("the file is not valid UTF-8; read as Windows-1252 (Western European), as SurveyMonkey "
-                         "exports often are")
+        if name in ("cp1252", "latin-1") and not encoding:
+            notes.append(f"the file is not valid UTF-8; read as {'Windows-1252' if name == 'cp1252' else 'Latin-1'} "
+                         "(Western European), as exports saved by Excel on Windows often are")
         return text, "utf-8" if name == "utf-8-sig" else name, notes
-    raise ExportError(f"{path}: cannot decode the file as {', '.join(tried)}. Fix: save it as UTF-8, or set "
-                      "'encoding:' in the engagement YAML")
+    raise ExportError(f"{path}: cannot decode the file. Fix: save it as UTF-8, or set 'encoding:' in the engagement YAML")
 
 
-def _rows(text: str) -> list[list[str]]:
-    rows = list(csv.reader(io.StringIO(text)))
+def _codec(encoding: str) -> str:
+    """UTF-8 read as UTF-8 with an optional byte-order mark, so a BOM never sticks to the first column's name."""
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _not_encoded(path: Path, raw: bytes, encoding: str, exc: UnicodeDecodeError) -> ExportError:
+    line = raw[:exc.start].count(b"\n") + 1
+    seen = "Windows-1252 (cp1252)" if _decodes(raw, "cp1252") else "Latin-1"
+    return ExportError(f"{path}: not {encoding} text ({exc.reason} at byte {exc.start}, line {line}); the bytes look "
+                       f"like {seen}. Fix: set 'encoding: {'cp1252' if seen.startswith('Windows') else 'latin-1'}' "
+                       "for this file in the engagement YAML, or save the file as UTF-8 CSV")
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff_delimiter(text: str, suffix: str = "") -> str:
+    """The delimiter that splits a text table's first lines into the most columns, evenly.
+
+    Each of comma, semicolon, tab and pipe is tried on the first lines (quotes honoured); a
+    candidate counts when its header has more than one column and at least 80% of the lines
+    have as many. The widest wins; ties go to a tab in a .tsv or .tab file, else in that order.
+    A file that none of them splits is one column wide (comma).
+    """
+    sample = text[:65536]
+    if len(text) > len(sample):
+        sample = sample[:sample.rfind("\n") + 1] or sample   # a cut line would count as uneven
+    best, best_width = ",", 1
+    order = ["\t", ",", ";", "|"] if suffix in (".tsv", ".tab") else list(DELIMITERS)
+    for candidate in order:
+        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=candidate) if any(c.strip() for c in r)]
+        if not rows:
+            continue
+        width = len(rows[0])
+        even = sum(len(r) == width for r in rows) / len(rows)
+        if width > best_width and even >= 0.8:
+            best, best_width = candidate, width
+    return best
+
+
+def _rows(text: str, delimiter: str = ",") -> list[list[str]]:
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     # a trailing comma on every line (legacy Qualtrics) leaves an empty last column with no header
@@ -127,57 +207,266 @@ def _rows(text: str) -> list[list[str]]:
     return rows
 
 
-# ------------------------------------------------------------------ detection
+def _cell_text(value) -> str:
+    """An Excel cell as the text a CSV export would hold: whole numbers without ".0", dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != time() else value.strftime("%Y-%m-%d")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
 
-def detect_format(path: str | Path, encoding: str | None = None) -> tuple[str, str]:
-    """Which platform wrote an export, and the reason in words.
 
-    Raises
-    ------
-    ExportError
-        When the header matches none of the known exports.
+def _workbook(raw: bytes, path: Path):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for files it cannot open
+        raise ExportError(f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc}). Fix: open it in "
+                          "Excel and save it again as .xlsx, or export the survey as CSV") from None
+
+
+def _sheet_name(names: list[str], sheet: str | None, path: Path) -> str:
+    if sheet is None:
+        return names[0]
+    if sheet not in names:
+        close = difflib.get_close_matches(sheet, names, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ExportError(f"{path}: no sheet named '{sheet}'; the workbook has {names}.{hint} "
+                          "Fix: set 'sheet:' in the engagement YAML (or --sheet) to one of them.")
+    return sheet
+
+
+def _excel_rows(raw: bytes, path: Path, sheet: str | None) -> tuple[list[list[str]], str, list[str]]:
+    """Every row of one sheet as text cells, as a CSV export of it would hold them."""
+    book = _workbook(raw, path)
+    try:
+        names = book.sheetnames
+        name = _sheet_name(names, sheet, path)
+        rows = [[_cell_text(v) for v in row] for row in book[name].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    width = max((len(r) for r in rows), default=0)
+    while width and all(len(r) < width or not r[width - 1].strip() for r in rows):
+        width -= 1   # empty columns Excel keeps to the right of the data
+    return [(r + [""] * width)[:width] for r in rows], name, names
+
+
+# ------------------------------------------------------------------ plain tables
+
+def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 1, encoding: str | None = None,
+               text_columns: tuple[str, ...] = (), as_text: bool = False) -> pd.DataFrame:
+    """Read a plain CSV, TSV or Excel table, with a clear error for every way it can fail.
+
+    Parameters
+    ----------
+    path : path
+    sheet : str, optional
+        The workbook's sheet (default: the first).
+    header_row : int, default=1
+        The row holding the column names, as a spreadsheet numbers it.
+    encoding : str, optional
+        Text files: stated in the engagement, else sniffed (UTF-8 with or without a
+        byte-order mark, UTF-16, Windows-1252, Latin-1).
+    text_columns : tuple of str
+        Read as text whatever they hold (ids keep their leading zeros).
+    as_text : bool, default=False
+        Every column as text, as the platforms' exports are read.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the row in the file; ``attrs`` record the delimiter, encoding
+        and sheet used. Column types are inferred unless ``as_text``: a clean
+        rating column arrives as numbers (compact at a million rows), a column
+        holding any text as text, to be reported rather than silently made missing.
+        Only empty cells are missing: "NA" or "n/a" stay as text.
+
+    Notes
+    -----
+    The file is opened once. The delimiter of a text file is sniffed
+    (:func:`sniff_delimiter`); a file that still reads as one column although its
+    header holds semicolons, tabs or pipes is refused, never read as one giant column.
     """
     path = Path(path)
-    text, _, _ = _decode(path, encoding)
-    rows = _rows(text)[:3]
-    return _detect(rows, path)
+    return _table_frame(_read_bytes(path), path, sheet, header_row, encoding,
+                        str if as_text else {c: str for c in text_columns})
+
+
+def _table_frame(raw: bytes, path: Path, sheet: str | None, header_row: int, encoding: str | None,
+                 dtype) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    attrs: dict = {}
+    try:
+        if suffix in EXCEL_SUFFIXES:
+            book = _workbook(raw, path)
+            try:
+                name = _sheet_name(book.sheetnames, sheet, path)
+            finally:
+                book.close()
+            frame = pd.read_excel(io.BytesIO(raw), sheet_name=name, dtype=dtype, header=header_row - 1,
+                                  keep_default_na=False, na_values=[""])
+            attrs = {"sheet": name, "encoding": "xlsx"}
+        elif suffix in TEXT_SUFFIXES:
+            frame, attrs = _text_table(raw, path, suffix, header_row, encoding, dtype)
+        elif suffix == ".xls":
+            raise ExportError(f"{path}: the old Excel format (.xls) is not read. Fix: open it in Excel and save it "
+                              "as .xlsx (Excel workbook) or .csv")
+        else:
+            raise ExportError(f"{path}: cannot read '{suffix}' files. Fix: save the data as .csv or .xlsx.")
+    except pd.errors.EmptyDataError:
+        raise ExportError(f"{path}: the file has no header and no rows. Fix: export the survey data again.") from None
+    except pd.errors.ParserError as exc:
+        name = DELIMITERS.get(attrs.get("delimiter", ","), "comma")
+        raise ExportError(f"{path}: could not be read as a {name}-separated table ({exc}). Fix: check that every "
+                          "line has as many cells as the header and that quotes are balanced") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object:
+            frame[column] = frame[column].astype("string").str.strip()
+    # Row numbers as a spreadsheet shows them: header at header_row, data right below.
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
+    frame.attrs = attrs
+    return frame
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise ExportError(f"{path}: file not found. Fix: check the 'file:' path in the engagement YAML "
+                          "(it is relative to the YAML file).")
+    if path.is_dir():
+        raise ExportError(f"{path}: is a folder, not a data file. Fix: name the file itself")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ExportError(f"{path}: the file is empty. Fix: export the survey data again.")
+    return raw
+
+
+def _text_table(raw: bytes, path: Path, suffix: str, header_row: int, encoding: str | None, dtype):
+    if encoding:   # stated: decode a sample only; the parser decodes the rest and a failure is located below
+        codec = _codec(encoding)
+        try:
+            sample = raw[:65536].decode(codec, errors="ignore" if len(raw) > 65536 else "strict")
+        except UnicodeDecodeError as exc:
+            raise _not_encoded(path, raw, encoding, exc) from None
+        except LookupError:
+            raise ExportError(f"{path}: {encoding!r} is not an encoding Python knows. Fix: set 'encoding:' in the "
+                              "engagement YAML to utf-8, cp1252 or latin-1") from None
+        used, source = codec, io.BytesIO(raw)
+    else:
+        text, used, _ = _decode(raw, path, None)
+        sample, source = text[:65536], io.StringIO(text)
+    lines = sample.splitlines()[header_row - 1:]
+    header = lines[0] if lines else ""
+    delimiter = sniff_delimiter("\n".join(lines), suffix)
+    try:
+        frame = pd.read_csv(source, sep=delimiter, dtype=dtype, encoding=used if encoding else None,
+                            header=header_row - 1, keep_default_na=False, na_values=[""], skipinitialspace=True,
+                            low_memory=False)
+    except UnicodeDecodeError:
+        exc = _first_decode_error(raw, used)
+        raise _not_encoded(path, raw, encoding, exc) from None
+    if frame.shape[1] == 1:
+        seen = {d: header.count(d) for d in (";", "\t", "|") if header.count(d)}
+        if seen:
+            d, n = max(seen.items(), key=lambda kv: kv[1])
+            raise ExportError(f"{path}: the header holds {n} {DELIMITERS[d]}s ({d!r}) but the lines do not split "
+                              f"evenly on them, so the file would read as one column. Fix: check the quotes, or "
+                              "save the file again as a comma-separated CSV (UTF-8)")
+    return frame, {"delimiter": delimiter, "encoding": "utf-8" if used == "utf-8-sig" else used}
+
+
+def _first_decode_error(raw: bytes, codec: str) -> UnicodeDecodeError:
+    try:
+        raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        return exc
+    return UnicodeDecodeError(codec, raw, 0, 1, "cannot decode")
+
+
+# ------------------------------------------------------------------ detection
+
+def detect_format(path: str | Path, encoding: str | None = None, sheet: str | None = None) -> tuple[str, str]:
+    """Which platform wrote an export (``table`` when none did), and the reason in words."""
+    path = Path(path)
+    if path.suffix.lower() in SPSS_SUFFIXES:
+        return "spss", "the .sav extension"
+    rows, *_ = _file_rows(_read_bytes(path), path, encoding, sheet)
+    return _detect(rows[:3], path)
 
 
 def _detect(rows: list[list[str]], path: Path) -> tuple[str, str]:
     if not rows:
-        raise ExportError(f"{path}: the file is empty")
+        raise ExportError(f"{path}: the file is empty. Fix: export the survey data again.")
     first = [c.strip() for c in rows[0]]
+    keys = [key(c) for c in first]
     third = rows[2] if len(rows) > 2 else []
-    if third and sum(bool(_IMPORT_ID.match(c.strip())) for c in third) >= max(1, len(third) // 2):
+    ids = [m.group(1) for m in (_IMPORT_ID.match(c.strip()) for c in third) if m]
+    if third and len(ids) >= max(1, len(third) // 2):
         if first[:1] == ["V1"] or "V1" in first[:3]:
             return "qualtrics_legacy", "V1..V10 metadata columns and an ImportId row"
+        if any(re.match(r"^QID\d+-", i) for i in ids) or {"ResponseID", "ResponseSet"} & set(first):
+            return "qualtrics_legacy", ("the 2016 layout: ResponseID/ResponseSet columns and an ImportId row with "
+                                        "hyphenated ids (QID2-1)")
         return "qualtrics", "three header rows, the third holding ImportIds"
     if first[:3] == ["V1", "V2", "V3"] or (len(rows) > 1 and rows[1][:1] == ["ResponseID"]):
         return "qualtrics_legacy", "V1..V10 metadata columns over a row of names (ResponseID ...)"
-    if first and first[0] == "Respondent ID" and len(rows) > 1:
-        return "surveymonkey", "a 'Respondent ID' column and a second header row of response labels"
-    if first and first[0] == "Timestamp":
+    second = [key(c) for c in rows[1]] if len(rows) > 1 else []
+    if keys and keys[0] == "respondentid" and second and second[0] == "" and (
+            any(c in SURVEYMONKEY_PLAIN for c in second) or sum(k in SURVEYMONKEY_META for k in keys) >= 2
+            or not any(second[:3])):
+        return "surveymonkey", (f"a '{first[0]}' column over a second header row of response labels "
+                                "(Response, Open-Ended Response or answer options)")
+    if keys and keys[0] == "timestamp":
         return "google_forms", "one header row starting with 'Timestamp'"
-    raise ExportError(f"{path}: not a Qualtrics, SurveyMonkey or Google Forms export (first header cells: "
-                      f"{first[:4]}). Fix: set 'format:' in the engagement YAML, or export as CSV from the platform")
+    return "table", "one header row of column names, no survey platform's header"
+
+
+def _file_rows(raw: bytes, path: Path, encoding: str | None, sheet: str | None):
+    """The file's rows as text cells, with what reading them took: encoding, delimiter, sheet and repairs."""
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        rows, name, names = _excel_rows(raw, path, sheet)
+        notes = [f"sheet {name!r} of {len(names)}: {', '.join(names)}"] if len(names) > 1 else []
+        return rows, "xlsx", None, name, notes
+    if suffix == ".xls":
+        raise ExportError(f"{path}: the old Excel format (.xls) is not read. Fix: open it in Excel and save it as "
+                          ".xlsx (Excel workbook) or .csv")
+    if suffix not in TEXT_SUFFIXES and suffix:
+        raise ExportError(f"{path}: cannot read '{suffix}' files. Fix: export the survey as .csv, .xlsx or .sav")
+    text, used, notes = _decode(raw, path, encoding)
+    delimiter = sniff_delimiter(text, suffix)
+    return _rows(text, delimiter), used, delimiter, None, notes
 
 
 # ------------------------------------------------------------------ readers
 
 def read_export(path: str | Path, format: str | None = None, encoding: str | None = None,
-                keep_incomplete: bool = False) -> Export:
-    """Read a survey-platform export into one row per respondent, recording what was done.
+                keep_incomplete: bool = False, sheet: str | None = None) -> Export:
+    """Read a survey file into one row per respondent, recording what was done.
 
     Parameters
     ----------
     path : path
-    format : {"qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms"}, optional
-        Detected from the header when not given (the report says why).
+        A .csv, .tsv, .txt, .xlsx or .sav file.
+    format : {"auto", "table", "qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "spss"}, optional
+        Detected from the header when not given or "auto" (the report says why); a
+        file with no platform's header is a plain ``table``.
     encoding : str, optional
         Tried in turn when not given: UTF-8 (with or without a byte-order mark),
-        UTF-16 (with its mark), Windows-1252.
+        UTF-16 (with its mark), Windows-1252, Latin-1.
     keep_incomplete : bool
         Keep unfinished responses (Qualtrics' ``Finished`` = 0); dropped by default.
+    sheet : str, optional
+        The sheet of a workbook (default: the first).
 
     Notes
     -----
@@ -185,32 +474,51 @@ def read_export(path: str | Path, format: str | None = None, encoding: str | Non
     ("Question - Row" for matrix rows) in the second, JSON ImportIds in the
     third. Legacy: ``V1..V10`` metadata, names in the second row, an optional
     ImportId row (single quotes and hyphens in older variants), a byte-order
-    mark and a trailing comma. Survey previews and unfinished responses are
-    dropped, then repeated response ids. SurveyMonkey: question text above the
-    first column of each question and "Response", "Open-Ended Response" or the
-    row label below; columns are named "Question - Row". Google Forms: one
-    header row; grid rows arrive as "Question [Row]". Values stay as the
-    platform wrote them (text); :func:`map_scale` turns labels into ratings.
+    mark and a trailing comma; the 2016 layout names its columns in the first row
+    (ResponseID, ResponseSet ...) over the texts and ImportIds such as
+    ``{"ImportId":"QID2-1"}``. Matrix rows are split from their question by the
+    question they share. Survey previews and tests, spam and unfinished responses
+    are dropped, then repeated response ids. SurveyMonkey: question text above
+    the first column of each question and "Response", "Open-Ended Response" or
+    the row label below; columns are named "Question - Row". Its older layout
+    spreads a single-choice question over one column per option, the chosen
+    option's text in its cell: such a question is collapsed to one column; a
+    checkbox question spread so keeps a column per option, read as "Selected" or
+    "Not selected". Google Forms: one header row; grid rows arrive as
+    "Question [Row]". Values stay as the platform wrote them (text);
+    :func:`map_scale` turns labels into ratings.
     """
     path = Path(path)
-    if not path.exists():
-        raise ExportError(f"{path}: file not found. Fix: check the 'file:' path in the engagement YAML")
-    if format == "spss" or (format is None and path.suffix.lower() in (".sav", ".zsav")):
+    if format == "auto":
+        format = None
+    if format is not None and format not in FORMATS:
+        raise ExportError(f"{path}: unknown format {format!r}. Fix: use one of auto, {', '.join(FORMATS)}")
+    if format == "spss" or (format is None and path.suffix.lower() in SPSS_SUFFIXES):
         return read_spss(path, "named in the engagement YAML" if format else "the .sav extension")
-    text, used, notes = _decode(path, encoding)
-    rows = _rows(text)
+    raw = _read_bytes(path)
+    rows, used, delimiter, sheet_used, notes = _file_rows(raw, path, encoding, sheet)
     if format is None:
-        format, reason = _detect(rows, path)
-    elif format not in FORMATS:
-        raise ExportError(f"{path}: unknown format {format!r}; use one of {', '.join(FORMATS)}")
+        format, reason = _detect(rows[:3], path)
     else:
-        reason = "named in the engagement YAML"
-    report = Ingestion(str(path), format, reason, used, notes=notes)
+        reason = f"format: {format}, as named"
+    if format == "table":
+        return _table(raw, path, reason, used, sheet, notes)
+    report = Ingestion(str(path), format, reason, used, notes=notes, delimiter=delimiter, sheet=sheet_used)
     reader = {"qualtrics": _qualtrics, "qualtrics_legacy": _qualtrics_legacy, "surveymonkey": _surveymonkey,
               "google_forms": _google_forms}[format]
     frame, questions = reader(rows, path, report, keep_incomplete)
     report.rows_kept = len(frame)
     return Export(frame, tuple(questions), report)
+
+
+def _table(raw: bytes, path: Path, reason: str, used: str, sheet: str | None, notes: list[str]) -> Export:
+    """A plain table, read exactly as an engagement with ``format: table`` reads it (same column names)."""
+    frame = _table_frame(raw, path, sheet, 1, None if used == "xlsx" else used, str)
+    frame = frame.replace("", pd.NA)
+    report = Ingestion(str(path), "table", reason, frame.attrs.get("encoding", used), rows_read=len(frame),
+                       rows_kept=len(frame), notes=notes, delimiter=frame.attrs.get("delimiter"),
+                       sheet=frame.attrs.get("sheet"))
+    return Export(frame, tuple(Question(c, c) for c in frame.columns), report)
 
 
 def _body(rows: list[list[str]], names: list[str], start: int, path: Path) -> pd.DataFrame:
@@ -221,7 +529,7 @@ def _body(rows: list[list[str]], names: list[str], start: int, path: Path) -> pd
                           "export is cut or edited. Fix: export the file again from the platform")
     # the index is each response's row in the file as a spreadsheet shows it, so problems can name their rows
     frame = pd.DataFrame(rows[start:], columns=names, dtype="string", index=range(start + 1, len(rows) + 1))
-    return frame.replace("", pd.NA)
+    return frame.apply(lambda column: column.str.strip()).replace("", pd.NA)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -243,8 +551,9 @@ def _qualtrics_rows(frame: pd.DataFrame, report: Ingestion, keep_incomplete: boo
                     status: str, finished: str) -> pd.DataFrame:
     report.rows_read = len(frame)
     if status in frame:
-        preview = frame[status].str.strip().str.lower().isin(["survey preview", "1", "spam", "8"])
-        frame = _drop(frame, preview, "survey previews and spam (Status)", report)
+        code = frame[status].str.strip().str.lower()
+        frame = _drop(frame, code.isin(QUALTRICS_TESTS), "survey previews and tests (Status)", report)
+        frame = _drop(frame, code.reindex(frame.index).isin(QUALTRICS_SPAM), "spam (Status)", report)
     if finished in frame and not keep_incomplete:
         done = frame[finished].str.strip().str.lower().isin(["1", "true"])
         frame = _drop(frame, ~done, f"unfinished responses ({finished} = 0)", report)
@@ -253,17 +562,18 @@ def _qualtrics_rows(frame: pd.DataFrame, report: Ingestion, keep_incomplete: boo
     return frame
 
 
+def _import_id(cell: str) -> str | None:
+    match = _IMPORT_ID.match(cell.strip())
+    return match.group(1).replace("-", "_") if match else None
+
+
 def _qualtrics(rows, path, report, keep_incomplete):
     if len(rows) < 3:
-        raise ExportError(f"{path}: a Qualtrics export has three header rows; this one has {len(rows)} rows in all")
+        raise ExportError(f"{path}: a Qualtrics export has three header rows; this one has {len(rows)} rows in all. "
+                          "Fix: export it again, or set 'format: table' if it is a plain table")
     tags, texts, ids = rows[0], rows[1], rows[2]
     names = _unique([t.strip() for t in tags])
-    questions = []
-    for name, text, raw_id in zip(names, texts, ids):
-        match = _IMPORT_ID.match(raw_id.strip())
-        question, _, row = text.partition(" - ")
-        questions.append(Question(name, question.strip() or name, row.strip() or None,
-                                  match.group(1).replace("-", "_") if match else None))
+    questions = _split_matrices(names, texts, [_import_id(c) for c in ids], set(QUALTRICS_META))
     frame = _body(rows, names, 3, path)
     frame = _qualtrics_rows(frame, report, keep_incomplete, "ResponseId", "Status", "Finished")
     return frame, questions
@@ -271,52 +581,177 @@ def _qualtrics(rows, path, report, keep_incomplete):
 
 def _qualtrics_legacy(rows, path, report, keep_incomplete):
     if len(rows) < 2:
-        raise ExportError(f"{path}: a legacy Qualtrics export has two header rows; this one has {len(rows)}")
+        raise ExportError(f"{path}: a legacy Qualtrics export has two header rows; this one has {len(rows)}. "
+                          "Fix: export it again from Qualtrics")
     tags, texts = rows[0], rows[1]
     start = 2
-    ids = [""] * len(tags)
+    ids = [None] * len(tags)
     if len(rows) > 2 and sum(bool(_IMPORT_ID.match(c.strip())) for c in rows[2]) >= max(1, len(rows[2]) // 2):
-        ids, start = rows[2], 3
+        ids, start = [_import_id(c) for c in rows[2]], 3
     names = _unique([LEGACY_META.get(t.strip(), t.strip()) for t in tags])
-    questions = []
-    for name, text, raw_id in zip(names, texts, ids):
-        match = _IMPORT_ID.match(raw_id.strip())
-        question, _, row = text.partition("-")
-        is_meta = name in LEGACY_META.values()
-        questions.append(Question(name, text.strip() if is_meta else question.strip() or name,
-                                  None if is_meta else (row.strip() or None),
-                                  match.group(1).replace("-", "_") if match else None))
+    meta = set(LEGACY_META.values()) | set(LEGACY_EXTRA) | {"LocationLatitude", "LocationLongitude"}
+    questions = _split_matrices(names, texts, ids, meta)
     frame = _body(rows, names, start, path)
     frame = _qualtrics_rows(frame, report, keep_incomplete, "ResponseID", "Status", "Finished")
     return frame, questions
 
 
+def _split_matrices(names: list[str], texts: list[str], ids: list[str | None], meta: set) -> list[Question]:
+    """Each column's question and, for the rows of a matrix, its statement.
+
+    The rows of one question share its ImportId (QID2_1, QID2_2 ...) or its export tag (Q2_1, Q2_2); the
+    question is their texts' common start, up to the separator the platform put before the row (" - " in
+    current exports, "-" in legacy ones), so hyphens inside a question's text are never taken for it.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, (name, import_id) in enumerate(zip(names, ids)):
+        stem = _QID.match(import_id) if import_id else None
+        if name in meta or (import_id and not stem):
+            continue
+        if stem and stem.group(2):
+            groups.setdefault(stem.group(1).upper(), []).append(i)
+        elif not import_id and re.match(r"^(.+)_\d+$", name):
+            groups.setdefault(re.sub(r"_\d+$", "", name), []).append(i)
+    parts: dict[int, tuple[str, str | None]] = {}
+    for members in groups.values():
+        member_texts = [texts[i].strip() if i < len(texts) else "" for i in members]
+        question = _common_question(member_texts)
+        for i, text in zip(members, member_texts):
+            if question and len(members) > 1:
+                row = text[len(question):].strip(" -:")
+                # checkbox choices with a text entry are headed "Question - Selected Choice - Option"
+                parts[i] = (question.removesuffix(" - Selected Choice").strip(" -:") or names[i], row or None)
+            else:
+                head, sep, row = text.partition(" - ")
+                if not sep:
+                    head, sep, row = text.rpartition("-") if "-" in text else (text, "", "")
+                parts[i] = (head.strip() or names[i], row.strip() or None)
+    questions = []
+    for i, (name, import_id) in enumerate(zip(names, ids)):
+        text = texts[i].strip() if i < len(texts) else ""
+        if name in meta:
+            questions.append(Question(name, text or name, None, import_id, "meta"))
+        elif i in parts:
+            question, row = parts[i]
+            questions.append(Question(name, question, row, import_id, "matrix" if row else None))
+        else:
+            head, sep, row = text.partition(" - ")   # a current export's single question with a sub-part
+            questions.append(Question(name, (head if sep else text).strip() or name, row.strip() or None,
+                                      import_id))
+    return questions
+
+
+def _common_question(texts: list[str]) -> str:
+    """The question the texts share: their common start cut back to the last " - " (else "-") in it."""
+    if len(texts) < 2:
+        return ""
+    prefix = texts[0]
+    for text in texts[1:]:
+        while not text.startswith(prefix):
+            prefix = prefix[:-1]
+    for separator in (" - ", "-"):
+        cut = prefix.rfind(separator)
+        if cut > 0 and all(len(t) > cut + len(separator) for t in texts):
+            return prefix[:cut]
+    return ""
+
+
 def _surveymonkey(rows, path, report, keep_incomplete):
     if len(rows) < 2:
-        raise ExportError(f"{path}: a SurveyMonkey export has two header rows; this one has {len(rows)}")
+        raise ExportError(f"{path}: a SurveyMonkey export has two header rows; this one has {len(rows)}. "
+                          "Fix: export it again, or set 'format: table' if it is a plain table")
     top, below = rows[0], rows[1]
-    names, questions, current = [], [], ""
+    names, questions, blocks, current, block = [], [], [], "", -1
     for position, (text, label) in enumerate(zip(top, below)):
         text, label = text.strip(), label.strip()
         if text:
-            current = text
-        if position < len(SURVEYMONKEY_META) and text in SURVEYMONKEY_META:
+            current, block = text, block + 1
+        blocks.append(block)
+        if text and key(text) in SURVEYMONKEY_META and not label:
             names.append(text)
-            questions.append(Question(text, text))
-            continue
-        if not label or label.lower() in SURVEYMONKEY_PLAIN:
+            questions.append(Question(text, text, kind="meta"))
+        elif not label or label.lower() in SURVEYMONKEY_PLAIN:
             names.append(current)
-            questions.append(Question(current, current))
+            questions.append(Question(current, current, kind="open" if label.lower() == "open-ended response"
+                                      else None))
         else:
             names.append(f"{current} - {label}")
-            questions.append(Question(f"{current} - {label}", current, label))
+            questions.append(Question(f"{current} - {label}", current, label, kind="matrix"))
     names = _unique(names)
-    questions = [Question(n, q.text, q.matrix_row) for n, q in zip(names, questions)]
+    questions = [replace(q, column=n) for n, q in zip(names, questions)]
     frame = _body(rows, names, 2, path)
     report.rows_read = len(frame)
-    if "Respondent ID" in frame:
-        frame = _drop(frame, frame["Respondent ID"].duplicated(), "repeated Respondent ID", report)
+    frame, questions = _option_columns(frame, questions, blocks, report)
+    id_column = next((c for c in frame.columns if key(c) == "respondentid"), None)
+    if id_column:
+        frame = _drop(frame, frame[id_column].duplicated(), f"repeated {id_column}", report)
     return frame, questions
+
+
+_OTHER = re.compile(r"\bother\b|please specify", re.I)
+
+
+def _option_columns(frame: pd.DataFrame, questions: list[Question], blocks: list[int], report: Ingestion):
+    """SurveyMonkey's older layout: a question spread over one column per option, the chosen option's text in
+    its cell. A single-choice question (at most one option per respondent) becomes one column holding the
+    choice; a checkbox question keeps its columns, each "Selected" or "Not selected". A matrix (the cells hold
+    ratings or labels, not the column's own option) is left as it is."""
+    by_block: dict[int, list[int]] = {}
+    for i, b in enumerate(blocks):
+        by_block.setdefault(b, []).append(i)
+    columns = list(frame.columns)
+    replaced: dict[int, tuple[str, pd.Series | None, Question | None]] = {}
+    singles, checkboxes = [], []
+    for members in by_block.values():
+        labelled = [i for i in members if questions[i].matrix_row]
+        options = [i for i in labelled if not _OTHER.search(questions[i].matrix_row or "")]
+        if len(labelled) < 2 or len(options) < 2:
+            continue
+        answered = [frame[columns[i]].dropna() for i in options]
+        if not any(len(a) for a in answered) or not all(
+                (a.map(_norm) == _norm(questions[i].matrix_row)).all() for i, a in zip(options, answered)):
+            continue
+        chosen = frame[[columns[i] for i in options]].notna()
+        text = questions[options[0]].text
+        if int(chosen.sum(axis=1).max()) <= 1:
+            choice = frame[[columns[i] for i in options]].bfill(axis=1).iloc[:, 0]
+            for i in set(labelled) - set(options):   # who wrote in their own answer chose "Other"
+                choice = choice.where(choice.notna() | frame[columns[i]].isna(), "Other")
+            replaced[options[0]] = (text, choice, Question(text, text, kind="single"))
+            for i in options[1:]:
+                replaced[i] = ("", None, None)
+            for i in set(labelled) - set(options):   # "Other (please specify)": the respondent's own words
+                replaced[i] = (columns[i], frame[columns[i]], replace(questions[i], kind="open"))
+            singles.append(text)
+        else:
+            seen = chosen.any(axis=1)
+            for i in options:
+                values = pd.Series(np.where(chosen[columns[i]], "Selected", "Not selected"), index=frame.index,
+                                   dtype="string").where(seen)
+                replaced[i] = (columns[i], values, replace(questions[i], kind="checkbox"))
+            checkboxes.append(text)
+    if not replaced:
+        return frame, questions
+    data, kept = {}, []
+    for i, column in enumerate(columns):
+        name, values, question = replaced.get(i, (column, frame[column], questions[i]))
+        if question is not None:
+            data[name] = values
+            kept.append(question)
+    names = _unique(list(data))
+    out = pd.DataFrame(dict(zip(names, data.values())), index=frame.index)
+    if singles:
+        report.notes.append(f"{len(singles)} single-choice question(s) spread over one column per option collapsed "
+                            f"to one column each: {_listing(singles)}")
+    if checkboxes:
+        report.notes.append(f"{len(checkboxes)} checkbox question(s) read as Selected / Not selected per option: "
+                            f"{_listing(checkboxes)}")
+    return out, [replace(q, column=n) for n, q in zip(names, kept)]
+
+
+def _listing(texts: list[str], most: int = 4) -> str:
+    shown = "; ".join(t if len(t) <= 60 else t[:57] + "..." for t in texts[:most])
+    return shown + (f" and {len(texts) - most} more" if len(texts) > most else "")
 
 
 _GRID = re.compile(r"^(?P<question>.+?)\s*\[(?P<row>[^\[\]]+)\]$")
@@ -327,7 +762,8 @@ def _google_forms(rows, path, report, keep_incomplete):
     questions = []
     for name in names:
         grid = _GRID.match(name)
-        questions.append(Question(name, grid["question"] if grid else name, grid["row"] if grid else None))
+        questions.append(Question(name, grid["question"] if grid else name, grid["row"] if grid else None,
+                                  kind="meta" if name == "Timestamp" else ("matrix" if grid else None)))
     frame = _body(rows, names, 1, path)
     report.rows_read = len(frame)
     return frame, questions
@@ -348,6 +784,9 @@ def read_spss(path: str | Path, reason: str = "the .sav extension") -> Export:
     import pyreadstat
 
     path = Path(path)
+    if not path.exists():
+        raise ExportError(f"{path}: file not found. Fix: check the 'file:' path in the engagement YAML "
+                          "(it is relative to the YAML file).")
     try:
         frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
     except Exception as exc:  # pyreadstat raises its own error types for unreadable files
@@ -425,7 +864,6 @@ def map_scale(values: pd.Series, mapping: dict | str, column: str, missing: tupl
     missing, missing_codes
         Labels and codes that mean "not applicable", "don't know" or "prefer not
         to say": they become missing, and are counted.
-
     strict : bool
         Raise on unknown values (default); otherwise return them in ``unknown``
         (their cells stay missing) for the caller to report.
@@ -444,11 +882,11 @@ def map_scale(values: pd.Series, mapping: dict | str, column: str, missing: tupl
     made_missing: dict[str, int] = {}
     unknown: dict[str, int] = {}
     for raw, count in text.dropna().value_counts().items():
-        key = _norm(raw)
+        label = _norm(raw)
         hit = text == raw
-        if key in lookup:
-            out[hit.fillna(False).to_numpy()] = lookup[key]
-        elif key in gone:
+        if label in lookup:
+            out[hit.fillna(False).to_numpy()] = lookup[label]
+        elif label in gone:
             made_missing[str(raw)] = int(count)
         else:
             unknown[str(raw)] = int(count)
@@ -463,131 +901,136 @@ def map_scale(values: pd.Series, mapping: dict | str, column: str, missing: tupl
     return ScaleResult(out, made_missing)
 
 
+# ------------------------------------------------------------------ Qualtrics survey definitions
+
+MULTI_SELECTORS = ("MAVR", "MAHR", "MACOL", "MSB", "MAB")   # multiple-answer (checkbox) layouts of an MC question
+
+
 def read_qsf(path: str | Path) -> dict[str, dict]:
-    """Recodes and choice texts from a Qualtrics survey definition (.qsf, JSON).
+    """Recodes, choice texts and export tags from a Qualtrics survey definition (.qsf, JSON).
 
     Returns
     -------
     dict
-        Export tag -> {"text": question, "choices": {recode: label}}; for matrix
-        questions the scale points (Answers) with their recodes.
+        Export tag -> ``text`` (the question), ``choices`` (code as exported -> label: the
+        recoded choices of a multiple-choice question, the recoded scale points (Answers) of
+        a matrix), ``qid`` (QuestionID), ``multi`` (a multiple-answer, checkbox question),
+        ``options`` (choice key -> label: a matrix's rows, a question's choices) and
+        ``choice_tags`` (custom export tags of single choices or rows -> choice key).
     """
     try:
         survey = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ExportError(f"{path}: not a readable Qualtrics survey definition (.qsf): {exc}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExportError(f"{path}: not a readable Qualtrics survey definition (.qsf): {exc}. Fix: export the "
+                          "survey again from Qualtrics (Tools > Import/Export > Export survey)") from None
     out = {}
     for element in survey.get("SurveyElements", []):
         if element.get("Element") != "SQ" or not isinstance(element.get("Payload"), dict):
             continue
         payload = element["Payload"]
-        tag = payload.get("DataExportTag") or payload.get("QuestionID")
-        options = payload.get("Answers") if payload.get("QuestionType") == "Matrix" else payload.get("Choices")
+        tag = str(payload.get("DataExportTag") or payload.get("QuestionID"))
+        matrix = payload.get("QuestionType") == "Matrix"
+        options = payload.get("Answers") if matrix else payload.get("Choices")
         recodes = payload.get("RecodeValues") or {}
         choices = {}
-        for key, option in (options or {}).items():
-            label = option.get("Display", "") if isinstance(option, dict) else str(option)
-            code = recodes.get(key, key)
-            choices[str(code)] = re.sub(r"<[^>]+>", "", label).strip()
-        out[str(tag)] = {"text": re.sub(r"<[^>]+>", "", str(payload.get("QuestionText", ""))).strip(),
-                         "choices": choices}
+        for choice, option in (options or {}).items():
+            choices[str(recodes.get(choice, choice))] = _plain(option)
+        tags = payload.get("ChoiceDataExportTags") or {}
+        out[tag] = {"text": _plain(payload.get("QuestionText", "")), "choices": choices,
+                    "qid": str(payload.get("QuestionID") or tag),
+                    "multi": payload.get("QuestionType") == "MC" and payload.get("Selector") in MULTI_SELECTORS,
+                    "options": {str(k): _plain(v) for k, v in (payload.get("Choices") or {}).items()},
+                    "choice_tags": {str(v): str(k) for k, v in tags.items() if v} if isinstance(tags, dict) else {}}
     return out
 
 
-# ------------------------------------------------------------------ what each column looks like
-
-def _scale_of(values: pd.Series) -> str | None:
-    """The built-in map (or ``numbers``) that covers every answer of a column, if one does."""
-    answers = {_norm(v) for v in values.dropna().unique()} - {_norm(m) for m in MISSING_LABELS}
-    if not answers:
-        return None
-    for name, table in SCALE_MAPS.items():
-        if name != "likely11" and answers <= {_norm(k) for k in table}:
-            return name
-    numbers = pd.to_numeric(pd.Series(sorted(answers)), errors="coerce")
-    if numbers.notna().all() and (numbers == numbers.round()).all() and (numbers >= 0).any():
-        codes = sorted(int(v) for v in numbers[numbers < 0])   # negative codes mean "no opinion" and the like
-        low, high = int(numbers[numbers >= 0].min()), int(numbers.max())
-        name = NUMERIC_SCALES.get((low, high)) or NUMERIC_SCALES.get((min(low, 1), high)) or f"numbers {low}-{high}"
-        return name + (f" (codes {', '.join(map(str, codes))})" if codes else "")
-    return None
+def _plain(option) -> str:
+    label = option.get("Display", "") if isinstance(option, dict) else str(option)
+    return re.sub(r"<[^>]+>", "", str(label)).strip()
 
 
-# ranges seen in a column -> the firm's scale that covers them (templates/defaults.yaml)
-NUMERIC_SCALES = {(1, 5): "rating5", (1, 7): "rating7", (1, 10): "sat10", (0, 10): "recommend11"}
+@dataclass(frozen=True)
+class QsfColumn:
+    """How one export column is read through the survey definition."""
+
+    tag: str                  # the question's export tag
+    choice: str | None        # the choice key a split checkbox column or matrix row stands for
+    checkbox: bool            # a split multiple-answer column: Selected / Not selected
 
 
-def suggest_columns(export: Export) -> pd.DataFrame:
-    """Each column of an export with what it asked, its values, and a suggested role in an engagement.
-
-    Roles: ``id`` (unique per respondent), ``meta`` (platform metadata), ``rating`` (every answer on a known
-    scale; ``scale`` names it), ``comment`` (free text), ``descriptor`` (a few categories), ``multi``
-    (checkbox answers joined with ", "). A suggestion is a starting point for the consultant, not a decision.
-    """
-    rows = []
-    meta = set(QUALTRICS_META) | set(LEGACY_META.values()) | set(SURVEYMONKEY_META) | {"Timestamp"}
-    n = len(export.frame)
-    for column in export.frame.columns:
-        values = export.frame[column].dropna()
-        if not pd.api.types.is_string_dtype(values):   # SPSS codes: as text, whole numbers without ".0"
-            values = values.map(lambda v: f"{v:g}" if isinstance(v, float) else str(v)).astype("string")
-        q = export.question(column) or Question(column, column)
-        counts = values.value_counts()
-        scale = None if column in meta else _scale_of(values)
-        if n and values.nunique() == n and column.lower().replace(" ", "") in ("responseid", "respondentid"):
-            role = "id"
-        elif column in meta:
-            role = "meta"
-        elif scale is not None:
-            role = "rating"
-        elif values.str.contains(", ").mean() > 0.2 and values.nunique() > 2:
-            role = "multi"
-        elif len(values) and (values.nunique() > max(20, 0.5 * len(values)) or values.str.len().mean() > 40):
-            role = "comment"
+def qsf_columns(columns, questions: dict[str, Question], survey: dict[str, dict]) -> dict[str, QsfColumn]:
+    """Which question of the survey definition each column answers: by its ImportId (QID5_2) where the export
+    has them, else by its export tag (``Q5``, ``Q5_2``, or a custom DataExportTag or ChoiceDataExportTag).
+    Text entry parts (``_TEXT``) are left as they are."""
+    by_qid = {q["qid"].upper(): tag for tag, q in survey.items()}
+    by_choice_tag = {ct: (tag, k) for tag, q in survey.items() for ct, k in q["choice_tags"].items()}
+    found = {}
+    for column in columns:
+        question = questions.get(column)
+        import_id = question.import_id if question else None
+        if (import_id or "").upper().endswith("TEXT") or column.upper().endswith("_TEXT"):
+            continue
+        tag, choice = None, None
+        stem = _QID.match(import_id) if import_id else None
+        if stem and stem.group(1).upper() in by_qid:
+            tag, choice = by_qid[stem.group(1).upper()], stem.group(2)
+        elif column in survey:
+            tag = column
+        elif column in by_choice_tag:
+            tag, choice = by_choice_tag[column]
         else:
-            role = "descriptor"
-        rows.append({"column": column, "question": q.text, "matrix_row": q.matrix_row, "import_id": q.import_id,
-                     "answered": len(values), "distinct": int(values.nunique()),
-                     "values": "; ".join(f"{v} ({c})" for v, c in counts.head(6).items()), "role": role,
-                     "scale": scale})
-    return pd.DataFrame(rows)
+            match = re.match(r"^(.+)_(\d+)$", column)
+            if match and match.group(1) in survey:
+                tag, choice = match.group(1), match.group(2)
+        if tag is None or not (survey[tag]["choices"] or survey[tag]["multi"]):
+            continue
+        found[column] = QsfColumn(tag, choice, survey[tag]["multi"] and choice is not None)
+    return found
 
 
-_RECOMMEND = re.compile(r"recommend", re.I)
-_SATISFIED = re.compile(r"overall.*satisf|satisf.*overall", re.I)
+def apply_qsf(frame: pd.DataFrame, questions: dict[str, Question], survey: dict[str, dict],
+              skip: set = frozenset()) -> tuple[pd.DataFrame, dict[str, QsfColumn], dict]:
+    """An export's codes read through its survey definition.
 
+    Recode values (10-14, -99 ...) become their choice labels, so a scale's label map decides the
+    rating; a split checkbox column becomes "Selected" (any code in the cell) or "Not selected" (empty,
+    where the respondent ticked another option of the question; missing where they ticked none), never
+    the first choice's label. Codes the definition does not list are left missing.
 
-def starter_config(export: Export, path: str | Path, client: str = "Client name") -> dict:
-    """A starter engagement (as data) for a feedback export: to be checked line by line by the consultant."""
-    table = suggest_columns(export)
-    ratings = table[table["role"] == "rating"]
-    recommend = ratings[ratings["question"].str.contains(_RECOMMEND) & ratings["scale"].str.startswith("recommend11")]
-    satisfied = ratings[ratings["question"].str.contains(_SATISFIED)]
-    outcome_columns = set(recommend["column"].head(1)) | set(satisfied["column"].head(1))
-    attributes = ratings[~ratings["column"].isin(outcome_columns)]
-    ids = table[table["role"] == "id"]["column"]
-    scale = (attributes["scale"].str.split(" (", regex=False).str[0].mode().iloc[0] if len(attributes)
-             else "CHECK: the attributes' scale")
-    outcomes = {}
-    if len(satisfied):
-        outcomes["satisfaction"] = {"column": satisfied["column"].iloc[0], "label": "Overall satisfaction",
-                                    "scale": "sat10" if satisfied["scale"].iloc[0] == "recommend11"
-                                    else satisfied["scale"].iloc[0]}
-    if len(recommend):
-        outcomes["recommend"] = {"column": recommend["column"].iloc[0], "label": "Likelihood to recommend",
-                                 "scale": "recommend11"}
-    return {
-        "client": client,
-        "engagement_id": re.sub(r"[^A-Za-z0-9._-]+", "-", Path(path).stem).strip("-")[:80] or "engagement",
-        "feedback": {
-            "file": Path(path).name, "format": export.report.format,
-            "id": ids.iloc[0] if len(ids) else "CHECK: the respondent id column",
-            "scale": scale,
-            "attributes": [{"column": r.column, "label": r.matrix_row if isinstance(r.matrix_row, str) else r.question}
-                           for r in attributes.itertuples()],
-            "outcomes": outcomes or {"satisfaction": {"column": "CHECK", "label": "CHECK", "scale": "sat10"}},
-            "descriptors": table.loc[table["role"] == "descriptor", "column"].tolist(),
-            **({"comment": table.loc[table["role"] == "comment", "column"].iloc[0]}
-               if (table["role"] == "comment").any() else {}),
-        },
-    }
+    Returns
+    -------
+    frame : DataFrame
+    mapped : dict
+        Column -> :class:`QsfColumn`, for each column read through the definition.
+    unknown : dict
+        Column -> (the codes the definition does not list, the rows holding them as a mask).
+    """
+    frame = frame.copy()
+    mapped = {c: q for c, q in qsf_columns(frame.columns, questions, survey).items() if c not in skip}
+    unknown: dict[str, tuple[list[str], pd.Series]] = {}
+    answered_any: dict[str, pd.Series] = {}
+    for column, how in mapped.items():
+        if how.checkbox:
+            answered_any[how.tag] = answered_any.get(how.tag, pd.Series(False, index=frame.index)) | \
+                frame[column].notna()
+    for column, how in mapped.items():
+        text = frame[column].astype("string").str.strip()
+        if how.checkbox:
+            frame[column] = pd.Series(np.where(text.notna(), "Selected", "Not selected"), index=frame.index,
+                                      dtype="string").where(answered_any[how.tag])
+            continue
+        choices = survey[how.tag]["choices"]
+        if survey[how.tag]["multi"]:   # one column holding every ticked code, joined by commas
+            codes = text.map(lambda cell: [p.strip() for p in cell.split(",") if p.strip()], na_action="ignore")
+            bad = codes.map(lambda cell: any(p not in choices for p in cell), na_action="ignore")
+            frame[column] = codes.map(lambda cell: ", ".join(choices.get(p, p) for p in cell),
+                                      na_action="ignore").astype("string").where(~bad.fillna(False).astype(bool))
+            missing = sorted({p for cell in codes.dropna() for p in cell} - set(choices))
+        else:
+            bad = text.notna() & ~text.isin(list(choices))
+            missing = sorted(set(text[bad].dropna()))
+            frame[column] = text.map(choices, na_action="ignore").astype("string")
+        if missing:
+            unknown[column] = (missing, bad.fillna(False).astype(bool))
+    return frame, mapped, unknown
+

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxkit.inputs.readers import (ExportError, detect_format, map_scale, read_export, read_qsf, split_choices,
-                           suggest_columns)
+from cxkit.inputs.inspect import suggest_columns
+from cxkit.inputs.readers import ExportError, detect_format, map_scale, read_export, read_qsf, split_choices
 
 
 def _write(path, text, encoding="utf-8", bom=False, nul=False):
@@ -70,8 +70,8 @@ def test_qualtrics_current_export(tmp_path):
     report = export.report
     assert report.format == "qualtrics" and "ImportIds" in report.reason
     assert report.rows_read == 6 and report.rows_kept == 3
-    assert dict(report.dropped) == {"survey previews and spam (Status)": 1, "unfinished responses (Finished = 0)": 1,
-                                    "repeated ResponseId": 1}
+    assert dict(report.dropped) == {"survey previews and tests (Status)": 1, "spam (Status)": 0,
+                                    "unfinished responses (Finished = 0)": 1, "repeated ResponseId": 1}
     assert export.frame["ResponseId"].tolist() == ["R_1", "R_2", "R_5"]
     staff = export.question("Q1_1")
     assert (staff.text, staff.matrix_row, staff.import_id) == ("How much do you agree?", "Staff were helpful", "QID1_1")
@@ -126,10 +126,9 @@ def test_unknown_labels_fail_loudly_with_their_count(tmp_path):
         map_scale(values, "agree5", "Q9", file="survey.csv")
 
 
-def test_detection_says_why_and_unknown_files_are_refused(tmp_path):
+def test_detection_says_why_and_unknown_formats_are_refused(tmp_path):
     assert detect_format(_write(tmp_path / "g.csv", GOOGLE)) == ("google_forms", "one header row starting with 'Timestamp'")
-    with pytest.raises(ExportError, match="not a Qualtrics, SurveyMonkey or Google Forms export"):
-        detect_format(_write(tmp_path / "x.csv", "id,a,b\n1,2,3\n"))
+    assert detect_format(_write(tmp_path / "x.csv", "id,a,b\n1,2,3\n"))[0] == "table"    # a plain table, not refused
     with pytest.raises(ExportError, match="unknown format 'stata'"):
         read_export(tmp_path / "g.csv", format="stata")
     with pytest.raises(ExportError, match="not a readable SPSS data file"):
@@ -193,14 +192,14 @@ def test_inspect_lists_roles_and_writes_a_starter_config(tmp_path, capsys):
     _write(tmp_path / "export.csv", QUALTRICS)
     assert main(["inspect", str(tmp_path / "export.csv"), "--write-config", str(tmp_path / "start.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "read as qualtrics" in out and "- Q1_1: rating (rating5 (codes -1))" in out and "- ResponseId: id" in out
+    assert "read as qualtrics" in out and "- Q1_1: attribute (1-5; missing codes -1)" in out and "- ResponseId: id" in out
     config = yaml.safe_load((tmp_path / "start.yaml").read_text())
     assert config["feedback"]["format"] == "qualtrics" and config["feedback"]["id"] == "ResponseId"
     assert [a["label"] for a in config["feedback"]["attributes"]] == ["Staff were helpful", "Billing was clear"]
+    assert config["feedback"]["outcomes"]["satisfaction"]["column"] == "Q2"
+    assert config["scales"][config["feedback"]["scale"]]["missing_codes"] == [-1]   # "no opinion" stays missing
     assert main(["inspect", str(tmp_path / "export.csv"), "--write-config", str(tmp_path / "start.yaml")]) == 2
-    config["feedback"]["scale"] = "rating5"  # the consultant checks the suggestion, then the file loads
-    config["feedback"]["outcomes"]["satisfaction"]["scale"] = "sat10"
-    (tmp_path / "start.yaml").write_text(yaml.safe_dump(config))
+    assert "exists; not overwritten" in capsys.readouterr().err
     assert load_engagement(tmp_path / "start.yaml").feedback.format == "qualtrics"
 
 
@@ -319,7 +318,9 @@ def test_spss_value_labels_and_user_missing_codes(tmp_path):
     assert set(fb["region"].dropna()) == {"North", "South"}                 # groups by their names
     assert fb["staff"].isna().sum() == 3 and fb["staff"].max() <= 5          # 99 never averaged in
     roles = suggest_columns(export).set_index("column")
-    assert roles.loc["staff", "scale"] == "rating5" and roles.loc["overall", "role"] == "rating"
+    assert roles.loc["staff", "scale"] == "1-5" and roles.loc["staff", "role"] == "attribute"
+    assert roles.loc["overall", "role"] == "outcome: satisfaction" and roles.loc["region", "role"] == "descriptor"
+    assert "1 = North" in roles.loc["region", "values"]                    # value labels shown beside the codes
 
 
 @pytest.mark.parametrize("dates, period, expected", [
