@@ -371,10 +371,10 @@ def _numeric_role(c: Column, own_words: set[str], n: int) -> str:
         return "descriptor_number"
     if own_words & NUMBER_WORDS:
         return "number"
-    if c.value_labels and _labels_are_categories(c.value_labels):
-        return "category"
     if whole and distinct == 2 and set(values.unique()) <= {0, 1}:
         return "yes_no"
+    if c.value_labels and _labels_are_categories(c.value_labels):
+        return "category"
     if c.name.strip() == "" or c.name.lower().startswith("unnamed"):
         return "number"   # a row index a spreadsheet or pandas wrote
     if whole:
