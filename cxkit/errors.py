@@ -100,6 +100,12 @@ class StageSkipped(CxkitError):
     """A stage cannot run because the engagement lacks the data it needs."""
 
 
+class NotEnoughData(CxkitError):
+    """The data cannot support an analysis (too few customers, touchpoints or answers, no outcome of the kind it
+    needs): the message says why in a consultant's words, and what would let it run. The stage leaves that
+    analysis out and says so (:meth:`cxkit.run.stage.StageContext.attempt`)."""
+
+
 @dataclass
 class Problems:
     """Collects problems so that every one is reported at once, not only the first."""

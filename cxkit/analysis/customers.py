@@ -18,6 +18,7 @@ from scipy import stats as sps
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+from ..errors import NotEnoughData
 from ..inputs.config import Engagement
 from .stats import holm, kish_n, kruskal_epsilon, net_promoter_score, weighted_mean_ci, weighted_share
 from ..results.headlines import CustomerHeadlines
@@ -65,6 +66,9 @@ def loyalty_band(ratings: pd.Series, eng: Engagement) -> pd.Series:
     range (the lowest rating of each band); below ``indifferent`` is unhappy.
     """
     outcome = eng.feedback.main_outcome
+    if outcome is None:
+        raise NotEnoughData("loyalty bands need a rating outcome (satisfaction or likelihood to recommend); this "
+                            "engagement's only outcome is yes/no")
     cuts = eng.loyalty_bands[eng.scales[outcome.scale].range_key]
     band = pd.Series(pd.NA, index=ratings.index, dtype=object)
     answered = ratings.notna()
@@ -73,6 +77,14 @@ def loyalty_band(ratings: pd.Series, eng: Engagement) -> pd.Series:
     band[answered & (ratings >= cuts["satisfied"])] = "satisfied"
     band[answered & (ratings >= cuts["truly_impressed"])] = "truly_impressed"
     return band
+
+
+def _impressed(fb: pd.DataFrame, eng: Engagement) -> pd.Series:
+    """Whether each customer is truly impressed (missing for all without a rating outcome)."""
+    if eng.feedback.main_outcome is None:
+        return pd.Series(np.nan, index=fb.index)
+    band = loyalty_band(fb[eng.feedback.main_outcome.column], eng)
+    return (band == "truly_impressed").where(band.notna())
 
 
 def _band_shares(bands: pd.Series, weights) -> dict:
@@ -89,8 +101,8 @@ def loyalty_mix(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     indifferent (middle), unhappy (bottom); intervals by Wilson's score method
     (on Kish's effective n when weighted). ``count`` is unweighted.
     """
+    band = loyalty_band(fb[eng.outcome.column], eng)
     outcome = eng.feedback.main_outcome
-    band = loyalty_band(fb[outcome.column], eng)
     weights = respondent_weights(fb, eng)
     n = int(band.notna().sum())
     cuts = eng.loyalty_bands[eng.scales[outcome.scale].range_key]
@@ -191,8 +203,8 @@ def consistency(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     good = (ratings >= good_min).sum(axis=1)
     poor = (ratings <= poor_max).sum(axis=1)
     stretch = (scale.max - scale.min) / 4   # a spread of 0.5 on 1-5 is 1.25 on 0-10
-    outcome = fb[spec.main_outcome.column]
-    impressed = loyalty_band(outcome, eng) == "truly_impressed"
+    outcome = fb[eng.outcome.column]
+    impressed = _impressed(fb, eng)
     weights = respondent_weights(fb, eng)
     groups = []
     lower = -np.inf
@@ -297,6 +309,9 @@ def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
     for the engagement's seed.
     """
     columns = [a.column for a in eng.feedback.attributes if fb[a.column].notna().any()]
+    if len(columns) < 2:
+        raise NotEnoughData(f"segments need ratings of at least two touchpoints; {len(columns)} "
+                            f"{'has' if len(columns) == 1 else 'have'} answers")
     ratings = fb[columns].to_numpy(dtype=float)
     answered = ~np.isnan(ratings)
     keep = answered.sum(axis=1) >= len(columns) / 2
@@ -305,8 +320,10 @@ def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
         keep &= weights > 0
     x = ratings[keep]
     w = None if weights is None else weights[keep]
-    if len(x) < 2 * eng.thresholds.segment_k_range[0]:
-        raise ValueError(f"only {len(x)} customers answered half the touchpoints; too few to segment")
+    smallest = max(eng.thresholds.min_segment_size, eng.thresholds.segment_k_range[0])
+    if len(x) < 2 * smallest:
+        raise NotEnoughData(f"only {len(x)} customers answered half the touchpoints or more; two segments of at "
+                            f"least {smallest} customers (thresholds.min_segment_size) need {2 * smallest}")
     means = np.nanmean(x, axis=0)
     missing = np.isnan(x)
     imputed_share = float(missing.mean())
@@ -378,18 +395,20 @@ def segment_assignment(fb: pd.DataFrame, eng: Engagement, segmentation: Segmenta
                          "segment": segmentation.assignment.astype("Int64")})
 
 
-def headlines(fb: pd.DataFrame, eng: Engagement, mix: pd.DataFrame, nps_table: pd.DataFrame,
-              segmentation: Segmentation) -> CustomerHeadlines:
-    """The customer stage's headline figures."""
+def headlines(fb: pd.DataFrame, eng: Engagement, mix: pd.DataFrame | None, nps_table: pd.DataFrame,
+              segmentation: Segmentation | None) -> CustomerHeadlines:
+    """The customer stage's headline figures (None for what the data could not support)."""
     weights = respondent_weights(fb, eng)
+    seg = segmentation
     return CustomerHeadlines(
         customers=len(fb), effective_n=float(kish_n(weights)) if weights is not None else float(len(fb)),
         weighted=weights is not None,
-        truly_impressed=float(mix.set_index("band").loc["truly_impressed", "share"]),
-        nps=float(nps_table["nps"].iloc[0]) if len(nps_table) else None, segments=int(segmentation.k),
-        stability=float(segmentation.stability), stability_low=float(segmentation.stability_low),
-        imputed_share=float(segmentation.imputed_share), unsegmented=int(segmentation.excluded),
-        merged_segments=int(segmentation.merged))
+        truly_impressed=float(mix.set_index("band").loc["truly_impressed", "share"]) if mix is not None else None,
+        nps=float(nps_table["nps"].iloc[0]) if len(nps_table) else None,
+        segments=int(seg.k) if seg else None, stability=float(seg.stability) if seg else None,
+        stability_low=float(seg.stability_low) if seg else None,
+        imputed_share=float(seg.imputed_share) if seg else None, unsegmented=int(seg.excluded) if seg else None,
+        merged_segments=int(seg.merged) if seg else None)
 
 
 def _kmeans(k: int, n: int, seed: int, starts: int = 10):
@@ -445,10 +464,10 @@ def segment_profiles(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series) -
     unweighted ratings.
     """
     spec = eng.feedback
-    outcome = spec.main_outcome
+    outcome = eng.outcome
     weights = respondent_weights(fb, eng)
     segmented = assignment.notna().to_numpy()
-    bands = loyalty_band(fb[outcome.column], eng)
+    bands = loyalty_band(fb[outcome.column], eng) if spec.main_outcome is not None else None
     value = fb[spec.value].to_numpy(dtype=float) * (1 if weights is None else weights) if spec.value else None
     total_value = np.nansum(value[segmented]) if value is not None else np.nan
     rows, tests = [], []
@@ -467,8 +486,9 @@ def segment_profiles(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series) -
             p = sps.ttest_ind(a_in, a_rest, equal_var=False).pvalue if len(a_in) > 1 and len(a_rest) > 1 else np.nan
             tests.append((len(rows), a.column, p))
         row["outcome_mean"] = weighted_mean_ci(fb.loc[inside, outcome.column], _sub(weights, inside)).value
-        for key, est in _band_shares(bands[inside], _sub(weights, inside)).items():
-            row[key] = est.value
+        if bands is not None:
+            for key, est in _band_shares(bands[inside], _sub(weights, inside)).items():
+                row[key] = est.value
         if eng.nps_column is not None:
             row["nps"] = net_promoter_score(fb.loc[inside, eng.nps_column],
                                             weights=_sub(weights, inside)).nps
@@ -603,8 +623,8 @@ def descriptor_comparisons(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
         the truly-impressed share across values), both Holm-adjusted across descriptors.
     """
     spec = eng.feedback
-    outcome = fb[spec.main_outcome.column]
-    impressed = loyalty_band(outcome, eng) == "truly_impressed"
+    outcome = fb[eng.outcome.column]    # a yes/no outcome alone: its share of yes
+    impressed = _impressed(fb, eng)
     weights = respondent_weights(fb, eng)
     minimum = eng.thresholds.min_respondents
     rows, per_descriptor = [], []
@@ -628,7 +648,7 @@ def descriptor_comparisons(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
         epsilon2, kw_p = kruskal_epsilon([outcome[m].to_numpy() for m in shown])
         chi2_p = np.nan
         if len(shown) >= 2:
-            table = np.array([[impressed[m].sum(), (~impressed[m]).sum()] for m in shown])
+            table = np.array([[(impressed[m] == 1).sum(), (impressed[m] == 0).sum()] for m in shown])
             if (table.sum(axis=0) > 0).all():
                 chi2_p = float(sps.chi2_contingency(table)[1])
         per_descriptor.append({"descriptor": descriptor, "kw_p": kw_p, "epsilon2": epsilon2, "chi2_p": chi2_p})
@@ -650,7 +670,7 @@ def value_at_stake(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series | No
     value multiplied by their weight where weights are mapped).
     """
     spec = eng.feedback
-    bands = loyalty_band(fb[spec.main_outcome.column], eng)
+    bands = loyalty_band(fb[eng.outcome.column], eng)   # without a rating outcome: NotEnoughData, said
     at_risk = bands.isin(["unhappy", "indifferent"]).to_numpy()
     weights = respondent_weights(fb, eng)
     groups = assignment if assignment is not None else pd.Series(1, index=fb.index, dtype="Int64")

@@ -138,7 +138,7 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     """
     spec = eng.feedback
     settings = eng.drivers
-    outcome = outcome or spec.main_outcome.column
+    outcome = outcome or eng.outcome.column     # the main rating outcome, else the yes/no one
     label = outcome_label(eng, outcome)
     y, binary = _outcome_values(fb, eng, outcome)
     weights = respondent_weights(fb, eng)
@@ -191,6 +191,7 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         imputed_share = float(np.isnan(x).mean())
         if imputed_share > 0:
             x = _impute(x, eng.seed, eng.scales[spec.scale])
+    _enough_customers(fb, x, y, method, kept, label)
     varied = [j for j in range(x.shape[1]) if np.unique(x[~np.isnan(x[:, j]), j]).size > 1]
     for j in sorted(set(range(x.shape[1])) - set(varied)):  # constant only among the customers the model keeps
         notes.append(f"{kept[j][1].label} ({kept[j][1].column}) was left out: the customers in the model all rated "
@@ -199,19 +200,26 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         raise ImportanceError("key drivers need at least two attributes with varied answers among the customers "
                               "in the model; " + "; ".join(notes))
     x, kept = x[:, varied], [kept[j] for j in varied]
-    p = x.shape[1]
-    n = len(y) if method != "pairwise" else int(min((~np.isnan(x)).sum(axis=0).min(), len(y)))
-    if n < p + 2:
-        most_missing = max(kept, key=lambda ja: fb[ja[1].column].isna().sum())[1]
-        raise ImportanceError(
-            f"only {n} customers can enter the model of {label}, fewer than the {p} attributes + 2 it needs. "
-            f"Fix: set drivers.missing to pairwise or impute, or drop attributes few customers rated "
-            f"(most often missing: {most_missing.label}, {most_missing.column})")
+    _enough_customers(fb, x, y, method, kept, label)
     if binary and len(np.unique(y)) < 2:
         raise ImportanceError(f"among the customers in the model every answer to {label} is the same; "
                               "an outcome that never varies cannot be explained by drivers")
     return DriverData(tuple(a.column for _, a in kept), tuple(a.label for _, a in kept), tuple(a.owner for _, a in kept),
                       x, y, w, outcome, binary, method, tuple(notes), index, imputed_share)
+
+
+def _enough_customers(fb: pd.DataFrame, x: np.ndarray, y: np.ndarray, method: str, kept: list, label: str) -> None:
+    """Raise when fewer customers can enter the model than its attributes + 2, naming the fix."""
+    p = x.shape[1]
+    n = len(y) if method != "pairwise" else int(min((~np.isnan(x)).sum(axis=0).min(), len(y)))
+    if n < p + 2:
+        most_missing = max(kept, key=lambda ja: fb[ja[1].column].isna().sum())[1]
+        fix = ("set drivers.missing to pairwise or impute, or drop attributes few customers rated"
+               if method == "listwise" else "drop attributes few customers rated")
+        raise ImportanceError(
+            f"only {n} customers can enter the model of {label}, fewer than the {p} attributes + 2 it needs "
+            f"({method} missing answers). Fix: {fix} (most often missing: {most_missing.label}, "
+            f"{most_missing.column})")
 
 
 def _same_answers(a: np.ndarray, b: np.ndarray) -> bool:
@@ -999,7 +1007,8 @@ def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) ->
 
 
 def yes_no_drivers(fb: pd.DataFrame, eng: Engagement) -> tuple[list[DriverModel], list[str]]:
-    """Driver models of the yes/no outcomes: being truly impressed, and the mapped ``outcomes.yes_no``.
+    """Driver models of the yes/no outcomes: being truly impressed, and the mapped ``outcomes.yes_no`` (none when
+    the yes/no outcome is the only one: it is then the key drivers' outcome).
 
     Returns
     -------
@@ -1008,6 +1017,8 @@ def yes_no_drivers(fb: pd.DataFrame, eng: Engagement) -> tuple[list[DriverModel]
         the reason in words (an outcome with one answer, too few customers ...).
         Methods as :func:`key_drivers`.
     """
+    if eng.feedback.main_outcome is None:   # the yes/no outcome is the key drivers' own: nothing to add
+        return [], []
     outcomes = [TRULY_IMPRESSED] + ([eng.feedback.outcomes.yes_no.column] if eng.feedback.outcomes.yes_no else [])
     models, skipped = [], []
     for outcome in outcomes:
@@ -1025,12 +1036,15 @@ def combine(models: list[DriverModel]) -> pd.DataFrame:
     return pd.concat([m.table for m in models], ignore_index=True)
 
 
-def headlines(model: DriverModel, quadrants: pd.DataFrame, asymmetry: pd.DataFrame,
+def headlines(model: DriverModel, quadrants: pd.DataFrame, asymmetry: pd.DataFrame | None,
               yes_no: list[DriverModel] = (), skipped: list[str] = (),
               check: pd.DataFrame | None = None) -> DriverHeadlines:
-    """The driver stage's headline figures: the main model and what came of it."""
+    """The driver stage's headline figures: the main model and what came of it (``asymmetry`` None where the
+    data could not support it)."""
     def labels(mask) -> tuple[str, ...]:
         return tuple(str(v) for v in mask)
+
+    asymmetry = pd.DataFrame(columns=["kind", "label"]) if asymmetry is None else asymmetry
 
     return DriverHeadlines(
         model=model.headlines(), top_driver=str(model.table["label"].iloc[0]),

@@ -20,12 +20,14 @@ from math import factorial
 import numpy as np
 from scipy.special import expit
 
+from ..errors import NotEnoughData
+
 PIVOT_TOL = 1e-10          # residual variance below this: the driver adds nothing given the others (collinear)
 MEMORY_BUDGET = 1 << 26    # doubles (512 MB) the vectorised recursion may hold at once
 _ROW_CHUNK = 65_536        # rows per block when accumulating weighted cross-products
 
 
-class ImportanceError(ValueError):
+class ImportanceError(NotEnoughData, ValueError):
     """The data cannot support the importance model (stated in words a consultant can act on)."""
 
 

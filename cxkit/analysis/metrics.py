@@ -137,18 +137,19 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     cadence, available = _cadence(fb, eng)
     rows = []
     outcome = spec.main_outcome
-    bands = loyalty_band(fb[outcome.column], eng)
-    impressed = (bands == "truly_impressed").astype(float).where(bands.notna())
-    est = wilson_ci(float(impressed.sum()), float(impressed.notna().sum()))
-    best, label = best_of(impressed, est.value, "share")
-    target, source, rule = _target(est.value, best, label, uplift / 100, 1.0, kind="group")
-    cut = eng.loyalty_bands[eng.scales[outcome.scale].range_key]["truly_impressed"]
-    rows.append(dict(layer="outcome", metric="Share truly impressed",
-                     definition=f"share of respondents rating {outcome.column} >= {cut:g} (top box)", unit="share",
-                     baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
-                     target_source=source, target_rule=rule,
-                     owner=eng.targets.outcome_owner, needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
-                     cadence=cadence, available=available))
+    if outcome is not None:   # the share truly impressed needs a rating outcome
+        bands = loyalty_band(fb[outcome.column], eng)
+        impressed = (bands == "truly_impressed").astype(float).where(bands.notna())
+        est = wilson_ci(float(impressed.sum()), float(impressed.notna().sum()))
+        best, label = best_of(impressed, est.value, "share")
+        target, source, rule = _target(est.value, best, label, uplift / 100, 1.0, kind="group")
+        cut = eng.loyalty_bands[eng.scales[outcome.scale].range_key]["truly_impressed"]
+        rows.append(dict(layer="outcome", metric="Share truly impressed",
+                         definition=f"share of respondents rating {outcome.column} >= {cut:g} (top box)", unit="share",
+                         baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
+                         target_source=source, target_rule=rule, owner=eng.targets.outcome_owner,
+                         needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
+                         cadence=cadence, available=available))
     if eng.nps_column is not None:
         column = eng.nps_column
         score = net_promoter_score(fb[column])
@@ -244,21 +245,28 @@ def _driver_metrics(fb, eng, chosen, scenarios, best_of, cadence, available) -> 
 
 def scorecard_drivers(drivers: pd.DataFrame, quadrants: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     """The drivers that become driver metrics: the top ``targets.scorecard_drivers``, and every moment of truth
-    below them (the ``fix_first`` quadrant of :func:`cxkit.analysis.drivers.moments_of_truth`, as saved)."""
+    below them (the ``fix_first`` quadrant of :func:`cxkit.analysis.drivers.moments_of_truth`, as saved); none
+    without a driver model."""
+    if drivers is None or quadrants is None:
+        return pd.DataFrame(columns=["attribute", "label", "owner"])
     fix = set(quadrants.loc[quadrants["quadrant"] == "fix_first", "attribute"])
     return drivers[(np.arange(len(drivers)) < eng.targets.scorecard_drivers) | drivers["attribute"].isin(fix).to_numpy()]
 
 
-def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_department: pd.DataFrame,
-                   maturity: pd.DataFrame, maturity_by_department: pd.DataFrame) -> list[dict]:
+def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_department: pd.DataFrame | None,
+                   maturity: pd.DataFrame, maturity_by_department: pd.DataFrame | None) -> list[dict]:
     """Know / Care / Can and the chosen dimensions as people metrics, from the reality check's saved tables.
 
     Baselines are the saved means with their intervals; targets the best department's mean (departments are
     already pooled for privacy and thin cells suppressed; the pool itself never sets a target), else the
-    configured uplift; responses needed from the respondents' standard deviation (``sd``).
+    configured uplift (always, without departments); responses needed from the respondents' standard deviation
+    (``sd``).
     """
     from .privacy import POOLED
 
+    no_departments = pd.DataFrame(columns=["readiness", "dimension", "group", "mean"])
+    readiness_by_department = no_departments if readiness_by_department is None else readiness_by_department
+    maturity_by_department = no_departments if maturity_by_department is None else maturity_by_department
     scale = eng.scales[eng.diagnostic.scale]
     items = eng.diagnostic.items
     metrics = [(f"{r['label']} index", r, readiness_by_department[readiness_by_department["readiness"] == r["readiness"]],
@@ -291,8 +299,7 @@ def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_depart
 
 
 def _outcome_span(eng: Engagement) -> float:
-    scale = eng.scales[eng.feedback.main_outcome.scale]
-    return float(scale.max - scale.min)
+    return eng.outcome_span
 
 
 def _estimate_with_low(values: pd.Series, unit: str, level: float) -> tuple[float, float]:
@@ -360,10 +367,12 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, chosen: pd.DataFrame | None = 
     if not spec.wave or spec.wave not in fb or fb[spec.wave].nunique() < 2:
         return pd.DataFrame(columns=columns)
     outcome = spec.main_outcome
-    cut = eng.loyalty_bands[eng.scales[outcome.scale].range_key]["truly_impressed"]
     scale = eng.scales[spec.scale]
-    series: list[tuple[str, str, pd.Series]] = [
-        ("Share truly impressed", "share", (fb[outcome.column] >= cut).astype(float).where(fb[outcome.column].notna()))]
+    series: list[tuple[str, str, pd.Series]] = []
+    if outcome is not None:
+        cut = eng.loyalty_bands[eng.scales[outcome.scale].range_key]["truly_impressed"]
+        series.append(("Share truly impressed", "share",
+                       (fb[outcome.column] >= cut).astype(float).where(fb[outcome.column].notna())))
     if eng.nps_column is not None:
         ratings = fb[eng.nps_column]
         series.append(("Net Promoter Score", "points",

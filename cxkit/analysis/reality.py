@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import NotEnoughData
 from ..inputs.config import Engagement
 from .privacy import POOLED, protect_groups, suppress_cells
 from .privacy import pooled_groups as _pooled_labels
@@ -204,18 +205,19 @@ def group_labels(diag: pd.DataFrame, eng: Engagement, by: str) -> pd.Series:
     Levels are shown by their role name (executive, manager, frontline).
     """
     spec = eng.diagnostic
-    if by == "level":
-        labels = diag[spec.level].map(spec.levels)
-    elif by == "department":
-        labels = diag[spec.department]
-    else:
+    if by not in ("level", "department"):
         raise ValueError(f"by must be 'level' or 'department', not {by!r}")
+    if getattr(spec, by) is None:
+        raise NotEnoughData(f"the diagnostic maps no {by} column (diagnostic.{by}), so {by}s are not compared")
+    labels = diag[spec.level].map(spec.levels) if by == "level" else diag[spec.department]
     return protect_groups(labels, eng.thresholds.min_group_size)
 
 
 def pooled_groups(diag: pd.DataFrame, eng: Engagement, by: str) -> list[str]:
     """The levels or departments pooled for privacy (counted in the appendix, never named on a slide)."""
     spec = eng.diagnostic
+    if getattr(spec, by) is None:
+        return []
     labels = diag[spec.level].map(spec.levels) if by == "level" else diag[spec.department]
     return _pooled_labels(labels, eng.thresholds.min_group_size)
 
@@ -378,13 +380,16 @@ def driving_force(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     points = diag[list(spec.driving_force.values())].set_axis(list(spec.driving_force), axis=1)
     labels = {f: eng.framework.driving_forces[f] for f in spec.driving_force}
     everyone = _by_group(points, pd.Series("all", index=diag.index), "all", labels, eng.thresholds.min_group_size, "force")
+    if spec.level is None:   # overall only: no level column to split by
+        return everyone[columns]
     by_level = _by_group(points, group_labels(diag, eng, "level"), "level", labels, eng.thresholds.min_group_size,
                          "force")
     return pd.concat([everyone, by_level], ignore_index=True)[columns]
 
 
 def headlines(diag: pd.DataFrame, eng: Engagement, maturity_table: pd.DataFrame, index: pd.DataFrame,
-              reliability: pd.DataFrame, by_level: pd.DataFrame, by_department: pd.DataFrame) -> RealityHeadlines:
+              reliability: pd.DataFrame, by_level: pd.DataFrame | None,
+              by_department: pd.DataFrame | None) -> RealityHeadlines:
     """The reality check's headline figures: base, overall level, reliability and what privacy hid."""
     row = index.iloc[0]
     alphas = reliability["alpha"].dropna() if len(reliability) else pd.Series(dtype=float)
@@ -396,5 +401,5 @@ def headlines(diag: pd.DataFrame, eng: Engagement, maturity_table: pd.DataFrame,
         reliability_warnings=tuple(reliability_warnings(reliability, eng)) if len(reliability) else (),
         pooled_departments=len(pooled_groups(diag, eng, "department")),
         pooled_levels=len(pooled_groups(diag, eng, "level")),
-        suppressed_cells=int(by_department["suppressed"].sum() + by_level["suppressed"].sum()),
+        suppressed_cells=int(sum(t["suppressed"].sum() for t in (by_department, by_level) if t is not None)),
         min_group_size=eng.thresholds.min_group_size)

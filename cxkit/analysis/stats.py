@@ -58,7 +58,8 @@ def wilson_ci(successes: float, n: float, level: float = 0.95) -> Estimate:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Estimate(float(p), float(max(0.0, centre - half)), float(min(1.0, centre + half)), int(n))
+    # the interval holds p; at 0 and 1 rounding could put a bound a hair on the wrong side
+    return Estimate(float(p), float(min(p, max(0.0, centre - half))), float(max(p, min(1.0, centre + half))), int(n))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,7 @@ from ..results.text import in_text, join, sentence
 
 
 def _outcome_span(eng: Engagement) -> float:
-    scale = eng.scales[eng.feedback.main_outcome.scale]
-    return float(scale.max - scale.min)
+    return eng.outcome_span
 
 
 def _rating_span(eng: Engagement) -> float:
@@ -28,8 +27,11 @@ def _rating_span(eng: Engagement) -> float:
     return float(scale.max - scale.min)
 
 
-def loyalty_mix_claim(mix: pd.DataFrame, eng: Engagement) -> list[Claim]:
-    """How many customers are truly impressed, and how many are indifferent or unhappy."""
+def loyalty_mix_claim(mix: pd.DataFrame | None, eng: Engagement) -> list[Claim]:
+    """How many customers are truly impressed, and how many are indifferent or unhappy (none without a rating
+    outcome: the stage's record says why)."""
+    if mix is None or not len(mix):
+        return []
     shares = mix.set_index("band")["share"]
     n = int(mix["n"].iloc[0])
     at_risk = float(shares["indifferent"] + shares["unhappy"])
@@ -123,16 +125,18 @@ def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
                       comparison="inconsistent against steadier experience", n=int(a["n"] + b["n"]), lead=True)]
     matters = abs(b["outcome"] - a["outcome"]) >= eng.thresholds.min_effect * _outcome_span(eng)
     lower, higher = b["ci_high"] < a["ci_low"] and matters, b["ci_low"] > a["ci_high"] and matters
+    # a yes/no outcome alone is compared as its share of yes
+    low, high = (("{inconsistent_outcome:.1f}", "{steadier_outcome:.1f}") if eng.feedback.main_outcome is not None
+                 else ("{inconsistent_outcome:.0%}", "{steadier_outcome:.0%}"))
     if lower or higher:
         facts["direction"] = "lower" if lower else "higher"
         text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; they rate "
-                "the outcome {direction}: {inconsistent_outcome:.1f} against {steadier_outcome:.1f} for those with a "
-                "{steadier_label} one")
+                f"the outcome {{direction}}: {low} against {high} for those with a {{steadier_label}} one")
         verdict, reason = SUPPORTED, "the two groups' 95% intervals do not overlap"
     else:
         text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; they rate "
-                "the outcome about the same as those with a {steadier_label} one ({inconsistent_outcome:.1f} against "
-                "{steadier_outcome:.1f}, within noise)")
+                f"the outcome about the same as those with a {{steadier_label}} one ({low} against {high}, within "
+                "noise)")
         verdict, reason = WITHIN_NOISE, ("the difference is under the smallest that matters" if b["ci_high"] < a["ci_low"]
                                           or b["ci_low"] > a["ci_high"] else "the two groups' 95% intervals overlap")
     loss = abs(a["outcome"] - b["outcome"])
@@ -238,7 +242,8 @@ def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:
     if table is None or not len(table):
         return []
     alpha, bar = eng.thresholds.alpha, eng.thresholds.min_effect * _outcome_span(eng)
-    label = eng.feedback.main_outcome.label
+    label = eng.outcome.label
+    share = eng.feedback.main_outcome is None    # a yes/no outcome alone: compared as its share of yes
     spreads = {}
     for descriptor, part in table.groupby("descriptor", sort=False):
         shown = part[~part["small_base"].astype(bool)].dropna(subset=["outcome"])
@@ -265,7 +270,9 @@ def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:
     low, high = shown.loc[shown["outcome"].idxmin()], shown.loc[shown["outcome"].idxmax()]
     facts.update(descriptor=top.replace("_", " "), low_group=str(low["value"]), low=low["outcome"],
                  high_group=str(high["value"]), high=high["outcome"], p=p)
-    text = "{outcome_label} differs by {descriptor}: from {low:.1f} in {low_group} to {high:.1f} in {high_group}"
+    number = ".0%" if share else ".1f"
+    text = ("{outcome_label} differs by {descriptor}: from {low:" + number + "} in {low_group} to {high:" + number
+            + "} in {high_group}")
     nps = shown["nps"].dropna() if "nps" in shown else pd.Series(dtype=float)
     if len(nps) >= 2:
         facts.update(nps_low=float(nps.min()), nps_high=float(nps.max()))

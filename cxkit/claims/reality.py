@@ -152,7 +152,8 @@ def what_remains_claim(items: pd.DataFrame, eng: Engagement) -> list[Claim]:
                   test="95% t interval of each mean", n=top["n"], lead=True)]
 
 
-def perception_gap_claims(gaps: pd.DataFrame, eng: Engagement, reliability: pd.DataFrame | None = None) -> list[Claim]:
+def perception_gap_claims(gaps: pd.DataFrame | None, eng: Engagement,
+                          reliability: pd.DataFrame | None = None) -> list[Claim]:
     """One claim per dimension, executives against frontline, worded by the direction found.
 
     The lead is the largest real difference, in either direction; with none, a claim that the two levels
@@ -161,7 +162,12 @@ def perception_gap_claims(gaps: pd.DataFrame, eng: Engagement, reliability: pd.D
     alpha = eng.thresholds.alpha
     test = "Mann-Whitney U, Holm-adjusted across dimensions"
     empty = dict(dimension="all", label="", executive=None, frontline=None, gap=None, size=None, gap_share=None,
-                 higher="", lower="", p_holm=None, rank_biserial=None, flagged=False, dimensions=len(gaps))
+                 higher="", lower="", p_holm=None, rank_biserial=None, flagged=False,
+                 dimensions=0 if gaps is None else len(gaps))
+    if gaps is None:
+        return [Claim("perception_gap", "all", "Executives and frontline cannot be compared: the diagnostic maps no "
+                      "level column", empty, NOT_TESTABLE, "no level column (diagnostic.level)", 0.0,
+                      comparison="executives against frontline", test=test, lead=True)]
     if not len(gaps):
         minimum = eng.thresholds.min_group_size
         return [Claim("perception_gap", "all", "Executives and frontline cannot be compared: one of the two levels "

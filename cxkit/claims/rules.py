@@ -358,9 +358,11 @@ def load_rules(path) -> tuple[Rule, ...]:
     """
     import yaml
 
+    from ..inputs.config import load_yaml
+
     text = Path(path).read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "YAML"

@@ -13,6 +13,7 @@ import copy
 import difflib
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +22,29 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import ConfigError, ConfigProblem
 from ..paths import ENGAGEMENT_ID, TEMPLATES, input_path, template_path
+
+
+class _DataLoader(yaml.SafeLoader):
+    """YAML's safe loader with YAML 1.2's booleans: only true and false. Under YAML 1.1, ``yes``, ``no``,
+    ``on`` and ``off`` turn into booleans, so ``yes: [Yes, Y]`` or a level called ``No`` would silently
+    become True and False; here they stay the text the consultant wrote."""
+
+
+_DataLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_DataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
+
+
+def load_yaml(text: str):
+    """Read YAML text as data (safe loading: no tags that build objects), with YAML 1.2's true/false only."""
+    return yaml.load(text, Loader=_DataLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _text_keys(mapping):
+    # numbers as keys (level codes 1, 2, 3) are the text the file holds
+    return {str(k): v for k, v in mapping.items()} if isinstance(mapping, dict) else mapping
 
 
 class _Model(BaseModel):
@@ -96,6 +120,13 @@ class YesNoOutcome(_Model):
     yes: tuple[str, ...] = ("yes", "y", "1", "true")
     no: tuple[str, ...] = ("no", "n", "0", "false")
 
+    @field_validator("yes", "no", mode="before")
+    @classmethod
+    def _as_text(cls, values):
+        # codes written as numbers (1, 0) are the text the file holds
+        return [str(v).lower() if isinstance(v, bool) else str(v) for v in values] if isinstance(values, (list, tuple)) \
+            else values
+
 
 class Outcomes(_Model):
     satisfaction: Outcome | None = None
@@ -104,8 +135,8 @@ class Outcomes(_Model):
 
     @model_validator(mode="after")
     def _at_least_one(self):
-        if self.satisfaction is None and self.recommend is None:
-            raise ValueError("name at least one of 'satisfaction' or 'recommend'")
+        if self.satisfaction is None and self.recommend is None and self.yes_no is None:
+            raise ValueError("name at least one of 'satisfaction', 'recommend' or 'yes_no'")
         return self
 
 
@@ -123,7 +154,8 @@ class DataFile(_Model):
 class FeedbackConfig(DataFile):
     id: str | None = None        # a respondent id column; without one, respondents are known by their row in the file
     scale: str = "rating5"
-    attributes: tuple[Attribute, ...] = Field(min_length=2)
+    # none or one is allowed (an NPS-only survey): the stages that need touchpoints skip and say why
+    attributes: tuple[Attribute, ...] = ()
     outcomes: Outcomes
     descriptors: tuple[str, ...] = ()
     value: str | None = None
@@ -141,8 +173,9 @@ class FeedbackConfig(DataFile):
         return _each_column_once(attributes, "attribute")
 
     @property
-    def main_outcome(self) -> Outcome:
-        """The outcome the loyalty mix and driver model use: satisfaction if mapped, else recommend."""
+    def main_outcome(self) -> Outcome | None:
+        """The rating outcome the loyalty mix and driver model use: satisfaction if mapped, else recommend; none
+        when the only outcome is yes/no."""
         return self.outcomes.satisfaction or self.outcomes.recommend
 
 
@@ -160,9 +193,9 @@ class Item(_Model):
 
 class DiagnosticConfig(DataFile):
     id: str | None = None
-    department: str
-    level: str
-    levels: dict[str, Literal["executive", "manager", "frontline"]]
+    department: str | None = None   # without departments, silos and department comparisons are skipped
+    level: str | None = None        # without levels, leaders and frontline are not compared
+    levels: dict[str, Literal["executive", "manager", "frontline"]] = Field(default_factory=dict)
     scale: str = "agree5"
     items: tuple[Item, ...] = Field(min_length=2)
     driving_force: dict[str, str] = Field(default_factory=dict)
@@ -172,6 +205,19 @@ class DiagnosticConfig(DataFile):
     @classmethod
     def _unique_columns(cls, items):
         return _each_column_once(items, "item")
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _level_codes(cls, levels):
+        return _text_keys(levels)
+
+    @model_validator(mode="after")
+    def _levels_mapped(self):
+        if self.level is not None and not self.levels:
+            raise ValueError("map each value of the level column to executive, manager or frontline under "
+                             "'levels:' (for example levels: {Director: executive, Team lead: manager, Agent: "
+                             "frontline}), or remove 'level:' to run without comparing levels")
+        return self
 
 
 class Thresholds(_Model):
@@ -358,7 +404,7 @@ class Engagement(_Model):
         for name in self._scale_names():
             if name not in self.scales:
                 problems.append(f"scale {name!r} is not defined; defined scales: {sorted(self.scales)}")
-        if self.feedback is not None:
+        if self.feedback is not None and self.feedback.main_outcome is not None:
             main = self.scales.get(self.feedback.main_outcome.scale)
             if main is not None and main.range_key not in self.loyalty_bands:
                 problems.append(
@@ -421,6 +467,23 @@ class Engagement(_Model):
         scale = self.scales.get(recommend.scale)
         return recommend.column if scale is not None and (scale.min, scale.max) == (0, 10) else None
 
+    @property
+    def outcome(self) -> Outcome | YesNoOutcome | None:
+        """The outcome the customer analyses describe: the main rating outcome, else the yes/no one (read as
+        its share of yes)."""
+        if self.feedback is None:
+            return None
+        return self.feedback.main_outcome or self.feedback.outcomes.yes_no
+
+    @property
+    def outcome_span(self) -> float:
+        """The range of :attr:`outcome`'s scale (1 for a yes/no outcome's share): effects are judged against it."""
+        main = self.feedback.main_outcome if self.feedback is not None else None
+        if main is None:
+            return 1.0
+        scale = self.scales[main.scale]
+        return float(scale.max - scale.min)
+
     def dimension_target(self, dimension: str) -> float:
         return self.targets.dimensions.get(dimension, self.targets.maturity_default)
 
@@ -448,7 +511,7 @@ def _read_yaml(path: Path) -> dict:
         raise ConfigError([ConfigProblem(str(path), "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                                          "save the file as UTF-8")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

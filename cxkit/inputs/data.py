@@ -446,7 +446,8 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
     frame, file, problems = _read_part(eng, "diagnostic", tuple(c for c in (spec.id, spec.department, spec.level) if c))
     if frame is None:
         return None, problems
-    wanted = {spec.department: "diagnostic.department", spec.level: "diagnostic.level"}
+    wanted = {column: f"diagnostic.{key}" for key, column in (("department", spec.department), ("level", spec.level))
+              if column}
     if spec.id:
         wanted[spec.id] = "diagnostic.id"
     for k, item in enumerate(spec.items):

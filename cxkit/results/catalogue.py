@@ -247,7 +247,8 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
     _table("segment_profiles", "customers", "Segment sizes, touchpoint means against the rest, outcomes, value",
            segment=INT, name=TEXT, n=INT, share=NUMBER, outcome_mean=NUMBER, truly_impressed=NUMBER,
            satisfied=NUMBER, indifferent=NUMBER, unhappy=NUMBER, nps=NUMBER, value_share=NUMBER,
-           patterns=("mean_*", "diff_*", "p_*"), optional=("nps", "value_share")),
+           patterns=("mean_*", "diff_*", "p_*"),
+           optional=("nps", "value_share", "truly_impressed", "satisfied", "indifferent", "unhappy")),
     _table("segment_assignment", "customers", "Each respondent's segment (one row per respondent)",
            respondent=TEXT, segment=INT, appendix=False),
     _table("segment_descriptors", "customers", "Who is in each segment: descriptor shares against overall "

@@ -35,14 +35,14 @@ class CustomerHeadlines:
     customers: int
     effective_n: float
     weighted: bool
-    truly_impressed: float
+    truly_impressed: float | None   # None without a rating outcome
     nps: float | None
-    segments: int
-    stability: float
-    stability_low: float
-    imputed_share: float
-    unsegmented: int
-    merged_segments: int
+    segments: int | None            # the segmentation's figures are None where the data could not support it
+    stability: float | None
+    stability_low: float | None
+    imputed_share: float | None
+    unsegmented: int | None
+    merged_segments: int | None
 
 
 @dataclass(frozen=True)

@@ -34,16 +34,18 @@ class StageRecord:
     headlines: dict = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)   # analyses the data could not support: "what: why"
 
     def to_dict(self) -> dict:
         return {"stage": self.stage, "status": self.status, "reason": self.reason,
                 "headlines": _clean(self.headlines), "claims": [c.to_dict() for c in self.claims],
-                "tables": list(self.tables)}
+                "tables": list(self.tables), "left_out": list(self.left_out)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "StageRecord":
         return cls(data["stage"], data.get("status", "done"), data.get("reason", ""), data.get("headlines") or {},
-                   [Claim.from_dict(c) for c in data.get("claims", [])], list(data.get("tables", [])))
+                   [Claim.from_dict(c) for c in data.get("claims", [])], list(data.get("tables", [])),
+                   list(data.get("left_out", [])))
 
 
 def _clean(value):
@@ -205,6 +207,11 @@ class RunResults:
     def claim(self, kind: str) -> Claim | None:
         """The lead claim of a kind (the one a slide title uses), or None when its stage made none."""
         return next((c for c in self.claims_of(kind) if c.lead), None)
+
+    def supported(self, kind: str) -> bool:
+        """Whether the lead claim of a kind was made and its evidence supports it."""
+        claim = self.claim(kind)
+        return claim is not None and claim.supported
 
     def executive_summary(self) -> list[Claim]:
         """The claims the executive summary states, in order, as the recommendations stage chose them."""

@@ -16,13 +16,14 @@ threads of one process: shared working directory and kernel-launch races).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 import platform
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -44,7 +45,9 @@ from .stage import skip_reason
 
 # stages in waves: each wave's stages are independent and may run at once
 WAVES = (("reality_check", "customers", "drivers"), ("metrics",), ("recommendations",), ("deck",))
-DEPENDS = {"metrics": ("customers", "drivers"), "deck": ("recommendations",)}
+# metrics uses what customers and drivers found where they ran (a stage skipped for want of data leaves
+# its part of the scorecard out); the deck needs the recommendations step
+DEPENDS = {"deck": ("recommendations",)}
 PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "seaborn", "matplotlib", "python-pptx", "papermill",
             "pydantic", "pyyaml", "openpyxl", "pyreadstat", "jupyterlab", "ipykernel")
 
@@ -120,9 +123,12 @@ def execute_stage(stage: str, engagement: str, build: str, notebooks: str = str(
                                 cwd=str(source.parent), progress_bar=False, kernel_name="python3", log_output=False,
                                 kernel_manager_class=_local_kernel_manager(sockets))
     except PapermillExecutionError as exc:
-        outcome["status"] = "failed"
-        outcome["failure"] = {"cell": exc.exec_count, "error": f"{exc.ename}: {exc.evalue}",
-                              "detail": exc.source[-400:] if exc.source else ""}
+        if exc.ename == "StageSkipped":   # the data cannot support what the stage rests on: said, not failed
+            outcome["status"], outcome["reason"] = "skipped", skipped_reason(exc.evalue)
+        else:
+            outcome["status"] = "failed"
+            outcome["failure"] = {"cell": exc.exec_count, "error": f"{exc.ename}: {exc.evalue}",
+                                  "detail": exc.source[-400:] if exc.source else ""}
     except Exception as exc:  # kernel died, notebook missing ...: still a stage failure with its reason
         outcome["status"] = "failed"
         outcome["failure"] = {"cell": None, "error": f"{type(exc).__name__}: {exc}", "detail": ""}
@@ -158,8 +164,14 @@ def _data_quality_table(report) -> pd.DataFrame:
                         columns=["severity", "file", "column", "message", "rows", "rows_affected", "fix"])
 
 
+def skipped_reason(message: str) -> str:
+    """The reason in a stage's skip message ("Key drivers skipped: <reason>")."""
+    return message.split(" skipped: ", 1)[-1]
+
+
 def run_engagement(config: str | Path, out: str | Path = "out", workers: int | None = None,
-                   progress: Callable[[str], None] = print, notebooks: str | Path = NOTEBOOKS) -> RunOutcome:
+                   progress: Callable[[str], None] = print, notebooks: str | Path = NOTEBOOKS,
+                   execute: Callable[..., dict] | None = None) -> RunOutcome:
     """Run an engagement from its YAML to executed notebooks, results and the deck.
 
     Parameters
@@ -174,6 +186,9 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
         Receives one line per stage event.
     notebooks : path
         Folder of stage notebooks (the kit's ``notebooks/`` by default).
+    execute : callable, optional
+        Runs one stage as :func:`execute_stage` does (same arguments, same outcome dict), called in this
+        process one stage after another: property tests use it to run many engagements without kernels.
 
     Raises
     ------
@@ -205,7 +220,8 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
     failure: StageFailure | None = None
     context = multiprocessing.get_context("spawn")
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with (ProcessPoolExecutor(max_workers=workers, mp_context=context) if execute is None
+              else contextlib.nullcontext(_InProcess(execute))) as pool:
             for wave in WAVES:
                 futures = {}
                 for stage in wave:
@@ -223,7 +239,11 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
                     run = runs[stage]
                     run.status, run.seconds, run.notebook = result["status"], result["seconds"], result["notebook"]
                     run.failure = result["failure"]
-                    if run.status == "done":
+                    if run.status == "skipped":
+                        run.reason = result["reason"]
+                        save_record(paths, StageRecord(stage, status="skipped", reason=run.reason))
+                        progress(f"[{stage}] skipped: {run.reason}")
+                    elif run.status == "done":
                         progress(f"[{stage}] done in {run.seconds:.1f}s")
                     else:
                         progress(f"[{stage}] FAILED after {run.seconds:.1f}s")
@@ -247,6 +267,18 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
     _move_into_place(build, final)
     deck = RunPaths(final).deck(eng.engagement_id)
     return RunOutcome(eng.engagement_id, final, deck if deck.exists() else None, list(runs.values()), seconds)
+
+
+class _InProcess:
+    """A pool that runs each stage at once, in this process, with the given executor."""
+
+    def __init__(self, execute: Callable[..., dict]):
+        self.execute = execute
+
+    def submit(self, function, *args) -> Future:
+        done = Future()
+        done.set_result(self.execute(*args))
+        return done
 
 
 def _upstream_missing(stage: str, runs: dict[str, StageRun]) -> str | None:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import StageSkipped
+from ..errors import NotEnoughData, StageSkipped
 from ..inputs.config import Engagement, load_engagement
 from ..inputs.prepared import load_inputs, read_input
 from ..paths import RunPaths
 from ..results import headlines as _headlines
-from ..results.catalogue import STAGES
+from ..results.catalogue import STAGES, TABLES
 from ..results.claim import Claim
 from ..results.store import (RunResults, StageRecord, headed, load_table, save_claims, save_record, save_table,
                              write_summary)
@@ -89,6 +89,32 @@ class StageContext:
     def load(self, name: str) -> pd.DataFrame:
         """A table an earlier stage saved."""
         return load_table(self.paths, name)
+
+    def load_if(self, name: str) -> pd.DataFrame | None:
+        """A table an earlier stage saved, or None when that stage did not run (skipped for want of data) or the
+        table is empty."""
+        if not self.results.done(TABLES[name].stage):
+            return None
+        table = self.results.table(name)
+        return None if table is None or table.empty else table
+
+    def attempt(self, what: str, analysis, *args, **kwargs):
+        """Run an analysis the data may not support: its result, or None when it cannot run, with the reason
+        kept in the stage's record (the deck's method appendix names it)."""
+        try:
+            return analysis(*args, **kwargs)
+        except NotEnoughData as exc:
+            self.record.left_out.append(f"{what}: {exc}")
+            print(f"{what} left out: {exc}")
+            return None
+
+    def require(self, analysis, *args, **kwargs):
+        """Run the analysis the whole stage rests on; when the data cannot support it, the stage is skipped with
+        the reason (the run goes on without it)."""
+        try:
+            return analysis(*args, **kwargs)
+        except NotEnoughData as exc:
+            raise StageSkipped(f"{STAGES[self.stage].title} skipped: {exc}") from None
 
     def finish(self, headlines=None, claims: list[Claim] = ()) -> StageRecord:
         """Record the stage as done, with its typed headlines and its claims."""

@@ -187,12 +187,23 @@ def test_an_attribute_nobody_answered_is_left_out(engagement_copy):
 
 def test_a_single_segment_is_reported_not_a_crash(eng, feedback):
     one = eng.model_copy(update={"thresholds": eng.thresholds.model_copy(
-        update={"segment_k_range": (2, 2), "min_segment_size": 2000})})
+        update={"segment_k_range": (2, 2), "min_segment_size": 1450})})   # the smaller of two is merged away
     seg = customers.segment_customers(feedback, one)
     assert seg.k == 1 and seg.merged == 1
     profiles = customers.segment_profiles(feedback, one, seg.assignment)
     assert profiles["name"].iloc[0] == "All customers"
     assert np.isnan(seg.stability)
+
+
+def test_too_few_customers_for_two_segments_is_said_not_a_crash(eng, feedback):
+    from cxkit.errors import NotEnoughData
+
+    with pytest.raises(NotEnoughData, match="only 59 customers .* two segments of at least 30 customers "
+                                            "\\(thresholds.min_segment_size\\) need 60"):
+        customers.segment_customers(feedback.head(59), eng)
+    with pytest.raises(NotEnoughData, match="ratings of at least two touchpoints; 1 has answers"):
+        customers.segment_customers(feedback, eng.model_copy(update={"feedback": eng.feedback.model_copy(
+            update={"attributes": eng.feedback.attributes[:1]})}))
 
 
 def test_a_scale_without_loyalty_cut_offs_is_a_config_error(engagement_copy):

@@ -31,6 +31,12 @@ def test_wilson_matches_newcombe_1998(k, n, low, high):
     assert est.high == pytest.approx(high, abs=1e-4)
 
 
+@given(n=st.integers(1, 100_000), all_or_none=st.booleans())
+def test_a_wilson_interval_always_holds_its_share(n, all_or_none):
+    est = wilson_ci(n if all_or_none else 0, n)
+    assert est.low <= est.value <= est.high      # never a hair on the wrong side at 0% or 100%
+
+
 def test_nps_interval_matches_the_variance_of_the_respondent_score():
     rng = np.random.default_rng(3)
     ltr = rng.integers(0, 11, 500).astype(float)

@@ -109,8 +109,7 @@ def test_every_sentence_and_action_rests_on_a_supported_claim(tmp_path_factory, 
                                                                flip_levels, weaken):
     folder = tmp_path_factory.mktemp("generated")
     config = _generated(folder / "engagement", seed, customers, employees, signal, flip_levels, weaken)
-    run_in_process(config, folder / "run")
-    _check_the_run(folder / "run")
+    _check_the_run(run_in_process(config, folder / "run"))
 
 
 def test_data_with_no_signal_states_no_finding_and_says_so(tmp_path):

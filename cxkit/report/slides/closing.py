@@ -83,6 +83,9 @@ def section_appendix(ctx: DeckContext):
 def _method_lines(ctx: DeckContext) -> list[str]:
     results = ctx.results
     lines = [c.text + "." for c in results.claims_of("not_covered")]
+    analyses = [entry for s in ANALYSIS_STAGES if results.record(s) is not None for entry in results.record(s).left_out]
+    if analyses:
+        lines.append("Analyses the data could not support: " + "; ".join(analyses) + ".")
     if ctx.left_out:
         lines.append("Left out of this deck for want of data: " + "; ".join(ctx.left_out) + ".")
     lines += [f"{STAGES[s].title}: no results found." for s in ANALYSIS_STAGES if results.record(s) is None]
@@ -103,10 +106,11 @@ def _method_lines(ctx: DeckContext) -> list[str]:
                      + (f" {cells} cells with too few answers were suppressed." if cells else ""))
     customers = results.headlines("customers")
     if customers is not None:
+        segments = (f" Segments: k-means, k = {customers.segments} by silhouette; {customers.imputed_share:.1%} of "
+                    f"ratings imputed, {customers.unsegmented} customers unsegmented."
+                    if customers.segments is not None else "")
         lines.append(f"Feedback: {customers.customers:,} customers. Loyalty bands on the main outcome with Wilson "
-                     "intervals; NPS interval from the variance of a difference of proportions. Segments: k-means, "
-                     f"k = {customers.segments} by silhouette; {customers.imputed_share:.1%} of ratings imputed, "
-                     f"{customers.unsegmented} customers unsegmented.")
+                     "intervals; NPS interval from the variance of a difference of proportions." + segments)
     drivers = results.headlines("drivers")
     if drivers is not None:
         model = drivers.model

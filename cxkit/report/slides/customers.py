@@ -79,7 +79,7 @@ def consistency_slide(ctx: DeckContext):
         return
     if not ctx.stands("consistency"):
         return
-    outcome = ctx.eng.feedback.main_outcome
+    outcome = ctx.eng.outcome      # a yes/no outcome alone: its share of yes
     minimum = ctx.eng.thresholds.min_respondents
     # a group under the minimum base is named with its share but drawn without a bar
     big = steady["n"] >= minimum
@@ -95,13 +95,14 @@ def consistency_slide(ctx: DeckContext):
         *[f"{CONSISTENCY.label(r.group)} ({r.rule}): n {r.n}, {r.share:.0%} of customers, outcome {r.outcome:.2f} (95% CI "
           f"{r.ci_low:.2f}-{r.ci_high:.2f}), truly impressed {r.truly_impressed:.0%}" for r in steady.itertuples()],
         tables=("consistency",))
-    scale = ctx.eng.scales[outcome.scale]
+    main = ctx.eng.feedback.main_outcome
+    axis, number = ((ctx.eng.scales[main.scale].min, ctx.eng.scales[main.scale].max), "0.0") if main else ((0, 1), "0%")
     for region, part in ((1, bands), (2, patterns)):
         box = ctx.canvas.take_region(slide, region)
         labels = [f"{CONSISTENCY.label(r.group)} ({r.share:.0%}" + (")" if r.n >= minimum else ", too few)")
                   for r in part.itertuples()]
-        ctx.canvas.bar_chart(slide, box, labels, {outcome.label: part["outcome"]}, [ctx.palette.primary], "0.0",
-                             horizontal=False, legend=False, axis=(scale.min, scale.max),
+        ctx.canvas.bar_chart(slide, box, labels, {outcome.label: part["outcome"]}, [ctx.palette.primary], number,
+                             horizontal=False, legend=False, axis=axis,
                              errors={outcome.label: interval(part, "outcome")})
 
 
@@ -113,18 +114,26 @@ def segments_slide(ctx: DeckContext):
     if not ctx.stands("segments"):
         return
     merged = profiles.merge(stake, on="segment", how="left") if stake is not None else profiles
-    has_value = "value_at_stake" in merged
-    header = ["Segment", "Customers", "NPS", "Truly impressed"] + (["Value share", "Value at stake"] if has_value
-                                                                    else ["At risk"])
-    rows = []
-    for r in merged.itertuples():
-        row = [f"{r.segment}. {r.name}", f"{r.n:,} ({r.share:.0%})", num(getattr(r, "nps", float("nan")), 0),
-               pct(r.truly_impressed)]
-        row += [pct(r.value_share), f"{r.value_at_stake:,.0f}"] if has_value else \
-            [f"{getattr(r, 'at_risk_customers', 0):,}"]
-        rows.append(row)
+    # columns for what the run has: NPS on 0-10 only, the truly impressed with a rating outcome (else the yes/no
+    # outcome's share of yes), value or customers at risk where the value at stake was found
+    columns = [("Segment", 5, lambda r: f"{r.segment}. {r.name}"),
+               ("Customers", 1.8, lambda r: f"{r.n:,} ({r.share:.0%})")]
+    if "nps" in merged:
+        columns.append(("NPS", 0.9, lambda r: num(r.nps, 0)))
+    if "truly_impressed" in merged:
+        columns.append(("Truly impressed", 1.4, lambda r: pct(r.truly_impressed)))
+    else:
+        columns.append((ctx.eng.outcome.label, 1.6, lambda r: pct(r.outcome_mean)))
+    if "value_at_stake" in merged:
+        columns += [("Value share", 1.2, lambda r: pct(r.value_share)),
+                    ("Value at stake", 1.6, lambda r: f"{r.value_at_stake:,.0f}")]
+    elif "at_risk_customers" in merged:
+        columns.append(("At risk", 1.2, lambda r: f"{r.at_risk_customers:,.0f}"))
+    header, widths = [c[0] for c in columns], [c[1] for c in columns]
+    rows = [[cell(r) for _, _, cell in columns] for r in merged.itertuples()]
     headlines = ctx.results.headlines("customers")
-    stable = f"; stability (bootstrap ARI) {headlines.stability:.2f}" if headlines is not None else ""
+    stable = (f"; stability (bootstrap ARI) {headlines.stability:.2f}"
+              if headlines is not None and headlines.stability is not None else "")
     ctx.canvas.paged_table(
         ctx.title("segments"),
         f"Attitudinal segments from touchpoint ratings (k-means, k by silhouette{stable}); value at stake = value held "
@@ -132,7 +141,7 @@ def segments_slide(ctx: DeckContext):
         ctx.notes("segments", "Method: standardised ratings, k-means; k chosen by the best silhouette "
                   "(segment_choice). Names come from the touchpoints each segment rates furthest above and below the "
                   "others.", tables=("segment_profiles", "value_at_stake", "segment_choice")),
-        header, rows, [5, 1.8, 0.9, 1.4] + ([1.2, 1.6] if has_value else [1.2]))
+        header, rows, widths)
 
 
 @slide_builder("value_at_stake", claim="value_at_stake")
@@ -161,9 +170,10 @@ def descriptors_slide(ctx: DeckContext):
         return
     if not ctx.stands("descriptor_differences"):
         return
-    outcome = ctx.eng.feedback.main_outcome
+    outcome = ctx.eng.outcome
+    value = num if ctx.eng.feedback.main_outcome is not None else (lambda x, _digits=0: pct(x))  # yes/no: a share
     rows = [[str(r.descriptor).replace("_", " ").capitalize(), str(r.value), f"{r.n:,}",
-             "small base" if r.small_base else f"{r.outcome:.2f} ({r.ci_low:.2f}-{r.ci_high:.2f})",
+             "small base" if r.small_base else f"{value(r.outcome, 2)} ({value(r.ci_low, 2)}-{value(r.ci_high, 2)})",
              "" if r.small_base else pct(r.truly_impressed), "" if r.small_base or pd.isna(r.nps) else f"{r.nps:+.0f}",
              f"{r.kw_p:.2g}"] for r in table.itertuples()]
     ctx.canvas.paged_table(
