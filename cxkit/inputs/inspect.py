@@ -23,13 +23,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from ..errors import ConfigError, CxkitError
-from .readers import (MISSING_LABELS, QUALTRICS_META, SCALE_MAPS, SURVEYMONKEY_META, Export, LEGACY_EXTRA,
-                      LEGACY_META, Question, _norm, key)
+from .readers import (LEGACY_EXTRA, LEGACY_META, MISSING_LABELS, QUALTRICS_META, SCALE_MAPS, SURVEYMONKEY_META,
+                      Export, Question, _norm, key)
 
 
 class StarterError(CxkitError):
@@ -64,14 +63,14 @@ LOYALTY_WORDS = {"loy", "loyal", "loyalty", "retention", "repurchase", "rebuy", 
 FILLER_WORDS = {"to", "of", "the", "a", "q", "score", "rating", "likelihood", "likely", "net", "total", "index"}
 YES_NO_OUTCOME = re.compile(r"\b(renew\w*|re-?purchas\w*|buy again|purchase again|come back|return\w*|continu\w*|"
                             r"stay\w*|retain\w*|churn\w*|cancel\w*|switch\w*|loyal\w*|recommend\w*|would you use|"
-                            r"use again|fan)\b", re.I)
+                            r"use again|fan)\b", re.IGNORECASE)
 SATISFACTION_TEXT = re.compile(r"overall.{0,40}satisf|satisf.{0,40}overall|overall (experience|rating|impression)",
-                               re.I)
-RECOMMEND_TEXT = re.compile(r"recommend|net promoter|\bnps\b", re.I)
+                               re.IGNORECASE)
+RECOMMEND_TEXT = re.compile(r"recommend|net promoter|\bnps\b", re.IGNORECASE)
 LOYALTY_TEXT = re.compile(r"likely.{0,30}\b(buy|purchase|return|renew|continue|use)\b.{0,20}again|repurchase|"
-                          r"\brenew", re.I)
+                          r"\brenew", re.IGNORECASE)
 RANK_TEXT = re.compile(r"\brank|1 being|1 = (most|your|best|first)|order of (preference|importance)|"
-                       r"\bfavou?rite\b", re.I)
+                       r"\bfavou?rite\b", re.IGNORECASE)
 PLATFORM_META = ({key(c) for c in QUALTRICS_META} | {key(c) for c in LEGACY_META.values()}
                  | {key(c) for c in LEGACY_EXTRA} | set(SURVEYMONKEY_META) | {"timestamp", "locationaccuracy",
                                                                              "responseset", "name"})
@@ -86,9 +85,9 @@ NEGATIVE_WORDS = {"poor", "bad", "terrible", "awful", "worse", "difficult", "har
 POSITIVE_WORDS = {"good", "excellent", "great", "easy", "high", "positive", "better", "always"}
 NEUTRAL_WORDS = {"neither", "neutral", "average", "ok", "okay", "mixed", "fair", "sometimes"}
 MISSING_HINTS = re.compile(r"n/a|not applicable|don'?t know|do not know|unfamiliar|no opinion|not sure|prefer not|"
-                           r"never used|did not use|does not apply|can'?t say|not heard", re.I)
+                           r"never used|did not use|does not apply|can'?t say|not heard", re.IGNORECASE)
 RATING_WORDS = re.compile(r"poor|excellent|good|bad|agree|satisf|likely|very|extremely|not at all|strongly|"
-                          r"favou?rabl", re.I)
+                          r"favou?rabl", re.IGNORECASE)
 
 # the firm's scales (templates/defaults.yaml) a suggestion may name when it fits exactly: name -> min, max, codes
 BUILT_IN = {"rating5": (1, 5, (0, 99)), "rating7": (1, 7, (0, 99)), "sat10": (1, 10, (0, 99)),
@@ -230,9 +229,7 @@ def _polarity(base: str, bases: set[str]) -> int:
         sign = 1
     elif any(word.startswith(p) and word[len(p):] in plain for p in NEGATING_PREFIXES):
         sign = -1
-    elif any(other == p + word for other in plain for p in NEGATING_PREFIXES):
-        sign = 1
-    elif negated or "not " + word in bases:
+    elif any(other == p + word for other in plain for p in NEGATING_PREFIXES) or negated or "not " + word in bases:
         sign = 1
     else:
         return 0
@@ -933,7 +930,7 @@ def _fit_schema(plan, config, checks, names, scales, file):
         FeedbackConfig.model_validate(config["feedback"])
         return config, checks
     except ValidationError as exc:
-        problems = [e["msg"].removeprefix("Value error, ") for e in exc.errors()]
+        problems = _messages(exc)
     outcomes = config["feedback"]["outcomes"]
     if set(outcomes) == {"yes_no"} and len(plan.attributes) >= 3:
         stand_in = max(plan.attributes, key=lambda c: c.answered)
@@ -950,11 +947,16 @@ def _fit_schema(plan, config, checks, names, scales, file):
             FeedbackConfig.model_validate(config["feedback"])
             return config, checks
         except ValidationError as exc:
-            problems = [e["msg"].removeprefix("Value error, ") for e in exc.errors()]
+            problems = _messages(exc)
     found = f"{len(plan.attributes)} touchpoint rating(s)"
     raise StarterError(f"{file}: no starter engagement fits this file: {'; '.join(problems)} ({found} and the "
                        "outcome(s) " + ", ".join(outcomes) + " were found). Fix: name the outcome with --outcome, "
                        "or write the feedback section by hand")
+
+
+def _messages(exc) -> list[str]:
+    return [f"feedback.{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            if e["loc"] else e["msg"].removeprefix("Value error, ") for e in exc.errors()]
 
 
 # ------------------------------------------------------------------ YAML with comments

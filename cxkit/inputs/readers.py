@@ -52,7 +52,7 @@ SURVEYMONKEY_PLAIN = ("response", "open-ended response")
 QUALTRICS_TESTS = ("1", "2", "17", "survey preview", "survey test", "offline survey preview", "preview")
 QUALTRICS_SPAM = ("8", "9", "12", "spam", "preview spam", "imported spam")
 _IMPORT_ID = re.compile(r"""^\{\s*['"]ImportId['"]\s*:\s*['"]([^'"]+)['"].*\}$""")
-_QID = re.compile(r"^(QID\d+)(?:[_-](\d+))?(?:[_-](\d+))?(?:[_-]TEXT)?$", re.I)
+_QID = re.compile(r"^(QID\d+)(?:[_-](\d+))?(?:[_-](\d+))?(?:[_-]TEXT)?$", re.IGNORECASE)
 
 
 class ExportError(CxkitError):
@@ -688,7 +688,7 @@ def _surveymonkey(rows, path, report, keep_incomplete):
     return frame, questions
 
 
-_OTHER = re.compile(r"\bother\b|please specify", re.I)
+_OTHER = re.compile(r"\bother\b|please specify", re.IGNORECASE)
 
 
 def _option_columns(frame: pd.DataFrame, questions: list[Question], blocks: list[int], report: Ingestion):
@@ -1022,8 +1022,8 @@ def apply_qsf(frame: pd.DataFrame, questions: dict[str, Question], survey: dict[
         choices = survey[how.tag]["choices"]
         if survey[how.tag]["multi"]:   # one column holding every ticked code, joined by commas
             codes = text.map(lambda cell: [p.strip() for p in cell.split(",") if p.strip()], na_action="ignore")
-            bad = codes.map(lambda cell: any(p not in choices for p in cell), na_action="ignore")
-            frame[column] = codes.map(lambda cell: ", ".join(choices.get(p, p) for p in cell),
+            bad = codes.map(lambda cell, known=choices: any(p not in known for p in cell), na_action="ignore")
+            frame[column] = codes.map(lambda cell, known=choices: ", ".join(known.get(p, p) for p in cell),
                                       na_action="ignore").astype("string").where(~bad.fillna(False).astype(bool))
             missing = sorted({p for cell in codes.dropna() for p in cell} - set(choices))
         else:
