@@ -51,6 +51,11 @@ VALUE_WORDS = {"spend", "spending", "revenue", "sales", "turnover", "clv", "ltv"
                "purchases", "basket"}
 WEIGHT_WORDS = {"weight", "weights", "wt", "wgt", "weighting"}
 WAVE_WORDS = {"wave", "round", "period", "quarter", "fieldwork", "sweep"}
+# a coded column named only by these (region, customer_segment) holds groups, not ratings
+GROUP_WORDS = {"gender", "sex", "region", "country", "state", "province", "city", "county", "segment", "tier", "plan",
+               "department", "branch", "site", "industry", "sector", "occupation", "employment", "marital",
+               "ethnicity", "ethnic", "race", "language", "education", "group", "cohort", "zone", "area"}
+GROUP_FILLER = {"customer", "client", "code", "type", "of", "the", "your", "home", "main"}
 DEMOGRAPHIC_WORDS = {"gender", "sex", "age", "income", "education", "region", "location", "country", "state",
                      "province", "city", "town", "county", "channel", "segment", "tier", "plan", "product", "department",
                      "branch", "store", "site", "industry", "sector", "role", "occupation", "job", "employment",
@@ -335,6 +340,8 @@ def _first_role(c: Column, n: int) -> str:
         return "checkbox"
     if c.kind == "open":   # an open-ended answer, never a rating or a category
         return "comment" if c.text.dropna().str.len().mean() >= 15 else "text"
+    if c.distinct == 1:   # one answer or blank: a ticked option; one answer from everyone says nothing
+        return "checkbox" if c.answered < n else "constant"
     if c.numbers is not None:
         return _numeric_role(c, own_words, n)
     if _is_date(c.text):
@@ -370,6 +377,9 @@ def _numeric_role(c: Column, own_words: set[str], n: int) -> str:
         return "number"
     if whole and distinct == 2 and set(values.unique()) <= {0, 1}:
         return "yes_no"
+    content = words(c.name) - GROUP_FILLER
+    if content and content <= GROUP_WORDS and distinct <= 12:
+        return "category"
     if c.value_labels and _labels_are_categories(c.value_labels):
         return "category"
     if c.name.strip() == "" or c.name.lower().startswith("unnamed"):
@@ -471,7 +481,7 @@ def _numeric_scales(columns: list[Column]) -> None:
         low, note = 1, ""
         if counts.index.min() > 1 and high > 11:   # recode values (10-14): the range as it stands
             low = int(counts.index.min())
-            note = f"recode values {low}-{high}: CHECK the scale, or give the survey definition with --qsf"
+            note = f"recode values {low}-{high}: give the survey definition (--qsf) to read them as their labels"
         elif zeros:
             rare = high <= 7 or (zeros < 0.02 * total and zeros < 0.25 * ones)
             spread = sum(len(members) for members, _, _ in entries)
@@ -837,8 +847,8 @@ def _config(plan, export, data_path, yaml_path, client, qsf, names, scales):
     where = "feedback.scale" if plan.attributes else "feedback.outcomes"
     for s in {c.scale.key: c.scale for c in used}.values():
         if s.note:
-            checks.setdefault(where, []).append(f"{names[s.key]}: " + (s.note if "real score" in s.note
-                                                                        else f"CHECK: {s.note}"))
+            settled = "real score" in s.note or "as NPS asks it" in s.note
+            checks.setdefault(where, []).append(f"{names[s.key]}: " + (s.note if settled else f"CHECK: {s.note}"))
     if plan.attributes:
         feedback["scale"] = names[plan.attributes[0].scale.key]
         feedback["attributes"] = [{"column": c.name, "label": c.label} for c in plan.attributes]
@@ -910,7 +920,8 @@ def _unused(plan: Plan) -> list[str]:
                "rating": "ratings on another scale than the touchpoints", "outcome-like": "other outcome measures",
                "yes_no": "yes/no questions (one can be the outcome: --outcome)", "category":
                "other single-choice questions (add to descriptors to compare by them)",
-               "checkbox": "checkbox options", "text": "other free text", "date": "dates", "empty": "empty columns"}
+               "checkbox": "checkbox options", "text": "other free text", "date": "dates", "empty": "empty columns",
+               "constant": "columns with one answer from everyone"}
     out = []
     for role, why in reasons.items():
         names = [c.name for c in plan.columns if c.role == role]

@@ -265,6 +265,18 @@ def test_numbers_that_are_not_ratings_are_never_touchpoints(tmp_path):
     assert plan.satisfaction.name == "overall_satisfaction" and plan.satisfaction not in plan.attributes
 
 
+def test_waves_weights_and_dates_are_found(tmp_path):
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"wave": ["2025-Q1", "2025-Q2"] * 20, "survey_weight": rng.uniform(0.5, 1.5, 40).round(2),
+                          "submitted": [f"2025-0{1 + i % 6}-1{i % 9} 10:00:00" for i in range(40)],
+                          "staff": rng.integers(1, 6, 40), "billing": rng.integers(1, 6, 40),
+                          "overall": rng.integers(1, 6, 40)})
+    plan = _plan(tmp_path, frame)
+    assert (plan.wave.name, plan.weight.name) == ("wave", "survey_weight")
+    assert next(c.role for c in plan.columns if c.name == "submitted") == "date"
+    assert [c.name for c in plan.attributes] == ["staff", "billing"] and plan.satisfaction.name == "overall"
+
+
 def test_ranks_are_never_ratings_with_or_without_a_question_saying_so(tmp_path):
     rng = np.random.default_rng(2)
     ranks = np.array([rng.permutation(4) + 1 for _ in range(50)])
@@ -286,6 +298,8 @@ def test_a_rare_zero_on_a_1_to_5_item_is_flagged_as_not_applicable(tmp_path, cap
     eng, report = _validated(target)
     assert eng.feedback.scale == "rating5" and 0 in eng.scales["rating5"].missing_codes
     assert report.frames["feedback"]["app_ease"].isna().sum() == 2
+    assert eng.feedback.id == "customer_id" and eng.feedback.value == "annual_spend"
+    assert eng.feedback.comment == "comment" and set(eng.feedback.descriptors) == {"region", "age"}
 
 
 def test_a_0_to_10_item_with_common_zeros_keeps_them(tmp_path, capsys):
