@@ -107,17 +107,19 @@ def _inspect(args) -> int:
 
     from .inputs.config import load_engagement
     from .inputs.data import validate
-    from .inputs.inspect import suggest_columns, write_starter
+    from .inputs.inspect import plan_engagement, write_starter
     from .inputs.readers import apply_qsf, read_export, read_qsf
 
     export = read_export(args.file, args.format, args.encoding, sheet=args.sheet)
     if args.qsf:
-        frame, mapped, _ = apply_qsf(export.frame, {q.column: q for q in export.questions}, read_qsf(args.qsf))
+        frame, mapped, unknown = apply_qsf(export.frame, {q.column: q for q in export.questions}, read_qsf(args.qsf))
         export.report.notes.append(f"{len(mapped)} column(s) read through the survey definition {args.qsf}")
+        export.report.notes += [f"{column}: codes {', '.join(codes[:5])} are not in {args.qsf}; left missing"
+                                for column, (codes, _) in unknown.items()]
         export = replace(export, frame=frame)
     for line in export.report.lines():
         print(line)
-    for r in suggest_columns(export).itertuples():
+    for r in plan_engagement(export, args.outcome).table().itertuples():
         row = f" [{r.matrix_row}]" if isinstance(r.matrix_row, str) else ""
         scale = f" ({r.scale})" if isinstance(r.scale, str) else ""
         note = f" -- {r.note}" if r.note else ""
@@ -131,9 +133,10 @@ def _inspect(args) -> int:
     report = validate(load_engagement(args.write_config))
     for problem in report.errors:
         print(problem)
-    verdict = "valid" if report.ok else "not valid yet"
+    verdict, step = ("valid", f"cxkit run {args.write_config} --out out") if report.ok else \
+        ("not valid yet", f"correct the errors above, then cxkit validate {args.write_config}")
     print(f"{args.write_config}: {verdict} against the data ({len(report.errors)} errors, {len(report.warnings)} "
-          f"warnings); next: cxkit run {args.write_config} --out out")
+          f"warnings); next: {step}")
     return 0 if report.ok else 2
 
 

@@ -21,6 +21,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -275,11 +276,11 @@ class Column:
     note: str = ""
     block: str = ""
 
-    @property
+    @cached_property
     def answered(self) -> int:
         return int(self.text.notna().sum())
 
-    @property
+    @cached_property
     def distinct(self) -> int:
         return int(self.text.nunique())
 
@@ -290,7 +291,6 @@ class Column:
         text = re.sub(r"<[^>]+>", " ", text)
         text = re.sub(r"\s+", " ", text).strip()
         return text if len(text) <= 80 else text[:77].rsplit(" ", 1)[0] + "..."
-
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -561,7 +561,6 @@ class Plan:
     value: Column | None = None
     weight: Column | None = None
     wave: Column | None = None
-    checks: list[str] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
         rows = []
@@ -611,21 +610,21 @@ def plan_engagement(export: Export, outcome: str | None = None) -> Plan:
         raise StarterError(f"{export.report.file}: no column named {outcome!r}. Fix: give --outcome one of the "
                            "column names cxkit inspect lists")
     ratings = [c for c in columns if c.role == "rating"]
+    family = {c.name: _outcome_family(c) for c in ratings}
     if named is not None:
         _name_outcome(plan, named)
     else:
-        family = {c.name: _outcome_family(c) for c in ratings}
         satisfied = [c for c in ratings if family[c.name] == "satisfaction"]
         overall = [c for c in satisfied if "overall" in (c.name + " " + c.label).lower()]
         plan.satisfaction = (overall or satisfied or [None])[0]
         recommend = [c for c in ratings if family[c.name] == "recommend"]
         plan.recommend = (sorted(recommend, key=lambda c: c.scale.range_key != "0-10") or [None])[0]
         _recommend_on_0_10(plan.recommend)
-        for c in ratings:
-            if family[c.name] and c not in (plan.satisfaction, plan.recommend):
-                c.role, c.note = "outcome-like", f"another {family[c.name]} measure, not a touchpoint"
         yes_no = [c for c in columns if c.role == "yes_no" and YES_NO_OUTCOME.search(f"{c.name} {c.question}")]
         plan.yes_no = yes_no[0] if yes_no else None
+    for c in ratings:   # the other outcome measures are never touchpoints
+        if family[c.name] and c not in (plan.satisfaction, plan.recommend):
+            c.role, c.note = "outcome-like", f"another {family[c.name]} measure, not a touchpoint"
     for role, c in (("satisfaction", plan.satisfaction), ("recommend", plan.recommend), ("yes_no", plan.yes_no)):
         if c is not None:
             c.role = f"outcome: {role}"
