@@ -273,10 +273,22 @@ def relative_weights(corr: np.ndarray) -> np.ndarray:
     Works on one matrix or a stack.
     """
     corr = np.asarray(corr, dtype=float)
+    degenerate = _degenerate(corr)
+    if degenerate.any():   # a resample in which a driver never varies has no weights (missing, not a failure)
+        out = np.full(corr.shape[:-1][:-1] + (corr.shape[-1] - 1,), np.nan)
+        if corr.ndim == 3 and not degenerate.all():
+            out[~degenerate] = relative_weights(corr[~degenerate])
+        return out
     rxx, rxy = corr[..., :-1, :-1], corr[..., :-1, -1]
     lam = _root(rxx)
     beta = np.einsum("...ij,...j->...i", np.linalg.pinv(lam, hermitian=True), rxy)
     return np.einsum("...jk,...k->...j", lam ** 2, beta ** 2)
+
+
+def _degenerate(matrices: np.ndarray) -> np.ndarray:
+    """Which matrices of a stack (or the one matrix) hold a missing value: a correlation with a driver that never
+    varies in a bootstrap resample."""
+    return ~np.isfinite(matrices).all(axis=(-2, -1))
 
 
 def _root(rxx: np.ndarray) -> np.ndarray:
@@ -462,8 +474,16 @@ def logistic_relative_weights(x: np.ndarray, y: np.ndarray,
     w = np.atleast_2d(np.ones(n) if w is None else w)
     total = w.sum(axis=1)[:, None]
     centred = x[None] - ((w @ x) / total)[:, None, :]
-    zx = centred / np.sqrt(np.einsum("bn,bnp->bp", w, centred ** 2) / total)[:, None, :]
-    rxx = (np.swapaxes(zx, 1, 2) * w[:, None, :]) @ zx / total[:, :, None]
+    with np.errstate(divide="ignore", invalid="ignore"):   # a driver that never varies: handled just below
+        zx = centred / np.sqrt(np.einsum("bn,bnp->bp", w, centred ** 2) / total)[:, None, :]
+        rxx = (np.swapaxes(zx, 1, 2) * w[:, None, :]) @ zx / total[:, :, None]
+    degenerate = _degenerate(rxx)
+    if degenerate.any():   # a resample in which a driver never varies has no weights (missing, not a failure)
+        if single or degenerate.all():
+            raise ImportanceError("a driver never varies among the customers in the model")
+        weights, fit = np.full((len(w), p), np.nan), np.full(len(w), np.nan)
+        weights[~degenerate], fit[~degenerate] = logistic_relative_weights(x, y, w[~degenerate])
+        return weights, fit
     lam = _root(rxx)
     design = np.concatenate([np.ones((len(w), n, 1)), zx @ np.linalg.pinv(lam, hermitian=True)], axis=2)
     start = None

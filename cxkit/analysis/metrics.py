@@ -234,7 +234,7 @@ def _driver_metrics(fb, eng, chosen, scenarios, best_of, cadence, available) -> 
         est = wilson_ci(float((values >= scale.top2_min).sum()), len(values))
         best, label = best_of(hit, est.value, "share")
         target, source, rule = _target(est.value, best, label, eng.targets.uplift_points / 100, 1.0, kind="group")
-        rows.append(dict(layer="driver", metric=f"{driver.label}: top-2-box",
+        rows.append(dict(layer="driver", metric=f"{driver.label}: {scale.top_boxes}",
                          definition=f"share rating {column} {scale.top2_min}-{scale.max}; {context}", unit="share",
                          baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
                          target_source=source, target_rule=rule,
@@ -384,7 +384,7 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, chosen: pd.DataFrame | None = 
     if chosen is not None:
         for driver in chosen.itertuples():
             rated = fb[driver.attribute]
-            series.append((f"{driver.label}: top-2-box", "share",
+            series.append((f"{driver.label}: {scale.top_boxes}", "share",
                            (rated >= scale.top2_min).astype(float).where(rated.notna())))
     waves = sorted(fb[spec.wave].dropna().unique())
     rows = []

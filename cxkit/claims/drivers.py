@@ -49,7 +49,7 @@ def top_driver_claim(key: pd.DataFrame, eng: Engagement) -> list[Claim]:
     lead = pd.isna(top["share_low"]) or len(key) < 2 or top["share_low"] > second
     text = ("{label} drives {share:.0%} of the explained variance in {outcome_label|lower}" + interval
             + (", more than any other touchpoint" if lead else ", level with the next within its interval")
-            + "; {top2:.0%} rate it in the top two boxes")
+            + "; {top2:.0%} rate it in " + eng.scales[eng.feedback.scale].top_boxes_words)
     return [Claim("top_driver", top["attribute"], text, facts, verdict, reason, float(top["share"]),
                   ci=(top["share_low"], top["share_high"]), **common)]
 
@@ -63,7 +63,8 @@ def moments_of_truth_claims(quadrants: pd.DataFrame, key: pd.DataFrame, eng: Eng
         facts = dict(attribute=r.attribute, label=r.label, share=r.share, top2=r.top2, performance=r.performance,
                      owner=r.owner if isinstance(r.owner, str) else None)
         out.append(Claim("moment_of_truth", r.attribute, "{label} is a moment of truth: {share:.0%} of explained "
-                         "variance, {top2:.0%} in the top two boxes", facts, verdict, reason,
+                         "variance, {top2:.0%} in " + eng.scales[eng.feedback.scale].top_boxes_words, facts,
+                         verdict, reason,
                          float(r.share) if verdict == SUPPORTED else 0.0,
                          comparison="importance and performance against their thresholds",
                          direction="important, performing below", effect=float(r.share),

@@ -61,7 +61,7 @@ def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement, segments_real
                   f"the overall test does not pass at {alpha:g}", 0.0, **common)]
 
 
-def balance_claims(balance: pd.DataFrame, model_supported: bool = True) -> list[Claim]:
+def balance_claims(balance: pd.DataFrame, model_supported: bool = True, boxes: str = "top-2-box") -> list[Claim]:
     """Each department's part of what drives the outcome and of what is left to win; the largest owned one leads.
 
     Touchpoints with no owning department are a claim of their own, not testable as a department's: it says
@@ -83,7 +83,7 @@ def balance_claims(balance: pd.DataFrame, model_supported: bool = True) -> list[
             continue
         out.append(Claim("departmental_balance", str(r.owner),
                          "{owner} owns {importance:.0%} of what drives the outcome ({drivers}); its touchpoints score "
-                         "{points:.0f} points {side} the average ({performance:.0%} top-2-box), {impact:.0%} of what "
+                         "{points:.0f} points {side} the average ({performance:.0%} " + boxes + "), {impact:.0%} of what "
                          "is left to win", facts, SUPPORTED if model_supported else WITHIN_NOISE,
                          "sums of the key driver shares by owning department" if model_supported else
                          "the driver model explains too little to share importance out", float(r.impact), **common))
@@ -147,7 +147,7 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
     owner_missing = card["owner_missing"].astype(bool)
     unowned = card[owner_missing]
     facts = dict(unowned=len(unowned), metrics=len(card), unowned_share=len(unowned) / len(card),
-                 unowned_names=", ".join(unowned["metric"]))
+                 unowned_names=join(unowned["metric"]))   # at most four named: long labels stay readable
     text = ("{unowned} of {metrics} scorecard metrics have no owning department ({unowned_names})" if len(unowned)
             else "Every one of the {metrics} scorecard metrics has an owning department")
     out = [Claim("unowned_metrics", "all", text, facts, SUPPORTED, "owners as mapped in the engagement",
@@ -181,6 +181,6 @@ def metric_claims(eng: Engagement, card: pd.DataFrame, trend: pd.DataFrame, bala
                   segments_real: bool = True) -> list[Claim]:
     """Every claim of the metric stage, from the tables notebook 04 saved; ``model_supported`` and
     ``segments_real`` say whether the driver model and the segments stood (:func:`cxkit.claims.customers.real_segments`)."""
-    return (segment_drivers_claim(segments, eng, segments_real) + balance_claims(balance, model_supported)
+    return (segment_drivers_claim(segments, eng, segments_real) + balance_claims(balance, model_supported, eng.scales[eng.feedback.scale].top_boxes)
             + wave_claims(trend, eng)
             + scorecard_claims(card))

@@ -95,8 +95,19 @@ class Scale(_Model):
 
     @property
     def top2_min(self) -> int:
-        """Lowest rating counted as favourable (top-2-box)."""
-        return self.max - 1
+        """Lowest rating counted as favourable: the top two boxes on scales of five points or more, the top box on
+        shorter ones (on a two-point scale the top two boxes would be every answer)."""
+        return self.max - 1 if self.max - self.min >= 4 else self.max
+
+    @property
+    def top_boxes(self) -> str:
+        """The favourable ratings in words: "top-2-box" (five points or more) or "top box"."""
+        return "top-2-box" if self.max - self.min >= 4 else "top box"
+
+    @property
+    def top_boxes_words(self) -> str:
+        """The favourable ratings in a sentence: "the top two boxes" or "the top box"."""
+        return "the top two boxes" if self.max - self.min >= 4 else "the top box"
 
 
 class Attribute(_Model):

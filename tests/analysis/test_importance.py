@@ -250,3 +250,22 @@ def test_logistic_relative_weights_for_a_stack_equal_one_at_a_time():
     for b in range(3):
         one, one_r2 = logistic_relative_weights(x, y, counts[b])
         assert stacked[b] == pytest.approx(one, abs=1e-10) and r2[b] == pytest.approx(one_r2, abs=1e-12)
+
+
+def test_a_resample_where_a_driver_never_varies_has_no_weights_and_the_others_keep_theirs():
+    rng = np.random.default_rng(4)
+    n = 60
+    x = rng.integers(1, 6, size=(n, 3)).astype(float)
+    y = (x @ [0.8, 0.5, 0.2] + rng.normal(0, 1.5, n) > 4.5).astype(float)
+    counts = rng.multinomial(n, np.ones(n) / n, size=3).astype(float)
+    counts[1] = 0
+    counts[1][x[:, 0] == 3] = 1.0          # resample 1 holds only customers who rated driver 0 a 3
+    weights, fit = importance.logistic_relative_weights(x, y, counts)
+    assert np.isnan(weights[1]).all() and np.isnan(fit[1])
+    for b in (0, 2):
+        alone, r2 = importance.logistic_relative_weights(x, y, counts[b])
+        assert weights[b] == pytest.approx(alone) and fit[b] == pytest.approx(r2)
+    corr = np.stack([np.corrcoef(np.column_stack([x, y]), rowvar=False)] * 2)
+    corr[1, 0, :] = corr[1, :, 0] = np.nan   # a driver with no variance has no correlations
+    rw = importance.relative_weights(corr)
+    assert np.isnan(rw[1]).all() and rw[0] == pytest.approx(importance.relative_weights(corr[0]))

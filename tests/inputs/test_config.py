@@ -107,3 +107,57 @@ def test_item_mapped_to_an_unknown_dimension_is_refused(engagement_copy):
     raw["diagnostic"]["items"][0]["dimension"] = "customer_obsession"
     with pytest.raises(ConfigError, match="customer_obsession"):
         load_engagement(_write(engagement_copy, raw))
+
+
+def test_yes_and_no_in_yaml_stay_the_words_written(engagement_copy):
+    """YAML 1.1 reads yes/no/on/off as booleans: a yes/no outcome's codes, a level named No or a scale label Yes
+    would silently become True and False. They stay text; only true and false are booleans."""
+    text = engagement_copy.read_text()
+    text = text.replace("    yes_no:\n      column: renewed\n      label: Renewed contract\n",
+                        "    yes_no:\n      column: renewed\n      label: Renewed contract\n      yes: [Yes, Y, on]\n"
+                        "      no: [No, N, off]\n")
+    engagement_copy.write_text(text)
+    eng = load_engagement(engagement_copy)
+    assert eng.feedback.outcomes.yes_no.yes == ("Yes", "Y", "on") and eng.feedback.outcomes.yes_no.no == ("No", "N", "off")
+    from cxkit.inputs.config import load_yaml
+    assert load_yaml("a: yes\nb: true\nc: False\nd: off") == {"a": "yes", "b": True, "c": False, "d": "off"}
+    with pytest.raises(yaml.constructor.ConstructorError):
+        load_yaml("a: !!python/object/apply:os.system ['echo hacked']")   # still safe loading
+
+
+def test_level_codes_written_as_numbers_are_the_codes_in_the_file(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["diagnostic"]["levels"] = {1: "executive", 2: "manager", 3: "frontline"}
+    assert load_engagement(_write(engagement_copy, raw)).diagnostic.levels == {"1": "executive", "2": "manager",
+                                                                               "3": "frontline"}
+
+
+def test_a_diagnostic_without_departments_or_levels_is_valid_and_a_level_needs_its_map(engagement_copy):
+    raw = _raw(engagement_copy)
+    for key in ("department", "level", "levels"):
+        raw["diagnostic"].pop(key)
+    eng = load_engagement(_write(engagement_copy, raw))
+    assert eng.diagnostic.department is None and eng.diagnostic.level is None
+    raw["diagnostic"]["level"] = "level"
+    with pytest.raises(ConfigError, match="levels: .* or remove 'level:' to run without comparing levels"):
+        load_engagement(_write(engagement_copy, raw))
+
+
+def test_feedback_may_have_no_touchpoints_and_a_yes_no_outcome_alone(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["feedback"]["attributes"] = []
+    raw["feedback"]["outcomes"] = {"yes_no": raw["feedback"]["outcomes"]["yes_no"]}
+    eng = load_engagement(_write(engagement_copy, raw))
+    assert eng.feedback.main_outcome is None and eng.outcome.column == "renewed" and eng.outcome_span == 1.0
+    raw["feedback"]["outcomes"] = {}
+    with pytest.raises(ConfigError, match="name at least one of 'satisfaction', 'recommend' or 'yes_no'"):
+        load_engagement(_write(engagement_copy, raw))
+
+
+@pytest.mark.parametrize("low, high, top, words", [(1, 5, 4, "top-2-box"), (0, 10, 9, "top-2-box"), (1, 4, 4, "top box"),
+                                                   (1, 2, 2, "top box"), (1, 3, 3, "top box")])
+def test_favourable_ratings_are_the_top_two_boxes_only_on_scales_long_enough(low, high, top, words):
+    from cxkit.inputs.config import Scale
+
+    scale = Scale(min=low, max=high)
+    assert scale.top2_min == top and scale.top_boxes == words   # on 1-2 the top two boxes would be every answer

@@ -69,3 +69,36 @@ def test_shapes_consultants_meet_run_to_a_deck(tmp_path, shape):
 @given(shape=shapes(largest=2000))
 def test_whatever_validates_runs_to_a_deck(tmp_path_factory, shape):
     runs_to_a_deck(tmp_path_factory.mktemp("shape"), shape)
+
+
+def _method_text(run) -> str:
+    from pptx import Presentation
+
+    slide = next(s for s in Presentation(next(run.glob("*-deck.pptx"))).slides
+                 if s.shapes.title.text_frame.text == "Method and sample sizes")
+    return " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+
+
+def test_what_the_data_cannot_support_is_left_out_and_named_with_its_reason(tmp_path):
+    import json
+
+    small = run_in_process(write_shape(tmp_path / "small", Shape(customers=45, touchpoints=19, blanks=0.4,
+                                                                 employees=0)), tmp_path / "run_small")
+    drivers = json.loads((small / "results" / "stage_drivers.json").read_text())
+    assert drivers["status"] == "skipped" and drivers["reason"].startswith("only 0 customers can enter the model")
+    assert "Fix: set drivers.missing to pairwise or impute" in drivers["reason"]
+    customers = json.loads((small / "results" / "stage_customers.json").read_text())
+    assert customers["status"] == "done" and customers["left_out"] == [
+        "Segments: only 34 customers answered half the touchpoints or more; two segments of at least 30 customers "
+        "(thresholds.min_segment_size) need 60"]
+    method = _method_text(small)
+    assert "Key drivers was not covered: only 0 customers can enter the model" in method
+    assert "Analyses the data could not support: Segments: only 34 customers" in method
+
+    flat = run_in_process(write_shape(tmp_path / "flat", Shape(customers=0, employees=60,
+                                                               diagnostic_drop=("level", "department"))),
+                          tmp_path / "run_flat")
+    claims = {c["kind"]: c for c in json.loads((flat / "results" / "claims.json").read_text())}
+    assert claims["perception_gap"]["text"] == ("Executives and frontline cannot be compared: the diagnostic maps no "
+                                                "level column")
+    assert "Departments: the diagnostic maps no department column (diagnostic.department)" in _method_text(flat)
