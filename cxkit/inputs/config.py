@@ -181,6 +181,10 @@ class FeedbackConfig(DataFile):
     @field_validator("attributes")
     @classmethod
     def _unique(cls, attributes):
+        labels = [a.label for a in attributes]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:   # charts and tables name touchpoints by label: two alike could not be told apart
+            raise ValueError(f"attribute labels used twice: {twice}; give each touchpoint its own label")
         return _each_column_once(attributes, "attribute")
 
     @property

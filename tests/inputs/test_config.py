@@ -161,3 +161,10 @@ def test_favourable_ratings_are_the_top_two_boxes_only_on_scales_long_enough(low
 
     scale = Scale(min=low, max=high)
     assert scale.top2_min == top and scale.top_boxes == words   # on 1-2 the top two boxes would be every answer
+
+
+def test_two_touchpoints_with_one_label_are_refused(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["feedback"]["attributes"][1]["label"] = raw["feedback"]["attributes"][0]["label"]
+    with pytest.raises(ConfigError, match="attribute labels used twice: \\['Resolved first time'\\]; give each"):
+        load_engagement(_write(engagement_copy, raw))
