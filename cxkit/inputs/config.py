@@ -172,11 +172,21 @@ class FeedbackConfig(DataFile):
     value: str | None = None
     wave: str | None = None
     wave_period: Literal["month", "quarter", "year"] | None = None  # the wave column holds dates: group them so
+    date_format: str | None = None   # how the wave column writes dates (strftime, e.g. "%d/%m/%Y %H:%M"), where the
+                                     # form is ambiguous; read from the data otherwise
     comment: str | None = None
     weight: str | None = None   # a respondent weight column, used in every estimate
     duration: str | None = None  # seconds each response took (Qualtrics' "Duration (in seconds)" is found alone)
     exclude_speeders: bool = False         # leave out responses faster than thresholds.speeder_share of the median
     exclude_straight_liners: bool = False  # leave out respondents who gave every attribute the same rating
+
+    @field_validator("date_format")
+    @classmethod
+    def _a_date_form(cls, value):
+        if value is not None and not re.search(r"%[dmYyHIMSpbB]", value):
+            raise ValueError(f"{value!r} is not a date form; write it with strftime codes, for example "
+                             "'%d/%m/%Y %H:%M' (day/month/year hour:minute) or '%m/%d/%Y'")
+        return value
 
     @field_validator("attributes")
     @classmethod

@@ -360,7 +360,8 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
         if column and column in present:
             clean[column] = frame[column]
     if spec.wave and spec.wave_period and spec.wave in present:
-        clean[spec.wave], found = waves_from_dates(frame[spec.wave], spec.wave_period, spec.wave, file)
+        clean[spec.wave], found = waves_from_dates(frame[spec.wave], spec.wave_period, spec.wave, file,
+                                                   spec.date_format)
         problems += found
     attrs = [a.column for a in spec.attributes if a.column in present]
     for column in attrs:
@@ -389,34 +390,78 @@ def _straight_liners(clean: pd.DataFrame, answers: pd.DataFrame, file: str, excl
     return clean[~straight] if exclude else clean
 
 
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%Y/%m/%d %I:%M:%S %p",
-                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y")
+# date forms survey platforms and spreadsheets write; month-first and day-first forms are told apart by the data
+_TIMES = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "")
+DATE_FORMATS = tuple(
+    [f"%Y-%m-%d{t}" for t in _TIMES] + ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] + [f"%Y/%m/%d{t}" for t in _TIMES]
+    + [f"%m/%d/%Y{t}" for t in _TIMES] + ["%m/%d/%y"]
+    + [f"%d/%m/%Y{t}" for t in _TIMES] + ["%d/%m/%y"] + [f"%d.%m.%Y{t}" for t in _TIMES] + [f"%d-%m-%Y{t}" for t in _TIMES]
+    + ["%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y"])
+_SAMPLE = 5_000   # distinct dates tried against every form; the one chosen then reads them all
 
 
-def waves_from_dates(values: pd.Series, period: str, column: str, file: str) -> tuple[pd.Series, list[DataProblem]]:
+def _day_first(fmt: str) -> bool | None:
+    """True for a day-first form, False for month-first, None where the order cannot be mistaken."""
+    if fmt.startswith("%d") and ("/" in fmt[:6] or "." in fmt[:6] or "-" in fmt[:6]):
+        return True
+    if fmt.startswith("%m/"):
+        return False
+    return None
+
+
+def waves_from_dates(values: pd.Series, period: str, column: str, file: str,
+                     date_format: str | None = None) -> tuple[pd.Series, list[DataProblem]]:
     """Survey waves from response dates: "2026-03" (month), "2026-Q1" (quarter) or "2026" (year).
 
-    The first of :data:`DATE_FORMATS` that reads every date is used: Qualtrics' ``YYYY-MM-DD HH:MM:SS``,
-    SurveyMonkey's ``MM/DD/YYYY HH:MM:SS``, Google Forms' ``YYYY/MM/DD h:mm:ss AM`` (a time zone after it is
-    dropped), then day-first dates. Dates no format reads are an error naming their rows.
+    With ``date_format`` (``feedback.date_format``, a strftime form such as ``%d/%m/%Y %H:%M``) every date is
+    read with it. Otherwise the form that reads the most dates among :data:`DATE_FORMATS` is used: ISO
+    (Qualtrics' ``YYYY-MM-DD HH:MM:SS``), SurveyMonkey's ``MM/DD/YYYY HH:MM:SS``, Google Forms' ``YYYY/MM/DD
+    h:mm:ss AM`` (a time zone after it is dropped), day-first forms with slashes, dots or dashes, with or
+    without seconds or a time, and written months. When both a month-first and a day-first form read every
+    date (no day above 12) and they put dates in different waves, the order is ambiguous: an error asks for
+    ``date_format``. Dates the form cannot read are an error naming their rows.
     """
     text = values.astype("string").str.replace(r"\s+[A-Z]{2,4}([+-]\d+)?$", "", regex=True).str.strip()
+    text = text.mask(text == "")
     answered = text.notna()
-    best, best_count = None, -1
-    for fmt in DATE_FORMATS:
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-        if parsed[answered].notna().sum() > best_count:
-            best, best_count = parsed, int(parsed[answered].notna().sum())
-    problems = []
+    problems: list[DataProblem] = []
+    if date_format:
+        best = pd.to_datetime(text, format=date_format, errors="coerce")
+        chosen = date_format
+    else:
+        sample = pd.Series(text[answered].unique()[:_SAMPLE])
+        reads = {fmt: int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum()) for fmt in DATE_FORMATS}
+        most = max(reads.values(), default=0)
+        chosen = next((fmt for fmt in DATE_FORMATS if reads[fmt] == most), DATE_FORMATS[0])
+        best = pd.to_datetime(text, format=chosen, errors="coerce")
+        if most and _day_first(chosen) is not None:
+            rivals = [fmt for fmt in DATE_FORMATS if reads[fmt] == most and _day_first(fmt) == (not _day_first(chosen))]
+            if rivals:
+                other = pd.to_datetime(text, format=rivals[0], errors="coerce")
+                if not _wave_labels(best, period).equals(_wave_labels(other, period)):
+                    day, month = (chosen, rivals[0]) if _day_first(chosen) else (rivals[0], chosen)
+                    problems.append(DataProblem(
+                        "error", file, "the dates could be day-first or month-first (no day is above 12), and the "
+                        "two readings put responses in different waves", column=column,
+                        examples=_examples(values[answered]),
+                        fix=f"set feedback.date_format: '{day}' (day first) or '{month}' (month first) in the YAML"))
     bad = answered & best.isna()
     if bad.any():
         rows, n = _rows(bad)
-        problems.append(DataProblem("error", file, f"{n} value(s) are not dates in any known form", column=column,
+        known = (f"the form feedback.date_format: '{date_format}'" if date_format else "any known form")
+        problems.append(DataProblem("error", file, f"{n} value(s) are not dates in {known}", column=column,
                                     rows=rows, n_rows=n, examples=_examples(values[bad]),
-                                    fix="write dates as YYYY-MM-DD, or name a column that already holds the wave"))
-    labels = {"month": best.dt.strftime("%Y-%m"), "year": best.dt.strftime("%Y"),
-              "quarter": best.dt.year.astype("Int64").astype("string") + "-Q" + best.dt.quarter.astype("Int64").astype("string")}
-    return labels[period].where(best.notna()), problems
+                                    fix="set feedback.date_format to the form the file uses (for example "
+                                        "'%d/%m/%Y %H:%M'), or name a column that already holds the wave"))
+    return _wave_labels(best, period).where(best.notna()), problems
+
+
+def _wave_labels(dates: pd.Series, period: str) -> pd.Series:
+    if period == "month":
+        return dates.dt.strftime("%Y-%m")
+    if period == "year":
+        return dates.dt.strftime("%Y")
+    return dates.dt.year.astype("Int64").astype("string") + "-Q" + dates.dt.quarter.astype("Int64").astype("string")
 
 
 def _speeders(frame: pd.DataFrame, clean: pd.DataFrame, spec, file: str, share: float):

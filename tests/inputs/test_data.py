@@ -242,3 +242,42 @@ def test_a_recommend_question_not_on_0_to_10_gets_no_nps_and_a_warning(engagemen
     assert any("no NPS is computed" in p.message and p.column == "likelihood_to_recommend" for p in report.warnings)
     if report.ok:
         assert customers.nps(load_feedback(eng), eng).empty
+
+
+@pytest.mark.parametrize("dates, expected", [
+    (["25/03/2026 14:05", "02/04/2026 09:30"], ["2026-Q1", "2026-Q2"]),      # day first, no seconds
+    (["25.03.2026", "2.4.2026"], ["2026-Q1", "2026-Q2"]),
+    (["2026-03-25T14:05", "2026-04-02T09:30"], ["2026-Q1", "2026-Q2"]),
+    (["25 March 2026", "2 April 2026"], ["2026-Q1", "2026-Q2"]),
+    (["3/25/2026 2:05 PM", "4/2/2026 9:30 AM"], ["2026-Q1", "2026-Q2"]),   # month first, 12-hour clock
+])
+def test_common_date_forms_become_waves(dates, expected):
+    from cxkit.inputs.data import waves_from_dates
+
+    waves, problems = waves_from_dates(pd.Series(dates), "quarter", "when", "x.csv")
+    assert waves.tolist() == expected and not problems
+
+
+def test_dates_that_could_be_day_or_month_first_ask_for_their_form():
+    from cxkit.inputs.data import waves_from_dates
+
+    dates = pd.Series(["01/04/2026", "03/05/2026", "12/01/2026"])   # no day above 12: 1 April or 4 January?
+    _, problems = waves_from_dates(dates, "quarter", "when", "x.csv")
+    assert len(problems) == 1 and "day-first or month-first" in problems[0].message
+    assert "feedback.date_format: '%d/%m/%Y' (day first) or '%m/%d/%Y' (month first)" in problems[0].fix
+    waves, problems = waves_from_dates(dates, "quarter", "when", "x.csv", "%d/%m/%Y")
+    assert waves.tolist() == ["2026-Q2", "2026-Q2", "2026-Q1"] and not problems
+    same, problems = waves_from_dates(dates, "year", "when", "x.csv")   # both readings give the same waves
+    assert same.tolist() == ["2026"] * 3 and not problems
+    _, problems = waves_from_dates(pd.Series(["2026-04-01"]), "quarter", "when", "x.csv", "%d/%m/%Y")
+    assert "not dates in the form feedback.date_format: '%d/%m/%Y'" in problems[0].message
+
+
+def test_a_date_format_without_date_codes_is_refused(engagement_copy):
+    from cxkit import ConfigError, load_engagement
+
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"]["date_format"] = "DD/MM/YYYY"
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match="'DD/MM/YYYY' is not a date form; write it with strftime codes"):
+        load_engagement(engagement_copy)
