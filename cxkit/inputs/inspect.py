@@ -612,7 +612,7 @@ def plan_engagement(export: Export, outcome: str | None = None) -> Plan:
     ratings = [c for c in columns if c.role == "rating"]
     family = {c.name: _outcome_family(c) for c in ratings}
     if named is not None:
-        _name_outcome(plan, named)
+        _name_outcome(plan, named, export.report.file)
     else:
         satisfied = [c for c in ratings if family[c.name] == "satisfaction"]
         overall = [c for c in satisfied if "overall" in (c.name + " " + c.label).lower()]
@@ -643,7 +643,7 @@ def _recommend_on_0_10(c: Column | None) -> None:
     c.note = c.scale.note
 
 
-def _name_outcome(plan: Plan, c: Column) -> None:
+def _name_outcome(plan: Plan, c: Column, file: str) -> None:
     if c.role == "rating":
         if RECOMMEND_TEXT.search(f"{c.name} {c.question} {c.matrix_row or ''}") or \
                 words(c.name) & RECOMMEND_WORDS:
@@ -654,7 +654,7 @@ def _name_outcome(plan: Plan, c: Column) -> None:
     elif c.role in ("yes_no", "checkbox") or _is_yes_no(c.text):
         plan.yes_no = c
     else:
-        raise StarterError(f"column {c.name!r} cannot be the outcome: it is {c.role.replace('_', ' ')}, neither a "
+        raise StarterError(f"{file}: column {c.name!r} cannot be the outcome: it is {c.role.replace('_', ' ')}, neither a "
                            "rating nor a yes/no answer. Fix: name a rating (overall satisfaction, likelihood to "
                            "recommend) or a yes/no question with --outcome")
 

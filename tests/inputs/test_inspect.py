@@ -519,6 +519,6 @@ def test_refusals_name_the_file_and_the_fix(tmp_path, capsys):
                  "--outcome", "nps"]) == 2
     err = capsys.readouterr().err
     assert "no column named 'nps'" in err and "--outcome" in err and not (tmp_path / "e.yaml").exists()
-    with pytest.raises(StarterError, match="cannot be the outcome"):
+    with pytest.raises(StarterError, match=r"table_pipe.txt: column 'distance_km' cannot be the outcome.*Fix: "):
         starter_config(read_export(EXPORTS / "table_pipe.txt"), EXPORTS / "table_pipe.txt", tmp_path / "e.yaml",
                        outcome="distance_km")
