@@ -109,8 +109,11 @@ def _method_lines(ctx: DeckContext) -> list[str]:
         segments = (f" Segments: k-means, k = {customers.segments} by silhouette; {customers.imputed_share:.1%} of "
                     f"ratings imputed, {customers.unsegmented} customers unsegmented."
                     if customers.segments is not None else "")
-        lines.append(f"Feedback: {customers.customers:,} customers. Loyalty bands on the main outcome with Wilson "
-                     "intervals; NPS interval from the variance of a difference of proportions." + segments)
+        made = results.record("customers").tables
+        lines.append(f"Feedback: {customers.customers:,} customers."
+                     + (" Loyalty bands on the main outcome with Wilson intervals." if "loyalty_mix" in made else "")
+                     + (" NPS interval from the variance of a difference of proportions." if customers.nps is not None
+                        else "") + segments)
     drivers = results.headlines("drivers")
     if drivers is not None:
         model = drivers.model

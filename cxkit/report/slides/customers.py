@@ -85,19 +85,23 @@ def consistency_slide(ctx: DeckContext):
     big = steady["n"] >= minimum
     shown = steady.assign(outcome=steady["outcome"].where(big), ci_low=steady["ci_low"].where(big),
                           ci_high=steady["ci_high"].where(big))
-    bands, patterns = shown[shown["kind"] == "band"], shown[shown["kind"] == "pattern"]
+    panels = [shown[shown["kind"] == "band"]]
+    if big[steady["kind"] == "pattern"].any():   # the all-good / one-poor chart only where a group has a base
+        panels.append(shown[shown["kind"] == "pattern"])
     slide = ctx.finding(
-        "Two charts", "consistency",
-        f"Mean {in_text(outcome.label)} by how consistent a customer's ratings are (left: spread of ratings; right: all "
-        "touchpoints good, or one poor among good)",
+        "Two charts" if len(panels) == 2 else "Finding + chart", "consistency",
+        f"Mean {in_text(outcome.label)} by how consistent a customer's ratings are"
+        + (" (left: spread of ratings; right: all touchpoints good, or one poor among good)" if len(panels) == 2
+           else " (spread of ratings)"),
         f"Spread: standard deviation of a customer's ratings over 3+ touchpoints. Groups under {minimum} customers "
         "are not drawn.",
-        *[f"{CONSISTENCY.label(r.group)} ({r.rule}): n {r.n}, {r.share:.0%} of customers, outcome {r.outcome:.2f} (95% CI "
-          f"{r.ci_low:.2f}-{r.ci_high:.2f}), truly impressed {r.truly_impressed:.0%}" for r in steady.itertuples()],
+        *[f"{CONSISTENCY.label(r.group)} ({r.rule}): n {r.n}, {r.share:.0%} of customers, outcome {num(r.outcome, 2)} "
+          f"(95% CI {num(r.ci_low, 2)}-{num(r.ci_high, 2)}), truly impressed {pct(r.truly_impressed)}"
+          for r in steady.itertuples()],
         tables=("consistency",))
     main = ctx.eng.feedback.main_outcome
     axis, number = ((ctx.eng.scales[main.scale].min, ctx.eng.scales[main.scale].max), "0.0") if main else ((0, 1), "0%")
-    for region, part in ((1, bands), (2, patterns)):
+    for region, part in enumerate(panels, start=1):
         box = ctx.canvas.take_region(slide, region)
         labels = [f"{CONSISTENCY.label(r.group)} ({r.share:.0%}" + (")" if r.n >= minimum else ", too few)")
                   for r in part.itertuples()]
@@ -136,8 +140,8 @@ def segments_slide(ctx: DeckContext):
               if headlines is not None and headlines.stability is not None else "")
     ctx.canvas.paged_table(
         ctx.title("segments"),
-        f"Attitudinal segments from touchpoint ratings (k-means, k by silhouette{stable}); value at stake = value held "
-        "by indifferent and unhappy customers",
+        f"Attitudinal segments from touchpoint ratings (k-means, k by silhouette{stable})"
+        + ("; value at stake = value held by indifferent and unhappy customers" if "value_at_stake" in merged else ""),
         ctx.notes("segments", "Method: standardised ratings, k-means; k chosen by the best silhouette "
                   "(segment_choice). Names come from the touchpoints each segment rates furthest above and below the "
                   "others.", tables=("segment_profiles", "value_at_stake", "segment_choice")),
