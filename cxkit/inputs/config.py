@@ -554,6 +554,20 @@ def _read_yaml(path: Path) -> dict:
 _FIXES = {
     "missing": "add this key",
     "extra_forbidden": "remove the key or correct its spelling",
+    "string_type": "write it as text (in quotes if it looks like a number: '5')",
+    "dict_type": "write it as a mapping, one 'key: value' per indented line",
+    "list_type": "write it as a list: [a, b] or one '- item' per line",
+    "tuple_type": "write it as a list: [a, b] or one '- item' per line",
+    "int_parsing": "write a whole number",
+    "int_from_float": "write a whole number",
+    "float_parsing": "write a number",
+    "bool_parsing": "write true or false",
+    "bool_type": "write true or false",
+    "greater_than": "use a larger number",
+    "greater_than_equal": "use a larger number",
+    "less_than": "use a smaller number",
+    "less_than_equal": "use a smaller number",
+    "too_short": "add entries, or remove the key",
 }
 
 
@@ -571,7 +585,8 @@ def _problems_from(exc: ValidationError, file: Path, raw: dict) -> list[ConfigPr
                 fix = f"did you mean '{close[0]}'?"
             elif allowed:
                 fix = f"remove it; allowed keys here: {', '.join(sorted(allowed))}"
-        elif error["type"] not in _FIXES and "input" in error and not isinstance(error["input"], dict):
+        elif error["type"] not in ("missing", "extra_forbidden") and "input" in error \
+                and not isinstance(error["input"], dict):
             message += f" (found {error['input']!r})"
         problems.append(ConfigProblem(str(file), key, message, fix))
     return problems

@@ -10,7 +10,6 @@ ever opened for reading.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 

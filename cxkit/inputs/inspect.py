@@ -28,6 +28,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ConfigError, CxkitError
+from .data import DATE_FORMATS as _DATE_FORMATS   # the forms validation reads: one list
 from .readers import (LEGACY_EXTRA, LEGACY_META, MISSING_LABELS, QUALTRICS_META, SCALE_MAPS, SURVEYMONKEY_META,
                       Export, Question, _norm, key)
 
@@ -80,9 +81,6 @@ RANK_TEXT = re.compile(r"\brank|1 being|1 = (most|your|best|first)|order of (pre
 PLATFORM_META = ({key(c) for c in QUALTRICS_META} | {key(c) for c in LEGACY_META.values()}
                  | {key(c) for c in LEGACY_EXTRA} | set(SURVEYMONKEY_META) | {"timestamp", "locationaccuracy",
                                                                              "responseset", "name"})
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y",
-                "%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%d.%m.%Y",
-                "%Y-%m-%dT%H:%M:%S")
 
 # label words and how strongly they say it; "none" is a bare label ("Agree", "Satisfied")
 INTENSITY = {"extremely": 3, "completely": 3, "totally": 3, "very": 2.5, "strongly": 2.5, "highly": 2.5,
@@ -399,7 +397,7 @@ def _is_date(text: pd.Series) -> bool:
     if sample.empty or not sample.str.contains(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").all():
         return False
     sample = sample.str.replace(r"\s+[A-Z]{2,4}([+-]\d+)?$", "", regex=True)
-    return any(pd.to_datetime(sample, format=f, errors="coerce").notna().mean() >= 0.9 for f in DATE_FORMATS)
+    return any(pd.to_datetime(sample, format=f, errors="coerce").notna().mean() >= 0.9 for f in _DATE_FORMATS)
 
 
 def _is_yes_no(text: pd.Series) -> bool:
@@ -930,8 +928,7 @@ def _unused(plan: Plan) -> list[str]:
 
 
 def _fit_schema(plan, config, checks, names, scales, file):
-    """The settings checked against the engagement schema; a yes/no outcome alone, where the schema needs a
-    rating outcome, falls back to a touchpoint standing in for it, with a CHECK saying so."""
+    """The settings checked against the engagement schema: a starter that would not validate is not written."""
     from pydantic import ValidationError
 
     from .config import FeedbackConfig
@@ -941,27 +938,10 @@ def _fit_schema(plan, config, checks, names, scales, file):
         return config, checks
     except ValidationError as exc:
         problems = _messages(exc)
-    outcomes = config["feedback"]["outcomes"]
-    if set(outcomes) == {"yes_no"} and len(plan.attributes) >= 3:
-        stand_in = max(plan.attributes, key=lambda c: c.answered)
-        plan.attributes.remove(stand_in)
-        stand_in.role = "outcome: satisfaction"
-        config["feedback"]["attributes"] = [a for a in config["feedback"]["attributes"] if a["column"] != stand_in.name]
-        config["feedback"]["outcomes"] = {"satisfaction": {"column": stand_in.name, "label": stand_in.label,
-                                                           "scale": names[stand_in.scale.key]}, **outcomes}
-        checks["feedback.outcomes"] = checks.get("feedback.outcomes", []) + [
-            f"CHECK: the schema needs a rating outcome; no overall satisfaction or recommend rating was found, so "
-            f"the touchpoint {stand_in.name!r} stands in for it (answered most often): replace it with the outcome "
-            "the engagement is about, or drop it once the schema takes a yes/no outcome alone"]
-        try:
-            FeedbackConfig.model_validate(config["feedback"])
-            return config, checks
-        except ValidationError as exc:
-            problems = _messages(exc)
     found = f"{len(plan.attributes)} touchpoint rating(s)"
     raise StarterError(f"{file}: no starter engagement fits this file: {'; '.join(problems)} ({found} and the "
-                       "outcome(s) " + ", ".join(outcomes) + " were found). Fix: name the outcome with --outcome, "
-                       "or write the feedback section by hand")
+                       "outcome(s) " + ", ".join(config["feedback"]["outcomes"]) + " were found). Fix: name the "
+                       "outcome with --outcome, or write the feedback section by hand")
 
 
 def _messages(exc) -> list[str]:

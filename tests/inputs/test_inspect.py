@@ -110,8 +110,7 @@ def test_the_xlsx_and_sav_versions_give_starters_that_validate(tmp_path, capsys)
         eng, _ = _validated(target)
         assert eng.feedback.format == fmt
         touchpoints = {"surveymonkey": 3, "table": 4, "spss": 4}[fmt]
-        stand_in = eng.feedback.outcomes.yes_no is not None and eng.feedback.outcomes.satisfaction is not None
-        assert len(eng.feedback.attributes) == touchpoints - stand_in      # one stands in for a rating outcome
+        assert len(eng.feedback.attributes) == touchpoints
 
 
 @needs_realdata
@@ -142,12 +141,10 @@ def test_starwars_starter_reads_the_favourability_matrix_on_its_labels(tmp_path,
     fb = eng.feedback
     assert fb.id == "RespondentID" and fb.format == "surveymonkey"
     assert fb.outcomes.yes_no.column == "Do you consider yourself to be a fan of the Star Wars film franchise?"
-    # where the schema needs a rating outcome, one character stands in for it (with a CHECK), else none does
-    stand_in = [fb.outcomes.satisfaction.column] if fb.outcomes.satisfaction else []
-    assert not stand_in or "stands in" in target.read_text(encoding="utf-8")
-    characters = [c.removeprefix(FAVOURABILITY) for c in [a.column for a in fb.attributes] + stand_in]
+    assert fb.outcomes.satisfaction is None and fb.outcomes.recommend is None     # the yes/no outcome alone
+    characters = [c.removeprefix(FAVOURABILITY) for c in [a.column for a in fb.attributes]]
     assert len(characters) == 14 and characters[0] == "Han Solo" and "Yoda" in characters
-    assert all(c.startswith(FAVOURABILITY) for c in [a.column for a in fb.attributes] + stand_in)
+    assert all(c.startswith(FAVOURABILITY) for c in [a.column for a in fb.attributes])
     assert all(a.label == a.column.removeprefix(FAVOURABILITY) for a in fb.attributes)
     scale = eng.scales[fb.scale]
     assert scale.labels["Very favorably"] == 5 and scale.labels["Very unfavorably"] == 1
@@ -483,26 +480,12 @@ def test_the_starter_yaml_is_its_settings_with_comments(tmp_path):
     assert set(starter.config["feedback"]["outcomes"]) >= {"yes_no"}
 
 
-def test_a_yes_no_outcome_alone_falls_back_to_a_stand_in_where_the_schema_needs_a_rating(tmp_path, monkeypatch):
-    from pydantic import model_validator
-
-    from cxkit.inputs import config
-
-    class Strict(config.FeedbackConfig):
-        @model_validator(mode="after")
-        def _rating_outcome(self):
-            if self.outcomes.satisfaction is None and self.outcomes.recommend is None:
-                raise ValueError("name at least one of 'satisfaction' or 'recommend'")
-            return self
-
-    monkeypatch.setattr(config, "FeedbackConfig", Strict)
+def test_a_yes_no_outcome_alone_is_the_starter_outcome(tmp_path):
     starter = starter_config(read_export(EXPORTS / "table_pipe.txt"), EXPORTS / "table_pipe.txt",
                              tmp_path / "engagement.yaml")
     outcomes = starter.config["feedback"]["outcomes"]
-    assert outcomes["yes_no"]["column"] == "renewed" and outcomes["satisfaction"]["column"] in (
-        "onboarding", "support", "pricing", "reporting")
-    assert outcomes["satisfaction"]["column"] not in [a["column"] for a in starter.config["feedback"]["attributes"]]
-    assert any("stands in" in c for c in starter.checks)
+    assert set(outcomes) == {"yes_no"} and outcomes["yes_no"]["column"] == "renewed"
+    assert len(starter.config["feedback"]["attributes"]) == 4     # every touchpoint stays a touchpoint
 
 
 def test_refusals_name_the_file_and_the_fix(tmp_path, capsys):
