@@ -126,17 +126,19 @@ def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
     matters = abs(b["outcome"] - a["outcome"]) >= eng.thresholds.min_effect * _outcome_span(eng)
     lower, higher = b["ci_high"] < a["ci_low"] and matters, b["ci_low"] > a["ci_high"] and matters
     # a yes/no outcome alone is compared as its share of yes
-    low, high = (("{inconsistent_outcome:.1f}", "{steadier_outcome:.1f}") if eng.feedback.main_outcome is not None
+    rated = eng.feedback.main_outcome is not None
+    low, high = (("{inconsistent_outcome:.1f}", "{steadier_outcome:.1f}") if rated
                  else ("{inconsistent_outcome:.0%}", "{steadier_outcome:.0%}"))
+    they = "they rate the outcome" if rated else "they answer yes to the outcome"
     if lower or higher:
-        facts["direction"] = "lower" if lower else "higher"
-        text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; they rate "
-                f"the outcome {{direction}}: {low} against {high} for those with a {{steadier_label}} one")
+        facts["direction"] = ("lower" if lower else "higher") if rated else ("less often" if lower else "more often")
+        text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; "
+                f"{they} {{direction}}: {low} against {high} for those with a {{steadier_label}} one")
         verdict, reason = SUPPORTED, "the two groups' 95% intervals do not overlap"
     else:
-        text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; they rate "
-                f"the outcome about the same as those with a {{steadier_label}} one ({low} against {high}, within "
-                "noise)")
+        text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; "
+                f"{they} about as {'high' if rated else 'often'} as those with a {{steadier_label}} one ({low} against "
+                f"{high}, within noise)")
         verdict, reason = WITHIN_NOISE, ("the difference is under the smallest that matters" if b["ci_high"] < a["ci_low"]
                                           or b["ci_low"] > a["ci_high"] else "the two groups' 95% intervals overlap")
     loss = abs(a["outcome"] - b["outcome"])

@@ -136,6 +136,18 @@ def plain(text) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
+CELL_MAX = 160   # characters a table cell shows; longer client text (a whole survey question) is cut at a word
+
+
+def _cap(text: str, most: int = CELL_MAX) -> str:
+    """A table cell's text, cut at a word with an ellipsis past ``most`` characters: the workbook and the notes
+    keep it whole, and a question's full wording must not make one row fill a slide."""
+    if len(text) <= most:
+        return text
+    cut = text[:most].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return (cut or text[:most]) + " …"
+
+
 def notes(*lines: str) -> str:
     return "\n".join(plain(line) for line in lines if line)
 
@@ -472,7 +484,7 @@ class Canvas:
     def paged_table(self, title: str, caption: str, notes_text: str, header: list[str], rows: list[list[str]],
                     widths: list[float], fills: list[list[str | None]] | None = None):
         """A table at the largest size (14 down to 11 pt) that fits one slide; below that, split across slides."""
-        header, rows = [plain(h) for h in header], [[plain(c) for c in row] for row in rows]
+        header, rows = [plain(h) for h in header], [[_cap(plain(c)) for c in row] for row in rows]
         probe = self.prs.slides.add_slide(self.layout("Table"))
         box = next((ph.left, ph.top, ph.width, ph.height) for ph in probe.placeholders if ph.placeholder_format.idx == 1)
         self.drop_last_slide()
