@@ -629,8 +629,12 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
     codes = pd.to_numeric(seg, errors="coerce").to_numpy(dtype=float)[full.index]
     use = np.isin(codes, fitted)
     compared = [j for j, c in enumerate(full.columns) if c in set(table["attribute"])]
-    overall, per_attribute, test = _slope_tests(full.x[use][:, compared], full.y[use], full.weights[use],
-                                                np.searchsorted(fitted, codes[use].astype(int)), full.binary)
+    try:
+        overall, per_attribute, test = _slope_tests(full.x[use][:, compared], full.y[use], full.weights[use],
+                                                    np.searchsorted(fitted, codes[use].astype(int)), full.binary)
+    except ImportanceError as exc:   # e.g. touchpoints that separate a yes/no outcome within a segment
+        overall, per_attribute = (np.nan, np.nan, np.nan), [np.nan] * len(compared)
+        test = f"not testable: the model with a slope per segment cannot be estimated ({exc})"
     adjusted = holm(per_attribute)
     p_by_attribute = dict(zip([full.columns[j] for j in compared], adjusted))
     table["differs_p"] = table["attribute"].map(p_by_attribute)

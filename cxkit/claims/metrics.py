@@ -52,7 +52,10 @@ def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement, segments_real
         return [Claim("segment_drivers", "all", "Drivers differ by segment for {differ} (Holm-adjusted p < {alpha})"
                       + note, facts, SUPPORTED, f"the overall test and each named touchpoint's pass at {alpha:g}",
                       float(segments.loc[segments["differs"].astype(bool), "share"].max()), **common)]
-    if pd.notna(first["overall_p"]) and first["overall_p"] < alpha:
+    if pd.isna(first["overall_p"]):
+        return [Claim("segment_drivers", "all", "Drivers cannot be compared by segment: the model with a slope per "
+                      "segment cannot be estimated" + note, facts, NOT_TESTABLE, str(first["test"]), 0.0, **common)]
+    if first["overall_p"] < alpha:
         return [Claim("segment_drivers", "all", "Segments are driven differently overall (p = {overall_p:.3f}), but "
                       "no single touchpoint differs after Holm correction" + note, facts, WITHIN_NOISE,
                       "no touchpoint's Holm-adjusted p under the level", 0.0, **common)]

@@ -250,6 +250,24 @@ def test_segment_drivers_need_two_segments_large_enough(tmp_path):
     assert set(table["segment"]) == {2} and table["test"].iloc[0].startswith("fewer than two")
 
 
+def test_segments_whose_slope_model_cannot_be_estimated_are_not_compared(tmp_path, monkeypatch):
+    from cxkit.analysis import drivers as module
+    from cxkit.claims.metrics import segment_drivers_claim
+
+    eng, fb = _planted(tmp_path, 11, settings={"bootstrap": 0})
+    halves = pd.Series(np.where(np.arange(len(fb)) % 2 == 0, 1, 2), index=fb.index)
+
+    def separated(*args):   # what a yes/no outcome separated by a touchpoint inside one segment raises
+        raise ImportanceError("the drivers separate the yes/no outcome perfectly")
+
+    monkeypatch.setattr(module, "_slope_tests", separated)
+    table = segment_drivers(fb, eng, halves)
+    assert set(table["segment"]) == {1, 2} and table["overall_p"].isna().all() and not table["differs"].any()
+    assert table["test"].iloc[0].startswith("not testable: the model with a slope per segment cannot be estimated")
+    (claim,) = segment_drivers_claim(table, eng)
+    assert claim.verdict == "not_testable" and claim.text.startswith("Drivers cannot be compared by segment")
+
+
 def test_moments_of_truth_quadrants_by_mean_and_median():
     table = pd.DataFrame({"label": list("ABCDE"), "share": [0.4, 0.3, 0.15, 0.11, 0.04],
                           "performance": [3.0, 4.5, 4.6, 3.1, 3.2]})
