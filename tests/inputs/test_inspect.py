@@ -180,12 +180,7 @@ def test_steak_with_a_named_yes_no_outcome_gives_a_starter(tmp_path, capsys):
 
 
 @needs_realdata
-@pytest.mark.slow
-def test_bank_starter_runs_to_a_deck(tmp_path, capsys):
-    code, target, out = _inspect(BANK, tmp_path, capsys=capsys)
-    assert code == 0, out.err
-    assert main(["run", str(target), "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
-    assert (tmp_path / "out" / "bank_satisfaction_250" / "bank_satisfaction_250-deck.pptx").exists()
+# the real files' starters run to decks whose every title is supported: tests/run/test_truthful.py
 
 
 # ------------------------------------------------------------------ reading plain tables

@@ -2,6 +2,7 @@
 whatever the engagement's shape, size, directions and signal; data with no signal yields no finding."""
 
 import json
+from pathlib import Path
 import re
 
 import numpy as np
@@ -135,3 +136,19 @@ def test_planted_findings_still_stand(demo_run, truth):
         assert claims[kind]["verdict"] == "supported", kind
     assert claims["lagging_department"]["facts"]["group"] == truth["diagnostic"]["lagging_department"]
     assert "want different things" in claims["segments"]["text"]
+
+
+REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="../shared/realdata is not beside the project")
+@pytest.mark.parametrize("name", ["bank_satisfaction_250.csv", "starwars_surveymonkey.csv"])
+def test_real_files_go_from_inspect_to_a_deck_whose_every_title_is_supported(tmp_path, capsys, name):
+    """Where the realdata README says the roles are clear: `cxkit inspect --write-config`, no edits, then a run
+    whose titles, summary and actions all rest on supported claims."""
+    from cxkit.cli import main
+
+    target = tmp_path / "engagement.yaml"
+    assert main(["inspect", str(REALDATA / name), "--write-config", str(target)]) == 0, capsys.readouterr().err
+    claims, _ = _check_the_run(run_in_process(target, tmp_path / "out"))
+    assert any(c["verdict"] == "supported" for c in claims if c["kind"] in FINDINGS)   # real data holds findings
