@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from cxkit.analysis import customers, drivers, metrics
+from cxkit.analysis import drivers, metrics
 
 
 @pytest.fixture(scope="module")
