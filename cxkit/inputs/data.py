@@ -132,6 +132,26 @@ def check_ratings(frame: pd.DataFrame, column: str, scale: Scale, file: str, sca
     return clean.astype(float), problems
 
 
+def _code_like_a_score(numbers: pd.Series, scale: Scale, column: str, file: str, scale_name: str) -> list[DataProblem]:
+    """Warn where a "not applicable" code next to an outcome's scale (0 on 1-10) is given about as often as the
+    rating beside it: it looks like a score (a 0-10 question read on 1-10), and reading it as missing drops those
+    customers. (Touchpoints are not judged so: many customers rightly have no installation to rate.)"""
+    out = []
+    for code in scale.missing_codes:
+        if code not in (scale.min - 1, scale.max + 1):
+            continue
+        given = int((numbers == code).sum())
+        beside = int((numbers == (scale.min if code < scale.min else scale.max)).sum())
+        if given >= 5 and given >= beside / 2:
+            out.append(DataProblem(
+                "warning", file, f"{given:,} answers of {code:g} are read as 'not applicable' on the {scale_name} "
+                f"scale ({scale.min}-{scale.max}), though {code:g} is given about as often as {beside:,} "
+                f"{'lowest' if code < scale.min else 'highest'} ratings: it looks like a score", column=column,
+                fix=f"if {code:g} is a rating, use a scale that includes it (for example recommend11, 0-10) or "
+                    f"remove {code:g} from scales.{scale_name}.missing_codes"))
+    return out
+
+
 def _map_labels(raw, numbers, text, scale: Scale, column: str, file: str, scale_name: str):
     """Label text through the scale's stated mapping (cxkit.inputs.readers.map_scale); unknown labels are errors."""
     from .readers import MISSING_LABELS, map_scale
@@ -307,6 +327,9 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
         outcome = getattr(spec.outcomes, name)
         if outcome is not None and outcome.column in present:
             clean[outcome.column], found = check_ratings(frame, outcome.column, eng.scales[outcome.scale], file, outcome.scale)
+            # an outcome is asked of everyone: a frequent "not applicable" code beside its scale is likely a score
+            found += _code_like_a_score(pd.to_numeric(frame[outcome.column], errors="coerce"),
+                                        eng.scales[outcome.scale], outcome.column, file, outcome.scale)
             problems += found + _warn_missing(clean[outcome.column], outcome.column, file, eng.thresholds.missing_warning_share)
     recommend = spec.outcomes.recommend
     if recommend is not None and eng.nps_column is None:

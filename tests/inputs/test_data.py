@@ -281,3 +281,18 @@ def test_a_date_format_without_date_codes_is_refused(engagement_copy):
     engagement_copy.write_text(yaml.safe_dump(raw))
     with pytest.raises(ConfigError, match="'DD/MM/YYYY' is not a date form; write it with strftime codes"):
         load_engagement(engagement_copy)
+
+
+def test_a_not_applicable_code_given_like_a_score_is_warned_about(engagement_copy):
+    fb_path = engagement_copy.parent / "feedback.csv"
+    fb = pd.read_csv(fb_path, dtype=str, keep_default_na=False)
+    ones = fb.index[fb["overall_satisfaction"] == "1"]
+    fb.loc[fb.index[:len(ones) + 10], "overall_satisfaction"] = "0"   # as many zeros as ones: a 0-10 question
+    fb.to_csv(fb_path, index=False)
+    warned = [p for p in validate(load_engagement(engagement_copy)).warnings
+              if p.column == "overall_satisfaction" and "looks like a score" in p.message]
+    assert len(warned) == 1 and "use a scale that includes it (for example recommend11, 0-10)" in warned[0].fix
+    fb.loc[fb.index[:len(ones) + 10], "overall_satisfaction"] = "5"
+    fb.loc[fb.index[:2], "overall_satisfaction"] = "0"                  # two zeros: "not applicable", as declared
+    fb.to_csv(fb_path, index=False)
+    assert not [p for p in validate(load_engagement(engagement_copy)).warnings if "looks like a score" in p.message]
