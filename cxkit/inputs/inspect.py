@@ -285,10 +285,21 @@ class Column:
     @property
     def label(self) -> str:
         """What to call it on slides: its matrix row, else its question, else its name."""
-        text = self.matrix_row or (self.question if self.question != self.name else self.name)
+        text = self.matrix_row or (self.question if self.question != self.name else _words(self.name))
         text = re.sub(r"<[^>]+>", " ", text)
         text = re.sub(r"\s+", " ", text).strip()
         return text if len(text) <= 80 else text[:77].rsplit(" ", 1)[0] + "..."
+
+
+def _words(name: str) -> str:
+    """A column name written as an identifier (app_ease, AppEase) as words for a slide (App ease)."""
+    if " " in name.strip() or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]*", name):
+        return name
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("_", " ").replace(".", " ").split()
+    if any(w.isdigit() for w in words) or not any(len(re.sub(r"\d", "", w)) >= 3 for w in words):
+        return name   # a code (Q1_1, x2): written as it is
+    text = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+    return text[:1].upper() + text[1:]
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -855,17 +866,19 @@ def _config(plan, export, data_path, yaml_path, client, qsf, names, scales):
         checks["feedback.attributes"] = ["CHECK: no touchpoint ratings on a common scale were found; without them the "
                                          "driver analysis is skipped"]
     outcomes: dict = {}
+    # the outcome's standard name reads in a sentence ("drives 40% of overall satisfaction"); a question does not
     if plan.satisfaction is not None:
-        outcomes["satisfaction"] = {"column": plan.satisfaction.name, "label": plan.satisfaction.label or "Overall",
+        outcomes["satisfaction"] = {"column": plan.satisfaction.name, "label": "Overall satisfaction",
                                     "scale": names[plan.satisfaction.scale.key]}
     if plan.recommend is not None:
-        outcomes["recommend"] = {"column": plan.recommend.name, "label": plan.recommend.label,
+        outcomes["recommend"] = {"column": plan.recommend.name, "label": "Likelihood to recommend",
                                  "scale": names[plan.recommend.scale.key]}
     if plan.yes_no is not None:
         outcomes["yes_no"] = _yes_no(plan.yes_no)
     feedback["outcomes"] = outcomes
-    checks.setdefault("feedback.outcomes", []).extend([f"{role}: {c.name!r}, found by its {'name' if c.question == c.name else 'question'}"
-                                   "; CHECK it is the outcome the engagement is about"
+    checks.setdefault("feedback.outcomes", []).extend([f"{role}: {c.name!r}, found by its "
+                                   + ("name" if c.question == c.name else f"question ({c.label})")
+                                   + "; CHECK it is the outcome the engagement is about"
                                    for role, c in (("satisfaction", plan.satisfaction), ("recommend", plan.recommend),
                                                    ("yes/no", plan.yes_no)) if c is not None])
     if plan.descriptors:
