@@ -20,9 +20,9 @@ from scipy.special import expit
 
 from ..inputs.config import Engagement
 from .customers import loyalty_band, respondent_weights
-from .importance import (ImportanceError, all_subset_mcfadden, collinearity, correlations, logistic_fit,
-                         logistic_relative_weights, nearest_correlation, relative_weights, shapley_from_subsets,
-                         shapley_r2, standardised_betas)
+from .importance import (ImportanceError, all_subset_mcfadden, collinearity, correlations, driver_orderings,
+                         logistic_fit, logistic_relative_weights, nearest_correlation, relative_weights,
+                         sampled_shapley_r2, shapley_from_subsets, shapley_r2, standardised_betas)
 from .stats import holm, kish_n
 from ..results.headlines import DriverHeadlines, ModelHeadlines
 from ..results.text import in_text
@@ -31,6 +31,8 @@ TRULY_IMPRESSED = "truly_impressed"   # a derived yes/no outcome: the main outco
 MAX_EXACT_YES_NO = 15                 # exact Shapley of McFadden's R^2 fits 2^p logistic models
 BOOTSTRAP_FULL_LIMIT = 15            # above this many drivers each exact resample costs 0.05 s or more: resamples capped
 BOOTSTRAP_CAP = 200
+EXACT_RESAMPLE_LIMIT = 14            # interval_method auto: exact resamples up to this many drivers (1,000 in ~1 s)
+SAMPLED_ORDERINGS = 512              # orderings per resample beyond it (README, Key drivers: accuracy measured)
 BOOTSTRAP_ROWS = 20_000               # more respondents than this: m-out-of-n resamples of this size
 _RESAMPLE_BUDGET = 1 << 24            # doubles per block of resamples (bootstrap counts and subset arrays)
 
@@ -241,8 +243,13 @@ def _impute(x: np.ndarray, seed: int, scale) -> np.ndarray:
 
 # ------------------------------------------------------------------ importance
 
-def _fit_importance(data: DriverData, settings, counts: np.ndarray | None = None) -> tuple[np.ndarray, str, str]:
+def _fit_importance(data: DriverData, settings, counts: np.ndarray | None = None,
+                    orderings: np.ndarray | None = None) -> tuple[np.ndarray, str, str]:
     """Importance of each driver (summing to the model's fit); ``counts`` stacks bootstrap resamples.
+
+    ``orderings`` (rating outcomes): Shapley values averaged over these orderings of the drivers rather than
+    all of them (:func:`cxkit.analysis.importance.sampled_shapley_r2`), the resamples' cheap stand-in for the
+    exact decomposition (:func:`bootstrap_importance`).
 
     Returns (importance with shape (p,) or (B, p), method, fit measure).
     """
@@ -260,9 +267,33 @@ def _fit_importance(data: DriverData, settings, counts: np.ndarray | None = None
     corr, _ = correlations(np.column_stack([data.x, data.y]), w)
     if data.missing == "pairwise":
         corr = np.array([nearest_correlation(c)[0] for c in corr]) if corr.ndim == 3 else nearest_correlation(corr)[0]
+    if orderings is not None:
+        return (sampled_shapley_r2(corr, orderings), f"Shapley decomposition of R² over {len(orderings)} sampled "
+                "orderings", "R²")
     if p <= settings.max_exact:
         return shapley_r2(corr), "Shapley decomposition of R² (LMG), exact", "R²"
     return relative_weights(corr), f"Johnson's relative weights (more than {settings.max_exact} drivers)", "R²"
+
+
+def _exact_decomposition(data: DriverData, settings) -> bool:
+    """Whether the model's own method is an exact Shapley decomposition (else it is relative weights already)."""
+    p = len(data.columns)
+    if data.binary:
+        return settings.yes_no_method == "shapley" and p <= MAX_EXACT_YES_NO
+    return p <= settings.max_exact
+
+
+def sampled_resamples(data: DriverData, settings) -> bool:
+    """Whether each bootstrap resample is decomposed over sampled orderings around the exact Shapley estimate.
+
+    ``drivers.interval_method``: ``exact`` never; ``sampled`` whenever the model of a rating outcome is an
+    exact Shapley decomposition; ``auto`` when it also has more than ``EXACT_RESAMPLE_LIMIT`` drivers (an
+    exact resample costs 2^p subset fits). Yes/no models keep exact resamples (their orderings would each
+    need p logistic fits), as do models already by relative weights (their resamples are cheap).
+    """
+    if data.binary or not _exact_decomposition(data, settings) or settings.interval_method == "exact":
+        return False
+    return settings.interval_method == "sampled" or len(data.columns) > EXACT_RESAMPLE_LIMIT
 
 
 def _threads() -> int:
@@ -293,15 +324,63 @@ def _resample_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
     return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(b)]).astype(float)
 
 
-def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndarray, int, float]:
+@dataclass(frozen=True, eq=False)
+class Resamples:
+    """Bootstrap resamples of the drivers' importance (see :func:`bootstrap_importance`).
+
+    An interval is read from ``estimate + shrink * (draws - centre)``: the full-sample estimate plus the
+    resamples' deviations from the same method's full-sample value, shrunk for the m-out-of-n bootstrap.
+    """
+
+    draws: np.ndarray        # (B, p): each resample's importance
+    centre: np.ndarray       # (p,): the draws' method on the full sample
+    shrink: float            # 1 for the ordinary bootstrap; sqrt(m / n) for m-out-of-n
+    orderings: int = 0       # the draws average this many sampled orderings (0: the model's own method)
+
+    @property
+    def count(self) -> int:
+        return len(self.draws)
+
+    def around(self, estimate: np.ndarray) -> np.ndarray:
+        """Draws of ``estimate`` (the importance, shape (p,)): the estimate plus the resampled deviations."""
+        return estimate + self.shrink * (self.draws - self.centre)
+
+    def shares_around(self, share: np.ndarray) -> np.ndarray:
+        """Draws of each driver's share of the fit, around the full-sample ``share``."""
+        total = self.draws.sum(axis=1, keepdims=True)
+        draws = np.divide(self.draws, total, out=np.full_like(self.draws, np.nan), where=total > 0)
+        return share + self.shrink * (draws - self.centre / self.centre.sum())
+
+    def fit_around(self, fit: float) -> np.ndarray:
+        """Draws of the model's fit, around the full-sample ``fit`` (every method's parts sum to it)."""
+        return fit + self.shrink * (self.draws.sum(axis=1) - self.centre.sum())
+
+    def describe(self) -> str:
+        """The interval method in words, for the method notes."""
+        if not self.count:
+            return ""
+        what = ("percentile bootstrap" if self.shrink == 1 else
+                f"m-out-of-n bootstrap (m = {BOOTSTRAP_ROWS:,}), rescaled by sqrt(m/n)")
+        if self.orderings:
+            what += f", each resample over {self.orderings} sampled orderings, centred on the exact estimate"
+        return what
+
+
+def bootstrap_importance(data: DriverData, settings, seed: int, estimate: np.ndarray | None = None) -> Resamples:
     """Importance on ``settings.bootstrap`` resamples of the respondents.
+
+    Parameters
+    ----------
+    data : DriverData
+    settings : DriverSettings
+    seed : int
+    estimate : ndarray, optional
+        The model's full-sample importance, when already computed.
 
     Returns
     -------
-    (draws, resamples, scale)
-        ``draws`` has shape (B, p). ``scale`` is 1 for the ordinary bootstrap;
-        with more than ``BOOTSTRAP_ROWS`` respondents it is sqrt(m / n), by
-        which deviations from the full-sample estimate must be shrunk.
+    Resamples
+        The draws with the full-sample value they deviate from.
 
     Notes
     -----
@@ -311,23 +390,42 @@ def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndar
     the m-out-of-n bootstrap (Bickel, Goetze & van Zwet 1997, Statistica
     Sinica 7) draws m = ``BOOTSTRAP_ROWS``: for smooth statistics such as these
     the spread shrinks as 1 / sqrt(n), so the interval is the full-sample
-    estimate plus sqrt(m / n) times the resampled deviations. Above 15
-    attributes at most 200 resamples are drawn (each exact resample then
-    costs 0.05 s or more).
+    estimate plus sqrt(m / n) times the resampled deviations.
+
+    An exact Shapley resample costs 2^p subset regressions (seconds each at
+    25 drivers). Where :func:`sampled_resamples` says so, each resample is
+    decomposed over the same ``SAMPLED_ORDERINGS`` orderings of the drivers
+    (antithetic pairs, seeded; :func:`cxkit.analysis.importance.sampled_shapley_r2`)
+    and the interval is the exact estimate plus those draws' deviations from
+    their own full-sample value. Measured against 1,000 exact resamples on
+    planted data: ``tests/analysis/test_drivers.py`` and
+    ``bench/bench_intervals.py`` (coverage; README, Key drivers). Exact
+    resamples above 15 drivers (``interval_method: exact``) are capped at 200.
     """
     p, n = len(data.columns), len(data.y)
+    orderings = driver_orderings(p, SAMPLED_ORDERINGS, seed) if sampled_resamples(data, settings) else None
     resamples = settings.bootstrap
-    if p > BOOTSTRAP_FULL_LIMIT:
+    if p > BOOTSTRAP_FULL_LIMIT and _exact_decomposition(data, settings) and orderings is None:
         resamples = min(resamples, BOOTSTRAP_CAP)
+    if orderings is not None:
+        centre = _fit_importance(data, settings, orderings=orderings)[0]
+    else:
+        centre = _fit_importance(data, settings)[0] if estimate is None else np.asarray(estimate, dtype=float)
+    used = 0 if orderings is None else len(orderings)
     if resamples == 0:
-        return np.empty((0, p)), 0, 1.0
+        return Resamples(np.empty((0, p)), centre, 1.0, used)
     # each block of resamples draws from its own generator, seeded by (seed, block): the answer does not
     # depend on which thread runs it, and no block's draws are held before it runs
     if n > BOOTSTRAP_ROWS:
         sizes = [1] * resamples
         shrink = float(np.sqrt(BOOTSTRAP_ROWS / n))
     else:
-        per_resample = 8 * n * (p + 1) if data.binary else max(n, int(4.5 * 2 ** min(p, settings.max_exact)))
+        if data.binary:
+            per_resample = 8 * n * (p + 1)
+        elif orderings is not None or not _exact_decomposition(data, settings):
+            per_resample = 2 * n + 8 * (p + 1) ** 2
+        else:
+            per_resample = max(n, int(4.5 * 2 ** p))
         per_block = max(1, min(resamples, _RESAMPLE_BUDGET // per_resample))
         sizes = [min(per_block, resamples - start) for start in range(0, resamples, per_block)]
         shrink = 1.0
@@ -337,13 +435,13 @@ def bootstrap_importance(data: DriverData, settings, seed: int) -> tuple[np.ndar
         if shrink < 1:
             pick = rng.integers(0, n, BOOTSTRAP_ROWS)
             part = replace(data, x=data.x[pick], y=data.y[pick], weights=data.weights[pick], index=data.index[pick])
-            return np.atleast_2d(_fit_importance(part, settings)[0])
-        return _fit_importance(data, settings, _resample_counts(rng, n, sizes[number]))[0]
+            return np.atleast_2d(_fit_importance(part, settings, orderings=orderings)[0])
+        return _fit_importance(data, settings, _resample_counts(rng, n, sizes[number]), orderings=orderings)[0]
 
     # numpy releases the GIL in its array work: threads use the cores a run gives this stage (CXKIT_THREADS)
     with ThreadPoolExecutor(max_workers=_threads()) as pool:
         results = list(pool.map(block, range(len(sizes))))
-    return np.vstack([np.atleast_2d(r) for r in results]), resamples, shrink
+    return Resamples(np.vstack([np.atleast_2d(r) for r in results]), centre, shrink, used)
 
 
 @dataclass(frozen=True, eq=False)
@@ -401,8 +499,9 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     coefficient in the full model. Intervals: percentile intervals over
     ``drivers.bootstrap`` resamples of the respondents (Efron & Tibshirani
     1993, ch. 13), seeded by the engagement's seed; above 20,000 respondents
-    the m-out-of-n bootstrap (:func:`bootstrap_importance`); above 15
-    attributes at most 200 resamples.
+    the m-out-of-n bootstrap; above 14 attributes (``drivers.interval_method:
+    auto``) each resample is decomposed over 512 sampled orderings around the
+    exact estimate (:func:`bootstrap_importance`).
     Collinearity:
     variance inflation factors and the condition number of the attributes'
     correlations (:func:`cxkit.analysis.importance.collinearity`).
@@ -411,13 +510,10 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     data = driver_data(fb, eng, outcome, rows)
     importance, method, fit = _fit_importance(data, settings)
     r2 = float(importance.sum())
-    boot, resamples, shrink = bootstrap_importance(data, settings, eng.seed)
-    boot_r2 = boot.sum(axis=1, keepdims=True)
-    boot_share = np.divide(boot, boot_r2, out=np.full_like(boot, np.nan), where=boot_r2 > 0)
-    if shrink < 1:  # m-out-of-n: shrink the resampled deviations to the full sample's size
-        boot = importance + shrink * (boot - importance)
-        boot_share = importance / r2 + shrink * (boot_share - importance / r2)
-        boot_r2 = r2 + shrink * (boot_r2 - r2)
+    share = importance / r2 if r2 > 0 else np.full_like(importance, np.nan)
+    drawn = bootstrap_importance(data, settings, eng.seed, importance)
+    resamples = drawn.count
+    boot, boot_share, boot_r2 = drawn.around(importance), drawn.shares_around(share), drawn.fit_around(r2)
     corr, _ = correlations(np.column_stack([data.x, data.y]), data.weights)
     if data.missing == "pairwise":
         corr, repaired = nearest_correlation(corr)
@@ -437,7 +533,6 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         ww = w_all[answered]
         performance.append(float(ww @ values[answered] / ww.sum()))
         top2.append(float(ww @ (values[answered] >= scale.top2_min) / ww.sum()))
-    share = importance / r2 if r2 > 0 else np.full_like(importance, np.nan)
     table = pd.DataFrame({
         "attribute": data.columns, "label": data.labels, "owner": data.owners,
         "importance": importance,
@@ -457,17 +552,17 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     table["method"] = method
     table["fit"] = fit
     table["r2"] = r2
-    table["r2_low"] = float(np.quantile(boot_r2, 0.025)) if resamples else np.nan
-    table["r2_high"] = float(np.quantile(boot_r2, 0.975)) if resamples else np.nan
+    table["r2_low"] = float(np.nanquantile(boot_r2, 0.025)) if resamples else np.nan
+    table["r2_high"] = float(np.nanquantile(boot_r2, 0.975)) if resamples else np.nan
     table["n"] = n
     table["missing"] = data.missing
     table["resamples"] = resamples
-    table["interval_method"] = ("" if not resamples else "percentile bootstrap" if shrink == 1 else
-                                f"m-out-of-n bootstrap (m = {BOOTSTRAP_ROWS:,}), rescaled by sqrt(m/n)")
+    table["interval_method"] = drawn.describe()
     found = _model_warnings(table, settings, fit, r2, n, condition, repaired, data, resamples)
     return DriverModel(outcome=data.outcome, outcome_label=label, method=method, fit=fit, r2=float(r2), n=int(n),
                        n_effective=float(n_effective), missing=data.missing, resamples=int(resamples),
-                       condition_number=float(condition), warnings=tuple(found), notes=tuple(data.notes), table=table)
+                       condition_number=float(condition), warnings=tuple(found), notes=tuple(data.notes), table=table,
+                       interval_method=drawn.describe())
 
 
 def _quantile(draws: np.ndarray, q: float) -> np.ndarray:
@@ -507,7 +602,8 @@ def _model_warnings(table, settings, fit, r2, n, condition, repaired, data, resa
         out.append(f"{data.imputed_share:.0%} of the ratings in the model were imputed.")
     if resamples and resamples < settings.bootstrap:
         out.append(f"Intervals from {resamples} resamples, fewer than the {settings.bootstrap} configured: with more "
-                   f"than {BOOTSTRAP_FULL_LIMIT} attributes each resample is costly.")
+                   f"than {BOOTSTRAP_FULL_LIMIT} attributes each exact resample is costly (drivers.interval_method: "
+                   "auto resamples over sampled orderings in seconds).")
     return out
 
 

@@ -292,6 +292,7 @@ class DriverSettings(_Model):
     bootstrap: int = Field(ge=0, le=100_000)     # resamples for the 95% intervals; 0 for none
     max_exact: int = Field(ge=2, le=27)            # more drivers than this: Johnson's relative weights
     yes_no_method: Literal["relative_weights", "shapley"]
+    interval_method: Literal["auto", "exact", "sampled"]   # how each bootstrap resample is decomposed
     quadrant_cut: Literal["mean", "median"]   # importance-performance thresholds
     what_if_raise: float = Field(gt=0)            # points added to one attribute in the what-if
     nonlinear_check: bool                      # gradient boosting beside the Shapley shares

@@ -61,6 +61,7 @@ class ModelHeadlines:
     condition_number: float
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    interval_method: str = ""   # how the 95% intervals were resampled, in words
 
 
 @dataclass(frozen=True)

@@ -114,11 +114,37 @@ def test_m_out_of_n_bootstrap_gives_intervals_like_the_full_one(tmp_path, monkey
     assert ((small["share_low"] <= small["share"]) & (small["share"] <= small["share_high"])).all()
 
 
-def test_many_attributes_cap_the_resamples_and_say_so(tmp_path):
+def test_many_attributes_resample_over_sampled_orderings_or_cap_exact_resamples_and_say_so(tmp_path):
     eng, fb = _planted(tmp_path, 20, n=1500, weights=tuple(np.linspace(0.5, 0.02, 16)), settings={"bootstrap": 1000})
-    model = key_drivers(fb, eng)
+    model = key_drivers(fb, eng)   # interval_method: auto, 16 drivers
+    assert model.resamples == 1000 and not any("fewer than the 1000" in w for w in model.warnings)
+    assert "over 512 sampled orderings, centred on the exact estimate" in model.interval_method
+    assert model.method.startswith("Shapley") and model.table["share_low"].notna().all()
+    exact = eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"interval_method": "exact"})})
+    model = key_drivers(fb, exact)
     assert model.resamples == 200 and any("Intervals from 200 resamples" in w for w in model.warnings)
-    assert model.table["share_low"].notna().all()
+    assert model.interval_method == "percentile bootstrap" and model.table["share_low"].notna().all()
+
+
+@pytest.mark.parametrize("seed, rho, n", [(31, 0.3, 600), (32, 0.6, 1500), (33, 0.8, 400)])
+def test_sampled_ordering_resamples_give_the_exact_bootstraps_intervals(tmp_path, seed, rho, n):
+    """The cheap interval (each resample over 512 sampled orderings, centred on the exact Shapley estimate)
+    against 1,000 exact Shapley resamples of the same respondents: endpoints within 0.006 of a share (a
+    tenth to a third of the intervals' width here), widths within 15% for every driver and 5% at the median
+    (relative weights in their place run 10-20% narrower under strong collinearity and fail this), the
+    estimate inside, the same R² interval."""
+    weights = tuple(np.linspace(0.5, 0.05, 10))
+    eng, fb = _planted(tmp_path, seed, n=n, weights=weights, rho=rho, settings={"bootstrap": 1000})
+    by = lambda method: eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"interval_method": method})})  # noqa: E731
+    exact, cheap = key_drivers(fb, by("exact")).table, key_drivers(fb, by("sampled")).table
+    assert exact["interval_method"].iloc[0] == "percentile bootstrap" != cheap["interval_method"].iloc[0]
+    pd.testing.assert_series_equal(exact["share"], cheap["share"])
+    for end in ("share_low", "share_high"):
+        assert np.abs(exact[end] - cheap[end]).max() < 0.006, end
+    ratio = (cheap["share_high"] - cheap["share_low"]) / (exact["share_high"] - exact["share_low"])
+    assert ratio.between(0.85, 1.15).all() and abs(ratio.median() - 1) < 0.05, ratio.round(3).tolist()
+    assert ((cheap["share_low"] <= cheap["share"]) & (cheap["share"] <= cheap["share_high"])).all()
+    assert np.abs(exact["r2_low"] - cheap["r2_low"]).max() < 1e-6   # both resample the same R²
 
 
 def test_pairwise_and_impute_use_more_customers_and_say_so(tmp_path):

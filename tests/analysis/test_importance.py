@@ -269,3 +269,22 @@ def test_a_resample_where_a_driver_never_varies_has_no_weights_and_the_others_ke
     corr[1, 0, :] = corr[1, :, 0] = np.nan   # a driver with no variance has no correlations
     rw = importance.relative_weights(corr)
     assert np.isnan(rw[1]).all() and rw[0] == pytest.approx(importance.relative_weights(corr[0]))
+
+
+def test_sampled_orderings_average_to_the_exact_decomposition():
+    """Over every ordering the sampled decomposition is the exact one; over a sample it sums to R² exactly."""
+    from itertools import permutations
+
+    from cxkit.analysis.importance import driver_orderings, sampled_shapley_r2
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(400, 5)) @ rng.normal(size=(5, 5))
+    data = np.column_stack([x, x @ [0.5, 0.3, 0.2, 0.1, 0.0] + rng.normal(size=400)])
+    corr, _ = correlations(data)
+    every = np.array(list(permutations(range(5))))
+    np.testing.assert_allclose(sampled_shapley_r2(corr, every), shapley_r2(corr), atol=1e-8)
+    some = sampled_shapley_r2(corr, driver_orderings(5, 8, seed=1))
+    assert some.sum() == pytest.approx(shapley_r2(corr).sum(), abs=1e-8)
+    assert not np.allclose(some, shapley_r2(corr), atol=1e-4)   # eight orderings are a sample, not the whole
+    broken = np.stack([corr, np.full_like(corr, np.nan)])
+    assert np.isnan(sampled_shapley_r2(broken, every)[1]).all() and np.isfinite(sampled_shapley_r2(broken, every)[0]).all()

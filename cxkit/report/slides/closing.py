@@ -117,7 +117,8 @@ def _method_lines(ctx: DeckContext) -> list[str]:
     drivers = results.headlines("drivers")
     if drivers is not None:
         model = drivers.model
-        intervals = f"; 95% intervals from {model.resamples} bootstrap resamples" if model.resamples else ""
+        intervals = (f"; 95% intervals from {model.resamples:,} resamples ({model.interval_method})"
+                     if model.resamples else "")
         lines.append(f"Drivers: {model.method}, {model.fit} = {model.r2:.2f} on {model.n:,} customers (missing "
                      f"answers: {model.missing}){intervals}. Dissatisfiers and delighters by penalty-reward contrasts; "
                      "segments compared by F tests of attribute-by-segment interactions.")
