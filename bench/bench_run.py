@@ -1,13 +1,18 @@
-"""Time `cxkit run` beside its floor, on the committed sample and on 1,000,000 respondents.
+"""Time `cxkit run` beside its floor: the committed sample, real shapes, and 1,000,000 respondents.
 
 The floor is the same number of notebooks, run the same way (papermill, in
 worker processes, in the same waves), that only import the libraries the
 stage notebooks import. The ratio cxkit / floor is what cxkit's own work
-costs. Peak memory is the largest total resident memory of the whole process
-tree (the run, its workers and their kernels), sampled every 0.1 s.
+costs; each stage's time is printed beside its floor notebook's. Peak memory
+is the largest total resident memory of the whole process tree (the run, its
+workers and their kernels), sampled every 0.1 s.
 
-Targets on the 2-core reference machine: the sample run within 1.5x the floor;
-1,000,000 respondents in under 3 minutes and under 4 GB peak.
+Cases: the committed sample (3,000 customers x 10 touchpoints); real shapes,
+generated with planted segments and a yes/no outcome beside the diagnostic:
+2,000 x 21 and 5,000 x 25 touchpoints (consultants' lists are 15 to 30 long);
+and 1,000,000 x 20. Targets on the 2-core reference machine, as ratios to the
+floor measured in the same run: the sample and 2,000 x 21 at most 1.3x,
+5,000 x 25 at most 2x, the million at most 6x and under 3 GB peak.
 
     python bench/bench_run.py [--skip-million] [--customers N] [--repeats 3]
 """
@@ -51,16 +56,19 @@ def floor_notebooks(folder: Path) -> Path:
 
 
 FLOOR_SCRIPT = """
-import sys
+import json, sys
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
 from cxkit.run.pipeline import WAVES, execute_stage, stage_threads
 engagement, build, notebooks, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+stages = {}
 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
     for wave in WAVES:
         for future in [pool.submit(execute_stage, s, engagement, build, notebooks, stage_threads(len(wave)))
                        for s in wave]:
             assert future.result()["status"] == "done", future.result()
+            stages[future.result()["stage"]] = future.result()["seconds"]
+print("STAGES " + json.dumps(stages))
 """
 
 
@@ -94,11 +102,15 @@ def measure(command: list[str]) -> dict:
     thread.join()
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(command)}\n{output}")
-    return {"seconds": time.perf_counter() - started, "peak_gb": peak / 1e9}
+    stages = next((json.loads(line[7:]) for line in output.splitlines() if line.startswith("STAGES ")), {})
+    return {"seconds": time.perf_counter() - started, "peak_gb": peak / 1e9, "stages": stages}
 
 
 def cxkit_run(config: Path, out: Path) -> dict:
-    return measure([sys.executable, "-m", "cxkit", "run", str(config), "--out", str(out)])
+    result = measure([sys.executable, "-m", "cxkit", "run", str(config), "--out", str(out)])
+    record = json.loads(next(out.glob("*/run.json")).read_text())
+    result["stages"] = {s["stage"]: s["seconds"] for s in record["stages"]}
+    return result
 
 
 def floor_run(config: Path, build: Path, notebooks: Path) -> dict:
@@ -119,41 +131,58 @@ def time_segmentation(config: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "k": seg.k, "stability": seg.stability}
 
 
+def stage_line(cxkit: dict, floor: dict) -> str:
+    return "  stages (cxkit / floor): " + ", ".join(
+        f"{stage} {cxkit[stage]:.1f}/{floor[stage]:.1f}s" for stage in cxkit if stage in floor)
+
+
+def report(name: str, runs: list[dict], floor: dict, target: float) -> dict:
+    """Medians of the runs beside the floor's, printed with each stage's time."""
+    seconds = statistics.median(r["seconds"] for r in runs)
+    stages = {k: statistics.median(r["stages"][k] for r in runs) for k in runs[0]["stages"]}
+    peak = max(r["peak_gb"] for r in runs)
+    ratio = seconds / floor["seconds"]
+    print(f"{name:22}: cxkit {seconds:6.1f}s  floor {floor['seconds']:5.1f}s  ratio {ratio:.2f}x (target <= {target}x)"
+          f"  peak {peak:.2f} GB  (medians of {len(runs)})", flush=True)
+    print(stage_line(stages, floor["stages"]), flush=True)
+    return {"seconds": seconds, "floor": floor["seconds"], "ratio": ratio, "target": target, "peak_gb": peak,
+            "stages": stages}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-million", action="store_true", help="only the sample")
+    parser.add_argument("--skip-million", action="store_true", help="the sample and the real shapes only")
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3, help="runs of the sample and of the floor (medians compared)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each case and of the floor (medians compared)")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         floor = floor_notebooks(tmp / "floor")
-        sample = ROOT / "data_samples" / "northwind" / "engagement.yaml"
+        cases = {"sample (3,000 x 10)": (ROOT / "data_samples" / "northwind" / "engagement.yaml", 1.3)}
+        for customers, touchpoints, target in ((2000, 21, 1.3), (5000, 25, 2.0)):
+            written = write_sample(tmp / f"real-{touchpoints}", seed=11, customers=customers, employees=320,
+                                   engagement_id=f"real-{touchpoints}", attributes=touchpoints)
+            cases[f"real shape ({customers:,} x {touchpoints})"] = (written.config, target)
         # floor and cxkit alternate, and the medians are compared: single runs of a few seconds are noisy
-        floors, samples = [], []
+        floors, runs = [], {name: [] for name in cases}
         for i in range(args.repeats):
-            floors.append(floor_run(sample, tmp / f"floor-build-{i}", floor))
-            samples.append(cxkit_run(sample, tmp / f"out-sample-{i}"))
-        results["floor"] = {"seconds": statistics.median(r["seconds"] for r in floors)}
-        results["sample"] = {"seconds": statistics.median(r["seconds"] for r in samples),
-                             "peak_gb": max(r["peak_gb"] for r in samples)}
-        print(f"sample   : cxkit {results['sample']['seconds']:6.1f}s  floor {results['floor']['seconds']:5.1f}s  "
-              f"ratio {results['sample']['seconds'] / results['floor']['seconds']:.2f}x (target <= 1.5x)  "
-              f"peak {results['sample']['peak_gb']:.2f} GB  (medians of {args.repeats} alternating runs)", flush=True)
+            floors.append(floor_run(cases["sample (3,000 x 10)"][0], tmp / f"floor-build-{i}", floor))
+            for j, (name, (config, _)) in enumerate(cases.items()):
+                runs[name].append(cxkit_run(config, tmp / f"out-{j}-{i}"))
+        base = {"seconds": statistics.median(r["seconds"] for r in floors),
+                "stages": {k: statistics.median(r["stages"][k] for r in floors) for k in floors[0]["stages"]}}
+        results["floor"] = base
+        for name, (_, target) in cases.items():
+            results[name] = report(name, runs[name], base, target)
         if not args.skip_million:
             t = time.perf_counter()
             big = write_sample(tmp / "million", seed=1, customers=args.customers, employees=320,
                                engagement_id="million", attributes=20)
             print(f"generated {args.customers:,} customers x 20 touchpoints in {time.perf_counter() - t:.0f}s "
                   f"({big.feedback.stat().st_size / 1e6:.0f} MB CSV)", flush=True)
-            results["million"] = cxkit_run(big.config, tmp / "out-million")
-            m = results["million"]
-            record = json.loads((tmp / "out-million" / "million" / "run.json").read_text())
-            m["stages"] = {s["stage"]: round(s["seconds"], 1) for s in record["stages"]}
-            print(f"{args.customers:,}: cxkit {m['seconds']:6.1f}s (target < 180s)  floor {results['floor']['seconds']:5.1f}s  "
-                  f"ratio {m['seconds'] / results['floor']['seconds']:.1f}x  peak {m['peak_gb']:.2f} GB (target < 4 GB)")
-            print("  stages: " + ", ".join(f"{k} {v}s" for k, v in m["stages"].items()), flush=True)
+            results["million"] = report(f"{args.customers:,} x 20", [cxkit_run(big.config, tmp / "out-million")],
+                                        base, 6.0)
             results["segmentation"] = time_segmentation(big.config)
             print(f"  segmentation alone ({args.customers:,} x 20, k = 2..6, stability check): "
                   f"{results['segmentation']['seconds']:.1f}s", flush=True)

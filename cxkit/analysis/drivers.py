@@ -22,7 +22,8 @@ from ..inputs.config import Engagement
 from .customers import loyalty_band, respondent_weights
 from .importance import (ImportanceError, all_subset_mcfadden, collinearity, correlations, driver_orderings,
                          logistic_fit, logistic_relative_weights, nearest_correlation, relative_weights,
-                         sampled_shapley_r2, shapley_from_subsets, shapley_r2, standardised_betas)
+                         sampled_shapley_error, sampled_shapley_r2, shapley_from_subsets, shapley_r2,
+                         standardised_betas)
 from .stats import holm, kish_n
 from ..results.headlines import DriverHeadlines, ModelHeadlines
 from ..results.text import in_text
@@ -33,6 +34,7 @@ BOOTSTRAP_FULL_LIMIT = 15            # above this many drivers each exact resamp
 BOOTSTRAP_CAP = 200
 EXACT_RESAMPLE_LIMIT = 14            # interval_method auto: exact resamples up to this many drivers (1,000 in ~1 s)
 SAMPLED_ORDERINGS = 512              # orderings per resample beyond it (README, Key drivers: accuracy measured)
+SEGMENT_ORDERINGS = 16_384           # orderings of a segment model's estimate beyond it (its error is stated)
 BOOTSTRAP_ROWS = 20_000               # more respondents than this: m-out-of-n resamples of this size
 _RESAMPLE_BUDGET = 1 << 24            # doubles per block of resamples (bootstrap counts and subset arrays)
 
@@ -119,6 +121,11 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         mapped ``outcomes.yes_no`` column is a yes/no outcome too.
     rows : ndarray of bool, optional
         Restrict to these respondents (a segment).
+    exact_limit : int, optional
+        Above this many attributes (and up to ``drivers.max_exact``) the Shapley decomposition of a rating
+        outcome is averaged over ``SEGMENT_ORDERINGS`` sampled orderings, its Monte Carlo error stated in
+        ``method``, rather than computed over all 2^p subsets (the segment models: each exact one costs
+        seconds at 25 attributes).
 
     Notes
     -----
@@ -267,9 +274,12 @@ def _fit_importance(data: DriverData, settings, counts: np.ndarray | None = None
     corr, _ = correlations(np.column_stack([data.x, data.y]), w)
     if data.missing == "pairwise":
         corr = np.array([nearest_correlation(c)[0] for c in corr]) if corr.ndim == 3 else nearest_correlation(corr)[0]
+    if orderings is not None and counts is None:   # a point estimate: with its Monte Carlo error, stated
+        values, error = sampled_shapley_error(corr, orderings)
+        return (values, f"Shapley decomposition of R² over {len(orderings):,} sampled orderings (Monte Carlo "
+                f"standard error at most {error.max():.4f} of R²)", "R²")
     if orderings is not None:
-        return (sampled_shapley_r2(corr, orderings), f"Shapley decomposition of R² over {len(orderings)} sampled "
-                "orderings", "R²")
+        return sampled_shapley_r2(corr, orderings), f"Shapley decomposition of R² over {len(orderings)} orderings", "R²"
     if p <= settings.max_exact:
         return shapley_r2(corr), "Shapley decomposition of R² (LMG), exact", "R²"
     return relative_weights(corr), f"Johnson's relative weights (more than {settings.max_exact} drivers)", "R²"
@@ -306,18 +316,7 @@ def _threads() -> int:
 
 def _logistic_weights(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Logistic relative weights for one weight vector or a stack; a resample the model cannot fit gives NaN."""
-    try:
-        return logistic_relative_weights(x, y, weights)[0]
-    except ImportanceError:
-        if weights.ndim == 1:
-            raise
-    out = np.full((len(weights), x.shape[1]), np.nan)  # one by one, so one separated resample spoils only itself
-    for b, w in enumerate(weights):
-        try:
-            out[b] = logistic_relative_weights(x, y, w)[0]
-        except ImportanceError:
-            pass
-    return out
+    return logistic_relative_weights(x, y, weights)[0]
 
 
 def _resample_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
@@ -408,7 +407,7 @@ def bootstrap_importance(data: DriverData, settings, seed: int, estimate: np.nda
     if p > BOOTSTRAP_FULL_LIMIT and _exact_decomposition(data, settings) and orderings is None:
         resamples = min(resamples, BOOTSTRAP_CAP)
     if orderings is not None:
-        centre = _fit_importance(data, settings, orderings=orderings)[0]
+        centre = _fit_importance(data, settings, np.ones((1, n)), orderings=orderings)[0][0]
     else:
         centre = _fit_importance(data, settings)[0] if estimate is None else np.asarray(estimate, dtype=float)
     used = 0 if orderings is None else len(orderings)
@@ -420,8 +419,10 @@ def bootstrap_importance(data: DriverData, settings, seed: int, estimate: np.nda
         sizes = [1] * resamples
         shrink = float(np.sqrt(BOOTSTRAP_ROWS / n))
     else:
-        if data.binary:
+        if data.binary and _exact_decomposition(data, settings):
             per_resample = 8 * n * (p + 1)
+        elif data.binary:   # logistic relative weights: a few n-long rows per resample (one shared design)
+            per_resample = 6 * n
         elif orderings is not None or not _exact_decomposition(data, settings):
             per_resample = 2 * n + 8 * (p + 1) ** 2
         else:
@@ -461,7 +462,7 @@ class DriverModel(ModelHeadlines):
 
 
 def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
-                rows: np.ndarray | None = None) -> DriverModel:
+                rows: np.ndarray | None = None, exact_limit: int | None = None) -> DriverModel:
     """How much each attribute drives an outcome, with 95% intervals.
 
     Parameters
@@ -475,6 +476,11 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         Outcome column or ``"truly_impressed"``; the main outcome by default.
     rows : ndarray of bool, optional
         Restrict to these respondents (a segment).
+    exact_limit : int, optional
+        Above this many attributes (and up to ``drivers.max_exact``) the Shapley decomposition of a rating
+        outcome is averaged over ``SEGMENT_ORDERINGS`` sampled orderings, its Monte Carlo error stated in
+        ``method``, rather than computed over all 2^p subsets (the segment models: each exact one costs
+        seconds at 25 attributes).
 
     Returns
     -------
@@ -508,7 +514,10 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     """
     settings = eng.drivers
     data = driver_data(fb, eng, outcome, rows)
-    importance, method, fit = _fit_importance(data, settings)
+    p = len(data.columns)
+    sampled = exact_limit is not None and not data.binary and exact_limit < p <= settings.max_exact
+    ordered = driver_orderings(p, SEGMENT_ORDERINGS, eng.seed) if sampled else None
+    importance, method, fit = _fit_importance(data, settings, orderings=ordered)
     r2 = float(importance.sum())
     share = importance / r2 if r2 > 0 else np.full_like(importance, np.nan)
     drawn = bootstrap_importance(data, settings, eng.seed, importance)
@@ -669,7 +678,7 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
     DataFrame
         One row per segment and attribute: ``segment``, ``name``, ``attribute``,
         ``label``, ``share`` with ``share_low`` / ``share_high``, ``rank``, ``n``,
-        ``r2``; ``differs_p`` (Holm-adjusted) and ``differs`` per attribute;
+        ``r2``, ``method``; ``differs_p`` (Holm-adjusted) and ``differs`` per attribute;
         ``overall_stat``, ``overall_df``, ``overall_p``, ``test`` and ``left_out``
         (the segments too small for a model of their own, in words: under ten
         customers per attribute, ``thresholds.min_respondents`` or
@@ -677,7 +686,9 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
 
     Notes
     -----
-    Each segment gets its own model (:func:`key_drivers`). Whether drivers
+    Each segment gets its own model (:func:`key_drivers`); above 14 attributes
+    its Shapley decomposition is averaged over 16,384 sampled orderings, the
+    Monte Carlo error stated in ``method``. Whether drivers
     differ is tested on the regressions behind them: segment-specific slopes
     against common slopes with segment intercepts. Overall: the F test of all
     attribute-by-segment interactions (Chow 1960, Econometrica 28, for g
@@ -699,7 +710,8 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
     for s in segments:
         inside = (seg == s).fillna(False).to_numpy()
         try:
-            model = key_drivers(fb, eng, outcome, rows=inside) if inside.sum() >= minimum else None
+            model = (key_drivers(fb, eng, outcome, rows=inside, exact_limit=EXACT_RESAMPLE_LIMIT)
+                     if inside.sum() >= minimum else None)
         except ImportanceError:
             model = None
         if model is None or model.n < minimum:
@@ -709,9 +721,9 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
         for r in model.table.itertuples():
             rows.append({"segment": s, "name": (names or {}).get(s, f"Segment {s}"), "attribute": r.attribute,
                          "label": r.label, "share": r.share, "share_low": r.share_low, "share_high": r.share_high,
-                         "rank": r.rank, "n": model.n, "r2": model.r2})
+                         "rank": r.rank, "n": model.n, "r2": model.r2, "method": model.method})
     table = pd.DataFrame(rows, columns=["segment", "name", "attribute", "label", "share", "share_low", "share_high",
-                                        "rank", "n", "r2"])
+                                        "rank", "n", "r2", "method"])
     left_out = (f"segment{'s' if len(small) > 1 else ''} {', '.join(map(str, small))}: under {minimum} customers "
                 "in the model" if small else "")
     if len(fitted) < 2:

@@ -274,6 +274,24 @@ def driver_orderings(p: int, count: int, seed: int) -> np.ndarray:
     return np.concatenate([drawn, drawn[:, ::-1]])
 
 
+def sampled_shapley_error(corr: np.ndarray, orderings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sampled_shapley_r2` of one correlation matrix with its Monte Carlo standard error per driver.
+
+    ``orderings`` as :func:`driver_orderings` gives them (the first half drawn, the second half their
+    reverses): the error is the standard deviation of the antithetic pairs' means over sqrt(pairs).
+    """
+    corr = np.asarray(corr, dtype=float)
+    q = corr.shape[-1]
+    good = corr + PIVOT_TOL * np.eye(q)
+    increments = np.zeros((len(orderings), q - 1))
+    for i, order in enumerate(orderings):
+        index = np.append(order, q - 1)
+        increments[i, order] = _cholesky_or_nan(good[index][:, index])[-1, :-1] ** 2
+    half = len(orderings) // 2
+    pairs = (increments[:half] + increments[half:2 * half]) / 2 if half else increments
+    return increments.mean(axis=0), pairs.std(axis=0, ddof=1) / np.sqrt(len(pairs))
+
+
 def sampled_shapley_r2(corr: np.ndarray, orderings: np.ndarray) -> np.ndarray:
     """Shapley decomposition of R^2 averaged over the given orderings of the drivers, not all of them.
 
@@ -521,7 +539,9 @@ def logistic_relative_weights(x: np.ndarray, y: np.ndarray,
 
     Returns
     -------
-    (weights, r2) : each driver's weight, shape (p,) or (B, p), and the pseudo-R^2 they sum to.
+    (weights, r2) : each driver's weight, shape (p,) or (B, p), and the pseudo-R^2 they sum to. In a stack,
+    a resample in which a driver never varies, or whose model does not converge (the drivers separate the
+    outcome in it), has NaN weights; for one weight vector either is an :class:`ImportanceError`.
 
     Notes
     -----
@@ -534,35 +554,103 @@ def logistic_relative_weights(x: np.ndarray, y: np.ndarray,
     R_O^2 is the squared correlation between the outcome and the fitted
     probability (Menard 2000); the weight of driver j is sum_k Lambda_jk^2
     beta_k^2 with Lambda = R^{1/2}. The weights sum to R_O^2, the stated pseudo-R^2.
+
+    Z is an invertible linear map of the drivers, and a logistic regression
+    with an intercept is equivariant under such maps: the fit on Z has the
+    same fitted values as the fit on X, and b = Lambda (sd(X) * b_X). So every
+    resample is fitted on the one design [1, X] (:func:`_logistic_fit_shared`,
+    whose Newton steps are single matrix products over all resamples) and
+    mapped to b after.
     """
     n, p = x.shape
     single = w is None or np.ndim(w) == 1
-    w = np.atleast_2d(np.ones(n) if w is None else w)
-    total = w.sum(axis=1)[:, None]
-    centred = x[None] - ((w @ x) / total)[:, None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):   # a driver that never varies: handled just below
-        zx = centred / np.sqrt(np.einsum("bn,bnp->bp", w, centred ** 2) / total)[:, None, :]
-        rxx = (np.swapaxes(zx, 1, 2) * w[:, None, :]) @ zx / total[:, :, None]
-    degenerate = _degenerate(rxx)
-    if degenerate.any():   # a resample in which a driver never varies has no weights (missing, not a failure)
-        if single or degenerate.all():
-            raise ImportanceError("a driver never varies among the customers in the model")
-        weights, fit = np.full((len(w), p), np.nan), np.full(len(w), np.nan)
-        weights[~degenerate], fit[~degenerate] = logistic_relative_weights(x, y, w[~degenerate])
-        return weights, fit
+    w = np.atleast_2d(np.ones(n) if w is None else w).astype(float)
+    total = w.sum(axis=1)
+    xc = x - x.mean(axis=0)        # centred once: the sums of products lose no precision
+    design = np.column_stack([np.ones(n), xc])
+    upper = np.triu_indices(p + 1)
+    products = design[:, upper[0]] * design[:, upper[1]]   # each respondent's cross-products, upper triangle
+    moments = _symmetric(w @ products, p + 1, upper) / total[:, None, None]   # E_w[(1, x)(1, x)']
+    mean = moments[:, 0, 1:]
+    cov = moments[:, 1:, 1:] - mean[:, :, None] * mean[:, None, :]
+    sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
+    degenerate = ~(sd > 1e-12 * (1 + np.abs(xc).max(axis=0))).all(axis=1)
+    if degenerate.any() and (single or degenerate.all()):
+        raise ImportanceError("a driver never varies among the customers in the model")
+    weights, fit = np.full((len(w), p), np.nan), np.full(len(w), np.nan)
+    ok = ~degenerate
+    beta, converged = _logistic_fit_shared(design, products, upper, y, w[ok])
+    if single and not converged.all():
+        raise ImportanceError("the logistic model did not converge: the drivers separate the yes/no outcome "
+                              "perfectly (or nearly), so its odds cannot be estimated")
+    rows = np.flatnonzero(ok)[converged]
+    beta, wk, sdk = beta[converged], w[rows], sd[rows]
+    rxx = cov[rows] / (sdk[:, :, None] * sdk[:, None, :])
     lam = _root(rxx)
-    design = np.concatenate([np.ones((len(w), n, 1)), zx @ np.linalg.pinv(lam, hermitian=True)], axis=2)
-    start = None
-    if len(w) > 1:  # resamples: start every fit from the solution for the first, which lies close to them all
-        start = logistic_fit(design[:1], y, w[:1])[0][0]
-    beta, _ = logistic_fit(design, y, w, start=start)
-    eta = (design @ beta[:, :, None])[:, :, 0]
-    r_o = _weighted_corr(expit(eta), y[None], w)
-    eta_centred = eta - ((w * eta).sum(axis=1, keepdims=True) / total)
-    sd_eta = np.sqrt((w * eta_centred ** 2).sum(axis=1) / total[:, 0])
-    std_beta = beta[:, 1:] * (r_o / sd_eta)[:, None]
-    weights = np.einsum("bjk,bk->bj", lam ** 2, std_beta ** 2)
-    return (weights[0], float(r_o[0] ** 2)) if single else (weights, r_o ** 2)
+    eta = beta @ design.T
+    r_o = _weighted_corr(expit(eta), y[None], wk)
+    eta_centred = eta - (wk * eta).sum(axis=1, keepdims=True) / total[rows, None]
+    sd_eta = np.sqrt((wk * eta_centred ** 2).sum(axis=1) / total[rows])
+    b = np.einsum("bjk,bk->bj", lam, sdk * beta[:, 1:])          # the coefficients on Z
+    std_beta = b * (r_o / sd_eta)[:, None]
+    weights[rows] = np.einsum("bjk,bk->bj", lam ** 2, std_beta ** 2)
+    fit[rows] = r_o ** 2
+    return (weights[0], float(fit[0])) if single else (weights, fit)
+
+
+def _symmetric(flat: np.ndarray, k: int, upper: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """(B, k, k) symmetric matrices from their upper triangles, shape (B, k(k+1)/2)."""
+    out = np.empty((len(flat), k, k))
+    out[:, upper[0], upper[1]] = flat
+    out[:, upper[1], upper[0]] = flat
+    return out
+
+
+def _logistic_fit_shared(design: np.ndarray, products: np.ndarray, upper, y: np.ndarray, w: np.ndarray,
+                         max_iter: int = 100, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regressions of ``y`` on one design under many weight vectors, by Newton-Raphson together.
+
+    ``products`` holds each row's design cross-products (upper triangle), so every Hessian of the stack is one
+    matrix product. Returns the coefficients (B, k) and which fits converged (the others separate the outcome).
+    The same iterations as :func:`logistic_fit`; each fit stops when no coefficient moves more than ``tol``.
+    """
+    k = design.shape[1]
+    beta = np.zeros((len(w), k))
+    mean_y = (w @ y) / w.sum(axis=1)
+    with np.errstate(divide="ignore"):
+        beta[:, 0] = np.log(mean_y / (1 - mean_y))
+    if len(w) > 1:   # resamples: start from the first one's solution, which lies close to them all
+        first, ok = _logistic_fit_shared(design, products, upper, y, w[:1], max_iter, tol)
+        if ok[0]:
+            beta[:] = first[0]
+    active = np.isfinite(beta).all(axis=1)
+    converged = np.zeros(len(w), dtype=bool)
+    for _ in range(max_iter):
+        if not active.any():
+            break
+        rows = np.flatnonzero(active)
+        wa, ba = w[rows], beta[rows]
+        mu = expit(ba @ design.T)
+        grad = (wa * (y - mu)) @ design
+        hess = _symmetric((wa * mu * (1 - mu)) @ products, k, upper)
+        with np.errstate(invalid="ignore", over="ignore"):
+            try:
+                step = np.linalg.solve(hess, grad[..., None])[..., 0]
+            except np.linalg.LinAlgError:   # a singular Hessian in the stack: solve one by one, that one fails
+                step = np.stack([_solve_or_inf(h, g) for h, g in zip(hess, grad)])
+        finite = np.isfinite(step).all(axis=1)
+        beta[rows[finite]] += step[finite]
+        done = finite & (np.abs(np.where(np.isfinite(step), step, 0)).max(axis=1) < tol)
+        converged[rows[done]] = True
+        active[rows[done | ~finite]] = False
+    return beta, converged
+
+
+def _solve_or_inf(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(matrix, vector)
+    except np.linalg.LinAlgError:
+        return np.full_like(vector, np.inf)
 
 
 def _weighted_corr(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -175,6 +175,7 @@ def segment_drivers_slide(ctx: DeckContext):
         "Share of explained variance within each segment; shaded: the segment where a touchpoint that differs matters "
         f"most (overall test {p_text(first['overall_p'])}; per touchpoint at {ctx.eng.drivers.alpha:g}, Holm-adjusted)",
         ctx.notes("segment_drivers", f"Test: {first['test']}; per touchpoint, its interactions alone, Holm-adjusted.",
+                  *([f"Shares: {first['method']}."] if "method" in table and pd.notna(first["method"]) else []),
                   *[f"Segment {r.segment}: {r.name} (n = {int(r.n):,}, R² = {r.r2:.2f})" for r in segments.itertuples()],
                   tables=("segment_drivers",)),
         header, rows, [3.2] + [1.2] * len(segments) + [1.6], fills)
