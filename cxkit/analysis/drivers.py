@@ -35,7 +35,7 @@ BOOTSTRAP_CAP = 200
 EXACT_RESAMPLE_LIMIT = 14            # interval_method auto: exact resamples up to this many drivers (1,000 in ~1 s)
 SAMPLED_ORDERINGS = 512              # orderings per resample beyond it (README, Key drivers: accuracy measured)
 SEGMENT_ORDERINGS = 16_384           # orderings of a segment model's estimate beyond it (its error is stated)
-BOOTSTRAP_ROWS = 20_000               # more respondents than this: m-out-of-n resamples of this size
+BOOTSTRAP_ROWS = 20_000               # more respondents than this: resamples drawn from a subsample this size
 _RESAMPLE_BUDGET = 1 << 24            # doubles per block of resamples (bootstrap counts and subset arrays)
 
 __all__ = ["ImportanceError", "DriverData", "DriverModel", "driver_data", "key_drivers", "yes_no_drivers", "combine", "moments_of_truth",
@@ -327,14 +327,14 @@ def _resample_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
 class Resamples:
     """Bootstrap resamples of the drivers' importance (see :func:`bootstrap_importance`).
 
-    An interval is read from ``estimate + shrink * (draws - centre)``: the full-sample estimate plus the
-    resamples' deviations from the same method's full-sample value, shrunk for the m-out-of-n bootstrap.
+    An interval is read from ``estimate + (draws - centre)``: the full-sample estimate plus the resamples'
+    deviations from the value the same method gives on the data they were drawn from.
     """
 
     draws: np.ndarray        # (B, p): each resample's importance
-    centre: np.ndarray       # (p,): the draws' method on the full sample
-    shrink: float            # 1 for the ordinary bootstrap; sqrt(m / n) for m-out-of-n
+    centre: np.ndarray       # (p,): the draws' method on the data they were drawn from
     orderings: int = 0       # the draws average this many sampled orderings (0: the model's own method)
+    subsample: int = 0       # the resamples were drawn from a random subsample of this many (0: everyone)
 
     @property
     def count(self) -> int:
@@ -342,24 +342,25 @@ class Resamples:
 
     def around(self, estimate: np.ndarray) -> np.ndarray:
         """Draws of ``estimate`` (the importance, shape (p,)): the estimate plus the resampled deviations."""
-        return estimate + self.shrink * (self.draws - self.centre)
+        return estimate + (self.draws - self.centre)
 
     def shares_around(self, share: np.ndarray) -> np.ndarray:
         """Draws of each driver's share of the fit, around the full-sample ``share``."""
         total = self.draws.sum(axis=1, keepdims=True)
         draws = np.divide(self.draws, total, out=np.full_like(self.draws, np.nan), where=total > 0)
-        return share + self.shrink * (draws - self.centre / self.centre.sum())
+        return share + (draws - self.centre / self.centre.sum())
 
     def fit_around(self, fit: float) -> np.ndarray:
         """Draws of the model's fit, around the full-sample ``fit`` (every method's parts sum to it)."""
-        return fit + self.shrink * (self.draws.sum(axis=1) - self.centre.sum())
+        return fit + (self.draws.sum(axis=1) - self.centre.sum())
 
     def describe(self) -> str:
         """The interval method in words, for the method notes."""
         if not self.count:
             return ""
-        what = ("percentile bootstrap" if self.shrink == 1 else
-                f"m-out-of-n bootstrap (m = {BOOTSTRAP_ROWS:,}), rescaled by sqrt(m/n)")
+        what = ("percentile bootstrap" if not self.subsample else
+                f"bag of little bootstraps (resamples of every customer's size drawn from a random subsample of "
+                f"{self.subsample:,})")
         if self.orderings:
             what += f", each resample over {self.orderings} sampled orderings, centred on the exact estimate"
         return what
@@ -379,24 +380,26 @@ def bootstrap_importance(data: DriverData, settings, seed: int, estimate: np.nda
     Returns
     -------
     Resamples
-        The draws with the full-sample value they deviate from.
+        The draws with the value they deviate from.
 
     Notes
     -----
     Up to ``BOOTSTRAP_ROWS`` respondents, each resample draws n respondents
     with replacement (their counts multiply the respondent weights), and
     resamples go through the decomposition in blocks together. Beyond that,
-    the m-out-of-n bootstrap (Bickel, Goetze & van Zwet 1997, Statistica
-    Sinica 7) draws m = ``BOOTSTRAP_ROWS``: for smooth statistics such as these
-    the spread shrinks as 1 / sqrt(n), so the interval is the full-sample
-    estimate plus sqrt(m / n) times the resampled deviations.
+    the bag of little bootstraps with one bag (Kleiner, Talwalkar, Sarkar &
+    Jordan 2014, J. R. Stat. Soc. B 76): a seeded random subsample of
+    m = ``BOOTSTRAP_ROWS`` respondents, and resamples of size n drawn from it
+    (multinomial counts of n over its m respondents), so each resample is an
+    estimate at the full sample's size while the work grows with m only. The
+    deviations are taken from the subsample's own estimate.
 
     An exact Shapley resample costs 2^p subset regressions (seconds each at
     25 drivers). Where :func:`sampled_resamples` says so, each resample is
     decomposed over the same ``SAMPLED_ORDERINGS`` orderings of the drivers
     (antithetic pairs, seeded; :func:`cxkit.analysis.importance.sampled_shapley_r2`)
     and the interval is the exact estimate plus those draws' deviations from
-    their own full-sample value. Measured against 1,000 exact resamples on
+    their own value on the data. Measured against 1,000 exact resamples on
     planted data: ``tests/analysis/test_drivers.py`` and
     ``bench/bench_intervals.py`` (coverage; README, Key drivers). Exact
     resamples above 15 drivers (``interval_method: exact``) are capped at 200.
@@ -406,43 +409,43 @@ def bootstrap_importance(data: DriverData, settings, seed: int, estimate: np.nda
     resamples = settings.bootstrap
     if p > BOOTSTRAP_FULL_LIMIT and _exact_decomposition(data, settings) and orderings is None:
         resamples = min(resamples, BOOTSTRAP_CAP)
+    bag = n > BOOTSTRAP_ROWS
+    if bag:
+        pick = np.sort(np.random.default_rng([seed, n]).choice(n, BOOTSTRAP_ROWS, replace=False))
+        data = replace(data, x=data.x[pick], y=data.y[pick], weights=data.weights[pick], index=data.index[pick])
+    m = len(data.y)
     if orderings is not None:
-        centre = _fit_importance(data, settings, np.ones((1, n)), orderings=orderings)[0][0]
+        centre = _fit_importance(data, settings, np.ones((1, m)), orderings=orderings)[0][0]
+    elif bag or estimate is None:
+        centre = _fit_importance(data, settings)[0]
     else:
-        centre = _fit_importance(data, settings)[0] if estimate is None else np.asarray(estimate, dtype=float)
+        centre = np.asarray(estimate, dtype=float)
     used = 0 if orderings is None else len(orderings)
     if resamples == 0:
-        return Resamples(np.empty((0, p)), centre, 1.0, used)
+        return Resamples(np.empty((0, p)), centre, used, m if bag else 0)
+    if data.binary and _exact_decomposition(data, settings):
+        per_resample = 8 * m * (p + 1)
+    elif data.binary:   # logistic relative weights: a few m-long rows per resample (one shared design)
+        per_resample = 6 * m
+    elif orderings is not None or not _exact_decomposition(data, settings):
+        per_resample = 2 * m + 8 * (p + 1) ** 2
+    else:
+        per_resample = max(m, int(4.5 * 2 ** p))
+    per_block = max(1, min(resamples, _RESAMPLE_BUDGET // per_resample))
+    sizes = [min(per_block, resamples - start) for start in range(0, resamples, per_block)]
+
     # each block of resamples draws from its own generator, seeded by (seed, block): the answer does not
     # depend on which thread runs it, and no block's draws are held before it runs
-    if n > BOOTSTRAP_ROWS:
-        sizes = [1] * resamples
-        shrink = float(np.sqrt(BOOTSTRAP_ROWS / n))
-    else:
-        if data.binary and _exact_decomposition(data, settings):
-            per_resample = 8 * n * (p + 1)
-        elif data.binary:   # logistic relative weights: a few n-long rows per resample (one shared design)
-            per_resample = 6 * n
-        elif orderings is not None or not _exact_decomposition(data, settings):
-            per_resample = 2 * n + 8 * (p + 1) ** 2
-        else:
-            per_resample = max(n, int(4.5 * 2 ** p))
-        per_block = max(1, min(resamples, _RESAMPLE_BUDGET // per_resample))
-        sizes = [min(per_block, resamples - start) for start in range(0, resamples, per_block)]
-        shrink = 1.0
-
     def block(number: int) -> np.ndarray:
         rng = np.random.default_rng([seed, number])
-        if shrink < 1:
-            pick = rng.integers(0, n, BOOTSTRAP_ROWS)
-            part = replace(data, x=data.x[pick], y=data.y[pick], weights=data.weights[pick], index=data.index[pick])
-            return np.atleast_2d(_fit_importance(part, settings, orderings=orderings)[0])
-        return _fit_importance(data, settings, _resample_counts(rng, n, sizes[number]), orderings=orderings)[0]
+        counts = (rng.multinomial(n, np.full(m, 1.0 / m), size=sizes[number]).astype(float) if bag
+                  else _resample_counts(rng, n, sizes[number]))
+        return _fit_importance(data, settings, counts, orderings=orderings)[0]
 
     # numpy releases the GIL in its array work: threads use the cores a run gives this stage (CXKIT_THREADS)
     with ThreadPoolExecutor(max_workers=_threads()) as pool:
         results = list(pool.map(block, range(len(sizes))))
-    return Resamples(np.vstack([np.atleast_2d(r) for r in results]), centre, shrink, used)
+    return Resamples(np.vstack([np.atleast_2d(r) for r in results]), centre, used, m if bag else 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -505,7 +508,7 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     coefficient in the full model. Intervals: percentile intervals over
     ``drivers.bootstrap`` resamples of the respondents (Efron & Tibshirani
     1993, ch. 13), seeded by the engagement's seed; above 20,000 respondents
-    the m-out-of-n bootstrap; above 14 attributes (``drivers.interval_method:
+    the bag of little bootstraps; above 14 attributes (``drivers.interval_method:
     auto``) each resample is decomposed over 512 sampled orderings around the
     exact estimate (:func:`bootstrap_importance`).
     Collinearity:

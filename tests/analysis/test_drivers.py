@@ -102,16 +102,18 @@ def test_bootstrap_is_seeded_and_its_interval_narrows_with_more_customers(tmp_pa
     assert width(key_drivers(big, big_eng).table) < 0.6 * width(first)
 
 
-def test_m_out_of_n_bootstrap_gives_intervals_like_the_full_one(tmp_path, monkeypatch):
+def test_the_bag_of_little_bootstraps_gives_intervals_like_the_full_one(tmp_path, monkeypatch):
     from cxkit.analysis import drivers
 
     eng, fb = _planted(tmp_path, 19, n=4000, settings={"bootstrap": 300})
     full = key_drivers(fb, eng).table
     monkeypatch.setattr(drivers, "BOOTSTRAP_ROWS", 800)
     small = key_drivers(fb, eng).table
-    assert small["interval_method"].iloc[0].startswith("m-out-of-n") and full["interval_method"].iloc[0] == "percentile bootstrap"
+    assert small["interval_method"].iloc[0].startswith("bag of little bootstraps (resamples of every customer's size "
+                                                      "drawn from a random subsample of 800)")
+    assert full["interval_method"].iloc[0] == "percentile bootstrap"
     ratio = (small["share_high"] - small["share_low"]) / (full["share_high"] - full["share_low"])
-    assert 0.6 < ratio.median() < 1.5
+    assert 0.85 < ratio.median() < 1.15 and ratio.between(0.75, 1.33).all(), ratio.round(3).tolist()
     assert ((small["share_low"] <= small["share"]) & (small["share"] <= small["share_high"])).all()
 
 
