@@ -25,6 +25,7 @@ from ..errors import NotEnoughData
 PIVOT_TOL = 1e-10          # residual variance below this: the driver adds nothing given the others (collinear)
 MEMORY_BUDGET = 1 << 26    # doubles (512 MB) the vectorised recursion may hold at once
 _ROW_CHUNK = 65_536        # rows per block when accumulating weighted cross-products
+_PRODUCTS_BUDGET = 1 << 23  # doubles: respondents' cross-products held at once for a stack of weights
 
 
 class ImportanceError(NotEnoughData, ValueError):
@@ -70,9 +71,16 @@ def correlations(x: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.n
     s1 = np.zeros((len(w), q, q))    # sum w x_i over rows where j is answered
     s11 = np.zeros((len(w), q, q))   # sum w x_i^2 over rows where j is answered
     s2 = np.zeros((len(w), q, q))
-    if complete:  # one cross-product per weight vector: no per-pair bookkeeping needed
+    if complete and len(w) > 1 and len(x) * q * (q + 1) // 2 <= _PRODUCTS_BUDGET:
+        # a stack (bootstrap resamples): every weight vector's cross-products in one matrix product
+        upper = np.triu_indices(q)
+        flat = w @ (x[:, upper[0]] * x[:, upper[1]])
+        s2[:, upper[0], upper[1]] = flat
+        s2[:, upper[1], upper[0]] = flat
+    elif complete:  # one cross-product per weight vector: no per-pair bookkeeping needed
         for b, wb in enumerate(w):
             s2[b] = (x * wb[:, None]).T @ x
+    if complete:
         s0 += w.sum(axis=1)[:, None, None]
         s1 += (w @ x)[:, :, None]
         s11 += (w @ x ** 2)[:, :, None]

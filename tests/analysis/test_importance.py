@@ -288,3 +288,18 @@ def test_sampled_orderings_average_to_the_exact_decomposition():
     assert not np.allclose(some, shapley_r2(corr), atol=1e-4)   # eight orderings are a sample, not the whole
     broken = np.stack([corr, np.full_like(corr, np.nan)])
     assert np.isnan(sampled_shapley_r2(broken, every)[1]).all() and np.isfinite(sampled_shapley_r2(broken, every)[0]).all()
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.1])
+def test_correlations_of_a_stack_of_weights_equal_one_weight_vector_at_a_time(missing):
+    """The bootstrap's stacked path (one matrix product for every resample when answers are complete, pair sums
+    when not) against the single-vector path, resample by resample."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(700, 5)) @ rng.normal(size=(5, 5))
+    x[rng.random(x.shape) < missing] = np.nan
+    counts = rng.poisson(1.0, size=(4, 700)).astype(float)
+    stacked, base = correlations(x, counts)
+    for b in range(4):
+        one, one_base = correlations(x, counts[b])
+        np.testing.assert_allclose(stacked[b], one, atol=1e-12)
+        np.testing.assert_allclose(base[b], one_base)
