@@ -10,6 +10,7 @@ ever opened for reading.
 from __future__ import annotations
 
 import difflib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -401,7 +402,18 @@ def _straight_liners(clean: pd.DataFrame, answers: pd.DataFrame, file: str, excl
     answers as given (before any reverse scoring): flagged, and left out when the engagement asks."""
     if answers.shape[1] < 3 or not len(clean):
         return clean
-    straight = (answers.notna().sum(axis=1) >= 5) & (answers.nunique(axis=1) == 1)
+    # by row extremes, not a per-row nunique (a million Python calls at a million respondents)
+    if all(pd.api.types.is_numeric_dtype(t) for t in answers.dtypes):
+        codes = answers.to_numpy(dtype=float, copy=True)
+    else:   # labels: one code per distinct answer across the whole grid
+        codes = pd.factorize(pd.Series(answers.astype("string").to_numpy().ravel()))[0].reshape(answers.shape)
+        codes = codes.astype(float)
+    codes[answers.isna().to_numpy()] = np.nan
+    answered = (~np.isnan(codes)).sum(axis=1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # rows with no answer: all-NaN, never straight-liners
+        same = np.nanmax(codes, axis=1) == np.nanmin(codes, axis=1)
+    straight = pd.Series((answered >= 5) & same, index=answers.index)
     if not straight.any():
         return clean
     rows, n = _rows(straight)

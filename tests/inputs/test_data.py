@@ -5,6 +5,8 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import yaml
 
 from cxkit import DataError, load_engagement
@@ -296,3 +298,18 @@ def test_a_not_applicable_code_given_like_a_score_is_warned_about(engagement_cop
     fb.loc[fb.index[:2], "overall_satisfaction"] = "0"                  # two zeros: "not applicable", as declared
     fb.to_csv(fb_path, index=False)
     assert not [p for p in validate(load_engagement(engagement_copy)).warnings if "looks like a score" in p.message]
+
+
+@given(st.lists(st.lists(st.sampled_from([1.0, 2.0, 3.0, None]), min_size=6, max_size=6), min_size=1, max_size=30),
+       st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_straight_liners_are_the_rows_with_one_distinct_answer_among_five_or_more(rows, as_labels):
+    """The vectorised rule against pandas' per-row count of distinct answers, on numbers and on label text."""
+    from cxkit.inputs.data import _straight_liners
+
+    grid = pd.DataFrame(rows, columns=list("abcdef"), dtype=float)
+    if as_labels:
+        grid = grid.apply(lambda c: c.map({1.0: "Agree", 2.0: "Neutral", 3.0: "Disagree"}).astype("string"))
+    expected = (grid.notna().sum(axis=1) >= 5) & (grid.nunique(axis=1) == 1)
+    kept = _straight_liners(grid, grid, "f.csv", True, "item", "feedback", [])
+    assert list(kept.index) == list(grid.index[~expected])
