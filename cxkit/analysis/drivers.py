@@ -35,7 +35,8 @@ BOOTSTRAP_FULL_LIMIT = 15            # above this many drivers each exact resamp
 BOOTSTRAP_CAP = 200
 EXACT_RESAMPLE_LIMIT = 14            # interval_method auto: exact resamples up to this many drivers (1,000 in ~1 s)
 SAMPLED_ORDERINGS = 512              # orderings per resample beyond it (README, Key drivers: accuracy measured)
-SEGMENT_ORDERINGS = 16_384           # orderings of a segment model's estimate beyond it (its error is stated)
+SEGMENT_EXACT_LIMIT = 21             # a segment model's Shapley shares are exact up to this many drivers (0.3 s)
+SEGMENT_ORDERINGS = 16_384           # and average this many sampled orderings beyond it (0.5 s; error stated)
 BOOTSTRAP_ROWS = 20_000               # more respondents than this: resamples drawn from a subsample this size
 _RESAMPLE_BUDGET = 1 << 24            # doubles per block of resamples (bootstrap counts and subset arrays)
 
@@ -127,6 +128,9 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         outcome is averaged over ``SEGMENT_ORDERINGS`` sampled orderings, its Monte Carlo error stated in
         ``method``, rather than computed over all 2^p subsets (the segment models: each exact one costs
         seconds at 25 attributes).
+    intervals : bool
+        Draw the bootstrap intervals (``drivers.bootstrap`` resamples); without, the interval columns are
+        missing and ``resamples`` is 0.
 
     Notes
     -----
@@ -472,7 +476,8 @@ class DriverModel(ModelHeadlines):
 
 
 def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
-                rows: np.ndarray | None = None, exact_limit: int | None = None) -> DriverModel:
+                rows: np.ndarray | None = None, exact_limit: int | None = None,
+                intervals: bool = True) -> DriverModel:
     """How much each attribute drives an outcome, with 95% intervals.
 
     Parameters
@@ -491,6 +496,9 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         outcome is averaged over ``SEGMENT_ORDERINGS`` sampled orderings, its Monte Carlo error stated in
         ``method``, rather than computed over all 2^p subsets (the segment models: each exact one costs
         seconds at 25 attributes).
+    intervals : bool
+        Draw the bootstrap intervals (``drivers.bootstrap`` resamples); without, the interval columns are
+        missing and ``resamples`` is 0.
 
     Returns
     -------
@@ -530,7 +538,8 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     importance, method, fit = _fit_importance(data, settings, orderings=ordered)
     r2 = float(importance.sum())
     share = importance / r2 if r2 > 0 else np.full_like(importance, np.nan)
-    drawn = bootstrap_importance(data, settings, eng.seed, importance)
+    drawn = bootstrap_importance(data, settings if intervals else settings.model_copy(update={"bootstrap": 0}),
+                                 eng.seed, importance)
     resamples = drawn.count
     boot, boot_share, boot_r2 = drawn.around(importance), drawn.shares_around(share), drawn.fit_around(r2)
     corr, _ = correlations(np.column_stack([data.x, data.y]), data.weights)
@@ -687,8 +696,8 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
     -------
     DataFrame
         One row per segment and attribute: ``segment``, ``name``, ``attribute``,
-        ``label``, ``share`` with ``share_low`` / ``share_high``, ``rank``, ``n``,
-        ``r2``, ``method``; ``differs_p`` (Holm-adjusted) and ``differs`` per attribute;
+        ``label``, ``share``, ``rank``, ``n``, ``r2``, ``method``; ``differs_p``
+        (Holm-adjusted) and ``differs`` per attribute;
         ``overall_stat``, ``overall_df``, ``overall_p``, ``test`` and ``left_out``
         (the segments too small for a model of their own, in words: under ten
         customers per attribute, ``thresholds.min_respondents`` or
@@ -696,9 +705,10 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
 
     Notes
     -----
-    Each segment gets its own model (:func:`key_drivers`); above 14 attributes
-    its Shapley decomposition is averaged over 16,384 sampled orderings, the
-    Monte Carlo error stated in ``method``. Whether drivers
+    Each segment gets its own model (:func:`key_drivers`), without bootstrap
+    intervals (the tests below answer whether segments differ); above 21
+    attributes its Shapley decomposition is averaged over 16,384 sampled
+    orderings, the Monte Carlo error stated in ``method``. Whether drivers
     differ is tested on the regressions behind them: segment-specific slopes
     against common slopes with segment intercepts. Overall: the F test of all
     attribute-by-segment interactions (Chow 1960, Econometrica 28, for g
@@ -720,7 +730,9 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
     for s in segments:
         inside = (seg == s).fillna(False).to_numpy()
         try:
-            model = (key_drivers(fb, eng, outcome, rows=inside, exact_limit=EXACT_RESAMPLE_LIMIT)
+            # no intervals: whether segments differ is the slope tests' question, and resampling every
+            # segment's model would cost more than the rest of the stage
+            model = (key_drivers(fb, eng, outcome, rows=inside, exact_limit=SEGMENT_EXACT_LIMIT, intervals=False)
                      if inside.sum() >= minimum else None)
         except ImportanceError:
             model = None
@@ -730,10 +742,9 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
         fitted.append(s)
         for r in model.table.itertuples():
             rows.append({"segment": s, "name": (names or {}).get(s, f"Segment {s}"), "attribute": r.attribute,
-                         "label": r.label, "share": r.share, "share_low": r.share_low, "share_high": r.share_high,
-                         "rank": r.rank, "n": model.n, "r2": model.r2, "method": model.method})
-    table = pd.DataFrame(rows, columns=["segment", "name", "attribute", "label", "share", "share_low", "share_high",
-                                        "rank", "n", "r2", "method"])
+                         "label": r.label, "share": r.share, "rank": r.rank, "n": model.n, "r2": model.r2,
+                         "method": model.method})
+    table = pd.DataFrame(rows, columns=["segment", "name", "attribute", "label", "share", "rank", "n", "r2", "method"])
     left_out = (f"segment{'s' if len(small) > 1 else ''} {', '.join(map(str, small))}: under {minimum} customers "
                 "in the model" if small else "")
     if len(fitted) < 2:

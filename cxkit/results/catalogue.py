@@ -285,7 +285,7 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
     _table("segment_drivers", "metrics", "Driver shares within each segment, with tests of whether they differ",
            segment=INT, name=TEXT, attribute=TEXT, label=TEXT, share=NUMBER, share_low=NUMBER, share_high=NUMBER,
            rank=INT, n=INT, r2=NUMBER, method=TEXT, differs_p=NUMBER, differs=BOOL, overall_stat=NUMBER,
-           overall_df=INT, overall_p=NUMBER, test=TEXT, left_out=TEXT),
+           overall_df=INT, overall_p=NUMBER, test=TEXT, left_out=TEXT, optional=("share_low", "share_high")),
     _table("scorecard", "metrics", "Metrics in three layers with definition, baseline, target and its rule, owner and "
            "responses needed", layer=LAYER, metric=TEXT, definition=TEXT, unit=UNIT, baseline=NUMBER,
            ci_low=NUMBER, ci_high=NUMBER, n=INT, target=NUMBER, target_source=METRIC_TARGET, target_rule=TEXT,

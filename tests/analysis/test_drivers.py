@@ -272,18 +272,24 @@ def test_segment_drivers_find_the_planted_difference(tmp_path):
     assert table["overall_stat"].iloc[0] == pytest.approx(f, rel=1e-8)
 
 
-def test_segment_models_above_fourteen_attributes_sample_orderings_and_state_their_error(tmp_path):
-    """Beyond 14 attributes a segment's Shapley shares average 16,384 sampled orderings: within their stated
-    Monte Carlo error (a few times it) of the exact decomposition of the same customers."""
-    eng, fb = _planted(tmp_path, 41, n=1600, weights=tuple(np.linspace(0.5, 0.05, 16)), settings={"bootstrap": 0})
+def test_segment_models_above_the_exact_limit_sample_orderings_and_state_their_error(tmp_path, monkeypatch):
+    """Beyond the segment models' exact limit (21 attributes; 15 here) a segment's Shapley shares average 16,384
+    sampled orderings: within their stated Monte Carlo error (a few times it) of the exact decomposition of the
+    same customers. Segment models draw no intervals."""
+    from cxkit.analysis import drivers as module
+
+    monkeypatch.setattr(module, "SEGMENT_EXACT_LIMIT", 15)
+    eng, fb = _planted(tmp_path, 41, n=1600, weights=tuple(np.linspace(0.5, 0.05, 16)), settings={"bootstrap": 100})
     halves = pd.Series(np.where(np.arange(len(fb)) % 2 == 0, 1, 2), index=fb.index)
     table = segment_drivers(fb, eng, halves)
+    assert "share_low" not in table and "share_high" not in table
     method = table["method"].iloc[0]
     assert method.startswith("Shapley decomposition of R² over 16,384 sampled orderings (Monte Carlo standard error")
     error = float(re.search(r"at most ([0-9.]+) of R²", method).group(1))
     assert 0 < error < 0.002
     for segment in (1, 2):
-        exact = key_drivers(fb, eng, rows=(halves == segment).to_numpy()).table.set_index("attribute")["importance"]
+        exact = key_drivers(fb, eng, rows=(halves == segment).to_numpy(), intervals=False).table
+        exact = exact.set_index("attribute")["importance"]
         mine = table[table["segment"] == segment].set_index("attribute")
         r2 = mine["r2"].iloc[0]
         assert np.abs(mine["share"] * r2 - exact[mine.index]).max() < 5 * error
