@@ -8,6 +8,7 @@ the engagement's ``drivers`` settings into the tables a consultant reads.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -123,14 +124,6 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         mapped ``outcomes.yes_no`` column is a yes/no outcome too.
     rows : ndarray of bool, optional
         Restrict to these respondents (a segment).
-    exact_limit : int, optional
-        Above this many attributes (and up to ``drivers.max_exact``) the Shapley decomposition of a rating
-        outcome is averaged over ``SEGMENT_ORDERINGS`` sampled orderings, its Monte Carlo error stated in
-        ``method``, rather than computed over all 2^p subsets (the segment models: each exact one costs
-        seconds at 25 attributes).
-    intervals : bool
-        Draw the bootstrap intervals (``drivers.bootstrap`` resamples); without, the interval columns are
-        missing and ``resamples`` is 0.
 
     Notes
     -----
@@ -179,8 +172,12 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         else:
             attributes.append((j, a))
     kept = []
+    # a fingerprint per column: only columns with the same one are compared in full (p^2 comparisons of a
+    # million answers each otherwise)
+    prints = {j: hashlib.blake2b(np.ascontiguousarray(x_all[:, j]).tobytes(), digest_size=16).digest()
+              for j, _ in attributes}
     for j, a in attributes:
-        twin = next((b for i, b in kept if _same_answers(x_all[:, i], x_all[:, j])), None)
+        twin = next((b for i, b in kept if prints[i] == prints[j] and _same_answers(x_all[:, i], x_all[:, j])), None)
         if twin is not None:
             notes.append(f"{a.label} ({a.column}) was left out: its answers repeat {twin.label} ({twin.column}) exactly, "
                          f"so its importance is {twin.label}'s")

@@ -54,6 +54,20 @@ def test_planted_segments_on_another_seed(generated):
     assert adjusted_rand_score(planted[found], seg.assignment[found].astype(int)) > 0.8
 
 
+def test_above_the_fit_sample_centres_come_from_a_sample_and_everyone_is_assigned(eng, feedback, truth,
+                                                                                  segmentation, monkeypatch):
+    """The large-engagement route (k-means on a seeded sample, everyone to the nearest centre), forced on the
+    sample's 3,000 customers with a sample of 800: the planted segments and nearly the same assignment."""
+    monkeypatch.setattr(customers, "FIT_SAMPLE", 800)
+    sampled = customers.segment_customers(feedback, eng)
+    planted = feedback[eng.feedback.id].map(truth["feedback"]["segment_of_customer"])
+    found = sampled.assignment.notna()
+    assert found.sum() == segmentation.assignment.notna().sum()          # everyone kept is assigned
+    assert sampled.k == segmentation.k
+    assert adjusted_rand_score(planted[found], sampled.assignment[found].astype(int)) > 0.8
+    assert adjusted_rand_score(segmentation.assignment[found].astype(int), sampled.assignment[found].astype(int)) > 0.9
+
+
 def test_segmentation_is_deterministic_for_a_seed(eng, feedback, segmentation):
     again = customers.segment_customers(feedback, eng)
     assert again.assignment.equals(segmentation.assignment)
