@@ -19,10 +19,10 @@ from .privacy import POOLED, protect_groups, suppress_cells
 from .privacy import pooled_groups as _pooled_labels
 from .stats import (between_groups, clustered_share, holm, kruskal_epsilon, mean_ci, rank_biserial, reliability,
                     wilson_ci)
+from ..results.catalogue import LEVEL_ORDER
 from ..results.headlines import RealityHeadlines
 from ..results.text import apart
 
-LEVEL_ORDER = ["executive", "manager", "frontline"]
 
 
 def _items(eng: Engagement, dimension: str | None = None, readiness: str | None = None) -> list:

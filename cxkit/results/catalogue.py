@@ -86,6 +86,7 @@ HORIZON = Codes("horizon", {"quick_win": "Quick win", "days_90": "90 days", "mon
 SEVERITY = Codes("severity", {"error": "error", "warning": "warning", "info": "info"})
 SEGMENT_PATTERN = Codes("segment pattern", {"shape": "differ in what they rate well and poorly",
                                              "level": "differ only in how generously they rate"})
+LEVEL_ORDER = ("executive", "manager", "frontline")   # the diagnostic's levels, in the order every chart shows them
 LOYALTY_BAND = Codes("loyalty band", {"truly_impressed": "Truly impressed", "satisfied": "Satisfied",
                                       "indifferent": "Indifferent", "unhappy": "Unhappy"})
 

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ...analysis.privacy import POOLED
-from ...analysis.reality import LEVEL_ORDER
-from ...results.catalogue import DIMENSION_TARGET
+from ...results.catalogue import DIMENSION_TARGET, LEVEL_ORDER
 from ..deck import DeckContext, slide_builder
 from ..kit import interval, num, pct
 
