@@ -158,8 +158,22 @@ class DataFile(_Model):
     format: Literal["table", "auto", "qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "spss"] = "table"
     sheet: str | None = None
     header_row: int = Field(1, ge=1)
-    encoding: str = "utf-8"
+    # text files: stated, else detected (UTF-8 with or without a byte-order mark, UTF-16, Windows-1252, Latin-1)
+    encoding: str | None = None
     qsf: str | None = None   # a Qualtrics survey definition: recode values in the export become their choice labels
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value):
+        import codecs
+
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"{value!r} is not an encoding Python knows; use utf-8, utf-16, cp1252 or latin-1, "
+                                 "or remove 'encoding:' to have it detected") from None
+        return value
 
 
 class FeedbackConfig(DataFile):
@@ -639,6 +653,23 @@ def _resolve_bank_items(merged: dict, path: Path) -> list[ConfigProblem]:
     return problems
 
 
+def _control_characters(value, file: str, key: str = "") -> list[ConfigProblem]:
+    """Text in the YAML holding control characters (written as escapes such as "\\v" in quotes): no slide, cell or
+    XML file can show them, so they are named here rather than met by the deck stage."""
+    from .readers import CONTROL_CHARACTERS
+
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _control_characters(k, file, key) +
+                _control_characters(v, file, f"{key}.{k}".lstrip("."))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _control_characters(v, file, f"{key}[{i}]")]
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        found = sorted({f"\\x{ord(c):02x}" for c in CONTROL_CHARACTERS.findall(value)})
+        return [ConfigProblem(file, key or "(top level)", f"the text holds control characters ({', '.join(found)}), "
+                              "which no slide or spreadsheet can show", "remove them from the text")]
+    return []
+
+
 def firm_defaults() -> dict:
     """The firm's defaults (``templates/defaults.yaml``): the one place default settings are written."""
     return _read_yaml(TEMPLATES / "defaults.yaml")
@@ -664,6 +695,9 @@ def load_engagement(path: str | Path) -> Engagement:
     """
     path = Path(path).resolve()
     raw = _read_yaml(path)
+    controls = _control_characters(raw, str(path))
+    if controls:
+        raise ConfigError(controls)
     defaults = firm_defaults()
     framework_ref = raw.pop("framework", None)
     framework_override = {}

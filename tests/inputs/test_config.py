@@ -168,3 +168,21 @@ def test_two_touchpoints_with_one_label_are_refused(engagement_copy):
     raw["feedback"]["attributes"][1]["label"] = raw["feedback"]["attributes"][0]["label"]
     with pytest.raises(ConfigError, match="attribute labels used twice: \\['Resolved first time'\\]; give each"):
         load_engagement(_write(engagement_copy, raw))
+
+
+def test_control_characters_in_the_yaml_name_their_key(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["feedback"]["attributes"][1]["label"] = "Staff\vknowledge"
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(_write(engagement_copy, raw))
+    (problem,) = caught.value.problems
+    assert problem.key == "feedback.attributes[1].label" and "\\x0b" in problem.message
+
+
+def test_an_unknown_encoding_is_named_at_once(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["feedback"]["encoding"] = "klingon"
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(_write(engagement_copy, raw))
+    (problem,) = caught.value.problems
+    assert problem.key == "feedback.encoding" and "klingon" in problem.message
