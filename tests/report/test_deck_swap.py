@@ -12,7 +12,8 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches
 
 from conftest import ROOT
-from cxkit import load_engagement
+from cxkit import ConfigError, load_engagement
+from cxkit.inputs.config import DECK_LAYOUTS
 from cxkit.report.deck import SLIDES, build_deck, theme_font
 from cxkit.report.template import LAYOUT_NAMES, build_default_template
 from cxkit.errors import CxkitError
@@ -75,12 +76,22 @@ def test_firm_template_brand_and_logo_are_followed(engagement_copy, run_copy):
                             if shape.text_frame.paragraphs[0].space_after else 0, family="Calibri")
 
 
-def test_a_template_without_the_layouts_is_refused(engagement_copy, run_copy, tmp_path):
+def test_a_template_without_the_layouts_is_refused_before_any_analysis(engagement_copy, tmp_path):
     plain = tmp_path / "plain.pptx"
     Presentation().save(plain)
-    eng = _engagement(engagement_copy, template=str(plain))
-    with pytest.raises(CxkitError, match="lacks layouts"):
-        build_deck(eng, run_copy)
+    with pytest.raises(ConfigError) as caught:
+        _engagement(engagement_copy, template=str(plain))
+    problem = caught.value.problems[0]
+    assert problem.key == "deck.template" and "lacks the layouts" in problem.message
+    assert "'Finding + chart'" in problem.message and "templates/deck.pptx" in problem.fix
+
+
+def test_the_layouts_a_template_needs_are_the_ones_the_kit_builds():
+    assert LAYOUT_NAMES == tuple(DECK_LAYOUTS)
+    for template in (ROOT / "templates" / "deck.pptx", FIRM):
+        layouts = {l.name: {p.placeholder_format.idx for p in l.placeholders}
+                   for l in Presentation(template).slide_layouts}
+        assert all(set(DECK_LAYOUTS[n]) <= layouts[n] for n in DECK_LAYOUTS), template
 
 
 def test_storyline_is_configuration(engagement_copy, run_copy):
