@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
 from lxml import etree
 from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter, XyWorkbookWriter
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
-from pptx.util import Emu, Pt
+from pptx.util import Emu, Pt, lazyproperty
+from xlsxwriter import Workbook
 
 from ..errors import CxkitError
 from ..results.text import number
@@ -105,6 +108,42 @@ class Palette:
     @property
     def caution(self) -> str:    # a cell to check
         return tint(self.accent, 0.8)
+
+
+class _TextCells:
+    """Writes a native chart's data workbook (the one PowerPoint opens to edit the chart) with every text as text:
+    XlsxWriter otherwise turns a category or series name beginning with "=", which can be a client's value, into a
+    live formula, and a web address into a link (see :mod:`cxkit.results.formulas`)."""
+
+    @contextmanager
+    def _open_worksheet(self, xlsx_file):
+        workbook = Workbook(xlsx_file, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+        yield workbook, workbook.add_worksheet()
+        workbook.close()
+
+
+class _CategoryCells(_TextCells, CategoryWorkbookWriter):
+    pass
+
+
+class _XyCells(_TextCells, XyWorkbookWriter):
+    pass
+
+
+class CategoryData(CategoryChartData):
+    """Bar and line chart data whose workbook holds text as text (:class:`_TextCells`)."""
+
+    @lazyproperty
+    def _workbook_writer(self):
+        return _CategoryCells(self)
+
+
+class XyData(XyChartData):
+    """Scatter chart data whose workbook holds text as text (:class:`_TextCells`)."""
+
+    @lazyproperty
+    def _workbook_writer(self):
+        return _XyCells(self)
 
 
 def pct(x) -> str:
@@ -290,7 +329,7 @@ class Canvas:
             else:  # clustered bars draw the first series lowest in each group
                 series = {name: values[::-1] for name, values in reversed(list(series.items()))}
                 colours = colours[: len(series)][::-1]
-        data = CategoryChartData(number_format=number_format)
+        data = CategoryData(number_format=number_format)
         data.categories = categories
         for name, values in series.items():
             data.add_series(name, values)
@@ -338,7 +377,7 @@ class Canvas:
     def line_chart(self, slide, box, categories: list[str], series: dict[str, list[float]], colours: list[str],
                    number_format: str, minimum: float | None = None):
         """A native line chart with markers and a value label on each point."""
-        data = CategoryChartData(number_format=number_format)
+        data = CategoryData(number_format=number_format)
         data.categories = [plain(c) for c in categories]
         for name, values in series.items():
             data.add_series(name, [None if pd.isna(v) else float(v) for v in values])
@@ -373,7 +412,7 @@ class Canvas:
         """
         groups = sorted([g for g in groups if len(g[1])], key=lambda g: -len(g[1]))
         frame = pd.concat([g[1] for g in groups])
-        data = XyChartData()
+        data = XyData()
         for name, part, _colour in groups:
             series = data.add_series(name)
             for r in part.itertuples():
