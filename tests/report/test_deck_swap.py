@@ -11,7 +11,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches
 
-from conftest import ROOT
+from conftest import ROOT, assert_words_on_page
 from cxkit import ConfigError, load_engagement
 from cxkit.inputs.config import DECK_LAYOUTS
 from cxkit.report.deck import SLIDES, build_deck, theme_font
@@ -141,16 +141,4 @@ def test_firm_deck_renders_with_every_word_on_its_page(engagement_copy, run_copy
                     "pdf", "--outdir", str(tmp_path), str(deck.path)], check=True, capture_output=True, timeout=180)
     pdf = tmp_path / deck.path.with_suffix(".pdf").name
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    _assert_words_on_page(html, deck.slides)
-
-
-def _assert_words_on_page(html: str, pages: int):
-    import re
-
-    found = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S)
-    assert len(found) == pages
-    for number, (width, height, body) in enumerate(found, start=1):
-        assert body.count("<word") > 0, f"page {number}: no text found"
-        for x0, y0, x1, y1 in re.findall(r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)"', body):
-            assert 0 <= float(x0) and float(x1) <= float(width) and 0 <= float(y0) and float(y1) <= float(height), \
-                f"page {number}: a word lies outside the slide"
+    assert_words_on_page(html, deck.slides)
