@@ -102,6 +102,16 @@ def _local_kernel_manager(socket_dir: str):
             self.transport = "ipc"
             self.ip = str(Path(socket_dir) / "kernel")
 
+        async def _async_interrupt_kernel(self):
+            # jupyter_client interrupts (SIGINT) every kernel it shuts down, before the shutdown request
+            # (jupyter/jupyter_client#620, from #618); a kernel still inside a message handler then logs
+            # "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel." on a run that succeeded. papermill shuts a
+            # kernel down only after its last cell, so there is nothing to interrupt: that one signal is not sent.
+            # Any other interrupt, and every error a kernel reports, goes through as before.
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
+
     return LocalKernelManager
 
 
