@@ -191,8 +191,9 @@ def _clean_export(export: "Export") -> "Export":
     return replace(export, frame=frame, questions=questions)
 
 # what a file that is no text table starts with, and what it is
-_NOT_TEXT = {b"PK\x03\x04": "a zip archive (an Excel workbook .xlsx is one)", b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Office file",
-             b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+_NOT_TEXT = {b"PK\x03\x04": "a zip archive (an Excel workbook .xlsx is one)",
+             b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Office file", b"%PDF": "a PDF document",
+             b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
              b"$FL2": "an SPSS data file (.sav)", b"$FL3": "an SPSS data file (.zsav)"}
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 

@@ -186,6 +186,7 @@ def one_line(text) -> str:
 
 
 CELL_MAX = 160   # characters a table cell shows; longer client text (a whole survey question) is cut at a word
+HEADER_MAX = 60  # and a column's heading (an outcome's label heads a column of several tables)
 
 
 def _cap(text: str, most: int = CELL_MAX) -> str:
@@ -567,7 +568,8 @@ class Canvas:
     def paged_table(self, title: str, caption: str, notes_text: str, header: list[str], rows: list[list[str]],
                     widths: list[float], fills: list[list[str | None]] | None = None):
         """A table at the largest size (14 down to 11 pt) that fits one slide; below that, split across slides."""
-        header, rows = [one_line(h) for h in header], [[_cap(one_line(c)) for c in row] for row in rows]
+        header = [_cap(one_line(h), HEADER_MAX) for h in header]
+        rows = [[_cap(one_line(c)) for c in row] for row in rows]
         probe = self.prs.slides.add_slide(self.layout("Table"))
         box = next((ph.left, ph.top, ph.width, ph.height) for ph in probe.placeholders if ph.placeholder_format.idx == 1)
         self.drop_last_slide()

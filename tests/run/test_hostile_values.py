@@ -31,6 +31,7 @@ ARABIC = "\u0648\u0642\u062a \u0627\u0644\u0627\u0646\u062a\u0638\u0627\u0631"  
 LONG = ("How satisfied were you with the knowledge of the person you spoke to, and with how they explained it "
         * 5)[:500]
 FORMULA_LABEL = "=1+1 Resolved first time"
+VERY_LONG = ("Overall, how satisfied or dissatisfied are you with our service " * 80)[:5000]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,7 @@ def hostile(tmp_path_factory):
     for attribute, name in zip(attributes, [FORMULA_LABEL, LONG, "\u8d26\u5355\u6e05\u6670\u5ea6", ARABIC,
                                             "Proactive updates \U0001f514"]):
         attribute["label"] = name
+    raw["feedback"]["outcomes"]["satisfaction"]["label"] = VERY_LONG
     raw["client"] = "=Northwind \u5317\u98ce"
     written.config.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     report = validate(load_engagement(written.config))
@@ -93,6 +95,9 @@ def test_the_deck_shows_every_script_and_its_charts_hold_no_formula(hostile):
     categories = {str(c) for chart in charts for c in chart.plots[0].categories}
     assert ARABIC in text and "\u8d26\u5355\u6e05\u6670\u5ea6" in text and FORMULA_LABEL in text
     assert ARABIC in categories and any(c.startswith(LONG[:20]) and c.endswith("…") for c in categories)
+    assert VERY_LONG[:30] in text and VERY_LONG not in text       # shortened on the slides ...
+    notes = " ".join(slide.notes_slide.notes_text_frame.text for slide in deck.slides)
+    assert VERY_LONG in notes                                      # ... and whole in the notes
     for chart in charts:
         book = load_workbook(io.BytesIO(chart.part.chart_workbook.xlsx_part.blob))
         assert not [c for row in book.active.iter_rows() for c in row if c.data_type == "f"]
