@@ -823,6 +823,12 @@ def load_engagement(path: str | Path) -> Engagement:
     except TypeError as exc:
         raise ConfigError([ConfigProblem(str(path), "(top level)", str(exc), "check the keys at the top of the file")]) from None
     problems = deck_file_problems(eng)
+    from ..claims.recommend import engagement_rules
+
+    try:   # the rule file and 'disable' are checked now, not met by the recommendations stage after the analysis
+        engagement_rules(eng)
+    except ConfigError as exc:
+        problems += exc.problems
     if problems:
         raise ConfigError(problems)
     return eng
