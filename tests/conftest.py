@@ -117,3 +117,16 @@ def run_in_process(config: Path, out: Path) -> Path:
     from cxkit.run.pipeline import run_engagement
 
     return run_engagement(config, out, progress=lambda line: None, execute=execute_in_process).folder
+
+
+def assert_words_on_page(html: str, pages: int):
+    """A rendered deck (``pdftotext -bbox`` output) has one page per slide, text on each, and no word off its page."""
+    import re
+
+    found = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S)
+    assert len(found) == pages
+    for number, (width, height, body) in enumerate(found, start=1):
+        assert body.count("<word") > 0, f"page {number}: no text found"
+        for x0, y0, x1, y1 in re.findall(r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)"', body):
+            assert 0 <= float(x0) and float(x1) <= float(width) and 0 <= float(y0) and float(y1) <= float(height), \
+                f"page {number}: a word lies outside the slide"

@@ -6,6 +6,7 @@ import sys
 
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import SAMPLE
 from cxkit.cli import main
@@ -33,6 +34,69 @@ def test_config_error_is_a_clear_line_not_a_traceback(engagement_copy, capsys):
     assert main(["validate", str(engagement_copy)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "clinet" in err and "client" in err
+
+
+def _laughs(yaml_path):
+    text = yaml_path.read_text() + 'lol0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    yaml_path.write_text(text + "".join(f"lol{k}: &a{k} [" + ", ".join([f"*a{k - 1}"] * 9) + "]\n"
+                                        for k in range(1, 10)))
+
+
+def _set(yaml_path, **deck):
+    raw = yaml.safe_load(yaml_path.read_text())
+    raw["deck"] = deck
+    yaml_path.write_text(yaml.safe_dump(raw))
+
+
+def _repeat_a_column(yaml_path):
+    path = yaml_path.parent / "feedback.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["copy"] = frame["channel"]
+    frame.to_csv(path, index=False, header=[*frame.columns[:-1], "channel"])
+
+
+# each hostile or broken input a new user met, the change that makes it, and what the message must name
+HOSTILE = {
+    "billion laughs": (_laughs, "lol5", "expands to more than"),
+    "nested 10,000 deep": (lambda y: y.write_text(y.read_text() + "thresholds: " + "[" * 10_000 + "]" * 10_000),
+                           "thresholds[0]", "nested more than"),
+    "engagement path is a folder": (None, "engagement.yaml", "is a folder"),
+    "template outside the kit": (lambda y: _set(y, template="../../../../../../../../etc/passwd"), "deck.template",
+                                 "not a PowerPoint presentation"),
+    "logo not an image": (lambda y: ((y.parent / "logo.png").write_text("GIF89a? no"), _set(y, logo="logo.png")),
+                          "deck.logo", "not a readable image"),
+    "rule file is a folder": (lambda y: ((y.parent / "rules.yaml").mkdir(),
+                                         y.write_text(y.read_text() + "recommendations: {file: rules.yaml}\n")),
+                              "recommendations", "is a folder"),
+    "a column named twice": (_repeat_a_column, "'channel'", "the header names 2 columns 'channel'"),
+    "a binary file named .csv": (lambda y: (y.parent / "feedback.csv").write_bytes(bytes(range(256)) * 64),
+                                 "feedback.csv", "does not look like a text table"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_and_broken_inputs_are_refused_by_validate_in_seconds_with_what_and_the_fix(engagement_copy,
+                                                                                          capsys, case):
+    import time
+
+    edit, named, said = HOSTILE[case]
+    target = engagement_copy.parent if edit is None else engagement_copy
+    if edit is not None:
+        edit(engagement_copy)
+    started = time.perf_counter()
+    assert main(["validate", str(target)]) == 2
+    assert time.perf_counter() - started < 10
+    shown = capsys.readouterr()
+    text = shown.out + shown.err
+    assert named in text and said in text and "Fix:" in text
+    assert "Traceback" not in text and "unexpected" not in text
+
+
+def test_a_plain_csv_saved_as_utf16_is_valid(engagement_copy, capsys):
+    path = engagement_copy.parent / "feedback.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    assert main(["validate", str(engagement_copy)]) == 0
+    assert "encoding utf-16" in capsys.readouterr().out
 
 
 def test_missing_file_is_a_clear_line(tmp_path, capsys):

@@ -360,7 +360,11 @@ def load_rules(path) -> tuple[Rule, ...]:
 
     from ..inputs.config import load_yaml
 
-    text = Path(path).read_text(encoding="utf-8")
+    path = Path(path)
+    if not path.is_file():
+        raise RuleError(str(path), [f"{'is a folder' if path.is_dir() else 'not found'}: recommendations.file names "
+                                    "a rule file (YAML), relative to the engagement or to the kit's templates/"])
+    text = path.read_text(encoding="utf-8")
     try:
         data = load_yaml(text)
     except yaml.YAMLError as exc:

@@ -37,9 +37,88 @@ _DataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:tru
                                   list("tTfF"))
 
 
+# Bounds on a YAML file: an engagement is a few kilobytes and a rule file tens, nested a dozen levels. Past
+# these the file is refused before it is built, in well under a second, naming the key: a "billion laughs"
+# (aliases of aliases) would otherwise expand to billions of values once the settings are checked or hashed.
+MAX_YAML_CHARS = 1_000_000
+MAX_YAML_DEPTH = 50
+MAX_YAML_VALUES = 200_000   # values once every alias is expanded
+
+
+class YamlLimit(yaml.YAMLError):
+    """YAML refused for its shape, before it is built: too large, nested too deep, or aliases that expand too
+    far or refer to themselves. ``key`` names where (``lol5``, ``thresholds[0][0]``), ``fix`` what to do."""
+
+    def __init__(self, key: str, problem: str, fix: str, mark=None):
+        super().__init__(f"{key}: {problem}")
+        self.key, self.problem, self.fix, self.problem_mark = key, problem, fix, mark
+
+
+class _BoundedLoader(_DataLoader):
+    """The data loader, measuring each node as it is composed: its depth, and its size with aliases expanded
+    (an alias costs the size of what it names, though YAML shares it), so a file whose settings would expand
+    past :data:`MAX_YAML_VALUES` or nest past :data:`MAX_YAML_DEPTH` is refused while it is read."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._path: list[str] = []
+        self._measured: dict[int, tuple[int, int]] = {}   # id(node) -> (values, depth) once composed
+
+    def _key(self) -> str:
+        key = "".join(p if p.startswith("[") else f".{p}" for p in self._path[:4]).lstrip(".") or "(top level)"
+        return key + (f" ... ({len(self._path)} levels in)" if len(self._path) > 4 else "")
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = self.anchors.get(event.anchor)
+            if node is not None and id(node) not in self._measured:   # an alias inside its own anchor
+                raise YamlLimit(self._key(), f"the alias *{event.anchor} refers to the value that holds it",
+                                "write the value out instead of the alias", event.start_mark)
+            return super().compose_node(parent, index)
+        if parent is not None:
+            self._path.append(f"[{index}]" if isinstance(index, int) else
+                              str(index.value) if isinstance(index, yaml.ScalarNode) else "(key)")
+        if len(self._path) > MAX_YAML_DEPTH:
+            raise YamlLimit(self._key(), f"nested more than {MAX_YAML_DEPTH} levels deep",
+                            "an engagement needs a few levels; check the brackets and indentation",
+                            self.peek_event().start_mark)
+        node = super().compose_node(parent, index)
+        if isinstance(node, yaml.ScalarNode):
+            children = []
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = [part for pair in node.value for part in pair]
+        measured = [self._measured[id(child)] for child in children]
+        values = 1 + sum(m[0] for m in measured)
+        depth = 1 + max((m[1] for m in measured), default=0)
+        self._measured[id(node)] = (values, depth)
+        if values > MAX_YAML_VALUES or depth > MAX_YAML_DEPTH:
+            what = (f"expands to more than {MAX_YAML_VALUES:,} values through its aliases" if values > MAX_YAML_VALUES
+                    else f"nests more than {MAX_YAML_DEPTH} levels deep through its aliases")
+            raise YamlLimit(self._key(), what, "write the values out, or use fewer aliases of aliases",
+                            node.start_mark)
+        if parent is not None:
+            self._path.pop()
+        return node
+
+
 def load_yaml(text: str):
-    """Read YAML text as data (safe loading: no tags that build objects), with YAML 1.2's true/false only."""
-    return yaml.load(text, Loader=_DataLoader)  # noqa: S506 - a SafeLoader subclass
+    """Read YAML text as data (safe loading: no tags that build objects), with YAML 1.2's true/false only.
+
+    Raises
+    ------
+    YamlLimit
+        Text longer than :data:`MAX_YAML_CHARS`, nested deeper than :data:`MAX_YAML_DEPTH`, or whose aliases
+        expand past :data:`MAX_YAML_VALUES` values or refer to themselves (a ``yaml.YAMLError``).
+    yaml.YAMLError
+        Text that is not YAML.
+    """
+    if len(text) > MAX_YAML_CHARS:
+        raise YamlLimit("(file)", f"{len(text):,} characters, more than the {MAX_YAML_CHARS:,} a settings file "
+                        "may hold", "check that this is the engagement's YAML and not a data file")
+    return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def _text_keys(mapping):
@@ -158,8 +237,22 @@ class DataFile(_Model):
     format: Literal["table", "auto", "qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "spss"] = "table"
     sheet: str | None = None
     header_row: int = Field(1, ge=1)
-    encoding: str = "utf-8"
+    # text files: stated, else detected (UTF-8 with or without a byte-order mark, UTF-16, Windows-1252, Latin-1)
+    encoding: str | None = None
     qsf: str | None = None   # a Qualtrics survey definition: recode values in the export become their choice labels
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value):
+        import codecs
+
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"{value!r} is not an encoding Python knows; use utf-8, utf-16, cp1252 or latin-1, "
+                                 "or remove 'encoding:' to have it detected") from None
+        return value
 
 
 class FeedbackConfig(DataFile):
@@ -338,6 +431,14 @@ class Brand(_Model):
         if len(text) != 6 or any(c not in "0123456789ABCDEF" for c in text):
             raise ValueError(f"{value!r} is not a colour; expected six hex digits such as '1F4E79'")
         return text
+
+
+# What a deck template must hold: its layouts by name, and the placeholders (by idx) the deck fills in each:
+# 0 the title, 1 the body (text, a chart or a table), 2 a second chart. A caption (idx 13) is used where present.
+DECK_LAYOUTS = {"Title": (0, 1), "Section": (0, 1), "Finding + chart": (0, 1), "Two charts": (0, 1, 2),
+                "Table": (0, 1), "Bullets": (0, 1)}
+# the picture formats a slide can carry (python-pptx's), as Pillow names them
+LOGO_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF")
 
 
 class DeckConfig(_Model):
@@ -529,15 +630,31 @@ def deep_merge(base: dict, override: dict) -> dict:
 
 
 def _read_yaml(path: Path) -> dict:
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.y*ml"))[:5]
+        raise ConfigError([ConfigProblem(str(path), "(file)", "is a folder, not a YAML file",
+                                         f"name the YAML file itself{': ' + ', '.join(found) if found else ''}")])
     try:
+        if path.stat().st_size > 4 * MAX_YAML_CHARS:   # refused unread: a data file named by mistake
+            raise YamlLimit("(file)", f"{path.stat().st_size:,} bytes, more than a settings file may hold",
+                            "check that this is the engagement's YAML and not a data file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([ConfigProblem(str(path), "(file)", "file not found", "check the path")]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError([ConfigProblem(str(path), "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                                          "save the file as UTF-8")]) from None
+    except OSError as exc:
+        raise ConfigError([ConfigProblem(str(path), "(file)", f"cannot be read ({exc.strerror or exc})",
+                                         "check the file's permissions")]) from None
+    except YamlLimit as exc:
+        raise ConfigError([ConfigProblem(str(path), exc.key, exc.problem, exc.fix)]) from None
     try:
         data = load_yaml(text)
+    except YamlLimit as exc:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigError([ConfigProblem(str(path), exc.key + where, exc.problem, exc.fix)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -640,6 +757,23 @@ def _resolve_bank_items(merged: dict, path: Path) -> list[ConfigProblem]:
     return problems
 
 
+def _control_characters(value, file: str, key: str = "") -> list[ConfigProblem]:
+    """Text in the YAML holding control characters (written as escapes such as "\\v" in quotes): no slide, cell or
+    XML file can show them, so they are named here rather than met by the deck stage."""
+    from .readers import CONTROL_CHARACTERS
+
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _control_characters(k, file, key) +
+                _control_characters(v, file, f"{key}.{k}".lstrip("."))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _control_characters(v, file, f"{key}[{i}]")]
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        found = sorted({f"\\x{ord(c):02x}" for c in CONTROL_CHARACTERS.findall(value)})
+        return [ConfigProblem(file, key or "(top level)", f"the text holds control characters ({', '.join(found)}), "
+                              "which no slide or spreadsheet can show", "remove them from the text")]
+    return []
+
+
 def firm_defaults() -> dict:
     """The firm's defaults (``templates/defaults.yaml``): the one place default settings are written."""
     return _read_yaml(TEMPLATES / "defaults.yaml")
@@ -665,6 +799,9 @@ def load_engagement(path: str | Path) -> Engagement:
     """
     path = Path(path).resolve()
     raw = _read_yaml(path)
+    controls = _control_characters(raw, str(path))
+    if controls:
+        raise ConfigError(controls)
     defaults = firm_defaults()
     framework_ref = raw.pop("framework", None)
     framework_override = {}
@@ -681,8 +818,86 @@ def load_engagement(path: str | Path) -> Engagement:
         raise ConfigError(bank_problems)
     digest = hashlib.sha256(json.dumps(merged, sort_keys=True, default=str).encode()).hexdigest()[:16]
     try:
-        return Engagement(**merged, source=path, config_hash=digest)
+        eng = Engagement(**merged, source=path, config_hash=digest)
     except ValidationError as exc:
         raise ConfigError(_problems_from(exc, path, raw)) from None
     except TypeError as exc:
         raise ConfigError([ConfigProblem(str(path), "(top level)", str(exc), "check the keys at the top of the file")]) from None
+    problems = deck_file_problems(eng)
+    from ..claims.recommend import engagement_rules
+
+    try:   # the rule file and 'disable' are checked now, not met by the recommendations stage after the analysis
+        engagement_rules(eng)
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
+    return eng
+
+
+def deck_file_problems(eng: Engagement) -> list[ConfigProblem]:
+    """Check the deck's template and logo files before any analysis, so a deck never fails on them at the end.
+
+    The template must be a PowerPoint file (.pptx) python-pptx opens, with the layouts and placeholders of
+    :data:`DECK_LAYOUTS`; the logo an image a slide can carry (:data:`LOGO_FORMATS`), not a folder or another
+    kind of file named like one.
+
+    Returns
+    -------
+    list of ConfigProblem
+        One per problem, naming ``deck.template`` or ``deck.logo``, the file and the fix.
+    """
+    file, problems = str(eng.source), []
+    template = eng.template
+    named = f"{eng.deck.template!r}" + (f" ({template})" if str(template) != eng.deck.template else "")
+    use_kit = "or remove deck.template to use the kit's own (templates/deck.pptx)"
+    if not template.is_file():
+        problems.append(ConfigProblem(file, "deck.template", f"{named} {'is a folder' if template.is_dir() else 'not found'}",
+                                      f"name a .pptx file, relative to the engagement or to the kit's templates/, "
+                                      f"{use_kit}"))
+    elif template.suffix.lower() != ".pptx":
+        problems.append(ConfigProblem(file, "deck.template", f"{named} is not a PowerPoint presentation (.pptx)",
+                                      f"save the template from PowerPoint as .pptx, {use_kit}"))
+    else:
+        problems += _template_problems(template, named, file, use_kit)
+    logo = eng.logo_path
+    if logo is not None and logo.is_dir():
+        problems.append(ConfigProblem(file, "deck.logo", f"{eng.deck.logo!r} is a folder", "name the image file itself"))
+    elif logo is not None and logo.exists():
+        from PIL import Image
+
+        try:
+            with Image.open(logo) as image:
+                found = image.format
+                image.verify()
+        except Exception as exc:  # Pillow raises its own and OS errors for files that are not images
+            problems.append(ConfigProblem(file, "deck.logo", f"{eng.deck.logo!r} is not a readable image "
+                                          f"({type(exc).__name__})", "save the logo as PNG or JPEG"))
+        else:
+            if found not in LOGO_FORMATS:
+                problems.append(ConfigProblem(file, "deck.logo", f"{eng.deck.logo!r} is a {found} image, which a "
+                                              "slide cannot carry", f"save it as {', '.join(LOGO_FORMATS)}"))
+    return problems
+
+
+def _template_problems(template: Path, named: str, file: str, use_kit: str) -> list[ConfigProblem]:
+    from pptx import Presentation
+
+    try:
+        prs = Presentation(str(template))
+    except Exception as exc:  # python-pptx raises zipfile, KeyError and its own errors for files it cannot open
+        return [ConfigProblem(file, "deck.template", f"{named} cannot be opened as a PowerPoint presentation "
+                              f"({type(exc).__name__})", f"open it in PowerPoint and save it as .pptx again, {use_kit}")]
+    layouts = {layout.name: {ph.placeholder_format.idx for ph in layout.placeholders} for layout in prs.slide_layouts}
+    missing = [name for name in DECK_LAYOUTS if name not in layouts]
+    lacking = [f"'{name}' has no placeholder idx {', '.join(str(i) for i in needed if i not in layouts[name])}"
+               for name, needed in DECK_LAYOUTS.items() if name in layouts and not set(needed) <= layouts[name]]
+    problems = []
+    if missing:
+        problems.append(ConfigProblem(file, "deck.template", f"{named} lacks the layouts {missing}",
+                                      f"add layouts with those names (it has {sorted(layouts)}), {use_kit}"))
+    if lacking:
+        problems.append(ConfigProblem(file, "deck.template", f"{named}: layout {'; '.join(lacking)}",
+                                      "give each layout a title (idx 0) and its body placeholders (idx 1, and 2 for "
+                                      f"'Two charts'), {use_kit}"))
+    return problems

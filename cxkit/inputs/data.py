@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Engagement, Scale
+from .readers import DELIMITERS
 from ..errors import CxkitError, DataError, DataProblem
 from ..paths import input_path
 
@@ -222,34 +223,69 @@ def _read_part(eng: Engagement, part: str, text_columns: tuple[str, ...]) -> tup
         if spec.format == "table":
             frame = read_table(path, sheet=spec.sheet, header_row=spec.header_row, encoding=spec.encoding,
                                text_columns=text_columns)
-            delimiter = frame.attrs.get("delimiter", ",")
-            if delimiter != ",":   # said, so a table read on another delimiter than the usual is never a surprise
+            delimiter, encoding = frame.attrs.get("delimiter", ","), frame.attrs.get("encoding", "utf-8")
+            if delimiter != "," or encoding not in ("utf-8", "xlsx"):
+                # said, so a table read on another delimiter or encoding than the usual is never a surprise
                 notes.append(DataProblem("info", str(path), f"read as a table split on {delimiter!r} "
-                                         f"({'tab' if delimiter == chr(9) else delimiter}), encoding "
-                                         f"{frame.attrs.get('encoding', spec.encoding)}"))
+                                         f"({DELIMITERS.get(delimiter, 'other')}), encoding {encoding}"))
+            notes += [DataProblem("info", str(path), note) for note in frame.attrs.get("notes", [])]
+            cleaned, duplicates = frame.attrs.get("cleaned", {}), frame.attrs.get("duplicates", {})
         else:
-            frame, notes = _read_platform_export(path, spec, text_columns, eng.folder)
+            frame, notes, cleaned, duplicates = _read_platform_export(path, spec, text_columns, eng.folder)
     except CxkitError as exc:
         return None, str(path), [DataProblem("error", str(path), str(exc).removeprefix(f"{path}: "))]
-    return frame, str(path), notes
+    frame.attrs["duplicates"] = duplicates
+    return frame, str(path), notes + _cleaned_problems(cleaned, str(path))
 
 
-def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...],
-                          folder: Path) -> tuple[pd.DataFrame, list[DataProblem]]:
-    """A survey platform's export (cxkit.inputs.readers), with what the reader did as "info" lines of the report.
+def _cleaned_problems(cleaned: dict[str, tuple[int, ...]], file: str) -> list[DataProblem]:
+    """What :func:`cxkit.inputs.readers.clean_text` replaced, per column, with the rows."""
+    problems = []
+    for column, rows in cleaned.items():
+        where = "its name in the header held" if not rows else f"{len(rows):,} value(s) held"
+        problems.append(DataProblem("warning", file, f"{where} control characters (such as a vertical tab or an "
+                                    "escape), which no cell, slide or XML file can show; each was replaced by a space",
+                                    column=column, rows=rows[:MAX_ROWS_SHOWN], n_rows=len(rows),
+                                    fix="nothing to do; to keep them out of the next export, check how the "
+                                        "system writes line breaks in that column"))
+    return problems
+
+
+def _duplicate_columns(frame: pd.DataFrame, wanted: dict[str, str], file: str) -> list[DataProblem]:
+    """A column name the header holds more than once: an error where the engagement maps it (which one is
+    meant?), a warning otherwise. The copies are read as "name (2)" ..."""
+    problems = []
+    for name, times in frame.attrs.get("duplicates", {}).items():
+        copies = ", ".join(f"'{name} ({k})'" for k in range(2, times + 1))
+        if name in wanted:
+            problems.append(DataProblem("error", file, f"the header names {times} columns '{name}', which "
+                                        f"{wanted[name]} maps; it cannot tell which is meant", column=name,
+                                        fix="rename or delete the copies in the file, so the name is used once"))
+        else:
+            problems.append(DataProblem("warning", file, f"the header names {times} columns '{name}'; the copies "
+                                        f"are read as {copies}", column=name,
+                                        fix="nothing to do unless one of them should be mapped; then rename it in "
+                                            "the file"))
+    return problems
+
+
+def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...], folder: Path):
+    """A survey platform's export (cxkit.inputs.readers), with what the reader did as "info" lines of the report,
+    and the values it cleaned and the column names the header repeats (for :func:`_cleaned_problems` and
+    :func:`_duplicate_columns`).
 
     Columns whose every answer is a number become numbers (recode values); label text stays text, so a
     rating column holding labels is reported by the rating checks rather than guessed.
     """
     from .readers import read_export
 
-    export = read_export(path, spec.format, None if spec.encoding == "utf-8" else spec.encoding, sheet=spec.sheet)
+    export = read_export(path, spec.format, spec.encoding, sheet=spec.sheet)
     frame = export.frame.copy()
     categories = set(getattr(spec, "descriptors", ())) | {getattr(spec, k, None) for k in ("department", "level")}
     for column, labels in export.value_labels.items():
         if column in categories and column in frame:   # groups read by their names, as the client knows them
             frame[column] = frame[column].map(lambda v, labels=labels: labels.get(v, v) if pd.notna(v) else v)
-    notes = [DataProblem("info", str(path), line) for line in export.report.lines()]
+    notes = [DataProblem("info", str(path), line) for line in export.report.lines(repairs=False)]
     if spec.qsf:
         frame, found = _recodes_to_labels(frame, input_path(folder, spec.qsf), str(path), set(text_columns),
                                           {q.column: q for q in export.questions})
@@ -262,7 +298,7 @@ def _read_platform_export(path: Path, spec, text_columns: tuple[str, ...],
             frame[column] = numbers.astype(float)
         else:
             frame[column] = frame[column].astype("string")
-    return frame, notes
+    return frame, notes, export.report.cleaned, export.report.duplicates
 
 
 def _recodes_to_labels(frame: pd.DataFrame, qsf: Path, file: str, skip: set,
@@ -309,7 +345,7 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
     for key in ("value", "wave", "comment", "weight"):
         if getattr(spec, key):
             wanted[getattr(spec, key)] = f"feedback.{key}"
-    problems += _missing_columns(frame, wanted, file)
+    problems += _missing_columns(frame, wanted, file) + _duplicate_columns(frame, wanted, file)
     problems += _check_size(frame, file, eng.thresholds.min_respondents)
     present = set(frame.columns)
     clean = pd.DataFrame(index=frame.index)
@@ -535,7 +571,7 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
             wanted[item.target] = f"diagnostic.items[{k}].target"
     for force, column in spec.driving_force.items():
         wanted[column] = f"diagnostic.driving_force.{force}"
-    problems += _missing_columns(frame, wanted, file)
+    problems += _missing_columns(frame, wanted, file) + _duplicate_columns(frame, wanted, file)
     problems += _check_size(frame, file, eng.thresholds.min_group_size)
     present = set(frame.columns)
     clean = pd.DataFrame(index=frame.index)

@@ -89,9 +89,13 @@ class Ingestion:
     notes: list[str] = field(default_factory=list)
     delimiter: str | None = None    # text files: the delimiter the columns were split on
     sheet: str | None = None        # workbooks: the sheet read
+    cleaned: dict[str, tuple[int, ...]] = field(default_factory=dict)   # column -> rows whose control characters
+                                                                         # were replaced (:func:`clean_text`)
+    duplicates: dict[str, int] = field(default_factory=dict)   # a column name the header holds more than once -> times
 
-    def lines(self) -> list[str]:
-        """The report in sentences."""
+    def lines(self, repairs: bool = True) -> list[str]:
+        """The report in sentences; ``repairs=False`` leaves out repeated column names and cleaned values, which
+        ``cxkit validate`` reports with their rows."""
         how = f"encoding {self.encoding}"
         if self.delimiter is not None:
             how += f", delimiter {self.delimiter!r} ({DELIMITERS.get(self.delimiter, 'other')})"
@@ -100,6 +104,12 @@ class Ingestion:
         out = [f"{Path(self.file).name}: read as {self.format} ({self.reason}); {how}; "
                f"{self.rows_read:,} responses read, {self.rows_kept:,} kept"]
         out += [f"{count:,} dropped: {why}" for why, count in self.dropped if count]
+        if not repairs:
+            return out + self.notes
+        out += [f"column {name!r} appears {times} times in the header; read as {name!r}, {name + ' (2)'!r} ..."
+                for name, times in self.duplicates.items()]
+        out += [f"column {column!r}: control characters in {len(rows):,} value(s) replaced by spaces"
+                for column, rows in self.cleaned.items()]
         return out + self.notes
 
 
@@ -118,14 +128,112 @@ class Export:
 
 # ------------------------------------------------------------------ bytes to text to rows
 
+# Characters no spreadsheet cell, slide or XML file can hold: C0 controls but tab and line ends, DEL, C1 controls
+# (what bytes undefined in Windows-1252 become) and the non-characters U+FFFE and U+FFFF. Arrow-backed text is
+# searched with RE2, which writes those two as \x{...}.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_ARROW_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{fffe}\x{ffff}]"
+
+
+def _clean_line(text: str) -> str:
+    return CONTROL_CHARACTERS.sub(" ", text).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def clean_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple[int, ...]]]:
+    """Client text as every later step can show it: control characters replaced by a space, line ends as ``\\n``.
+
+    A vertical tab in a descriptor (as Excel on a Mac or FileMaker write line breaks) would pass every check and
+    then stop the Excel appendix at the end of a run; cleaned here, once, nothing downstream sees one. Column
+    names are cleaned too.
+
+    Returns
+    -------
+    frame : DataFrame
+        The frame with text columns cleaned (numbers untouched); ``frame`` itself when nothing needed it.
+    cleaned : dict
+        Column -> the rows (index labels: the rows of the file) whose values held control characters; a header
+        that held them is listed under its cleaned name with no rows.
+    """
+    cleaned: dict[str, tuple[int, ...]] = {}
+    names = [_clean_line(c) if isinstance(c, str) else c for c in frame.columns]
+    out = frame
+    if names != list(frame.columns):
+        cleaned.update({n: () for n, c in zip(names, frame.columns) if n != c})
+        out = frame.set_axis(names, axis=1)
+    for j, column in enumerate(out.columns):
+        values = out.iloc[:, j]
+        if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+            continue
+        text = values.astype("string")
+        pattern = _ARROW_CONTROL if "pyarrow" in str(getattr(text.dtype, "storage", "")) else CONTROL_CHARACTERS.pattern
+        hit = text.str.contains(pattern, regex=True).fillna(False).astype(bool)
+        if not hit.any() and not text.str.contains("\r", regex=False).fillna(False).any():
+            continue
+        fixed = text.where(~hit, text.str.replace(pattern, " ", regex=True).str.strip())
+        fixed = fixed.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
+        out = out.copy() if out is frame else out
+        out.isetitem(j, fixed if values.dtype != object else fixed.astype(object).where(values.notna()))
+        if hit.any():
+            cleaned[str(column)] = cleaned.get(str(column), ()) + tuple(int(i) for i in values.index[hit.to_numpy()])
+    return out, cleaned
+
+
+def _clean_export(export: "Export") -> "Export":
+    """An export with :func:`clean_text` applied to its answers, column names and question texts."""
+    frame, cleaned = clean_text(export.frame)
+    if frame is export.frame:
+        return export
+    renamed = dict(zip(export.frame.columns, frame.columns))
+    questions = tuple(replace(q, column=renamed.get(q.column, q.column), text=_clean_line(q.text),
+                              matrix_row=_clean_line(q.matrix_row) if q.matrix_row else q.matrix_row)
+                      for q in export.questions)
+    export.report.cleaned.update(cleaned)
+    return replace(export, frame=frame, questions=questions)
+
+# what a file that is no text table starts with, and what it is
+_NOT_TEXT = {b"PK\x03\x04": "a zip archive (an Excel workbook .xlsx is one)",
+             b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Office file", b"%PDF": "a PDF document",
+             b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+             b"$FL2": "an SPSS data file (.sav)", b"$FL3": "an SPSS data file (.zsav)"}
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _utf16_without_mark(raw: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for text saved as UTF-16 without its byte-order mark (every other byte NUL, as
+    in ASCII-range text), else None."""
+    sample = raw[:4096]
+    if len(sample) < 8:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if odd > 0.7 * len(sample) // 2 and even < 0.05 * len(sample) // 2:
+        return "utf-16-le"
+    if even > 0.7 * len(sample) // 2 and odd < 0.05 * len(sample) // 2:
+        return "utf-16-be"
+    return None
+
+
+def _refuse_not_text(raw: bytes, path: Path) -> None:
+    for magic, what in _NOT_TEXT.items():
+        if raw.startswith(magic):
+            raise ExportError(f"{path}: not a text table: the file is {what}. Fix: name the file by what it is "
+                              "(.xlsx for a workbook, .sav for SPSS), or export the data again as CSV")
+
+
 def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str, list[str]]:
     """The file's text, the encoding used, and notes on repairs (a byte-order mark, NUL bytes).
 
-    Without a stated encoding: UTF-8 (with or without a byte-order mark), UTF-16 (with its mark),
-    Windows-1252, then Latin-1, which reads any bytes.
+    Without a stated encoding: UTF-8 (with or without a byte-order mark), UTF-16 (with its mark, or without
+    it when every other byte is NUL), Windows-1252, then Latin-1, which reads any bytes. A file that is not
+    text at all (a workbook, PDF or image with a text file's name) and one that mixes UTF-8 with another
+    encoding's bytes are refused with the fix, never read as garbage.
     """
+    _refuse_not_text(raw, path)
     notes = []
-    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    bare = None if encoding or raw.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16_without_mark(raw)
+    if bare:
+        encoding = bare
+        notes.append(f"read as UTF-16 ({'little' if bare.endswith('le') else 'big'}-endian) without a byte-order mark")
+    elif b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         count = raw.count(b"\x00")
         raw = raw.replace(b"\x00", b"")
         notes.append(f"{count:,} NUL bytes removed (the export carried them; they are not data)")
@@ -139,6 +247,12 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str, lis
         except UnicodeDecodeError as exc:
             if stated:
                 raise _not_encoded(path, raw, encoding, exc) from None
+            if name == "utf-8-sig" and _UTF8_MULTIBYTE.search(raw):
+                # UTF-8 letters and bytes of another encoding in one file: either reading garbles one of them
+                line = raw[:exc.start].count(b"\n") + 1
+                raise ExportError(f"{path}: mixes UTF-8 text with bytes of another encoding ({exc.reason} at byte "
+                                  f"{exc.start}, line {line}), so no one encoding reads it all. Fix: open it in a "
+                                  "spreadsheet and save it again as CSV UTF-8, or correct that line") from None
             continue
         except LookupError:
             raise ExportError(f"{path}: {encoding!r} is not an encoding Python knows. Fix: set 'encoding:' in the "
@@ -148,8 +262,18 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str, lis
         if name in ("cp1252", "latin-1") and not encoding:
             notes.append(f"the file is not valid UTF-8; read as {'Windows-1252' if name == 'cp1252' else 'Latin-1'} "
                          "(Western European), as exports saved by Excel on Windows often are")
+        _check_text(text, path)
         return text, "utf-8" if name == "utf-8-sig" else name, notes
     raise ExportError(f"{path}: cannot decode the file. Fix: save it as UTF-8, or set 'encoding:' in the engagement YAML")
+
+
+def _check_text(text: str, path: Path) -> None:
+    """Refuse text that is mostly control characters: a binary file read through an encoding that takes any byte."""
+    sample = text[:65536]
+    controls = len(CONTROL_CHARACTERS.findall(sample))
+    if sample and controls > max(16, len(sample) // 50):
+        raise ExportError(f"{path}: does not look like a text table ({controls:,} control characters in its first "
+                          f"{len(sample):,}). Fix: check the file is the survey data, exported as CSV, TSV or .xlsx")
 
 
 def _codec(encoding: str) -> str:
@@ -158,6 +282,9 @@ def _codec(encoding: str) -> str:
 
 
 def _not_encoded(path: Path, raw: bytes, encoding: str, exc: UnicodeDecodeError) -> ExportError:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_mark(raw):
+        return ExportError(f"{path}: not {encoding} text: the file is UTF-16. Fix: remove 'encoding:' for this file "
+                           "in the engagement YAML (UTF-16 is detected), or set 'encoding: utf-16'")
     line = raw[:exc.start].count(b"\n") + 1
     seen = "Windows-1252 (cp1252)" if _decodes(raw, "cp1252") else "Latin-1"
     return ExportError(f"{path}: not {encoding} text ({exc.reason} at byte {exc.start}, line {line}); the bytes look "
@@ -314,7 +441,7 @@ def _table_frame(raw: bytes, path: Path, sheet: str | None, header_row: int, enc
                 book.close()
             frame = pd.read_excel(io.BytesIO(raw), sheet_name=name, dtype=dtype, header=header_row - 1,
                                   keep_default_na=False, na_values=[""])
-            attrs = {"sheet": name, "encoding": "xlsx"}
+            attrs = {"sheet": name, "encoding": "xlsx", "header": _excel_header(raw, path, name, header_row)}
         elif suffix in TEXT_SUFFIXES:
             frame, attrs = _text_table(raw, path, suffix, header_row, encoding, dtype)
         elif suffix == ".xls":
@@ -328,14 +455,33 @@ def _table_frame(raw: bytes, path: Path, sheet: str | None, header_row: int, enc
         name = DELIMITERS.get(attrs.get("delimiter", ","), "comma")
         raise ExportError(f"{path}: could not be read as a {name}-separated table ({exc}). Fix: check that every "
                           "line has as many cells as the header and that quotes are balanced") from None
+    header = attrs.pop("header", None)
+    if header is not None and len(header) == frame.shape[1] and len(set(header)) < len(header):
+        # pandas renames a repeated name "x.1", which reads as a column of its own: say so, and name it "x (2)"
+        attrs["duplicates"] = {n: header.count(n) for n in dict.fromkeys(header) if header.count(n) > 1 and n}
+        frame.columns = _unique([n or str(c) for n, c in zip(header, frame.columns)])
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in frame.columns:
         if pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object:
             frame[column] = frame[column].astype("string").str.strip()
     # Row numbers as a spreadsheet shows them: header at header_row, data right below.
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
+    frame, attrs["cleaned"] = clean_text(frame)
     frame.attrs = attrs
     return frame
+
+
+def _excel_header(raw: bytes, path: Path, sheet: str, header_row: int) -> list[str]:
+    """The header row's names as written, empty cells as "" and those Excel keeps to the right dropped."""
+    book = _workbook(raw, path)
+    try:
+        cells = next(book[sheet].iter_rows(min_row=header_row, max_row=header_row, values_only=True), ())
+    finally:
+        book.close()
+    names = [_cell_text(v).strip() for v in cells]
+    while names and not names[-1]:
+        names.pop()
+    return names
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -352,6 +498,7 @@ def _read_bytes(path: Path) -> bytes:
 
 def _text_table(raw: bytes, path: Path, suffix: str, header_row: int, encoding: str | None, dtype):
     if encoding:   # stated: decode a sample only; the parser decodes the rest and a failure is located below
+        _refuse_not_text(raw, path)
         codec = _codec(encoding)
         try:
             sample = raw[:65536].decode(codec, errors="ignore" if len(raw) > 65536 else "strict")
@@ -360,13 +507,14 @@ def _text_table(raw: bytes, path: Path, suffix: str, header_row: int, encoding: 
         except LookupError:
             raise ExportError(f"{path}: {encoding!r} is not an encoding Python knows. Fix: set 'encoding:' in the "
                               "engagement YAML to utf-8, cp1252 or latin-1") from None
-        used, source = codec, io.BytesIO(raw)
+        used, source, notes = codec, io.BytesIO(raw), []
     else:
-        text, used, _ = _decode(raw, path, None)
+        text, used, notes = _decode(raw, path, None)
         sample, source = text[:65536], io.StringIO(text)
     lines = sample.splitlines()[header_row - 1:]
     header = lines[0] if lines else ""
     delimiter = sniff_delimiter("\n".join(lines), suffix)
+    names = [n.strip() for n in next(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter), [])]
     try:
         frame = pd.read_csv(source, sep=delimiter, dtype=dtype, encoding=used if encoding else None,
                             header=header_row - 1, keep_default_na=False, na_values=[""], skipinitialspace=True,
@@ -381,7 +529,8 @@ def _text_table(raw: bytes, path: Path, suffix: str, header_row: int, encoding: 
             raise ExportError(f"{path}: the header holds {n} {DELIMITERS[d]}s ({d!r}) but the lines do not split "
                               f"evenly on them, so the file would read as one column. Fix: check the quotes, or "
                               "save the file again as a comma-separated CSV (UTF-8)")
-    return frame, {"delimiter": delimiter, "encoding": "utf-8" if used == "utf-8-sig" else used}
+    return frame, {"delimiter": delimiter, "encoding": "utf-8" if used == "utf-8-sig" else used, "notes": notes,
+                   "header": names}
 
 
 def _first_decode_error(raw: bytes, codec: str) -> UnicodeDecodeError:
@@ -508,7 +657,7 @@ def read_export(path: str | Path, format: str | None = None, encoding: str | Non
               "google_forms": _google_forms}[format]
     frame, questions = reader(rows, path, report, keep_incomplete)
     report.rows_kept = len(frame)
-    return Export(frame, tuple(questions), report)
+    return _clean_export(Export(frame, tuple(questions), report))
 
 
 def _table(raw: bytes, path: Path, reason: str, used: str, sheet: str | None, notes: list[str]) -> Export:
@@ -517,7 +666,8 @@ def _table(raw: bytes, path: Path, reason: str, used: str, sheet: str | None, no
     frame = frame.replace("", pd.NA)
     report = Ingestion(str(path), "table", reason, frame.attrs.get("encoding", used), rows_read=len(frame),
                        rows_kept=len(frame), notes=notes, delimiter=frame.attrs.get("delimiter"),
-                       sheet=frame.attrs.get("sheet"))
+                       sheet=frame.attrs.get("sheet"), cleaned=frame.attrs.get("cleaned", {}),
+                       duplicates=frame.attrs.get("duplicates", {}))
     return Export(frame, tuple(Question(c, c) for c in frame.columns), report)
 
 
@@ -758,7 +908,9 @@ _GRID = re.compile(r"^(?P<question>.+?)\s*\[(?P<row>[^\[\]]+)\]$")
 
 
 def _google_forms(rows, path, report, keep_incomplete):
-    names = _unique([c.strip() for c in rows[0]])
+    header = [c.strip() for c in rows[0]]
+    report.duplicates = {n: header.count(n) for n in dict.fromkeys(header) if n and header.count(n) > 1}
+    names = _unique(header)
     questions = []
     for name in names:
         grid = _GRID.match(name)
@@ -806,7 +958,7 @@ def read_spss(path: str | Path, reason: str = "the .sav extension") -> Export:
     report.rows_kept = len(frame)
     labels = meta.column_names_to_labels or {}
     questions = tuple(Question(c, labels.get(c) or c) for c in frame.columns)
-    return Export(frame, questions, report, dict(meta.variable_value_labels or {}))
+    return _clean_export(Export(frame, questions, report, dict(meta.variable_value_labels or {})))
 
 
 def _code_text(r: dict) -> str:

@@ -20,14 +20,13 @@ from typing import Callable
 from pptx import Presentation
 
 from .. import __version__
-from ..errors import CxkitError
-from ..inputs.config import Engagement
+from ..errors import ConfigError, CxkitError
+from ..inputs.config import Engagement, deck_file_problems
 from ..paths import RunPaths
 from ..results.catalogue import CLAIMS, STAGES, TABLES
 from ..results.claim import Claim
 from ..results.store import RunResults
 from .kit import BODY_MAX, BODY_MIN, Canvas, Palette, notes, theme_font
-from .template import LAYOUT_NAMES
 from .workbook import build_workbook
 
 SLIDES: dict[str, Callable[["DeckContext"], None]] = {}
@@ -220,15 +219,10 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     if unknown:
         raise CxkitError(f"{eng.source}: deck.storyline names unknown slides {unknown}. Fix: use names from "
                          + ", ".join(SLIDES))
-    template = eng.template
-    if not template.exists():
-        raise CxkitError(f"deck template {template} not found. Fix: set deck.template in {eng.source} to a .pptx "
-                         "with the layouts " + ", ".join(LAYOUT_NAMES))
-    prs = Presentation(str(template))
-    missing = [name for name in LAYOUT_NAMES if name not in {layout.name for layout in prs.slide_layouts}]
-    if missing:
-        raise CxkitError(f"deck template {template} lacks layouts {missing}. Fix: add layouts with those names, or use "
-                         "the kit's templates/deck.pptx")
+    problems = deck_file_problems(eng)   # as validate checked them: the files may have changed since
+    if problems:
+        raise ConfigError(problems)
+    prs = Presentation(str(eng.template))
     canvas = Canvas(prs, Palette.of(eng.deck.brand.model_dump(), prs), theme_font(prs))
     for _ in range(len(prs.slides)):  # a firm template may carry example slides
         canvas.drop_last_slide()

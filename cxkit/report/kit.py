@@ -9,26 +9,34 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
 from lxml import etree
 from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter, XyWorkbookWriter
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
-from pptx.util import Emu, Pt
+from pptx.util import Emu, Pt, lazyproperty
+from xlsxwriter import Workbook
 
 from ..errors import CxkitError
 from ..results.text import number
 from .template import LAYOUT_NAMES
-from .textfit import fit_size, text_width, wrap
+from .textfit import fit_size, joined, pieces, text_width, wrap
 
 TITLE_MAX, TITLE_MIN = 24, 14
 BODY_MAX, BODY_MIN = 18, 10
 TABLE_FONTS = (14, 13, 12, 11)   # the largest that fits one slide is used; below it, pages
+# client text is cut at a word past these lengths where it is drawn (the notes and the workbook keep it whole): a
+# chart's category or series name, a label beside a point, one paragraph of several in a box (so one long label
+# cannot push the other bullets out)
+CHART_LABEL_MAX, POINT_LABEL_MAX, PARAGRAPH_MAX = 50, 40, 400   # 50: two lines beside a bar; a third makes the
+                                                                 # chart skip every other category's label
 CAPTION_IDX = 13
 _A = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
 
@@ -107,6 +115,42 @@ class Palette:
         return tint(self.accent, 0.8)
 
 
+class _TextCells:
+    """Writes a native chart's data workbook (the one PowerPoint opens to edit the chart) with every text as text:
+    XlsxWriter otherwise turns a category or series name beginning with "=", which can be a client's value, into a
+    live formula, and a web address into a link (see :mod:`cxkit.results.formulas`)."""
+
+    @contextmanager
+    def _open_worksheet(self, xlsx_file):
+        workbook = Workbook(xlsx_file, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+        yield workbook, workbook.add_worksheet()
+        workbook.close()
+
+
+class _CategoryCells(_TextCells, CategoryWorkbookWriter):
+    pass
+
+
+class _XyCells(_TextCells, XyWorkbookWriter):
+    pass
+
+
+class CategoryData(CategoryChartData):
+    """Bar and line chart data whose workbook holds text as text (:class:`_TextCells`)."""
+
+    @lazyproperty
+    def _workbook_writer(self):
+        return _CategoryCells(self)
+
+
+class XyData(XyChartData):
+    """Scatter chart data whose workbook holds text as text (:class:`_TextCells`)."""
+
+    @lazyproperty
+    def _workbook_writer(self):
+        return _XyCells(self)
+
+
 def pct(x) -> str:
     return "n/a" if pd.isna(x) else number(x, ".0%")
 
@@ -136,16 +180,39 @@ def plain(text) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
+def one_line(text) -> str:
+    """:func:`plain` text for a box, a cell or a chart: a line break in a client's value reads as a space."""
+    return re.sub(r"\s*\n\s*", " ", plain(text))
+
+
 CELL_MAX = 160   # characters a table cell shows; longer client text (a whole survey question) is cut at a word
+HEADER_MAX = 60  # and a column's heading (an outcome's label heads a column of several tables)
 
 
 def _cap(text: str, most: int = CELL_MAX) -> str:
     """A table cell's text, cut at a word with an ellipsis past ``most`` characters: the workbook and the notes
-    keep it whole, and a question's full wording must not make one row fill a slide."""
+    keep it whole, and a question's full wording must not make one row fill a slide. Text without spaces (Chinese,
+    Japanese) is cut at a character."""
     if len(text) <= most:
         return text
     cut = text[:most].rsplit(" ", 1)[0].rstrip(" ,;:")
     return (cut or text[:most]) + " …"
+
+
+def label(text, most: int = CHART_LABEL_MAX) -> str:
+    """A client's label as a chart shows it: plain text on one line, cut at a word past ``most`` characters."""
+    return _cap(one_line(text), most)
+
+
+def chart_labels(texts, most: int = CHART_LABEL_MAX) -> list[str]:
+    """:func:`label` for each of a chart's categories; labels that the cut would make alike (two long questions
+    that start the same way) keep their start and their end instead, so each bar can still be told apart."""
+    texts = [one_line(t) for t in texts]
+    shown = [_cap(t, most) for t in texts]
+    half = (most - 3) // 2
+    return [f"{t[:half].rstrip()} … {t[-half:].lstrip()}"
+            if any(other == cut and original != t for other, original in zip(shown, texts)) else cut
+            for t, cut in zip(texts, shown)]
 
 
 def notes(*lines: str) -> str:
@@ -186,7 +253,9 @@ class Canvas:
                  colour: str | None = None, space_after_ratio: float = 0.0) -> None:
         """Put text in a shape at the largest size that fits; below ``min_size`` it is cut at a word with an
         ellipsis (the full text stays in the speaker notes), so a long client label never breaks a deck."""
-        paragraphs = [plain(p) for p in paragraphs]
+        paragraphs = [one_line(p) for p in paragraphs]
+        if len(paragraphs) > 1:
+            paragraphs = [_cap(p, PARAGRAPH_MAX) for p in paragraphs]
         size = fit_size(paragraphs, shape.width, shape.height, max_size, min_size, bold, space_after_ratio, self.font)
         if size is None:
             size, paragraphs = min_size, self._shorten(paragraphs, shape, min_size, bold, space_after_ratio)
@@ -206,24 +275,34 @@ class Canvas:
                 para.space_after = Pt(size * space_after_ratio)
 
     def _shorten(self, paragraphs, shape, size, bold, space_after_ratio) -> list[str]:
-        """The paragraphs that fit at ``size``, the first that does not cut at a word with an ellipsis."""
+        """The paragraphs that fit at ``size``, the first that does not cut at a word (a character in Chinese,
+        Japanese or Korean, or inside a word wider than the box) with an ellipsis."""
         def fits(candidate):
             return fit_size(candidate, shape.width, shape.height, size, size, bold, space_after_ratio,
                             self.font) is not None
+
+        def most(count, shown):   # binary search for the largest count whose shown text fits
+            low, high = 0, count
+            while low < high:
+                middle = (low + high + 1) // 2
+                if fits(kept + [shown(middle) + " …"]):
+                    low = middle
+                else:
+                    high = middle - 1
+            return low
 
         kept = []
         for text in paragraphs:
             if fits(kept + [text]):
                 kept.append(text)
                 continue
-            words, low, high = text.split(), 0, len(text.split())   # binary search for the most words that fit
-            while low < high:
-                middle = (low + high + 1) // 2
-                if fits(kept + [" ".join(words[:middle]) + " …"]):
-                    low = middle
-                else:
-                    high = middle - 1
-            return kept + [" ".join(words[:low]) + " …" if low else "…"]
+            units = pieces(text)
+            low = most(len(units), lambda n: joined(units[:n]))
+            if low:
+                return kept + [joined(units[:low]) + " …"]
+            first = units[0][0] if units else ""
+            low = most(len(first), lambda n: first[:n])
+            return kept + [first[:low] + " …" if low else "…"]
         return kept
 
     def new_slide(self, layout: str, title: str, caption: str | None = None, notes_text: str = ""):
@@ -278,7 +357,10 @@ class Canvas:
                   gap_width: int = 60, errors: dict[str, tuple[list[float], list[float]]] | None = None,
                   overlap: int | None = None):
         """A native bar chart; ``errors`` maps a series name to its (minus, plus) interval half-widths."""
-        categories = [plain(c) for c in categories]
+        categories = chart_labels(categories)
+        if len({label(name) for name in series}) == len(series):   # cut names that would merge two series stay whole
+            series = {label(name): values for name, values in series.items()}
+            errors = {label(name): bars for name, bars in (errors or {}).items()}
         errors = {name: (list(m), list(p)) for name, (m, p) in (errors or {}).items()}
         series = {name: [None if pd.isna(v) else float(v) for v in values] for name, values in series.items()}
         if horizontal:
@@ -290,7 +372,7 @@ class Canvas:
             else:  # clustered bars draw the first series lowest in each group
                 series = {name: values[::-1] for name, values in reversed(list(series.items()))}
                 colours = colours[: len(series)][::-1]
-        data = CategoryChartData(number_format=number_format)
+        data = CategoryData(number_format=number_format)
         data.categories = categories
         for name, values in series.items():
             data.add_series(name, values)
@@ -338,9 +420,10 @@ class Canvas:
     def line_chart(self, slide, box, categories: list[str], series: dict[str, list[float]], colours: list[str],
                    number_format: str, minimum: float | None = None):
         """A native line chart with markers and a value label on each point."""
-        data = CategoryChartData(number_format=number_format)
-        data.categories = [plain(c) for c in categories]
+        data = CategoryData(number_format=number_format)
+        data.categories = chart_labels(categories)
         for name, values in series.items():
+            name = label(name)
             data.add_series(name, [None if pd.isna(v) else float(v) for v in values])
         chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, *box, data).chart
         self._style_chart(chart, True)
@@ -373,9 +456,9 @@ class Canvas:
         """
         groups = sorted([g for g in groups if len(g[1])], key=lambda g: -len(g[1]))
         frame = pd.concat([g[1] for g in groups])
-        data = XyChartData()
+        data = XyData()
         for name, part, _colour in groups:
-            series = data.add_series(name)
+            series = data.add_series(label(name))
             for r in part.itertuples():
                 series.add_data_point(float(getattr(r, x)), float(getattr(r, y)))
         x_low, x_high = float(frame[x].min()) - 0.15, float(frame[x].max()) + 0.15
@@ -390,6 +473,7 @@ class Canvas:
         chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, *box, data).chart
         self._style_chart(chart, False)
         all_series = list(chart.series)
+        shown = iter(chart_labels([r.label for _, part, _ in groups for r in part.itertuples()], POINT_LABEL_MAX))
         for series, (_name, part, colour) in zip(all_series, groups):
             series.marker.style = XL_MARKER_STYLE.CIRCLE
             series.marker.size = 10
@@ -398,11 +482,11 @@ class Canvas:
             series.marker.format.line.fill.background()
             series.format.line.fill.background()
             for i, r in enumerate(part.itertuples()):
-                label = series.points[i].data_label
-                label.has_text_frame = True
-                label.text_frame.text = plain(r.label)
-                label.position = XL_LABEL_POSITION.RIGHT
-                label.font.size = Pt(11)
+                point = series.points[i].data_label
+                point.has_text_frame = True
+                point.text_frame.text = next(shown)
+                point.position = XL_LABEL_POSITION.RIGHT
+                point.font.size = Pt(11)
         for line in all_series[len(groups):]:
             line.marker.style = XL_MARKER_STYLE.NONE
             line.format.line.fill.solid()
@@ -471,8 +555,8 @@ class Canvas:
                        font: float) -> list[int]:
         """Column widths in EMU from their weights, widened so no word has to break inside a column."""
         inset = 14.4 + 2  # 0.1 in each side, and a little slack
-        need = [max(text_width(word, font, bold=(r == 0), family=self.font) for r, row in enumerate([header] + rows)
-                    for word in str(row[j]).split() or [""]) + inset for j in range(len(header))]
+        need = [max(text_width(piece, font, bold=(r == 0), family=self.font) for r, row in enumerate([header] + rows)
+                    for piece, _ in pieces(str(row[j])) or [("", False)]) + inset for j in range(len(header))]
         width = [total_emu / 12700 * w / sum(weights) for w in weights]
         short = sum(max(n - w, 0) for n, w in zip(need, width))
         slack = [max(w - n, 0) for n, w in zip(need, width)]
@@ -484,7 +568,8 @@ class Canvas:
     def paged_table(self, title: str, caption: str, notes_text: str, header: list[str], rows: list[list[str]],
                     widths: list[float], fills: list[list[str | None]] | None = None):
         """A table at the largest size (14 down to 11 pt) that fits one slide; below that, split across slides."""
-        header, rows = [plain(h) for h in header], [[_cap(plain(c)) for c in row] for row in rows]
+        header = [_cap(one_line(h), HEADER_MAX) for h in header]
+        rows = [[_cap(one_line(c)) for c in row] for row in rows]
         probe = self.prs.slides.add_slide(self.layout("Table"))
         box = next((ph.left, ph.top, ph.width, ph.height) for ph in probe.placeholders if ph.placeholder_format.idx == 1)
         self.drop_last_slide()

@@ -2,7 +2,8 @@
 
 The template owns the design: slide size, theme fonts and colours, and named
 layouts whose placeholders the deck fills by name. A firm's own template works
-if it has layouts with the same names (see :data:`LAYOUT_NAMES`). Run
+if it has layouts with the same names and placeholders (see :data:`LAYOUT_NAMES`; ``cxkit validate`` checks
+them against :data:`cxkit.inputs.config.DECK_LAYOUTS`). Run
 ``python -m cxkit.report.template templates/deck.pptx`` to rebuild it.
 """
 

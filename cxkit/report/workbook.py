@@ -18,6 +18,7 @@ from ..inputs.config import Engagement
 from ..paths import RunPaths
 from ..results.catalogue import STAGES, TABLES, readable
 from ..results.claim import claims_frame
+from ..results.formulas import formula_like
 from ..results.store import RunResults
 
 # column name -> (header, number format); formats are Excel's
@@ -58,6 +59,18 @@ COLUMNS = {
     "vs_all": ("Vs all drivers", "+0.0%;-0.0%;0.0%"), "impact": ("Part of what is left to win", "0%"),
 }
 HEADER_FILL = "1F4E79"
+CELL_TEXT_MAX = 32_767   # characters Excel keeps in a cell; a longer value makes it report the file as damaged
+
+
+def _append(sheet, values: list) -> None:
+    """Append a row. Text that looks like a formula (client text such as ``=HYPERLINK(...)``) is written as a text
+    cell, marked as Excel marks a typed leading quote, so it shows as written and is never evaluated
+    (:mod:`cxkit.results.formulas`); text past Excel's limit is cut."""
+    sheet.append([v[:CELL_TEXT_MAX - 1] + "…" if isinstance(v, str) and len(v) > CELL_TEXT_MAX else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def _header(column: str) -> tuple[str, str | None]:
@@ -93,17 +106,18 @@ def build_workbook(eng: Engagement, paths: RunPaths) -> Path:
     """Write ``<engagement-id>-appendix.xlsx`` beside the deck: a contents sheet and one sheet per results table.
 
     Shares are shown as percentages, means with two decimals, counts with thousands
-    separators; scorecard baselines follow each metric's unit. Written to a
-    temporary file and moved into place.
+    separators; scorecard baselines follow each metric's unit. Client text that looks
+    like a formula is written as text (:func:`_append`). Written to a temporary file
+    and moved into place.
     """
     book = Workbook()
     contents = book.active
     contents.title = "Contents"
-    contents.append([f"{eng.client}: results appendix ({eng.engagement_id})"])
+    _append(contents, [f"{eng.client}: results appendix ({eng.engagement_id})"])
     contents["A1"].font = Font(bold=True, size=14)
-    contents.append(["Every table the run saved, one per sheet. Source: the run's results/ folder."])
-    contents.append([])
-    contents.append(["Sheet", "What it shows", "Rows", "Written by", "Results file"])
+    _append(contents, ["Every table the run saved, one per sheet. Source: the run's results/ folder."])
+    _append(contents, [])
+    _append(contents, ["Sheet", "What it shows", "Rows", "Written by", "Results file"])
     for cell in contents[4]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
@@ -134,7 +148,7 @@ def build_workbook(eng: Engagement, paths: RunPaths) -> Path:
 
 
 def _contents_row(contents, sheet, description: str, rows: int, writer: str, file: str) -> None:
-    contents.append([sheet.title, description, rows, writer, file])
+    _append(contents, [sheet.title, description, rows, writer, file])
     link = contents.cell(row=contents.max_row, column=1)
     link.hyperlink = f"#'{sheet.title}'!A1"
     link.font = Font(color="0563C1", underline="single")
@@ -142,13 +156,13 @@ def _contents_row(contents, sheet, description: str, rows: int, writer: str, fil
 
 def _write_table(sheet, table: pd.DataFrame) -> None:
     headers = [_header(c)[0] for c in table.columns]
-    sheet.append(headers)
+    _append(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in table.itertuples(index=False):
-        sheet.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+        _append(sheet, [None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
     unit = table["unit"] if "unit" in table else None
     for j, column in enumerate(table.columns, start=1):
         letter = get_column_letter(j)

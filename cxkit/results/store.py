@@ -22,6 +22,7 @@ from ..paths import RunPaths
 from . import headlines as _headlines
 from .catalogue import CLAIMS, STAGES, ContractError, check, claim_kind, declared
 from .claim import Claim
+from .formulas import neutralise, restore
 
 
 @dataclass
@@ -80,7 +81,7 @@ def headed(name: str, table: pd.DataFrame) -> pd.DataFrame:
 
 def save_table(paths: RunPaths, name: str, table: pd.DataFrame, stage: str) -> Path:
     """Check a results table against its declaration and write it as CSV (an empty table with its declared
-    columns).
+    columns), client text that looks like a spreadsheet formula made inert (:mod:`cxkit.results.formulas`).
 
     Raises
     ------
@@ -92,7 +93,7 @@ def save_table(paths: RunPaths, name: str, table: pd.DataFrame, stage: str) -> P
     path = paths.table(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    table.to_csv(tmp, index=False)
+    neutralise(table).to_csv(tmp, index=False)
     tmp.replace(path)
     return path
 
@@ -110,7 +111,7 @@ def load_table(paths: RunPaths, name: str) -> pd.DataFrame:
 def _read(path: Path) -> pd.DataFrame:
     # Text that looks like numbers (waves such as "2026", segment names) stays as the stage wrote it:
     # only the declared number and true/false columns are numbers.
-    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+    return restore(pd.read_csv(path, keep_default_na=False, na_values=[""]))
 
 
 def write_yaml(path: Path, data: dict) -> Path:

@@ -9,6 +9,9 @@ A run builds in a temporary folder beside its destination and is moved into
 ``OUT/<engagement-id>/`` only when every stage has finished, so a failed run
 never leaves a half-written deck where a good one was. A failed run's folder is
 kept as ``OUT/<engagement-id>.failed/`` with the executed notebooks for inspection.
+A run holds its output folder (:mod:`cxkit.run.lock`): a second run into it is
+refused, an output folder that cannot be written is refused before any analysis,
+and what a run that was killed left behind is cleaned by the next.
 
 Notebooks run in separate processes (papermill is not safe to run from several
 threads of one process: shared working directory and kernel-launch races).
@@ -22,6 +25,8 @@ import multiprocessing
 import os
 import platform
 import shutil
+import signal
+import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -41,6 +46,7 @@ from ..errors import DataError, StageError, StageFailure
 from ..paths import NOTEBOOKS, RunPaths, engagement_folder
 from ..results.catalogue import STAGES
 from ..results.store import StageRecord, save_record, save_table
+from .lock import clean_leftovers, hold_folder
 from .stage import skip_reason
 
 # stages in waves: each wave's stages are independent and may run at once
@@ -73,6 +79,18 @@ class RunOutcome:
     seconds: float = 0.0
 
 
+def _die_with_the_run(run_pid: int) -> None:
+    """A stage worker's initializer: on Linux the worker is killed when the run that started it dies (the
+    parent-death signal), so a run killed outright leaves no stage writing into its build folder; the stage's
+    kernel follows within a second (ipykernel exits when its parent goes)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)   # 1: PR_SET_PDEATHSIG
+        if os.getppid() != run_pid:   # the run died before the signal was asked for
+            os._exit(1)
+
+
 def _local_kernel_manager(socket_dir: str):
     """A kernel manager on local (IPC) sockets: the kernel is only reachable from this machine's user,
     and does not warn about unencrypted TCP on every run."""
@@ -83,6 +101,16 @@ def _local_kernel_manager(socket_dir: str):
             super().__init__(**kwargs)
             self.transport = "ipc"
             self.ip = str(Path(socket_dir) / "kernel")
+
+        async def _async_interrupt_kernel(self):
+            # jupyter_client interrupts (SIGINT) every kernel it shuts down, before the shutdown request
+            # (jupyter/jupyter_client#620, from #618); a kernel still inside a message handler then logs
+            # "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel." on a run that succeeded. papermill shuts a
+            # kernel down only after its last cell, so there is nothing to interrupt: that one signal is not sent.
+            # Any other interrupt, and every error a kernel reports, goes through as before.
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
 
     return LocalKernelManager
 
@@ -194,6 +222,10 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
     ------
     ConfigError, DataError
         Before any notebook starts, when the configuration or data are invalid.
+    FolderBusy
+        Another run is writing the same output folder (:mod:`cxkit.run.lock`).
+    CxkitError
+        The output folder cannot be written (before the data are read).
     StageError
         When a stage fails; the executed notebooks are kept in ``out/<id>.failed/``.
     """
@@ -201,14 +233,22 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
     clock = time.perf_counter()
     eng = load_engagement(config)
     final = engagement_folder(Path(out), eng.engagement_id)
+    with hold_folder(final):
+        clean_leftovers(final, progress)
+        outcome = _run(eng, final, started_at, clock, workers, progress, notebooks, execute)
+        clean_leftovers(final, progress)   # a stage of a killed run may have written once more since the start
+    return outcome
+
+
+def _run(eng: Engagement, final: Path, started_at: datetime, clock: float, workers: int | None,
+         progress: Callable[[str], None], notebooks, execute) -> RunOutcome:
+    """The run itself, holding its output folder."""
     report = validate(eng)
     for problem in report.warnings:
         progress(f"  {problem}")
     if report.errors:
         raise DataError(report.problems)
-    final.parent.mkdir(parents=True, exist_ok=True)
     build = final.parent / f".{final.name}.building-{os.getpid()}"
-    shutil.rmtree(build, ignore_errors=True)
     paths = RunPaths(build).make()
     quality = _data_quality_table(report)
     save_table(paths, "data_quality", quality, "inputs")
@@ -220,7 +260,8 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
     failure: StageFailure | None = None
     context = multiprocessing.get_context("spawn")
     try:
-        with (ProcessPoolExecutor(max_workers=workers, mp_context=context) if execute is None
+        with (ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_the_run,
+                                  initargs=(os.getpid(),)) if execute is None
               else contextlib.nullcontext(_InProcess(execute))) as pool:
             for wave in WAVES:
                 futures = {}
@@ -320,6 +361,7 @@ def rebuild_deck(config: str | Path, out: str | Path = "out"):
     folder = engagement_folder(Path(out), eng.engagement_id)
     if not (folder / "results").exists():
         raise CxkitError(f"{folder}: no results to build a deck from. Fix: run 'cxkit run {config} --out {out}' first")
-    stage = open_stage(config, folder, "recommendations")
-    save_conclusions(stage, conclude(stage.results, stage.eng))
-    return build_deck(stage.eng, stage.paths)
+    with hold_folder(folder):
+        stage = open_stage(config, folder, "recommendations")
+        save_conclusions(stage, conclude(stage.results, stage.eng))
+        return build_deck(stage.eng, stage.paths)

@@ -168,3 +168,99 @@ def test_two_touchpoints_with_one_label_are_refused(engagement_copy):
     raw["feedback"]["attributes"][1]["label"] = raw["feedback"]["attributes"][0]["label"]
     with pytest.raises(ConfigError, match="attribute labels used twice: \\['Resolved first time'\\]; give each"):
         load_engagement(_write(engagement_copy, raw))
+
+
+def _laughs(levels: int = 10) -> str:
+    text = 'lol0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    for k in range(1, levels):
+        text += f"lol{k}: &a{k} [" + ", ".join([f"*a{k - 1}"] * 9) + "]\n"
+    return text
+
+
+@pytest.mark.parametrize("text, key, said", [
+    (_laughs(), "lol5", "expands to more than"),                                   # a billion laughs
+    ("thresholds: " + "[" * 10_000 + "]" * 10_000 + "\n", "thresholds[0][0][0]", "nested more than"),
+    ("a: &a [1, *a]\n", "a", "refers to the value that holds it"),
+    ("a: &a0 [x]\n" + "".join(f"a{k}: &a{k} [*a{k - 1}]\n" for k in range(1, 60)), "a49", "nests more than"),
+])
+def test_yaml_that_would_expand_or_nest_without_bound_is_refused_at_once_naming_the_key(tmp_path, text, key, said):
+    import time
+
+    path = tmp_path / "engagement.yaml"
+    path.write_text("client: Acme\nengagement_id: acme\n" + text)
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(path)
+    assert time.perf_counter() - started < 1.0
+    (problem,) = caught.value.problems
+    assert problem.key.startswith(key) and said in problem.message and problem.fix
+
+
+def test_yaml_bounds_leave_ordinary_aliases_alone():
+    from cxkit.inputs.config import load_yaml
+
+    assert load_yaml("s: &s {min: 1, max: 5}\nt: *s\nu: [*s, *s]\n")["u"] == [{"min": 1, "max": 5}] * 2
+
+
+def test_a_yaml_file_too_large_to_be_settings_is_refused_unread(tmp_path):
+    path = tmp_path / "engagement.yaml"
+    path.write_text("client: Acme\n" + "# padding\n" * 500_000)
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(path)
+    assert caught.value.problems[0].key == "(file)" and "more than" in caught.value.problems[0].message
+
+
+def test_a_folder_named_as_the_engagement_says_which_yaml_it_holds(engagement_copy):
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(engagement_copy.parent)
+    (problem,) = caught.value.problems
+    assert "is a folder" in problem.message and "engagement.yaml" in problem.fix
+
+
+def test_control_characters_in_the_yaml_name_their_key(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["feedback"]["attributes"][1]["label"] = "Staff\vknowledge"
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(_write(engagement_copy, raw))
+    (problem,) = caught.value.problems
+    assert problem.key == "feedback.attributes[1].label" and "\\x0b" in problem.message
+
+
+def test_an_unknown_encoding_is_named_at_once(engagement_copy):
+    raw = _raw(engagement_copy)
+    raw["feedback"]["encoding"] = "klingon"
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(_write(engagement_copy, raw))
+    (problem,) = caught.value.problems
+    assert problem.key == "feedback.encoding" and "klingon" in problem.message
+
+
+@pytest.mark.parametrize("setting, content, said", [
+    ({"template": "../../../../../../../../etc/passwd"}, None, "is not a PowerPoint presentation (.pptx)"),
+    ({"template": "fake.pptx"}, b"not a zip", "cannot be opened as a PowerPoint presentation"),
+    ({"template": "folder.pptx"}, "folder", "is a folder"),
+    ({"logo": "logo.png"}, b"not an image", "is not a readable image"),
+    ({"logo": "logo.png"}, "folder", "is a folder"),
+])
+def test_deck_files_are_checked_before_any_analysis(engagement_copy, setting, content, said):
+    (name,) = setting.values()
+    target = engagement_copy.parent / name
+    if content == "folder":
+        target.mkdir()
+    elif content is not None:
+        target.write_bytes(content)
+    raw = _raw(engagement_copy)
+    raw["deck"] = setting
+    with pytest.raises(ConfigError) as caught:
+        load_engagement(_write(engagement_copy, raw))
+    (problem,) = caught.value.problems
+    assert problem.key == f"deck.{next(iter(setting))}" and said in problem.message and problem.fix
+
+
+def test_a_logo_that_is_a_real_image_is_accepted(engagement_copy):
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), (46, 125, 50)).save(engagement_copy.parent / "logo.png")
+    raw = _raw(engagement_copy)
+    raw["deck"] = {"logo": "logo.png"}
+    assert load_engagement(_write(engagement_copy, raw)).logo_path.name == "logo.png"

@@ -104,12 +104,36 @@ def test_header_only_and_one_respondent(engagement_copy):
     assert any("only 1 respondent" in p.message for p in errors)
 
 
-def test_non_utf8_file_names_the_line_and_the_fix(engagement_copy):
+def test_a_windows_1252_table_is_read_as_such_and_said(engagement_copy):
     path = engagement_copy.parent / "feedback.csv"
-    data = path.read_bytes().replace(b"Took three calls", b"Took thr\xe9e calls", 1)
-    path.write_bytes(data)
+    path.write_bytes(path.read_bytes().replace(b"Took three calls", b"Took thr\xe9e calls", 1))
+    eng = load_engagement(engagement_copy)
+    report = validate(eng)
+    assert report.ok
+    assert any("encoding cp1252" in p.message for p in report.problems if p.severity == "info")
+    assert load_feedback(eng)["comment"].str.contains("thrée").any()
+
+
+def test_a_table_mixing_utf8_with_another_encoding_names_the_line_and_the_fix(engagement_copy):
+    path = engagement_copy.parent / "feedback.csv"
+    data = path.read_bytes()
+    line = data[:data.index(b"Took three calls")].count(b"\n") + 1
+    path.write_bytes(data.replace(b"Took three calls", b"Took thr\xe9e calls", 1) + "Caf\u00e9".encode())
     (problem,) = _errors(load_engagement(engagement_copy))
-    assert "not utf-8" in problem.message and "line" in problem.message and "encoding" in problem.message
+    assert "mixes UTF-8" in problem.message and f"line {line}" in problem.message
+    assert "CSV UTF-8" in problem.fix or "CSV UTF-8" in problem.message
+
+
+@pytest.mark.parametrize("bom", [True, False])
+def test_a_table_saved_as_utf16_is_read(engagement_copy, bom):
+    path = engagement_copy.parent / "feedback.csv"
+    text = path.read_text(encoding="utf-8").replace("Took three calls", "Took thr\u00e9e calls \u4e2d\u6587", 1)
+    path.write_bytes((b"\xff\xfe" if bom else b"") + text.encode("utf-16-le"))
+    eng = load_engagement(engagement_copy)
+    report = validate(eng)
+    assert report.ok, [str(p) for p in report.errors]
+    assert any("encoding utf-16" in p.message for p in report.problems if p.severity == "info")
+    assert load_feedback(eng)["comment"].str.contains("thrée calls \u4e2d\u6587").any()
 
 
 def test_declared_encoding_reads_the_file(engagement_copy):
@@ -313,3 +337,56 @@ def test_straight_liners_are_the_rows_with_one_distinct_answer_among_five_or_mor
     expected = (grid.notna().sum(axis=1) >= 5) & (grid.nunique(axis=1) == 1)
     kept = _straight_liners(grid, grid, "f.csv", True, "item", "feedback", [])
     assert list(kept.index) == list(grid.index[~expected])
+
+
+def test_control_characters_are_cleaned_at_input_and_counted_with_their_rows(engagement_copy):
+    path = engagement_copy.parent / "feedback.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[[3, 9], "channel"] = "Web\x0bchat"            # a vertical tab: Excel on a Mac writes line breaks so
+    frame.loc[5, "comment"] = "Line one\r\nline two\x1b[0m"   # a Windows line end and a terminal escape
+    frame.to_csv(path, index=False)
+    eng = load_engagement(engagement_copy)
+    report = validate(eng)
+    assert report.ok
+    cleaned = {p.column: p for p in report.warnings if "control characters" in p.message}
+    assert set(cleaned) == {"channel", "comment"}
+    assert cleaned["channel"].rows == (5, 11) and cleaned["channel"].n_rows == 2     # rows as a spreadsheet numbers
+    clean = load_feedback(eng)
+    assert set(clean["channel"].dropna()) >= {"Web chat"}
+    text = "".join(clean["channel"].dropna()) + "".join(clean["comment"].dropna())
+    assert not any(c in text for c in "\x0b\x1b\r")
+    assert "Line one\nline two [0m" in set(clean["comment"].dropna())
+
+
+def test_a_repeated_column_name_is_an_error_where_mapped_and_a_warning_elsewhere(engagement_copy):
+    path = engagement_copy.parent / "feedback.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.insert(len(frame.columns), "region_copy", frame["region"].iloc[::-1].to_numpy())
+    frame.insert(len(frame.columns), "notes", "")
+    frame.insert(len(frame.columns), "notes_copy", "x")
+    frame.to_csv(path, index=False, header=[c.removesuffix("_copy") for c in frame.columns])
+    report = validate(load_engagement(engagement_copy))
+    (error,) = report.errors
+    assert error.column == "region" and "feedback.descriptors[0]" in error.message and "rename" in error.fix
+    (warning,) = [p for p in report.warnings if p.column == "notes"]
+    assert "'notes (2)'" in warning.message
+
+
+def test_a_repeated_column_name_in_a_workbook_is_found_too(engagement_copy):
+    folder = engagement_copy.parent
+    frame = pd.read_csv(folder / "feedback.csv", dtype=str, keep_default_na=False)
+    frame["region_again"] = "North"
+    frame.rename(columns={"region_again": "region"}).to_excel(folder / "feedback.xlsx", index=False)
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"]["file"] = "feedback.xlsx"
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    (error,) = _errors(load_engagement(engagement_copy))
+    assert error.column == "region" and "2 columns 'region'" in error.message
+
+
+@pytest.mark.parametrize("content, said", [(b"PK\x03\x04" + bytes(200), "zip archive"),
+                                           (bytes(range(256)) * 40, "does not look like a text table")])
+def test_a_file_that_is_not_text_is_refused_with_the_fix(engagement_copy, content, said):
+    (engagement_copy.parent / "feedback.csv").write_bytes(content)
+    (error,) = _errors(load_engagement(engagement_copy))
+    assert said in error.message and "Fix:" in error.message

@@ -374,3 +374,22 @@ def test_recode_values_become_ratings_through_the_survey_definition(tmp_path):
     (tmp_path / "export.csv").write_text(export.replace(",13,14,9\n", ",17,14,9\n"))
     errors = validate(load_engagement(tmp_path / "engagement.yaml")).errors
     assert len(errors) == 1 and "codes the survey definition survey.qsf does not list for Q1" in errors[0].message
+
+
+def test_control_characters_in_an_export_are_cleaned_and_reported(tmp_path):
+    text = GOOGLE.replace("Timestamp,", "Timestamp,Note\x0b,", 1)
+    lines = text.split("\n")
+    lines = [lines[0]] + [line.replace(",", ",Call\x1bme,", 1) for line in lines[1:]]
+    export = read_export(_write(tmp_path / "g.csv", "\n".join(lines)))
+    assert "Note" in export.frame.columns and export.question("Note").text == "Note"
+    assert export.frame["Note"].dropna().eq("Call me").all()
+    assert export.report.cleaned["Note"] == (2, 3)   # its header and both answers: the rows of the file
+    assert any("control characters" in line for line in export.report.lines())
+    assert not any("control characters" in line for line in export.report.lines(repairs=False))
+
+
+def test_utf16_without_its_byte_order_mark_is_read(tmp_path):
+    text = GOOGLE.replace("Call me on", "\u8bf7\u81f4\u7535")
+    export = read_export(_write(tmp_path / "g.csv", text, encoding="utf-16-le"))
+    assert export.report.format == "google_forms" and any("UTF-16" in n for n in export.report.notes)
+    assert export.frame["Comments"].iloc[-1] == "\u8bf7\u81f4\u7535 0161 496 0000"

@@ -104,9 +104,9 @@ def test_deck_renders_in_libreoffice(demo_run, deck, tmp_path):
     assert len(pages) == len(deck.slides)
     assert all(p.stat().st_size > 2000 for p in pages)
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    from test_deck_swap import _assert_words_on_page
+    from conftest import assert_words_on_page
 
-    _assert_words_on_page(html, len(deck.slides))
+    assert_words_on_page(html, len(deck.slides))
 
 
 def test_storyline_sections_and_roadmap(deck):

@@ -11,8 +11,9 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches
 
-from conftest import ROOT
-from cxkit import load_engagement
+from conftest import ROOT, assert_words_on_page
+from cxkit import ConfigError, load_engagement
+from cxkit.inputs.config import DECK_LAYOUTS
 from cxkit.report.deck import SLIDES, build_deck, theme_font
 from cxkit.report.template import LAYOUT_NAMES, build_default_template
 from cxkit.errors import CxkitError
@@ -75,12 +76,22 @@ def test_firm_template_brand_and_logo_are_followed(engagement_copy, run_copy):
                             if shape.text_frame.paragraphs[0].space_after else 0, family="Calibri")
 
 
-def test_a_template_without_the_layouts_is_refused(engagement_copy, run_copy, tmp_path):
+def test_a_template_without_the_layouts_is_refused_before_any_analysis(engagement_copy, tmp_path):
     plain = tmp_path / "plain.pptx"
     Presentation().save(plain)
-    eng = _engagement(engagement_copy, template=str(plain))
-    with pytest.raises(CxkitError, match="lacks layouts"):
-        build_deck(eng, run_copy)
+    with pytest.raises(ConfigError) as caught:
+        _engagement(engagement_copy, template=str(plain))
+    problem = caught.value.problems[0]
+    assert problem.key == "deck.template" and "lacks the layouts" in problem.message
+    assert "'Finding + chart'" in problem.message and "templates/deck.pptx" in problem.fix
+
+
+def test_the_layouts_a_template_needs_are_the_ones_the_kit_builds():
+    assert LAYOUT_NAMES == tuple(DECK_LAYOUTS)
+    for template in (ROOT / "templates" / "deck.pptx", FIRM):
+        layouts = {l.name: {p.placeholder_format.idx for p in l.placeholders}
+                   for l in Presentation(template).slide_layouts}
+        assert all(set(DECK_LAYOUTS[n]) <= layouts[n] for n in DECK_LAYOUTS), template
 
 
 def test_storyline_is_configuration(engagement_copy, run_copy):
@@ -130,16 +141,4 @@ def test_firm_deck_renders_with_every_word_on_its_page(engagement_copy, run_copy
                     "pdf", "--outdir", str(tmp_path), str(deck.path)], check=True, capture_output=True, timeout=180)
     pdf = tmp_path / deck.path.with_suffix(".pdf").name
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    _assert_words_on_page(html, deck.slides)
-
-
-def _assert_words_on_page(html: str, pages: int):
-    import re
-
-    found = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S)
-    assert len(found) == pages
-    for number, (width, height, body) in enumerate(found, start=1):
-        assert body.count("<word") > 0, f"page {number}: no text found"
-        for x0, y0, x1, y1 in re.findall(r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)"', body):
-            assert 0 <= float(x0) and float(x1) <= float(width) and 0 <= float(y0) and float(y1) <= float(height), \
-                f"page {number}: a word lies outside the slide"
+    assert_words_on_page(html, deck.slides)

@@ -31,3 +31,101 @@ def test_a_long_cell_is_cut_at_a_word_and_a_short_one_kept():
     shown = _cap(question)
     assert shown.endswith(" …") and len(shown) <= CELL_MAX + 2 and question.startswith(shown[:-2])
     assert not shown[:-2].endswith((" ", ",")) and _cap("Billing clarity") == "Billing clarity"
+
+
+def _canvas():
+    from pptx import Presentation
+
+    from cxkit.paths import TEMPLATES
+    from cxkit.report.kit import Canvas, Palette, theme_font
+
+    prs = Presentation(TEMPLATES / "deck.pptx")
+    brand = dict(primary="1F4E79", secondary="9DC3E6", accent="C55A11", positive="548235", negative="C00000",
+                 neutral="7F7F7F")
+    return Canvas(prs, Palette.of(brand, prs), theme_font(prs))
+
+
+def test_text_without_spaces_wraps_between_its_characters():
+    from cxkit.report.textfit import text_width, wrap
+
+    text = "\u5ba2\u6237\u670d\u52a1\u8d28\u91cf" * 25     # Chinese: no spaces, a break between any two characters
+    lines = wrap(text, 200, 12)
+    assert len(lines) > 3 and "".join(lines) == text and all(text_width(line, 12) <= 200 for line in lines)
+
+
+def test_characters_the_font_lacks_are_never_measured_narrower_than_they_are_drawn():
+    from cxkit.report.textfit import UNKNOWN_EM, _covers, _font, font_file, text_width, DEJAVU
+
+    assert 0x4E2D not in _covers(font_file(False)) and 0x1F680 not in _covers(DEJAVU / "DejaVuSans.ttf")
+    assert text_width("\u4e2d\u6587", 10) == pytest.approx(20)           # CJK: a full em each
+    assert text_width("\U0001f680", 10) == pytest.approx(10 * UNKNOWN_EM)   # an emoji no installed font has
+    arabic = "\u062e\u062f\u0645\u0629"                                   # measured with DejaVu Sans, which has it
+    assert text_width(arabic, 10) == pytest.approx(_font(10, False, DEJAVU / "DejaVuSans.ttf").getlength(arabic) / 10)
+    assert text_width("Billing " + arabic, 10) > text_width("Billing ", 10)
+
+
+@pytest.mark.parametrize("text", [("Waiting time " * 400).strip(),                 # 5,000 characters
+                                  "\u5ba2\u6237\u670d\u52a1" * 150,               # 600 Chinese characters
+                                  "x" * 400,                                       # one word wider than the box
+                                  "\u0627\u0644\u0639\u0645\u0644\u0627\u0621 \U0001f600 " * 60])
+def test_a_title_of_any_length_and_script_is_shortened_to_fit_never_refused(text):
+    from cxkit.report.kit import TITLE_MAX, TITLE_MIN
+    from cxkit.report.textfit import fits
+
+    canvas = _canvas()
+    slide = canvas.new_slide("Bullets", text)
+    title = slide.shapes.title
+    shown = title.text_frame.text
+    size = title.text_frame.paragraphs[0].runs[0].font.size.pt
+    assert TITLE_MIN <= size <= TITLE_MAX and shown.endswith("…") and len(shown) < len(text)
+    kept = shown.removesuffix("…").rstrip()
+    assert text.startswith(kept) and len(kept) >= 10      # as much as fits, not an ellipsis alone
+    assert fits([shown], title.width, title.height, size, bold=True)
+
+
+def test_one_long_bullet_leaves_room_for_the_others():
+    from cxkit.report.kit import PARAGRAPH_MAX
+
+    canvas = _canvas()
+    slide = canvas.new_slide("Bullets", "Executive summary")
+    body = canvas.placeholder(slide, 1)
+    lines = [("Waiting time " * 400).strip()] + [f"Finding {k} is short." for k in range(2, 6)]
+    canvas.set_text(body, lines, 18, 10)
+    shown = [p.text for p in body.text_frame.paragraphs]
+    assert shown[1:] == lines[1:] and len(shown[0]) <= PARAGRAPH_MAX + 2
+
+
+def test_chart_labels_are_cut_and_their_workbook_holds_text_not_formulas():
+    import io
+
+    from openpyxl import load_workbook
+
+    from cxkit.report.kit import CHART_LABEL_MAX
+
+    canvas = _canvas()
+    slide = canvas.new_slide("Finding + chart", "A chart")
+    long = ("Waiting time " * 50).strip()
+    chart = canvas.bar_chart(slide, canvas.take_region(slide, 1), ['=HYPERLINK("http://x.example","Click")', long],
+                             {"=1+1": [1.0, -2.0]}, ["1F4E79"], "0.0")
+    categories = list(chart.plots[0].categories)
+    assert categories[0] == long[:CHART_LABEL_MAX].rsplit(" ", 1)[0] + " …"   # bars are fed bottom-up
+    book = load_workbook(io.BytesIO(chart.part.chart_workbook.xlsx_part.blob))
+    cells = [c for row in book.active.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if c.data_type == "f"]
+    assert {c.value for c in cells} >= {'=HYPERLINK("http://x.example","Click")', "=1+1", -2.0}
+
+
+def test_long_chart_labels_that_start_alike_keep_their_ends_apart():
+    from cxkit.report.kit import CHART_LABEL_MAX, chart_labels
+
+    start = "How satisfied were you with the knowledge and manner of the person "
+    shown = chart_labels([start + "you spoke to on the phone", start + "who visited your home", "Billing clarity"])
+    assert shown[2] == "Billing clarity" and len(set(shown)) == 3
+    assert all(len(s) <= CHART_LABEL_MAX + 2 for s in shown) and shown[1].endswith("who visited your home")
+
+
+def test_a_line_break_in_a_clients_value_reads_as_a_space_on_a_slide_but_notes_keep_their_lines():
+    from cxkit.report.kit import notes, one_line
+
+    assert one_line("Web\n  chat <br>team") == "Web chat team"
+    assert notes("Claim: x", "Evidence: y") == "Claim: x\nEvidence: y"

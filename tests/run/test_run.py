@@ -125,3 +125,15 @@ def test_parallel_stages_share_the_cores_out(monkeypatch):
     assert drivers._threads() == 1
     monkeypatch.delenv("CXKIT_THREADS")
     assert drivers._threads() == 2
+
+
+def test_a_kernel_is_not_interrupted_as_it_is_shut_down_but_any_other_interrupt_goes_through(tmp_path):
+    import asyncio
+
+    from cxkit.run.pipeline import _local_kernel_manager
+
+    manager = _local_kernel_manager(str(tmp_path))(kernel_name="python3")
+    with pytest.raises(RuntimeError, match="No kernel is running"):   # reached jupyter_client's own interrupt
+        asyncio.run(manager._async_interrupt_kernel())
+    manager.shutting_down = True    # as jupyter_client sets it before it interrupts a kernel it shuts down
+    assert asyncio.run(manager._async_interrupt_kernel()) is None
