@@ -510,13 +510,18 @@ def _text_table(raw: bytes, path: Path, suffix: str, header_row: int, encoding: 
         used, source, notes = codec, io.BytesIO(raw), []
     else:
         text, used, notes = _decode(raw, path, None)
-        sample, source = text[:65536], io.StringIO(text)
+        sample = text[:65536]
+        if any("NUL bytes removed" in note for note in notes):
+            source = io.StringIO(text)      # the repaired text, not the bytes
+        else:   # the encoding is known now: the parser decodes the bytes itself (no second copy of the file)
+            source = io.BytesIO(raw)
+        del text
     lines = sample.splitlines()[header_row - 1:]
     header = lines[0] if lines else ""
     delimiter = sniff_delimiter("\n".join(lines), suffix)
     names = [n.strip() for n in next(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter), [])]
     try:
-        frame = pd.read_csv(source, sep=delimiter, dtype=dtype, encoding=used if encoding else None,
+        frame = pd.read_csv(source, sep=delimiter, dtype=dtype, encoding=used if isinstance(source, io.BytesIO) else None,
                             header=header_row - 1, keep_default_na=False, na_values=[""], skipinitialspace=True,
                             low_memory=False)
     except UnicodeDecodeError:
