@@ -581,8 +581,10 @@ def logistic_relative_weights(x: np.ndarray, y: np.ndarray,
     xc = x - x.mean(axis=0)        # centred once: the sums of products lose no precision
     design = np.column_stack([np.ones(n), xc])
     upper = np.triu_indices(p + 1)
-    products = design[:, upper[0]] * design[:, upper[1]]   # each respondent's cross-products, upper triangle
-    moments = _symmetric(w @ products, p + 1, upper) / total[:, None, None]   # E_w[(1, x)(1, x)']
+    # each respondent's cross-products (upper triangle) serve every weight vector in one product; too many
+    # respondents for that (a full sample of a million): one two-dimensional product per weight vector
+    products = (design[:, upper[0]] * design[:, upper[1]] if n * len(upper[0]) <= _PRODUCTS_BUDGET else None)
+    moments = _weighted_gram(design, products, upper, w) / total[:, None, None]   # E_w[(1, x)(1, x)']
     mean = moments[:, 0, 1:]
     cov = moments[:, 1:, 1:] - mean[:, :, None] * mean[:, None, :]
     sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
@@ -610,6 +612,13 @@ def logistic_relative_weights(x: np.ndarray, y: np.ndarray,
     return (weights[0], float(fit[0])) if single else (weights, fit)
 
 
+def _weighted_gram(design: np.ndarray, products: np.ndarray | None, upper, weights: np.ndarray) -> np.ndarray:
+    """(B, k, k): design' diag(w_b) design for each row w_b of ``weights``."""
+    if products is not None:
+        return _symmetric(weights @ products, design.shape[1], upper)
+    return np.stack([(design * wb[:, None]).T @ design for wb in weights])
+
+
 def _symmetric(flat: np.ndarray, k: int, upper: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """(B, k, k) symmetric matrices from their upper triangles, shape (B, k(k+1)/2)."""
     out = np.empty((len(flat), k, k))
@@ -623,7 +632,7 @@ def _logistic_fit_shared(design: np.ndarray, products: np.ndarray, upper, y: np.
     """Logistic regressions of ``y`` on one design under many weight vectors, by Newton-Raphson together.
 
     ``products`` holds each row's design cross-products (upper triangle), so every Hessian of the stack is one
-    matrix product. Returns the coefficients (B, k) and which fits converged (the others separate the outcome).
+    matrix product (None: one product per fit, for designs too long to hold them). Returns the coefficients (B, k) and which fits converged (the others separate the outcome).
     The same iterations as :func:`logistic_fit`; each fit stops when no coefficient moves more than ``tol``.
     """
     k = design.shape[1]
@@ -644,7 +653,7 @@ def _logistic_fit_shared(design: np.ndarray, products: np.ndarray, upper, y: np.
         wa, ba = w[rows], beta[rows]
         mu = expit(ba @ design.T)
         grad = (wa * (y - mu)) @ design
-        hess = _symmetric((wa * mu * (1 - mu)) @ products, k, upper)
+        hess = _weighted_gram(design, products, upper, wa * mu * (1 - mu))
         with np.errstate(invalid="ignore", over="ignore"):
             try:
                 step = np.linalg.solve(hess, grad[..., None])[..., 0]

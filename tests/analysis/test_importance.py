@@ -303,3 +303,17 @@ def test_correlations_of_a_stack_of_weights_equal_one_weight_vector_at_a_time(mi
         one, one_base = correlations(x, counts[b])
         np.testing.assert_allclose(stacked[b], one, atol=1e-12)
         np.testing.assert_allclose(base[b], one_base)
+
+
+def test_logistic_relative_weights_the_same_whether_cross_products_are_held_or_not(monkeypatch):
+    """Long designs (a million respondents) take one product per weight vector instead of holding every
+    respondent's cross-products: the same weights either way."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3000, 5))
+    y = (x @ [1, 0.5, 0, 0, 0.2] + rng.logistic(size=3000) > 0).astype(float)
+    counts = rng.poisson(1.0, size=(3, 3000)).astype(float)
+    held = importance.logistic_relative_weights(x, y, counts)
+    monkeypatch.setattr(importance, "_PRODUCTS_BUDGET", 10)
+    looped = importance.logistic_relative_weights(x, y, counts)
+    np.testing.assert_allclose(held[0], looped[0], atol=1e-12)
+    np.testing.assert_allclose(held[1], looped[1], atol=1e-12)
