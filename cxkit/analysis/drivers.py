@@ -419,7 +419,7 @@ def bootstrap_importance(data: DriverData, settings, seed: int, estimate: np.nda
         data = replace(data, x=data.x[pick], y=data.y[pick], weights=data.weights[pick], index=data.index[pick])
     m = len(data.y)
     if orderings is not None:
-        centre = _fit_importance(data, settings, np.ones((1, m)), orderings=orderings)[0][0]
+        centre = _fit_importance(data, settings, orderings=orderings)[0]
     elif bag or estimate is None:
         centre = _fit_importance(data, settings)[0]
     else:
