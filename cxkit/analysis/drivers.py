@@ -270,7 +270,7 @@ def _fit_importance(data: DriverData, settings, counts: np.ndarray | None = None
                    for w in np.atleast_2d(weights)]
             importance = np.array(out) if counts is not None else out[0]
             return importance, "Shapley decomposition of McFadden's pseudo-R² (logistic regression), exact", "McFadden R²"
-        importance = _logistic_weights(data.x, data.y, weights)
+        importance = logistic_relative_weights(data.x, data.y, weights)[0]   # a separated resample: NaN
         return importance, "relative weights for logistic regression (Tonidandel & LeBreton 2010)", "R²_O (Menard)"
     w = data.weights if counts is None else counts * data.weights
     corr, _ = correlations(np.column_stack([data.x, data.y]), w)
@@ -314,11 +314,6 @@ def _threads() -> int:
         return max(1, int(os.environ.get("CXKIT_THREADS", "")))
     except ValueError:
         return min(2, os.cpu_count() or 1)
-
-
-def _logistic_weights(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Logistic relative weights for one weight vector or a stack; a resample the model cannot fit gives NaN."""
-    return logistic_relative_weights(x, y, weights)[0]
 
 
 def _resample_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:

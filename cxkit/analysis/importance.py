@@ -74,9 +74,7 @@ def correlations(x: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.n
     if complete and len(w) > 1 and len(x) * q * (q + 1) // 2 <= _PRODUCTS_BUDGET:
         # a stack (bootstrap resamples): every weight vector's cross-products in one matrix product
         upper = np.triu_indices(q)
-        flat = w @ (x[:, upper[0]] * x[:, upper[1]])
-        s2[:, upper[0], upper[1]] = flat
-        s2[:, upper[1], upper[0]] = flat
+        s2 = _symmetric(w @ (x[:, upper[0]] * x[:, upper[1]]), q, upper)
     elif complete:  # one cross-product per weight vector: no per-pair bookkeeping needed
         for b, wb in enumerate(w):
             s2[b] = (x * wb[:, None]).T @ x
