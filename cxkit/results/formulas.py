@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?$")
-_MAYBE = r"^'*[=+\-@\t\r]"   # a cheap test over a whole column before each value is looked at
+_MAYBE = frozenset("'=+-@\t\r")   # a cheap test of each value's first character before the full one
 
 
 def formula_like(value) -> bool:
@@ -53,7 +54,8 @@ def _map_text(frame: pd.DataFrame, function) -> pd.DataFrame:
         values = frame.iloc[:, j]
         if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
             continue
-        maybe = values.astype("string").str.contains(_MAYBE, regex=True).fillna(False).to_numpy(dtype=bool)
+        maybe = np.fromiter((isinstance(v, str) and v[:1] in _MAYBE for v in values.to_numpy(dtype=object)),
+                            dtype=bool, count=len(values))
         if not maybe.any():
             continue
         if out is frame:
