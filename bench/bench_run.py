@@ -59,13 +59,16 @@ FLOOR_SCRIPT = """
 import json, sys
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
-from cxkit.run.pipeline import WAVES, execute_stage, stage_threads
+from pathlib import Path
+from cxkit.results.catalogue import STAGES
+from cxkit.run.pipeline import WAVES
+from cxkit.run.worker import execute_stage, stage_threads
 engagement, build, notebooks, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 stages = {}
 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
     for wave in WAVES:
-        for future in [pool.submit(execute_stage, s, engagement, build, notebooks, stage_threads(len(wave)))
-                       for s in wave]:
+        for future in [pool.submit(execute_stage, s, engagement, build, str(Path(notebooks) / STAGES[s].notebook),
+                                   stage_threads(len(wave))) for s in wave]:
             assert future.result()["status"] == "done", future.result()
             stages[future.result()["stage"]] = future.result()["seconds"]
 print("STAGES " + json.dumps(stages))

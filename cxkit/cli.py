@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="validate, run the stage notebooks and build the deck")
     run.add_argument("engagement", help="the engagement YAML")
     run.add_argument("--out", default="out", help="output root (default: out)")
-    run.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: CPUs, at most 3)")
+    run.add_argument("--workers", type=int, default=None, help="notebooks run at once (default: 3, the most stages that can run together)")
 
     check = sub.add_parser("validate", help="check the data files against the engagement; exit 2 on errors")
     check.add_argument("engagement")

@@ -70,9 +70,9 @@ def demo_run(tmp_path_factory):
     return outcome
 
 
-def execute_in_process(stage: str, engagement: str, build: str, notebooks: str, threads: int | None = None) -> dict:
+def execute_in_process(stage: str, engagement: str, build: str, notebook: str, threads: int | None = None) -> dict:
     """Run one stage notebook's code in this process, as papermill would with these parameters, and report as
-    :func:`cxkit.run.pipeline.execute_stage` does: fast enough for property tests over many engagements (no
+    :func:`cxkit.run.worker.execute_stage` does: fast enough for property tests over many engagements (no
     kernel start per stage)."""
     import contextlib
     import io
@@ -83,10 +83,9 @@ def execute_in_process(stage: str, engagement: str, build: str, notebooks: str, 
     import nbformat
 
     from cxkit.errors import StageSkipped
-    from cxkit.results.catalogue import STAGES
-    from cxkit.run.pipeline import skipped_reason
+    from cxkit.run.worker import skipped_reason
 
-    path = Path(notebooks) / STAGES[stage].notebook
+    path = Path(notebook)
     started = time.perf_counter()
     outcome = {"stage": stage, "notebook": f"notebooks/{path.name}", "status": "done", "failure": None}
     namespace: dict = {}

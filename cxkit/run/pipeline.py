@@ -25,8 +25,6 @@ import multiprocessing
 import os
 import platform
 import shutil
-import signal
-import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -40,7 +38,7 @@ import pandas as pd
 from .. import __version__
 from ..inputs.config import Engagement, load_engagement
 from ..inputs.data import validate
-from ..inputs.prepared import save_inputs
+from ..inputs.prepared import release_memory, save_inputs
 from ..claims.inputs import data_quality_claim
 from ..errors import DataError, StageError, StageFailure
 from ..paths import NOTEBOOKS, RunPaths, engagement_folder
@@ -48,6 +46,7 @@ from ..results.catalogue import STAGES
 from ..results.store import StageRecord, save_record, save_table
 from .lock import clean_leftovers, hold_folder
 from .stage import skip_reason
+from .worker import die_with_the_run, execute_stage, stage_threads
 
 # stages in waves: each wave's stages are independent and may run at once
 WAVES = (("reality_check", "customers", "drivers"), ("metrics",), ("recommendations",), ("deck",))
@@ -79,91 +78,6 @@ class RunOutcome:
     seconds: float = 0.0
 
 
-def _die_with_the_run(run_pid: int) -> None:
-    """A stage worker's initializer: on Linux the worker is killed when the run that started it dies (the
-    parent-death signal), so a run killed outright leaves no stage writing into its build folder; the stage's
-    kernel follows within a second (ipykernel exits when its parent goes)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)   # 1: PR_SET_PDEATHSIG
-        if os.getppid() != run_pid:   # the run died before the signal was asked for
-            os._exit(1)
-
-
-def _local_kernel_manager(socket_dir: str):
-    """A kernel manager on local (IPC) sockets: the kernel is only reachable from this machine's user,
-    and does not warn about unencrypted TCP on every run."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class LocalKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            self.ip = str(Path(socket_dir) / "kernel")
-
-        async def _async_interrupt_kernel(self):
-            # jupyter_client interrupts (SIGINT) every kernel it shuts down, before the shutdown request
-            # (jupyter/jupyter_client#620, from #618); a kernel still inside a message handler then logs
-            # "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel." on a run that succeeded. papermill shuts a
-            # kernel down only after its last cell, so there is nothing to interrupt: that one signal is not sent.
-            # Any other interrupt, and every error a kernel reports, goes through as before.
-            if getattr(self, "shutting_down", False):
-                return
-            await super()._async_interrupt_kernel()
-
-    return LocalKernelManager
-
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "CXKIT_THREADS")
-
-
-def stage_threads(wave_size: int) -> int:
-    """Threads each stage of a wave may use: the cores shared out, so parallel stages do not thrash."""
-    return max(1, (os.cpu_count() or 1) // max(wave_size, 1))
-
-
-def execute_stage(stage: str, engagement: str, build: str, notebooks: str = str(NOTEBOOKS),
-                  threads: int | None = None) -> dict:
-    """Execute one stage notebook with papermill (in a worker process); return a plain dict of the outcome.
-
-    ``threads`` caps the threads of the stage's kernel (OpenMP, BLAS and cxkit's own), which inherits
-    this process's environment.
-    """
-    import tempfile
-
-    for name in THREAD_VARIABLES:
-        if threads:
-            os.environ[name] = str(threads)
-        else:
-            os.environ.pop(name, None)
-
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    source = Path(notebooks) / STAGES[stage].notebook
-    target = Path(build) / "notebooks" / source.name
-    started = time.perf_counter()
-    outcome = {"stage": stage, "notebook": f"notebooks/{source.name}", "status": "done", "failure": None}
-    try:
-        with tempfile.TemporaryDirectory(prefix="cxkit-") as sockets:  # short path: socket names are limited to 108 bytes
-            pm.execute_notebook(str(source), str(target), parameters={"engagement": engagement, "output_dir": build},
-                                cwd=str(source.parent), progress_bar=False, kernel_name="python3", log_output=False,
-                                kernel_manager_class=_local_kernel_manager(sockets))
-    except PapermillExecutionError as exc:
-        if exc.ename == "StageSkipped":   # the data cannot support what the stage rests on: said, not failed
-            outcome["status"], outcome["reason"] = "skipped", skipped_reason(exc.evalue)
-        else:
-            outcome["status"] = "failed"
-            outcome["failure"] = {"cell": exc.exec_count, "error": f"{exc.ename}: {exc.evalue}",
-                                  "detail": exc.source[-400:] if exc.source else ""}
-    except Exception as exc:  # kernel died, notebook missing ...: still a stage failure with its reason
-        outcome["status"] = "failed"
-        outcome["failure"] = {"cell": None, "error": f"{type(exc).__name__}: {exc}", "detail": ""}
-    outcome["seconds"] = time.perf_counter() - started
-    return outcome
-
-
 def _versions() -> dict:
     out = {"python": platform.python_version(), "cxkit": __version__}
     for name in PACKAGES:
@@ -192,11 +106,6 @@ def _data_quality_table(report) -> pd.DataFrame:
                         columns=["severity", "file", "column", "message", "rows", "rows_affected", "fix"])
 
 
-def skipped_reason(message: str) -> str:
-    """The reason in a stage's skip message ("Key drivers skipped: <reason>")."""
-    return message.split(" skipped: ", 1)[-1]
-
-
 def run_engagement(config: str | Path, out: str | Path = "out", workers: int | None = None,
                    progress: Callable[[str], None] = print, notebooks: str | Path = NOTEBOOKS,
                    execute: Callable[..., dict] | None = None) -> RunOutcome:
@@ -209,7 +118,7 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
     out : path, default "out"
         The output root; the run writes ``out/<engagement-id>/``.
     workers : int, optional
-        Notebooks run at once (default: the number of CPUs, at most 3).
+        Notebooks run at once (default: as many as the widest wave has stages, 3).
     progress : callable
         Receives one line per stage event.
     notebooks : path
@@ -254,13 +163,18 @@ def _run(eng: Engagement, final: Path, started_at: datetime, clock: float, worke
     save_table(paths, "data_quality", quality, "inputs")
     save_record(paths, StageRecord("inputs", tables=["data_quality"], claims=data_quality_claim(quality)))
     save_inputs(paths, eng, report)
+    # the stages read the saved copy: this process lets its own go (0.5 GB at a million customers) while they run
+    report.frames.clear()
+    release_memory()
 
     runs = {stage: StageRun(stage) for stage in STAGES if STAGES[stage].notebook}
-    workers = max(1, min(workers or os.cpu_count() or 1, 3))
+    # a wave's stages at once by default, even beyond the cores: most of a stage is its kernel starting and importing,
+    # and the threads of each stage are shared out (stage_threads), so three on two cores beat two and a queue
+    workers = max(1, workers or max(len(wave) for wave in WAVES))
     failure: StageFailure | None = None
     context = multiprocessing.get_context("spawn")
     try:
-        with (ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_the_run,
+        with (ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_the_run,
                                   initargs=(os.getpid(),)) if execute is None
               else contextlib.nullcontext(_InProcess(execute))) as pool:
             for wave in WAVES:
@@ -273,8 +187,8 @@ def _run(eng: Engagement, final: Path, started_at: datetime, clock: float, worke
                         progress(f"[{stage}] skipped: {reason}")
                         continue
                     progress(f"[{stage}] running {STAGES[stage].notebook}")
-                    futures[stage] = pool.submit(execute_stage, stage, str(eng.source), str(build), str(notebooks),
-                                                 stage_threads(len(wave)))
+                    futures[stage] = pool.submit(execute_stage, stage, str(eng.source), str(build),
+                                                 str(Path(notebooks) / STAGES[stage].notebook), stage_threads(len(wave)))
                 for stage, future in futures.items():
                     result = future.result()
                     run = runs[stage]

@@ -117,7 +117,7 @@ def test_run_record_is_relative_to_the_run_folder(demo_run):
 
 def test_parallel_stages_share_the_cores_out(monkeypatch):
     from cxkit.analysis import drivers
-    from cxkit.run import pipeline as run
+    from cxkit.run import worker as run
 
     monkeypatch.setattr(run.os, "cpu_count", lambda: 2)
     assert [run.stage_threads(n) for n in (1, 2, 3)] == [2, 1, 1]
@@ -130,7 +130,7 @@ def test_parallel_stages_share_the_cores_out(monkeypatch):
 def test_a_kernel_is_not_interrupted_as_it_is_shut_down_but_any_other_interrupt_goes_through(tmp_path):
     import asyncio
 
-    from cxkit.run.pipeline import _local_kernel_manager
+    from cxkit.run.worker import _local_kernel_manager
 
     manager = _local_kernel_manager(str(tmp_path))(kernel_name="python3")
     with pytest.raises(RuntimeError, match="No kernel is running"):   # reached jupyter_client's own interrupt

@@ -1,0 +1,109 @@
+"""What runs in a stage worker: one stage notebook executed by papermill, in its own kernel.
+
+Kept apart from :mod:`cxkit.run.pipeline` so that the worker processes import only papermill and the standard
+library (not pandas and the analysis): each of a run's workers starts faster and holds less memory while the
+kernels do the work.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "CXKIT_THREADS")
+
+
+def die_with_the_run(run_pid: int) -> None:
+    """A stage worker's initializer: on Linux the worker is killed when the run that started it dies (the
+    parent-death signal), so a run killed outright leaves no stage writing into its build folder; the stage's
+    kernel follows within a second (ipykernel exits when its parent goes)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)   # 1: PR_SET_PDEATHSIG
+        if os.getppid() != run_pid:   # the run died before the signal was asked for
+            os._exit(1)
+
+
+def _local_kernel_manager(socket_dir: str):
+    """A kernel manager on local (IPC) sockets: the kernel is only reachable from this machine's user,
+    and does not warn about unencrypted TCP on every run."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LocalKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = str(Path(socket_dir) / "kernel")
+
+        async def _async_interrupt_kernel(self):
+            # jupyter_client interrupts (SIGINT) every kernel it shuts down, before the shutdown request
+            # (jupyter/jupyter_client#620, from #618); a kernel still inside a message handler then logs
+            # "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel." on a run that succeeded. papermill shuts a
+            # kernel down only after its last cell, so there is nothing to interrupt: that one signal is not sent.
+            # Any other interrupt, and every error a kernel reports, goes through as before.
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
+
+    return LocalKernelManager
+
+
+def stage_threads(wave_size: int) -> int:
+    """Threads each stage of a wave may use: the cores shared out, so parallel stages do not thrash."""
+    return max(1, (os.cpu_count() or 1) // max(wave_size, 1))
+
+
+def execute_stage(stage: str, engagement: str, build: str, notebook: str, threads: int | None = None) -> dict:
+    """Execute one stage's notebook (the file ``notebook``) with papermill, in a worker process; return a plain dict
+    of the outcome.
+
+    ``threads`` caps the threads of the stage's kernel (OpenMP, BLAS and cxkit's own), which inherits
+    this process's environment.
+    """
+    import tempfile
+
+    for name in THREAD_VARIABLES:
+        if threads:
+            os.environ[name] = str(threads)
+        else:
+            os.environ.pop(name, None)
+
+    # papermill imports nbformat, whose jsonschema imports rfc3987_syntax when it is installed: that compiles some 35
+    # Earley grammars at import, about 2 s of CPU in every worker (python-jsonschema/jsonschema#1428), for an IRI
+    # format check that notebook validation never makes. Left out, jsonschema simply has no IRI checker.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    source = Path(notebook)
+    target = Path(build) / "notebooks" / source.name
+    started = time.perf_counter()
+    outcome = {"stage": stage, "notebook": f"notebooks/{source.name}", "status": "done", "failure": None}
+    try:
+        with tempfile.TemporaryDirectory(prefix="cxkit-") as sockets:  # short path: socket names are limited to 108 bytes
+            pm.execute_notebook(str(source), str(target), parameters={"engagement": engagement, "output_dir": build},
+                                cwd=str(source.parent), progress_bar=False, kernel_name="python3", log_output=False,
+                                kernel_manager_class=_local_kernel_manager(sockets))
+    except PapermillExecutionError as exc:
+        if exc.ename == "StageSkipped":   # the data cannot support what the stage rests on: said, not failed
+            outcome["status"], outcome["reason"] = "skipped", skipped_reason(exc.evalue)
+        else:
+            outcome["status"] = "failed"
+            outcome["failure"] = {"cell": exc.exec_count, "error": f"{exc.ename}: {exc.evalue}",
+                                  "detail": exc.source[-400:] if exc.source else ""}
+    except Exception as exc:  # kernel died, notebook missing ...: still a stage failure with its reason
+        outcome["status"] = "failed"
+        outcome["failure"] = {"cell": None, "error": f"{type(exc).__name__}: {exc}", "detail": ""}
+    outcome["seconds"] = time.perf_counter() - started
+    return outcome
+
+
+
+
+def skipped_reason(message: str) -> str:
+    """The reason in a stage's skip message ("Key drivers skipped: <reason>")."""
+    return message.split(" skipped: ", 1)[-1]
