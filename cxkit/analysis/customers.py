@@ -20,7 +20,8 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from ..errors import NotEnoughData
 from ..inputs.config import Engagement
-from .stats import holm, kish_n, kruskal_epsilon, net_promoter_score, weighted_mean_ci, weighted_share
+from .stats import (holm, kish_n, kruskal_epsilon, net_promoter_score, row_blocks, weighted_mean_ci,
+                    weighted_share)
 from ..results.headlines import CustomerHeadlines
 from ..results.text import in_text
 
@@ -195,13 +196,10 @@ def consistency(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     spec = eng.feedback
     scale = eng.scales[spec.scale]
     columns = [a.column for a in spec.attributes]
-    ratings = fb[columns]
-    answered = ratings.notna().sum(axis=1)
-    rated = answered >= 3
-    spread = ratings.std(axis=1, ddof=0).where(rated)
     good_min, poor_max = good_and_poor(scale)
-    good = (ratings >= good_min).sum(axis=1)
-    poor = (ratings <= poor_max).sum(axis=1)
+    answered, spread, good, poor = _spread_and_counts(fb[columns], good_min, poor_max)
+    rated = answered >= 3
+    spread = spread.where(rated)
     stretch = (scale.max - scale.min) / 4   # a spread of 0.5 on 1-5 is 1.25 on 0-10
     outcome = fb[eng.outcome.column]
     impressed = _impressed(fb, eng)
@@ -225,6 +223,26 @@ def consistency(fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
         rows.append({"group": name, "kind": kind, "rule": rule, "n": int(mask.sum()), "share": mask.sum() / base if base else np.nan,
                      "outcome": est.value, "ci_low": est.low, "ci_high": est.high, "truly_impressed": share.value})
     return pd.DataFrame(rows)
+
+
+def _spread_and_counts(ratings: pd.DataFrame, good_min: float, poor_max: float):
+    """Per customer: touchpoints answered, the standard deviation (ddof 0) of the answered ratings, and the counts
+    rated good (at least ``good_min``) and poor (at most ``poor_max``); computed a block of rows at a time."""
+    n = len(ratings)
+    answered, spread = np.zeros(n, dtype=int), np.full(n, np.nan)
+    good, poor = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    for rows in row_blocks(n):
+        x = ratings.iloc[rows].to_numpy(dtype=float)
+        seen = ~np.isnan(x)
+        answered[rows] = seen.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(seen, x, 0.0).sum(axis=1) / answered[rows]
+            spread[rows] = np.sqrt(np.where(seen, (x - mean[:, None]) ** 2, 0.0).sum(axis=1) / answered[rows])
+        good[rows] = (x >= good_min).sum(axis=1)
+        poor[rows] = (x <= poor_max).sum(axis=1)
+    index = ratings.index
+    return (pd.Series(answered, index=index), pd.Series(spread, index=index), pd.Series(good, index=index),
+            pd.Series(poor, index=index))
 
 
 @dataclass(frozen=True)
@@ -314,13 +332,13 @@ def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
     if len(columns) < 2:
         raise NotEnoughData(f"segments need ratings of at least two touchpoints; {len(columns)} "
                             f"{'has' if len(columns) == 1 else 'have'} answers")
-    ratings = fb[columns].to_numpy(dtype=float)
-    answered = ~np.isnan(ratings)
-    keep = answered.sum(axis=1) >= len(columns) / 2
+    x = fb[columns].to_numpy(dtype=float, copy=True)   # this function's own: filled in place below
+    keep = (~np.isnan(x)).sum(axis=1) >= len(columns) / 2
     weights = respondent_weights(fb, eng)
     if weights is not None:
         keep &= weights > 0
-    x = ratings[keep]
+    if not keep.all():
+        x = x[keep]
     w = None if weights is None else weights[keep]
     smallest = max(eng.thresholds.min_segment_size, eng.thresholds.segment_k_range[0])
     if len(x) < 2 * smallest:
@@ -329,9 +347,11 @@ def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
     means = np.nanmean(x, axis=0)
     missing = np.isnan(x)
     imputed_share = float(missing.mean())
-    x = np.where(missing, means, x)
+    np.copyto(x, np.broadcast_to(means, x.shape), where=missing)
+    del missing
     sd = x.std(axis=0)
-    z = (x - means) / np.where(sd > 0, sd, 1.0)
+    z = np.subtract(x, means)
+    z /= np.where(sd > 0, sd, 1.0)
     rng = np.random.default_rng(eng.seed)
     sample = rng.choice(len(z), size=min(SILHOUETTE_SAMPLE, len(z)), replace=False)
     low, high = eng.thresholds.segment_k_range

@@ -26,7 +26,7 @@ from .importance import (ImportanceError, all_subset_mcfadden, collinearity, cor
                          logistic_fit, logistic_relative_weights, nearest_correlation, relative_weights,
                          sampled_shapley_error, sampled_shapley_r2, shapley_from_subsets, shapley_r2,
                          standardised_betas)
-from .stats import holm, kish_n
+from .stats import holm, kish_n, row_blocks
 from ..results.headlines import DriverHeadlines, ModelHeadlines
 from ..results.text import in_text
 
@@ -872,17 +872,16 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
     if high_min - low_max < 2:   # no middle rating to compare against: nothing to estimate (the claim says why)
         return pd.DataFrame(columns=ASYMMETRY_COLUMNS)
     x, y, w = data.x, data.y, data.weights
-    low = (x <= low_max).astype(float)
-    high = (x >= high_min).astype(float)
-    columns = [np.ones(len(y))]
+    low, high = x <= low_max, x >= high_min
     index = {}
     least = max(eng.thresholds.min_respondents, 1)
     for j in range(x.shape[1]):
         for kind, dummy in (("low", low[:, j]), ("high", high[:, j])):
             if least <= dummy.sum() <= len(dummy) - least:
-                index[(j, kind)] = len(columns)
-                columns.append(dummy)
-    design = np.column_stack(columns)
+                index[(j, kind)] = len(index) + 1
+    design = np.ones((len(y), len(index) + 1))
+    for (j, kind), k in index.items():
+        design[:, k] = (low if kind == "low" else high)[:, j]
     coef, cov = _wls_hc1(design, y, w)
     z = float(sps.norm.ppf(0.975))
     rows = []
@@ -962,13 +961,21 @@ def _asymmetry_kind(row: dict, alpha: float, bar: float = 0.0) -> str:
 
 
 def _wls_hc1(design: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least squares with the HC1 robust covariance (MacKinnon & White 1985)."""
-    xw = design * w[:, None]
-    bread = np.linalg.pinv(design.T @ xw)
-    coef = bread @ (xw.T @ y)
-    resid = y - design @ coef
-    meat = (xw * resid[:, None] ** 2).T @ (design * w[:, None])
+    """Weighted least squares with the HC1 robust covariance (MacKinnon & White 1985): the sandwich
+    ``(X'WX)^-1 X' diag(w_i^2 e_i^2) X (X'WX)^-1 n / (n - k)``. The cross-products are summed a block of rows at a
+    time, so no copy of the design is held beside it."""
     n, k = design.shape
+    gram, xwy = np.zeros((k, k)), np.zeros(k)
+    for rows in row_blocks(n):
+        xw = design[rows] * w[rows, None]
+        gram += design[rows].T @ xw
+        xwy += xw.T @ y[rows]
+    bread = np.linalg.pinv(gram)
+    coef = bread @ xwy
+    meat = np.zeros((k, k))
+    for rows in row_blocks(n):
+        score = design[rows] * (w[rows] * (y[rows] - design[rows] @ coef))[:, None]
+        meat += score.T @ score
     return coef, bread @ meat @ bread * n / (n - k)
 
 

@@ -21,10 +21,10 @@ import numpy as np
 from scipy.special import expit
 
 from ..errors import NotEnoughData
+from .stats import row_blocks
 
 PIVOT_TOL = 1e-10          # residual variance below this: the driver adds nothing given the others (collinear)
 MEMORY_BUDGET = 1 << 26    # doubles (512 MB) the vectorised recursion may hold at once
-_ROW_CHUNK = 65_536        # rows per block when accumulating weighted cross-products
 _PRODUCTS_BUDGET = 1 << 23  # doubles: respondents' cross-products held at once for a stack of weights
 
 
@@ -83,8 +83,7 @@ def correlations(x: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.n
         s1 += (w @ x)[:, :, None]
         s11 += (w @ x ** 2)[:, :, None]
     else:  # sums over the rows where both columns of a pair are answered, in blocks of rows
-        for start in range(0, len(x), _ROW_CHUNK):
-            rows = slice(start, start + _ROW_CHUNK)
+        for rows in row_blocks(len(x)):
             xc, mc, wc = x[rows], present[rows].astype(float), w[:, rows]
             s2 += _pair_sums(wc, xc, xc)
             s0 += _pair_sums(wc, mc, mc)

@@ -8,6 +8,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+ROW_BLOCK = 65_536   # rows taken at a time by row-wise sums: memory stays bounded at a million customers
+
+
+def row_blocks(n: int):
+    """Slices covering ``range(n)``, :data:`ROW_BLOCK` rows at a time."""
+    return (slice(start, min(start + ROW_BLOCK, n)) for start in range(0, n, ROW_BLOCK))
+
 Z95 = float(stats.norm.ppf(0.975))
 
 

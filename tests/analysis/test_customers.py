@@ -73,6 +73,16 @@ def test_segmentation_is_deterministic_for_a_seed(eng, feedback, segmentation):
     assert again.assignment.equals(segmentation.assignment)
 
 
+def test_segmentation_leaves_the_customers_data_as_it_was(eng, feedback):
+    """Missing ratings are filled in the segmentation's own copy (in place, to bound memory), never in the data."""
+    before = feedback.copy()
+    for data in (feedback, feedback.dropna(subset=[eng.feedback.attributes[0].column]).reset_index(drop=True)):
+        kept = data.copy()
+        customers.segment_customers(data, eng)
+        pd.testing.assert_frame_equal(data, kept)
+    pd.testing.assert_frame_equal(feedback, before)
+
+
 def test_small_segments_are_merged(eng, feedback):
     strict = eng.model_copy(update={"thresholds": eng.thresholds.model_copy(
         update={"segment_k_range": (6, 6), "min_segment_size": 600})})

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 
 from cxkit import load_engagement
-from cxkit.analysis import customers
+from cxkit.analysis import customers, stats
 from cxkit.inputs.data import load_feedback, validate
 from cxkit.inputs.sample import write_sample
 from cxkit.analysis.stats import kish_n, weighted_mean_ci, weighted_share, wilson_ci
@@ -120,6 +120,14 @@ def test_consistency_bands_by_hand(eng, feedback):
     answered = ratings[rated]
     all_good = (answered >= 4).sum(axis=1) == answered.notna().sum(axis=1)
     assert table.loc["all_good", "n"] == all_good.sum() and table.loc["all_good", "rule"] == "every touchpoint rated 4 or more"
+
+
+def test_consistency_taken_a_block_of_rows_at_a_time_is_the_same(eng, feedback, monkeypatch):
+    """At a million customers the spreads are computed a block of rows at a time (bounded memory); blocks that do not
+    divide the rows give the table computed in one block."""
+    whole = customers.consistency(feedback, eng)
+    monkeypatch.setattr(stats, "ROW_BLOCK", 7)
+    pd.testing.assert_frame_equal(customers.consistency(feedback, eng), whole)
 
 
 def test_consistency_on_a_0_to_10_scale_is_read_in_proportion(eng, feedback):

@@ -431,3 +431,22 @@ def test_a_dissatisfier_on_one_respondent_is_no_finding(eng, feedback):
     table = penalty_reward(fb, eng).set_index("attribute")
     assert np.isnan(table.loc["installation", "penalty"]) and table.loc["installation", "kind"] != "dissatisfier"
     assert table.loc["installation", "low_share"] > 0     # the base is still shown
+
+
+@pytest.mark.parametrize("block", [65_536, 37])
+def test_penalty_reward_robust_errors_match_statsmodels_hc1(monkeypatch, block):
+    """The penalty-reward model's weighted least squares and HC1 sandwich, summed a block of rows at a time, equal
+    statsmodels' WLS with ``cov_type="HC1"`` on the same design, whether the rows fit one block or many."""
+    import statsmodels.api as sm
+
+    from cxkit.analysis import drivers, stats
+
+    monkeypatch.setattr(stats, "ROW_BLOCK", block)
+    rng = np.random.default_rng(4)
+    design = np.column_stack([np.ones(500), rng.integers(0, 2, (500, 4))]).astype(float)
+    y = design @ [3.0, -0.8, 0.5, 0.0, 0.3] + rng.normal(0, 1 + design[:, 1], 500)   # heteroscedastic
+    w = rng.uniform(0.5, 2.0, 500)
+    coef, cov = drivers._wls_hc1(design, y, w)
+    fit = sm.WLS(y, design, weights=w).fit(cov_type="HC1")
+    np.testing.assert_allclose(coef, fit.params, rtol=1e-10)
+    np.testing.assert_allclose(cov, fit.cov_params(), rtol=1e-8)
