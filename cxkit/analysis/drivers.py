@@ -36,8 +36,7 @@ BOOTSTRAP_FULL_LIMIT = 15            # above this many drivers each exact resamp
 BOOTSTRAP_CAP = 200
 EXACT_RESAMPLE_LIMIT = 14            # interval_method auto: exact resamples up to this many drivers (1,000 in ~1 s)
 SAMPLED_ORDERINGS = 512              # orderings per resample beyond it (README, Key drivers: accuracy measured)
-SEGMENT_EXACT_LIMIT = 21             # a segment model's Shapley shares are exact up to this many drivers (0.3 s)
-SEGMENT_ORDERINGS = 16_384           # and average this many sampled orderings beyond it (0.5 s; error stated)
+ESTIMATE_ORDERINGS = 16_384          # orderings averaged above drivers.exact_limit (0.5 s at 25; error stated)
 BOOTSTRAP_ROWS = 20_000               # more respondents than this: resamples drawn from a subsample this size
 _RESAMPLE_BUDGET = 1 << 24            # doubles per block of resamples (bootstrap counts and subset arrays)
 
@@ -296,10 +295,10 @@ def _exact_decomposition(data: DriverData, settings) -> bool:
 
 
 def sampled_resamples(data: DriverData, settings) -> bool:
-    """Whether each bootstrap resample is decomposed over sampled orderings around the exact Shapley estimate.
+    """Whether each bootstrap resample is decomposed over sampled orderings around the Shapley estimate.
 
-    ``drivers.interval_method``: ``exact`` never; ``sampled`` whenever the model of a rating outcome is an
-    exact Shapley decomposition; ``auto`` when it also has more than ``EXACT_RESAMPLE_LIMIT`` drivers (an
+    ``drivers.interval_method``: ``exact`` never; ``sampled`` whenever the model of a rating outcome is a
+    Shapley decomposition (exact or over ``ESTIMATE_ORDERINGS``); ``auto`` when it also has more than ``EXACT_RESAMPLE_LIMIT`` drivers (an
     exact resample costs 2^p subset fits). Yes/no models keep exact resamples (their orderings would each
     need p logistic fits), as do models already by relative weights (their resamples are cheap).
     """
@@ -359,7 +358,7 @@ class Resamples:
                 f"bag of little bootstraps (resamples of every customer's size drawn from a random subsample of "
                 f"{self.subsample:,})")
         if self.orderings:
-            what += f", each resample over {self.orderings} sampled orderings, centred on the exact estimate"
+            what += f", each resample over {self.orderings} sampled orderings, centred on the estimate"
         return what
 
 
@@ -397,7 +396,7 @@ def bootstrap_importance(data: DriverData, settings, seed: int, estimate: np.nda
     25 drivers). Where :func:`sampled_resamples` says so, each resample is
     decomposed over the same ``SAMPLED_ORDERINGS`` orderings of the drivers
     (antithetic pairs, seeded; :func:`cxkit.analysis.importance.sampled_shapley_r2`)
-    and the interval is the exact estimate plus those draws' deviations from
+    and the interval is the model's estimate plus those draws' deviations from
     their own value on the data. Measured against 1,000 exact resamples on
     planted data: ``tests/analysis/test_drivers.py`` and
     ``bench/bench_intervals.py`` (coverage; README, Key drivers). Exact
@@ -468,8 +467,7 @@ class DriverModel(ModelHeadlines):
 
 
 def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
-                rows: np.ndarray | None = None, exact_limit: int | None = None,
-                intervals: bool = True) -> DriverModel:
+                rows: np.ndarray | None = None, intervals: bool = True) -> DriverModel:
     """How much each attribute drives an outcome, with 95% intervals.
 
     Parameters
@@ -483,11 +481,6 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         Outcome column or ``"truly_impressed"``; the main outcome by default.
     rows : ndarray of bool, optional
         Restrict to these respondents (a segment).
-    exact_limit : int, optional
-        Above this many attributes (and up to ``drivers.max_exact``) the Shapley decomposition of a rating
-        outcome is averaged over ``SEGMENT_ORDERINGS`` sampled orderings, its Monte Carlo error stated in
-        ``method``, rather than computed over all 2^p subsets (the segment models: each exact one costs
-        seconds at 25 attributes).
     intervals : bool
         Draw the bootstrap intervals (``drivers.bootstrap`` resamples); without, the interval columns are
         missing and ``resamples`` is 0.
@@ -507,8 +500,12 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     -----
     Rating outcomes: the Shapley decomposition of R^2 (LMG; Lindeman, Merenda
     & Gold 1980; Groemping 2006) from the (weighted) correlation matrix, exact
-    up to ``drivers.max_exact`` attributes (:func:`cxkit.analysis.importance.shapley_r2`),
-    beyond that Johnson's relative weights. Yes/no outcomes: relative weights
+    up to ``drivers.exact_limit`` attributes (:func:`cxkit.analysis.importance.shapley_r2`:
+    all 2^p subsets, seconds and a gigabyte at 25), from there up to
+    ``drivers.max_exact`` the mean over ``ESTIMATE_ORDERINGS`` sampled orderings,
+    each paired with its reverse, with its Monte Carlo standard error stated in
+    ``method`` (:func:`cxkit.analysis.importance.sampled_shapley_error`; Castro,
+    Gomez & Tejada 2009), beyond that Johnson's relative weights. Yes/no outcomes: relative weights
     for logistic regression (Tonidandel & LeBreton 2010), or with
     ``yes_no_method: shapley`` the exact Shapley decomposition of McFadden's
     pseudo-R^2 (up to 15 attributes). Direction: the sign of the attribute's
@@ -517,7 +514,7 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     1993, ch. 13), seeded by the engagement's seed; above 20,000 respondents
     the bag of little bootstraps; above 14 attributes (``drivers.interval_method:
     auto``) each resample is decomposed over 512 sampled orderings around the
-    exact estimate (:func:`bootstrap_importance`).
+    estimate (:func:`bootstrap_importance`).
     Collinearity:
     variance inflation factors and the condition number of the attributes'
     correlations (:func:`cxkit.analysis.importance.collinearity`).
@@ -525,8 +522,8 @@ def key_drivers(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     settings = eng.drivers
     data = driver_data(fb, eng, outcome, rows)
     p = len(data.columns)
-    sampled = exact_limit is not None and not data.binary and exact_limit < p <= settings.max_exact
-    ordered = driver_orderings(p, SEGMENT_ORDERINGS, eng.seed) if sampled else None
+    sampled = not data.binary and settings.exact_limit < p <= settings.max_exact
+    ordered = driver_orderings(p, ESTIMATE_ORDERINGS, eng.seed) if sampled else None
     importance, method, fit = _fit_importance(data, settings, orderings=ordered)
     r2 = float(importance.sum())
     share = importance / r2 if r2 > 0 else np.full_like(importance, np.nan)
@@ -698,9 +695,9 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
     Notes
     -----
     Each segment gets its own model (:func:`key_drivers`), without bootstrap
-    intervals (the tests below answer whether segments differ); above 21
-    attributes its Shapley decomposition is averaged over 16,384 sampled
-    orderings, the Monte Carlo error stated in ``method``. Whether drivers
+    intervals (the tests below answer whether segments differ); above
+    ``drivers.exact_limit`` attributes its Shapley decomposition is averaged over
+    ``ESTIMATE_ORDERINGS`` sampled orderings, the Monte Carlo error stated in ``method``. Whether drivers
     differ is tested on the regressions behind them: segment-specific slopes
     against common slopes with segment intercepts. Overall: the F test of all
     attribute-by-segment interactions (Chow 1960, Econometrica 28, for g
@@ -724,7 +721,7 @@ def segment_drivers(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series,
         try:
             # no intervals: whether segments differ is the slope tests' question, and resampling every
             # segment's model would cost more than the rest of the stage
-            model = (key_drivers(fb, eng, outcome, rows=inside, exact_limit=SEGMENT_EXACT_LIMIT, intervals=False)
+            model = (key_drivers(fb, eng, outcome, rows=inside, intervals=False)
                      if inside.sum() >= minimum else None)
         except ImportanceError:
             model = None

@@ -383,6 +383,7 @@ class DriverSettings(_Model):
 
     missing: Literal["listwise", "pairwise", "impute"]
     bootstrap: int = Field(ge=0, le=100_000)     # resamples for the 95% intervals; 0 for none
+    exact_limit: int = Field(ge=2, le=27)          # more drivers than this: Shapley over sampled orderings
     max_exact: int = Field(ge=2, le=27)            # more drivers than this: Johnson's relative weights
     yes_no_method: Literal["relative_weights", "shapley"]
     interval_method: Literal["auto", "exact", "sampled"]   # how each bootstrap resample is decomposed

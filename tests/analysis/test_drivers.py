@@ -121,7 +121,7 @@ def test_many_attributes_resample_over_sampled_orderings_or_cap_exact_resamples_
     eng, fb = _planted(tmp_path, 20, n=1500, weights=tuple(np.linspace(0.5, 0.02, 16)), settings={"bootstrap": 1000})
     model = key_drivers(fb, eng)   # interval_method: auto, 16 drivers
     assert model.resamples == 1000 and not any("fewer than the 1000" in w for w in model.warnings)
-    assert "over 512 sampled orderings, centred on the exact estimate" in model.interval_method
+    assert "over 512 sampled orderings, centred on the estimate" in model.interval_method
     assert model.method.startswith("Shapley") and model.table["share_low"].notna().all()
     exact = eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"interval_method": "exact"})})
     model = key_drivers(fb, exact)
@@ -272,14 +272,13 @@ def test_segment_drivers_find_the_planted_difference(tmp_path):
     assert table["overall_stat"].iloc[0] == pytest.approx(f, rel=1e-8)
 
 
-def test_segment_models_above_the_exact_limit_sample_orderings_and_state_their_error(tmp_path, monkeypatch):
-    """Beyond the segment models' exact limit (21 attributes; 15 here) a segment's Shapley shares average 16,384
+def test_segment_models_above_the_exact_limit_sample_orderings_and_state_their_error(tmp_path):
+    """Beyond ``drivers.exact_limit`` (21 attributes by default; 15 here) a segment's Shapley shares average 16,384
     sampled orderings: within their stated Monte Carlo error (a few times it) of the exact decomposition of the
     same customers. Segment models draw no intervals."""
-    from cxkit.analysis import drivers as module
-
-    monkeypatch.setattr(module, "SEGMENT_EXACT_LIMIT", 15)
-    eng, fb = _planted(tmp_path, 41, n=1600, weights=tuple(np.linspace(0.5, 0.05, 16)), settings={"bootstrap": 100})
+    eng, fb = _planted(tmp_path, 41, n=1600, weights=tuple(np.linspace(0.5, 0.05, 16)),
+                       settings={"bootstrap": 100, "exact_limit": 15})
+    exact_eng = eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"exact_limit": 16})})
     halves = pd.Series(np.where(np.arange(len(fb)) % 2 == 0, 1, 2), index=fb.index)
     table = segment_drivers(fb, eng, halves)
     assert "share_low" not in table and "share_high" not in table
@@ -288,11 +287,32 @@ def test_segment_models_above_the_exact_limit_sample_orderings_and_state_their_e
     error = float(re.search(r"at most ([0-9.]+) of R²", method).group(1))
     assert 0 < error < 0.002
     for segment in (1, 2):
-        exact = key_drivers(fb, eng, rows=(halves == segment).to_numpy(), intervals=False).table
+        exact = key_drivers(fb, exact_eng, rows=(halves == segment).to_numpy(), intervals=False).table
+        assert exact["method"].iloc[0] == "Shapley decomposition of R² (LMG), exact"
         exact = exact.set_index("attribute")["importance"]
         mine = table[table["segment"] == segment].set_index("attribute")
         r2 = mine["r2"].iloc[0]
         assert np.abs(mine["share"] * r2 - exact[mine.index]).max() < 5 * error
+
+
+def test_the_main_model_above_the_exact_limit_samples_orderings_states_its_error_and_keeps_its_intervals(tmp_path):
+    """The main model above ``drivers.exact_limit``: the mean over 16,384 sampled orderings, within a few times its
+    stated Monte Carlo error of the exact decomposition, the same ranking, and bootstrap intervals around it as
+    wide as the exact estimate's (the resamples are the same; only their centre moves)."""
+    eng, fb = _planted(tmp_path, 42, n=2000, weights=tuple(np.linspace(0.5, 0.05, 16)),
+                       settings={"bootstrap": 200, "exact_limit": 15})
+    sampled = key_drivers(fb, eng)
+    exact = key_drivers(fb, eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"exact_limit": 16})}))
+    assert sampled.method.startswith("Shapley decomposition of R² over 16,384 sampled orderings (Monte Carlo standard")
+    assert exact.method == "Shapley decomposition of R² (LMG), exact"
+    error = float(re.search(r"at most ([0-9.]+) of R²", sampled.method).group(1))
+    assert 0 < error < 0.002
+    mine, theirs = sampled.table.set_index("attribute"), exact.table.set_index("attribute")
+    assert np.abs(mine["importance"] - theirs.loc[mine.index, "importance"]).max() < 5 * error
+    assert sampled.r2 == pytest.approx(exact.r2, abs=1e-9)   # every ordering's increments add up to the full R²
+    width = (mine["share_high"] - mine["share_low"]) / (theirs["share_high"] - theirs["share_low"]).loc[mine.index]
+    assert width.between(0.95, 1.05).all(), width.round(3).tolist()
+    assert list(mine.index[:3]) == list(theirs.index[:3]) == ["a1", "a2", "a3"]
 
 
 def test_segment_drivers_need_two_segments_large_enough(tmp_path):
