@@ -291,7 +291,7 @@ def sampled_shapley_error(corr: np.ndarray, orderings: np.ndarray) -> tuple[np.n
     increments = np.zeros((len(orderings), q - 1))
     for i, order in enumerate(orderings):
         index = np.append(order, q - 1)
-        increments[i, order] = _cholesky_or_nan(good[index][:, index])[-1, :-1] ** 2
+        increments[i, order] = _cholesky_or_nan(good[np.ix_(index, index)])[-1, :-1] ** 2
     half = len(orderings) // 2
     pairs = (increments[:half] + increments[half:2 * half]) / 2 if half else increments
     return increments.mean(axis=0), pairs.std(axis=0, ddof=1) / np.sqrt(len(pairs))
@@ -334,10 +334,11 @@ def sampled_shapley_r2(corr: np.ndarray, orderings: np.ndarray) -> np.ndarray:
     sums = np.zeros((len(good), q - 1))
     for order in orderings:
         index = np.append(order, q - 1)
+        permuted = good[:, index[:, None], index]   # rows and columns reordered in one copy
         try:
-            factor = np.linalg.cholesky(good[:, index][:, :, index])
+            factor = np.linalg.cholesky(permuted)
         except np.linalg.LinAlgError:
-            factor = np.stack([_cholesky_or_nan(m) for m in good[:, index][:, :, index]])
+            factor = np.stack([_cholesky_or_nan(m) for m in permuted])
         sums[:, order] += factor[:, -1, :-1] ** 2
     out[ok] = sums / len(orderings)
     return out[0] if single else out
