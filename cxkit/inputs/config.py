@@ -496,6 +496,21 @@ class Framework(_Model):
         return [m for m in self.maturity_levels if m.start <= share_of_scale][-1]
 
 
+class CommentSettings(_Model):
+    """How comments are coded, what is quoted, and what personal data is looked for (firm values in
+    templates/defaults.yaml)."""
+
+    codeframe: str                      # relative to templates/ unless absolute or beside the engagement
+    themes: dict[str, dict] = Field(default_factory=dict)   # themes added, or terms added to the codeframe's
+    replace: bool = False               # the engagement's themes replace the codeframe's rather than extend it
+    min_quote_group: int = Field(ge=1)  # commenters a group needs before any of its comments is quoted
+    quotes: int = Field(ge=0, le=10)    # quotes shown per leading theme
+    quote_length: int = Field(ge=40)    # characters a quote may have (longer ones are cut at a sentence)
+    discover: int = Field(ge=0, le=20)  # themes looked for among the comments the codeframe misses
+    names: tuple[str, ...] = ()         # people's names removed besides the kit's first-name list (staff, say)
+    region: str = Field(pattern=r"^[A-Z]{2}$")   # phone numbers without a country code read as this country's
+
+
 class Engagement(_Model):
     """A validated engagement: client, data mapping, thresholds, framework and deck settings."""
 
@@ -510,6 +525,7 @@ class Engagement(_Model):
     targets: Targets
     drivers: DriverSettings
     recommendations: RecommendationSettings = RecommendationSettings()
+    comments: CommentSettings
     deck: DeckConfig
     framework: Framework
     source: Path = Field(exclude=True)

@@ -418,6 +418,9 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
     for column in (*spec.descriptors, spec.wave, spec.comment):
         if column and column in present:
             clean[column] = frame[column]
+    if spec.comment and spec.comment in present:
+        clean[spec.comment], found = redacted(frame[spec.comment], eng, file, spec.comment)
+        problems += found
     if spec.wave and spec.wave_period and spec.wave in present:
         clean[spec.wave], found = waves_from_dates(frame[spec.wave], spec.wave_period, spec.wave, file,
                                                    spec.date_format)
@@ -430,6 +433,22 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
     clean = _straight_liners(clean, clean[attrs], file, spec.exclude_straight_liners, "attribute", "feedback", problems)
     clean, found = _speeders(frame, clean, spec, file, eng.thresholds.speeder_share)
     return clean, problems + found
+
+
+def redacted(values: pd.Series, eng: Engagement, file: str, column: str) -> tuple[pd.Series, list[DataProblem]]:
+    """Free text with personal data replaced by typed placeholders (:mod:`cxkit.inputs.redact`), before any step
+    stores, analyses or shows it; what was removed is counted by type (never shown)."""
+    from .redact import first_names, redact_column
+
+    text, report = redact_column(values, first_names(tuple(eng.comments.names)), eng.comments.region)
+    problems = []
+    if report.total:
+        rows = tuple(int(r) for r in report.rows[:MAX_ROWS_SHOWN])
+        problems.append(DataProblem(
+            "info", file, f"personal data removed before any analysis: {report.describe()} in {len(report.rows):,} "
+            "comment(s), each replaced by a placeholder such as [name] or [phone]", column=column, rows=rows,
+            n_rows=len(report.rows)))
+    return pd.Series(text, index=values.index, dtype=object), problems
 
 
 def _straight_liners(clean: pd.DataFrame, answers: pd.DataFrame, file: str, exclude: bool, what: str, part: str,

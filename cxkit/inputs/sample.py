@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from ..paths import TEMPLATES
+from .sample_comments import planted_comments
 
 # column, label, owner department, planted weight, shape, performance offset, has expectation
 ATTRIBUTES = [
@@ -80,19 +81,6 @@ SMALL_DEPARTMENT = ("Legal", 3)  # always below the minimum group size: must nev
 LEVELS = {"Executive": ("executive", 0.06, 0.75), "Manager": ("manager", 0.22, 0.30), "Frontline": ("frontline", 0.72, 0.0)}
 DRIVING_FORCE = {"sales": 30.0, "product": 15.0, "operations": 25.0, "finance": 20.0, "customer": 10.0}
 DRIVING_FORCE_EXECUTIVE = {"sales": 25.0, "product": 15.0, "operations": 20.0, "finance": 20.0, "customer": 20.0}
-
-COMMENTS = [
-    "The engineer was brilliant but I waited two weeks for the visit.",
-    "Bills are confusing, I never know what I am paying for.",
-    "Staff on the phone were friendly and sorted it out first time.",
-    "The app keeps logging me out.",
-    "Good value compared with my last provider.",
-    "Nobody told me the appointment had moved.",
-    "Please call me back on 0161 496 0000, still waiting for an answer.",
-    "Send the refund details to jo.bloggs@example.com please.",
-    "Took three calls to get my problem fixed.",
-    "Really impressed with how quickly the team responded.",
-]
 
 REGIONS = ["North", "South", "East", "West"]
 CHANNELS = ["Phone", "Online", "Branch"]
@@ -189,13 +177,16 @@ def generate_feedback(n: int, rng: np.random.Generator, attributes: int = 10,
     revenue_multiplier = np.array([SEGMENTS[s][2] for s in names])[segment]
     data["annual_revenue"] = np.round(rng.lognormal(6.6, 0.5, n) * np.where(business, 3.0, 1.0) * revenue_multiplier, 2)
     data["wave"] = wave
-    comment_idx = rng.integers(0, len(COMMENTS), n)
-    has_comment = rng.random(n) < 0.25
-    data["comment"] = np.where(has_comment, np.array(COMMENTS, dtype=object)[comment_idx], "")
+    # who comments comes from the same draws as before comments carried planted themes, so the diagnostic's
+    # stream (it follows) is unchanged; what they write comes from a stream of its own
+    rng.integers(0, 10, n)
+    writes = rng.random(n) < 0.25
+    rated = {col: np.where((data[col] == 0) | (data[col] == 99), np.nan, data[col]) for col in cols}
+    data["comment"], comment_truth = planted_comments(rated, writes, rng.spawn(1)[0], signal=signal)
 
     frame = pd.DataFrame(data)
     if not signal:
-        return frame, {"signal": False, "_segment": np.zeros(n, dtype=int)}
+        return frame, {"signal": False, "_segment": np.zeros(n, dtype=int), "_comments": comment_truth}
     truth = {
         "signal": True,
         "driver_weights": {a[0]: a[3] for a in touchpoints},
@@ -206,7 +197,7 @@ def generate_feedback(n: int, rng: np.random.Generator, attributes: int = 10,
         "segment_shifts": {s: SEGMENTS[s][1] for s in names},
         "wave_change": {"attribute": ATTRIBUTES[0][0], "from": "2026-Q1", "to": "2026-Q2", "latent_shift": 0.15},
     }
-    return frame, truth | {"_segment": segment}
+    return frame, truth | {"_segment": segment, "_comments": comment_truth}
 
 
 def generate_diagnostic(n: int, rng: np.random.Generator, signal: bool = True) -> tuple[pd.DataFrame, dict]:
@@ -337,6 +328,13 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
     if feedback:
         frame, fb_truth = generate_feedback(customers, rng, attributes, signal)
         segment = fb_truth.pop("_segment")
+        comments = fb_truth.pop("_comments")
+        pd.DataFrame({"row": [c["row"] for c in comments],
+                      "respondent_id": [frame["respondent_id"].iloc[c["row"]] for c in comments],
+                      "themes": [";".join(c["themes"]) for c in comments],
+                      "personal": [" | ".join(f"{k}:{v}" for k, v in c["personal"]) for c in comments]},
+                     columns=["row", "respondent_id", "themes", "personal"]).to_csv(folder / "truth_comments.csv",
+                                                                                    index=False)
         truth["feedback"] = fb_truth | {"segment_of_customer": dict(zip(frame["respondent_id"], segment.tolist()))
                                         if customers <= 50_000 else None}
         feedback_path = folder / "feedback.csv"
