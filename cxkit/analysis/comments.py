@@ -458,15 +458,34 @@ def cut_quote(text: str, limit: int) -> str:
     return text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+def excerpt(text: str, theme: Theme) -> str:
+    """The sentences of a comment that speak of the theme (its terms outside its exclusions), with "…" where
+    sentences were left out; the whole comment when no single sentence matches."""
+    sentences = [x for x in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if x]
+    exclusion = theme.exclusion
+    keep = [k for k, x in enumerate(sentences)
+            if theme.pattern.search(exclusion.sub(" ", x) if exclusion is not None else x)]
+    if not keep or len(keep) == len(sentences):
+        return " ".join(sentences)
+    parts = []
+    for k in keep:
+        if k > 0 and (not parts or k - 1 not in keep):
+            parts.append("…")
+        parts.append(sentences[k])
+    if keep[-1] < len(sentences) - 1:
+        parts.append("…")
+    return " ".join(parts).replace("… …", "…")
+
+
 def quotes(coded: CodedComments, eng: Engagement, themes: list[str]) -> pd.DataFrame:
     """A few short quotes per theme, balanced across sentiment, from groups large enough to quote.
 
-    For each theme in ``themes`` (in order), up to ``comments.quotes`` of its comments: the most negative,
-    the most positive and the most neutral first, then alternating, each the shortest-typical of its kind (between
-    the 25th and 75th percentile of length where there are enough); a comment is quoted once. No quote comes
-    from a theme, or a set of comments, with fewer than ``comments.min_quote_group`` commenters (the comments'
-    own privacy minimum, above the tables' one), and none holds a placeholder for removed personal data other than
-    a name.
+    For each theme in ``themes`` (in order), up to ``comments.quotes`` quotes: the sentences of a comment that
+    speak of the theme (:func:`excerpt`), scored for sentiment on their own; the most negative, the most positive
+    and the most neutral first, then round again, each of typical length (between the 25th and 75th percentile
+    where there are eight or more); the same words are quoted once. No quote comes from a theme with fewer than
+    ``comments.min_quote_group`` commenters (the comments' own privacy minimum, above the tables' one), and none
+    holds a placeholder for removed personal data other than a name.
 
     Returns
     -------
@@ -479,37 +498,38 @@ def quotes(coded: CodedComments, eng: Engagement, themes: list[str]) -> pd.DataF
     columns = ["theme", "label", "sentiment_label", "sentiment", "quote", "group_size"]
     if len(t) < minimum or per_theme == 0:
         return pd.DataFrame(columns=columns)
-    used: set[int] = set()
     said: set[str] = set()   # the same words from two customers are quoted once
     rows = []
     for theme_id in themes:
+        theme = coded.codeframe.theme(theme_id)
         hit = t[t[theme_id]]
         if len(hit) < minimum:
             continue
         clean = hit[~hit["text"].str.contains(_PLACEHOLDER)]
-        picked = []
-        pools = {label: clean[clean["sentiment_label"] == label] for label in ("negative", "positive", "neutral")}
-        order = [("negative", True), ("positive", False), ("neutral", None)]
-        while len(picked) < per_theme and any(len(p) for p in pools.values()):
-            for label, ascending in order:
+        if clean.empty:
+            continue
+        cut = pd.Series([cut_quote(excerpt(x, theme), limit) for x in clean["text"]], index=clean.index)
+        unique = ~cut.duplicated()
+        candidates = pd.DataFrame({"quote": cut[unique]})
+        candidates["sentiment"] = sentiment_scores(candidates["quote"].tolist())
+        candidates["sentiment_label"] = sentiment_label(candidates["sentiment"].to_numpy())
+        picked: list[pd.Series] = []
+        while len(picked) < per_theme:
+            before = len(picked)
+            for label, key in (("negative", lambda x: x), ("positive", lambda x: -x), ("neutral", np.abs)):
                 if len(picked) >= per_theme:
                     break
-                pool = pools[label][~pools[label].index.isin(used) & ~pools[label]["text"].isin(said)]
+                pool = candidates[(candidates["sentiment_label"] == label) & ~candidates["quote"].isin(said)]
                 if pool.empty:
-                    pools[label] = pool
                     continue
-                lengths = pool["text"].str.len()
-                typical = pool[lengths.between(lengths.quantile(0.25), lengths.quantile(0.75))] if len(pool) >= 8 else pool
-                if ascending is None:
-                    choice = typical.loc[(typical["sentiment"].abs()).idxmin()]
-                else:
-                    choice = typical.sort_values("sentiment", ascending=ascending, kind="stable").iloc[0]
-                used.add(choice.name)
-                said.add(choice["text"])
+                lengths = pool["quote"].str.len()
+                if len(pool) >= 8:
+                    pool = pool[lengths.between(lengths.quantile(0.25), lengths.quantile(0.75))]
+                choice = pool.loc[key(pool["sentiment"]).sort_values(kind="stable").index[0]]
+                said.add(choice["quote"])
                 picked.append(choice)
-                pools[label] = pool.drop(index=choice.name)
-        label = coded.codeframe.theme(theme_id).label
-        rows += [{"theme": theme_id, "label": label, "sentiment_label": c["sentiment_label"],
-                  "sentiment": float(c["sentiment"]), "quote": cut_quote(c["text"], limit), "group_size": len(hit)}
-                 for c in picked]
+            if len(picked) == before:
+                break
+        rows += [{"theme": theme_id, "label": theme.label, "sentiment_label": c["sentiment_label"],
+                  "sentiment": float(c["sentiment"]), "quote": c["quote"], "group_size": len(hit)} for c in picked]
     return pd.DataFrame(rows, columns=columns)

@@ -154,3 +154,16 @@ def wave_chart(trend: pd.DataFrame):
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return fig
+
+
+def themes_by_group_chart(by_group: pd.DataFrame):
+    """Each theme's share of each loyalty group's comments, grouped bars (themes in order of mentions)."""
+    order = by_group.groupby("label")["mentions"].sum().sort_values().index.tolist()
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) + 1.4))
+    sns.barplot(data=by_group, y="label", x="share", hue="group_label", order=order[::-1], ax=ax, orient="h")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("share of the group's comments that mention the theme")
+    ax.set_ylabel("")
+    ax.legend(title="", loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig

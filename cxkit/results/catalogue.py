@@ -43,11 +43,12 @@ STAGES: Mapping[str, Stage] = MappingProxyType({s.name: s for s in (
     Stage("reality_check", "01_reality_check.ipynb", "diagnostic", "Reality check"),
     Stage("customers", "02_customers_segments.ipynb", "feedback", "Customers and segments"),
     Stage("drivers", "03_drivers.ipynb", "feedback", "Key drivers"),
+    Stage("comments", "02b_comments.ipynb", "feedback", "What customers say"),
     Stage("metrics", "04_metrics.ipynb", "feedback", "Metrics"),
     Stage("recommendations", "05_recommendations.ipynb", None, "Recommendations"),
     Stage("deck", "06_deck.ipynb", None, "Deck"),
 )})
-ANALYSIS_STAGES = ("reality_check", "customers", "drivers", "metrics")
+ANALYSIS_STAGES = ("reality_check", "customers", "comments", "drivers", "metrics")
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,24 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
     _table("nonlinear_check", "drivers", "Gradient boosting permutation importance beside the Shapley shares",
            attribute=TEXT, label=TEXT, shapley_share=NUMBER, shapley_rank=INT, boosting_share=NUMBER,
            boosting_rank=INT, rank_gap=INT, disagree=BOOL, holdout_r2=NUMBER, r2=NUMBER, n=INT),
+    # ---------------------------------------------------------------- 02b comments
+    _table("comment_themes", "comments", "Each theme of the comments: mentions, sentiment, and its share among the "
+           "least and most loyal customers, with the test of the difference", theme=TEXT, label=TEXT, owner=TEXT,
+           mentions=INT, share=NUMBER, sentiment=NUMBER, negative=NUMBER, positive=NUMBER, worst_group=TEXT,
+           best_group=TEXT, share_worst=NUMBER, share_best=NUMBER, n_worst=INT, n_best=INT, lift=NUMBER,
+           chi2_p=NUMBER, optional=("worst_group", "best_group", "share_worst", "share_best", "n_worst", "n_best",
+                                    "lift", "chi2_p")),
+    _table("comment_themes_by_group", "comments", "Each theme's share of each loyalty group's comments",
+           theme=TEXT, label=TEXT, group=TEXT, group_label=TEXT, comments=INT, mentions=INT, share=NUMBER),
+    _table("comment_theme_drivers", "comments", "How much each theme drives the outcome among those who commented "
+           "(Shapley decomposition of R² on theme indicators)", theme=TEXT, label=TEXT, owner=TEXT, rank=INT,
+           importance=NUMBER, share=NUMBER, direction=INT, signed_share=NUMBER, mentions=INT, r2=NUMBER, n=INT,
+           method=TEXT, outcome=TEXT),
+    _table("comment_quotes", "comments", "Short quotes per leading theme, balanced across sentiment, personal data "
+           "removed", theme=TEXT, label=TEXT, sentiment_label=TEXT, sentiment=NUMBER, quote=TEXT, group_size=INT),
+    _table("comment_topics", "comments", "Themes the codeframe misses, found by topic modelling, as codeframe "
+           "entries to consider", topic=TEXT, terms=TEXT, comments=INT, share=NUMBER, example=TEXT,
+           suggestion=TEXT),
     # ---------------------------------------------------------------- 04 metrics
     _table("segment_drivers", "metrics", "Driver shares within each segment, with tests of whether they differ",
            segment=INT, name=TEXT, attribute=TEXT, label=TEXT, share=NUMBER, share_low=NUMBER, share_high=NUMBER,
@@ -441,6 +460,13 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
            "label raise_by outcome_label outcome_change impressed_now impressed_after", "what_if"),
     _claim("yes_no_drivers", "drivers", "What drives the yes/no outcomes", "label names shares parts weak",
            "yes_no_drivers"),
+    # 02b comments
+    _claim("comment_theme", "comments", "What the least loyal customers write about more than the rest",
+           "label share_worst share_best worst_group best_group lift comments", "comment_themes", True),
+    _claim("comment_drivers", "comments", "Which theme of the comments goes with the outcome most",
+           "label share r2 n direction outcome_label", "comment_theme_drivers"),
+    _claim("comments_read", "comments", "How many comments were read and coded",
+           "comments coded coded_share themes topics", "comment_themes", summary=False),
     # 04 metrics
     _claim("segment_drivers", "metrics", "Whether segments are driven by different touchpoints",
            "differ overall_p alpha left_out", "segment_drivers"),

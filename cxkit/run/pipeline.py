@@ -49,7 +49,7 @@ from .stage import skip_reason
 from .worker import die_with_the_run, execute_stage, stage_threads
 
 # stages in waves: each wave's stages are independent and may run at once
-WAVES = (("reality_check", "customers", "drivers"), ("metrics",), ("recommendations",), ("deck",))
+WAVES = (("reality_check", "customers", "drivers"), ("metrics", "comments"), ("recommendations",), ("deck",))
 # metrics uses what customers and drivers found where they ran (a stage skipped for want of data leaves
 # its part of the scorecard out); the deck needs the recommendations step
 DEPENDS = {"deck": ("recommendations",)}

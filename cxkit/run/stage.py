@@ -31,6 +31,8 @@ def skip_reason(eng: Engagement, stage: str) -> str | None:
     needs = STAGES[stage].needs
     if needs and not eng.has(needs):
         return f"it needs {needs} data, and this engagement has none"
+    if stage == "comments" and not eng.feedback.comment:
+        return "the engagement maps no comment column (feedback.comment)"
     return None
 
 

@@ -16,6 +16,31 @@ from cxkit.run.pipeline import run_engagement
 pytestmark = pytest.mark.slow
 
 
+def test_no_planted_personal_item_reaches_any_output_file(demo_run):
+    """The sample's comments hold planted names, phone numbers, e-mail and street addresses, postcodes, dates of
+    birth, card and account numbers: none of them is in any file the run wrote (results, executed notebooks,
+    figures' metadata, the deck's XML, the workbook's XML), and the comments did reach the outputs."""
+    import zipfile
+
+    truth = pd.read_csv(ROOT / "data_samples" / "northwind" / "truth_comments.csv", keep_default_na=False)
+    planted = {item.split(":", 1)[1] for cell in truth["personal"] if cell for item in cell.split(" | ")}
+    assert len(planted) > 20
+    texts = {}
+    for path in demo_run.folder.rglob("*"):
+        if path.suffix in (".pptx", ".xlsx"):
+            with zipfile.ZipFile(path) as archive:
+                texts[path] = " ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist()
+                                       if n.endswith((".xml", ".rels")))
+        elif path.is_file():
+            texts[path] = path.read_bytes().decode("utf-8", "replace")
+    leaks = {(str(path.relative_to(demo_run.folder)), value) for path, text in texts.items() for value in planted
+             if value in text}
+    assert not leaks, sorted(leaks)[:10]
+    quotes = pd.read_csv(demo_run.folder / "results" / "comment_quotes.csv")
+    assert len(quotes) and any(q.strip("“”…. ") in texts[demo_run.deck] for q in quotes["quote"].str.split("…").str[0]
+                               if len(q.strip("“”…. ")) > 10)
+
+
 def test_demo_run_writes_everything(demo_run):
     folder = demo_run.folder
     assert folder.name == "northwind-demo"
@@ -25,10 +50,11 @@ def test_demo_run_writes_everything(demo_run):
     record = json.loads((folder / "run.json").read_text())
     assert record["status"] == "done" and record["config_hash"] == load_engagement(SAMPLE).config_hash
     assert {s["stage"]: s["status"] for s in record["stages"]} == dict.fromkeys(
-        ["reality_check", "customers", "drivers", "metrics", "recommendations", "deck"], "done")
+        ["reality_check", "customers", "comments", "drivers", "metrics", "recommendations", "deck"], "done")
     assert record["versions"]["pandas"]
     summary = json.loads((folder / "results" / "summary.json").read_text())
-    assert set(summary["stages"]) == {"inputs", "reality_check", "customers", "drivers", "metrics", "recommendations"}
+    assert set(summary["stages"]) == {"inputs", "reality_check", "customers", "comments", "drivers", "metrics",
+                                      "recommendations"}
     assert not (folder / "inputs").exists()      # the validated client data is not left in the results
     assert (folder / "results" / "key_drivers.csv").exists() and any((folder / "figures").glob("*.png"))
     leftovers = [p.name for p in folder.parent.iterdir() if p.name.startswith(".")]
@@ -41,13 +67,13 @@ def test_executed_notebooks_carry_outputs(demo_run):
 
 
 @pytest.mark.parametrize("notebook, charts", [("01_reality_check", 2), ("02_customers_segments", 2),
-                                              ("03_drivers", 3), ("04_metrics", 1)])
+                                              ("02b_comments", 1), ("03_drivers", 3), ("04_metrics", 1)])
 def test_executed_notebooks_show_their_charts(demo_run, notebook, charts):
     nb = nbformat.read(demo_run.folder / "notebooks" / f"{notebook}.ipynb", as_version=4)
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) == charts
     saved = {p.stem for p in (demo_run.folder / "figures").glob("*.png")}
-    assert len(saved) == 8     # and every chart is also saved for print
+    assert len(saved) == 9     # and every chart is also saved for print
 
 
 def test_same_inputs_and_seed_give_the_same_numbers(demo_run, tmp_path):

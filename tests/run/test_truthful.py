@@ -20,12 +20,13 @@ from cxkit.run.pipeline import run_engagement
 pytestmark = pytest.mark.slow
 
 FINDING_LAYOUTS = ("Finding + chart", "Two charts", "Table")
-HEADINGS = ("Roadmap:", "Every metric, ", "What the data does not show")
+HEADINGS = ("Roadmap:", "Every metric, ", "What the data does not show", "In their own words:",
+            "Topics the codeframe misses")   # customers' words and suggestions, not findings
 # kinds that state a driver, segment, gap or silo finding: none may stand on data with no signal
 FINDINGS = {"maturity_gap", "what_remains", "perception_gap", "lagging_department", "weakest_link", "expectations",
             "consistency", "segments", "value_at_stake", "descriptor_differences", "top_driver", "moment_of_truth",
             "moments_of_truth", "asymmetry", "asymmetries", "what_if", "yes_no_drivers", "segment_drivers",
-            "departmental_balance", "wave_change"}
+            "departmental_balance", "wave_change", "comment_theme", "comment_drivers"}
 
 
 def _deck_sentences(path):
