@@ -53,13 +53,18 @@ Amber Amor Angel April Art August Bill Blessing Bob Buck Bud Carol Case Charity 
 Diamond Dick Don Drew Duke Earl Faith Frank Grace Grant Guy Happy Hardy Harmony Holly Honey Hope Innocent Iris Ivy
 Jack Jade Jean Job Joy June King Lane Line Love Lucky Man Mark Max May Mercy Mia Mile Miles Page Pat Peace Pearl
 Penny Price Ray Rich Rocky Rose Ruby Said Sandy Sky Star Summer Sunny Sue Tia Will Young
-""".split())
+Austin Camden Carolina Chester Dakota Dallas Denver Georgia Houston Orlando Phoenix Virginia
+""".split())   # ... and places (states, cities) that are also first names
+# a capitalised word after a first name that makes it a company's name, not a person's (Chase Bank)
+COMPANY_WORDS = frozenset("""Airline Airlines Associates Bank Banking Branch Capital Card Cards Co Company Corp
+Corporation Credit Energy Finance Financial Group Inc Insurance LLC Ltd Media Merchant Mobile Mortgage Motors Pay
+Private Servicing Services Telecom""".split())
 # in the lists, but ordinary words far more often than names
 NOT_NAMES = frozenset("Among COmfort Else Gun Harm Harsh Lone Lot Lowe Mad Made My Odd Per Sad Us".split())
 TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Dame|Lady|Lord)"
 NAMING = (r"(?:my name is|name's|i am called|i'm called|called|named|spoke to|spoke with|speaking to|speaking with|"
           r"talked to|talked with|dealt with|thanks to|thank you to|thank you|thanks|ask for|asked for|agent|advisor|"
-          r"adviser|engineer|technician|rep|representative|manager|colleague|cc|regards|from)")
+          r"adviser|engineer|technician|rep|representative|manager|colleague|cc|regards)")
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _DIGIT_RUN = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
@@ -204,7 +209,9 @@ def find_personal(text: str, names: frozenset[str] | None = None, region: str = 
         if _dob_year_ok(m.group(), today):
             take("dob", m.start(), m.end())
     for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
-        if sum(c.isdigit() for c in match.raw_string) >= 7 and not _FULL_DATE.fullmatch(match.raw_string):
+        raw = match.raw_string
+        money = re.search(r"[.,]\d{2}$", raw) or text[max(0, match.start - 1):match.start] in ("$", "£", "€", "{")
+        if sum(c.isdigit() for c in raw) >= 7 and not money and not _FULL_DATE.fullmatch(raw):
             take("phone", match.start, match.end)
     for pattern, group in ((_UK_POSTCODE, 0), (_US_ZIP, "value"), (_CA_POSTCODE, 0)):
         for m in pattern.finditer(text):
@@ -225,6 +232,7 @@ def _plausible_uk_postcode(found: str) -> bool:
 
 
 _AMBIGUOUS_LOWER = frozenset(n.lower() for n in AMBIGUOUS_NAMES)
+_MASKED = re.compile(r"(?:X{2,}\s*)+")   # a name the source already masked (XXXX XXXX): nothing left to remove
 _NAMING = re.compile(rf"(?i)\b{NAMING}[\s,:]*$")
 # "my name is" and its kin: the capitalised words after it are a name, listed or not
 _OWN_NAME = re.compile(r"(?i:\b(?:my name is|my name's|i am called|i'm called)\s+)"
@@ -233,8 +241,9 @@ _OWN_NAME = re.compile(r"(?i:\b(?:my name is|my name's|i am called|i'm called)\s
 
 def _names(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
     """Spans of people's names (the rules in the module's notes)."""
-    spans = [(m.start(), m.end()) for m in re.finditer(rf"\b{TITLES}\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?", text)]
-    spans += [(m.start("name"), m.end("name")) for m in _OWN_NAME.finditer(text)]
+    spans = [(m.start(), m.end()) for m in re.finditer(rf"\b{TITLES}\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?", text)
+             if not _MASKED.fullmatch(m.group().split(None, 1)[1])]
+    spans += [(m.start("name"), m.end("name")) for m in _OWN_NAME.finditer(text) if not _MASKED.fullmatch(m.group("name"))]
     lowered = _lowered(names)
     words = list(_WORD.finditer(text))
     for i, m in enumerate(words):
@@ -248,8 +257,11 @@ def _names(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
             nxt = words[i + 1]
             if not text[end:nxt.start()].strip() and nxt.group()[:1].isupper() and nxt.group()[1:2].islower():
                 surname = nxt
-        if word in AMBIGUOUS_NAMES and not (after_naming or surname is not None):
-            continue
+        if surname is not None and surname.group() in COMPANY_WORDS:
+            continue   # Chase Bank, Fay Servicing: a company
+        if word in AMBIGUOUS_NAMES and (not (after_naming or surname is not None)
+                                        or text[max(0, m.start() - 3):m.start()].lower() == "it "):
+            continue   # "To Whom It May Concern"
         spans.append((m.start(), surname.end() if surname is not None else end))
     return spans
 
