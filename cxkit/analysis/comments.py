@@ -103,7 +103,7 @@ class Codeframe:
         return pd.DataFrame(out, dtype=bool)
 
 
-def load_codeframe(eng: Engagement) -> Codeframe:
+def load_codeframe(eng: Engagement, staff: bool = False) -> Codeframe:
     """The engagement's codeframe: the firm's file (``comments.codeframe``) with ``comments.themes`` added (new
     themes, or more terms and exclusions for a firm theme), or those alone when ``comments.replace`` is true.
 
@@ -112,25 +112,28 @@ def load_codeframe(eng: Engagement) -> Codeframe:
     ConfigError
         The file cannot be read, or a theme lacks a label or terms, names a term that is not text, or has an
         id that is not a plain name.
+
+    With ``staff``, the staff comments' codeframe (``comments.staff_codeframe``) alone.
     """
     settings = eng.comments
-    path = template_path(settings.codeframe, eng.folder)
+    path = template_path(settings.staff_codeframe if staff else settings.codeframe, eng.folder)
     problems: list[ConfigProblem] = []
     firm: dict = {}
-    if not settings.replace:
+    extra = {} if staff else settings.themes   # the engagement's themes are for customers' comments
+    if staff or not settings.replace:
         try:
             firm = (load_yaml(path.read_text(encoding="utf-8")) or {}).get("themes") or {}
         except (OSError, yaml.YAMLError, AttributeError) as exc:
             raise ConfigError([ConfigProblem(str(path), "themes", f"cannot read the codeframe: {exc}",
                                              "fix the file, or point comments.codeframe at another")]) from None
     merged: dict[str, dict] = {k: dict(v or {}) for k, v in firm.items()}
-    for key, extra in settings.themes.items():
+    for key, more in extra.items():
         base = merged.setdefault(key, {})
         for field in ("label", "owner"):
-            if field in extra:
-                base[field] = extra[field]
+            if field in more:
+                base[field] = more[field]
         for field in ("terms", "exclude"):
-            base[field] = list(base.get(field) or []) + list(extra.get(field) or [])
+            base[field] = list(base.get(field) or []) + list(more.get(field) or [])
     themes = []
     for key, spec in merged.items():
         where = f"comments.themes.{key}"
@@ -150,7 +153,7 @@ def load_codeframe(eng: Engagement) -> Codeframe:
     if not themes:
         raise ConfigError([ConfigProblem(str(eng.source), "comments", "the codeframe has no themes",
                                          "set comments.themes, or comments.replace: false")])
-    return Codeframe(tuple(themes), str(path) if not settings.replace else str(eng.source))
+    return Codeframe(tuple(themes), str(path) if staff or not settings.replace else str(eng.source))
 
 
 # ------------------------------------------------------------------ sentiment
@@ -244,6 +247,85 @@ def _outcome_groups(fb: pd.DataFrame, eng: Engagement):
     return (), "", None, None
 
 
+def code_staff_comments(diag: pd.DataFrame, eng: Engagement) -> CodedComments:
+    """Code the staff's comments in the diagnostic (``diagnostic.comment``: what stops them serving customers
+    better) to the staff codeframe, with their sentiment; ``group`` is the department as the privacy rules let
+    it be shown (:func:`cxkit.analysis.privacy.protect_groups` over the commenters, at
+    ``thresholds.min_group_size``; missing where even all together are fewer).
+
+    Raises
+    ------
+    NotEnoughData
+        The engagement maps no staff comment column, or no one wrote one.
+    """
+    from .privacy import protect_groups
+
+    column = eng.diagnostic.comment if eng.diagnostic is not None else None
+    if not column or column not in diag:
+        raise NotEnoughData("the engagement maps no staff comment column (diagnostic.comment)")
+    codeframe = load_codeframe(eng, staff=True)
+    text = diag[column].map(lambda t: t.strip() if isinstance(t, str) else "")
+    keep = (text.str.len() > 0).to_numpy()
+    if not keep.any():
+        raise NotEnoughData(f"no one wrote a comment (column {column!r} is blank throughout)")
+    texts = text[keep].tolist()
+    table = pd.DataFrame({"row": np.flatnonzero(keep), "text": texts, "words": [len(t.split()) for t in texts]})
+    table["sentiment"] = sentiment_scores(texts)
+    table["sentiment_label"] = sentiment_label(table["sentiment"].to_numpy())
+    department = eng.diagnostic.department
+    if department and department in diag:
+        shown = protect_groups(diag.loc[keep, department].astype(str).reset_index(drop=True),
+                               eng.thresholds.min_group_size)
+        table["group"] = shown.to_numpy(dtype=object)
+    else:
+        table["group"] = None
+    table["outcome"], table["weight"] = np.nan, 1.0
+    coded = codeframe.code(texts)
+    for theme in codeframe.ids:
+        table[theme] = coded[theme].to_numpy()
+    return CodedComments(table, codeframe, (), "")
+
+
+def staff_themes(coded: CodedComments, eng: Engagement) -> pd.DataFrame:
+    """Each staff theme's share of the comments, overall and per department as the privacy rules let it be shown.
+
+    Returns
+    -------
+    DataFrame
+        ``theme``, ``label``, ``owner``, ``group`` ("All" or a department, or the pooled group), ``commenters``
+        (in the group), ``mentions``, ``share``, ``sentiment`` (mean compound of the group's comments on the
+        theme), ``vs_next_p`` (overall rows: McNemar's exact test of the theme against the next most named, on
+        the commenters who name one and not the other); themes by overall mentions, largest first.
+    """
+    t = coded.table
+    groups = [("All", np.ones(len(t), dtype=bool))]
+    if t["group"].notna().any():
+        groups += [(g, (t["group"] == g).to_numpy()) for g in sorted(t["group"].dropna().unique())]
+    rows = []
+    for theme in coded.codeframe.themes:
+        hit = t[theme.id].to_numpy(dtype=bool)
+        for name, inside in groups:
+            rows.append({"theme": theme.id, "label": theme.label, "owner": theme.owner, "group": name,
+                         "commenters": int(inside.sum()), "mentions": int((inside & hit).sum()),
+                         "share": float((inside & hit).sum() / inside.sum()) if inside.any() else np.nan,
+                         "sentiment": float(t.loc[inside & hit, "sentiment"].mean()) if (inside & hit).any() else np.nan})
+    table = pd.DataFrame(rows, columns=["theme", "label", "owner", "group", "commenters", "mentions", "share",
+                                        "sentiment"])
+    order = table[table["group"] == "All"].sort_values(["mentions", "theme"], ascending=[False, True])["theme"]
+    # does each theme lead the next one overall? McNemar's exact test on the commenters who name one and not the
+    # other (the same people answer both: a paired comparison; McNemar 1947)
+    table["vs_next_p"] = np.nan
+    for this, nxt in zip(order.iloc[:-1], order.iloc[1:]):
+        a, b = t[this].to_numpy(dtype=bool), t[nxt].to_numpy(dtype=bool)
+        only_a, only_b = int((a & ~b).sum()), int((b & ~a).sum())
+        p = stats.binomtest(only_a, only_a + only_b, 0.5).pvalue if only_a + only_b else 1.0
+        table.loc[(table["theme"] == this) & (table["group"] == "All"), "vs_next_p"] = float(p)
+    table["_order"] = table["theme"].map({k: i for i, k in enumerate(order)})
+    table["_all"] = table["group"] != "All"
+    return table.sort_values(["_order", "_all", "group"], kind="stable").drop(columns=["_order", "_all"]).reset_index(
+        drop=True)
+
+
 # ------------------------------------------------------------------ themes and what they say about the outcome
 
 def theme_summary(coded: CodedComments, eng: Engagement) -> pd.DataFrame:
@@ -318,6 +400,50 @@ def themes_by_group(coded: CodedComments) -> pd.DataFrame:
                          "comments": int(inside.sum()), "mentions": int((inside & hit).sum()),
                          "share": float(w[inside & hit].sum() / w[inside].sum()) if w[inside].sum() > 0 else np.nan})
     return pd.DataFrame(rows, columns=["theme", "label", "group", "group_label", "comments", "mentions", "share"])
+
+
+def themes_by_descriptor(coded: CodedComments, fb: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """Each theme's share of the comments by region, channel, customer type ... and by wave.
+
+    Returns
+    -------
+    DataFrame
+        ``descriptor``, ``value``, ``theme``, ``label``, ``comments`` (in the value), ``mentions``, ``share``
+        (weighted; blank where the value has fewer than ``thresholds.min_respondents`` comments) and ``chi2_p``
+        (the chi-square test of the theme against the descriptor's values, Holm-adjusted across the themes of
+        that descriptor; the same on each of its rows).
+    """
+    from .customers import descriptor_order, descriptor_values
+
+    columns = ["descriptor", "value", "theme", "label", "comments", "mentions", "share", "chi2_p"]
+    spec = eng.feedback
+    t = coded.table
+    least = max(eng.thresholds.min_respondents, 1)
+    frames = []
+    for descriptor in [*spec.descriptors, *([spec.wave] if spec.wave else [])]:
+        if descriptor not in fb:
+            continue
+        values = descriptor_values(fb[descriptor]).iloc[t["row"].to_numpy()].reset_index(drop=True)
+        known = values.notna().to_numpy()
+        if values[known].nunique() < 2:
+            continue
+        rows, tests = [], []
+        w = t["weight"].to_numpy(dtype=float)
+        for theme in coded.codeframe.themes:
+            hit = t[theme.id].to_numpy(dtype=bool)
+            counts = pd.crosstab(values[known], hit[known])
+            tests.append(float(stats.chi2_contingency(counts.to_numpy())[1]) if counts.shape[1] == 2 else np.nan)
+            for value in descriptor_order(values[known]):
+                inside = (values == value).to_numpy()
+                n = int(inside.sum())
+                rows.append({"descriptor": descriptor, "value": str(value), "theme": theme.id, "label": theme.label,
+                             "comments": n, "mentions": int((inside & hit).sum()),
+                             "share": float(w[inside & hit].sum() / w[inside].sum()) if n >= least else np.nan})
+        adjusted = dict(zip(coded.codeframe.ids, holm(tests)))
+        frame = pd.DataFrame(rows)
+        frame["chi2_p"] = frame["theme"].map(adjusted)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 @dataclass(frozen=True)
@@ -477,6 +603,11 @@ def excerpt(text: str, theme: Theme) -> str:
     return " ".join(parts).replace("… …", "…")
 
 
+def _bare(quote: str) -> str:
+    """A quote's words without the marks of what was left out: the same words are one quote."""
+    return " ".join(quote.replace("…", " ").split()).lower()
+
+
 def quotes(coded: CodedComments, eng: Engagement, themes: list[str]) -> pd.DataFrame:
     """A few short quotes per theme, balanced across sentiment, from groups large enough to quote.
 
@@ -509,7 +640,7 @@ def quotes(coded: CodedComments, eng: Engagement, themes: list[str]) -> pd.DataF
         if clean.empty:
             continue
         cut = pd.Series([cut_quote(excerpt(x, theme), limit) for x in clean["text"]], index=clean.index)
-        unique = ~cut.duplicated()
+        unique = ~cut.map(_bare).duplicated()
         candidates = pd.DataFrame({"quote": cut[unique]})
         candidates["sentiment"] = sentiment_scores(candidates["quote"].tolist())
         candidates["sentiment_label"] = sentiment_label(candidates["sentiment"].to_numpy())
@@ -519,14 +650,14 @@ def quotes(coded: CodedComments, eng: Engagement, themes: list[str]) -> pd.DataF
             for label, key in (("negative", lambda x: x), ("positive", lambda x: -x), ("neutral", np.abs)):
                 if len(picked) >= per_theme:
                     break
-                pool = candidates[(candidates["sentiment_label"] == label) & ~candidates["quote"].isin(said)]
+                pool = candidates[(candidates["sentiment_label"] == label) & ~candidates["quote"].map(_bare).isin(said)]
                 if pool.empty:
                     continue
                 lengths = pool["quote"].str.len()
                 if len(pool) >= 8:
                     pool = pool[lengths.between(lengths.quantile(0.25), lengths.quantile(0.75))]
                 choice = pool.loc[key(pool["sentiment"]).sort_values(kind="stable").index[0]]
-                said.add(choice["quote"])
+                said.add(_bare(choice["quote"]))
                 picked.append(choice)
             if len(picked) == before:
                 break

@@ -117,3 +117,40 @@ def comment_claims(eng: Engagement, themes: pd.DataFrame, drivers: pd.DataFrame 
 def group_words(code: str) -> str:
     """The words for an outcome group in a sentence ("detractors", "truly impressed customers")."""
     return GROUP_WORDS.get(code, in_text(code))
+
+
+def staff_claims(themes: pd.DataFrame | None, eng: Engagement) -> list[Claim]:
+    """What the staff name most often as stopping them serving customers: supported when at least
+    ``thresholds.min_respondents`` wrote a comment and the theme is named more often than the next one beyond
+    noise (McNemar's exact test at ``drivers.alpha``, on those who name one and not the other); else the two are
+    said to be named about as often."""
+    if themes is None or themes.empty:
+        return []
+    overall = themes[themes["group"] == "All"].sort_values("mentions", ascending=False, kind="stable")
+    top, nxt = overall.iloc[0], overall.iloc[1] if len(overall) > 1 else None
+    p = None if pd.isna(top["vs_next_p"]) else float(top["vs_next_p"])
+    facts = dict(label=top["label"], share=top["share"], mentions=int(top["mentions"]),
+                 commenters=int(top["commenters"]), second=nxt["label"] if nxt is not None else None,
+                 second_share=nxt["share"] if nxt is not None else None, p=p)
+    least, alpha = max(eng.thresholds.min_respondents, 1), eng.drivers.alpha
+    common = dict(comparison="the most named theme against the next", effect=float(top["share"]),
+                  effect_unit="share of staff comments", n=int(top["commenters"]), lead=True, p=p,
+                  test="McNemar's exact test on the staff who name one theme and not the other")
+    lead = ("Our people name {label|lower} most often as what stops them serving customers: {share:.0%} of their "
+            "{commenters:,} comments" + (", then {second|lower} ({second_share:.0%})" if nxt is not None else ""))
+    if top["commenters"] < least:
+        return [Claim("staff_obstacle", top["theme"], lead, facts, NOT_TESTABLE,
+                      f"{int(top['commenters'])} staff comments, under {least} (thresholds.min_respondents)", 0.0,
+                      **common)]
+    if top["mentions"] == 0:
+        return [Claim("staff_obstacle", "all", "No staff comment names a theme of the staff codeframe", facts,
+                      WITHIN_NOISE, "no comment matches a theme", 0.0, **common)]
+    if nxt is not None and (p is None or p >= alpha):
+        return [Claim("staff_obstacle", top["theme"], "Our people name {label|lower} and {second|lower} about as often "
+                      "as what stops them serving customers ({share:.0%} and {second_share:.0%} of their "
+                      "{commenters:,} comments)", facts, WITHIN_NOISE,
+                      f"McNemar p = {p:.3g}, not under {alpha:g}" if p is not None else "no test", 0.0, **common)]
+    return [Claim("staff_obstacle", top["theme"], lead, facts, SUPPORTED,
+                  f"{int(top['mentions'])} of {int(top['commenters'])} comments; ahead of the next, McNemar p = "
+                  f"{p:.3g}" if p is not None else f"{int(top['mentions'])} of {int(top['commenters'])} comments",
+                  float(top["share"]), **common)]

@@ -317,6 +317,7 @@ class DiagnosticConfig(DataFile):
     scale: str = "agree5"
     items: tuple[Item, ...] = Field(min_length=2)
     driving_force: dict[str, str] = Field(default_factory=dict)
+    comment: str | None = None       # free text ("what stops us serving customers better?"): redacted, coded
     exclude_straight_liners: bool = False   # leave out employees who gave every statement the same answer
 
     @field_validator("items")
@@ -501,6 +502,7 @@ class CommentSettings(_Model):
     templates/defaults.yaml)."""
 
     codeframe: str                      # relative to templates/ unless absolute or beside the engagement
+    staff_codeframe: str                # the staff comments' codeframe (the diagnostic's comment column)
     themes: dict[str, dict] = Field(default_factory=dict)   # themes added, or terms added to the codeframe's
     replace: bool = False               # the engagement's themes replace the codeframe's rather than extend it
     min_quote_group: int = Field(ge=1)  # commenters a group needs before any of its comments is quoted

@@ -590,6 +590,8 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
             wanted[item.target] = f"diagnostic.items[{k}].target"
     for force, column in spec.driving_force.items():
         wanted[column] = f"diagnostic.driving_force.{force}"
+    if spec.comment:
+        wanted[spec.comment] = "diagnostic.comment"
     problems += _missing_columns(frame, wanted, file) + _duplicate_columns(frame, wanted, file)
     problems += _check_size(frame, file, eng.thresholds.min_group_size)
     present = set(frame.columns)
@@ -639,6 +641,9 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
                 problems.append(DataProblem("warning", file, f"{len(small)} {key} group(s) have fewer than {minimum} "
                                             "respondents and will be suppressed in every table, chart and slide",
                                             column=column))
+    if spec.comment and spec.comment in present:
+        clean[spec.comment], found = redacted(frame[spec.comment], eng, file, spec.comment)
+        problems += found
     items = [i.column for i in spec.items if i.column in present]
     answers = frame[items].apply(pd.to_numeric, errors="coerce").reindex(clean.index)
     clean = _straight_liners(clean, answers, file, spec.exclude_straight_liners, "statement", "diagnostic", problems)

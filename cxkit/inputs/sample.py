@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 from ..paths import TEMPLATES
-from .sample_comments import planted_comments
+from .sample_comments import planted_comments, planted_staff_comments
 
 # column, label, owner department, planted weight, shape, performance offset, has expectation
 ATTRIBUTES = [
@@ -250,9 +250,12 @@ def generate_diagnostic(n: int, rng: np.random.Generator, signal: bool = True) -
     for j, force in enumerate(forces):
         data[f"df_{force}"] = points[:, j]
 
+    # what stops them serving customers, from a stream of its own (the diagnostic's draws above are unchanged)
+    lagging = min(DEPARTMENTS, key=lambda d: DEPARTMENTS[d][1])
+    data["comment"], staff_truth = planted_staff_comments(departments, lagging if signal else "", rng.spawn(1)[0])
     frame = pd.DataFrame(data)
     if not signal:
-        return frame, {"signal": False, "small_department": SMALL_DEPARTMENT[0]}
+        return frame, {"signal": False, "small_department": SMALL_DEPARTMENT[0], "_comments": staff_truth}
     truth = {
         "signal": True,
         "dimension_means_latent": dict(DIMENSIONS),
@@ -264,6 +267,7 @@ def generate_diagnostic(n: int, rng: np.random.Generator, signal: bool = True) -
         "driving_force_profile": DRIVING_FORCE,
         "driving_force_profile_executive": DRIVING_FORCE_EXECUTIVE,
         "driving_force_rows_off": sorted(int(i) + 2 for i in off),
+        "_comments": staff_truth,
     }
     return frame, truth
 
@@ -297,6 +301,7 @@ def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool
         config["diagnostic"] = {
             "file": "diagnostic.csv",
             "id": "employee_id",
+            "comment": "comment",
             "department": "department",
             "level": "level",
             "levels": {name: role for name, (role, _s, _e) in LEVELS.items()},
@@ -310,6 +315,14 @@ def engagement_config(client: str, engagement_id: str, seed: int, feedback: bool
             "driving_force": {force: f"df_{force}" for force in DRIVING_FORCE},
         }
     return config
+
+
+def _write_comment_truth(path: Path, comments: list[dict], ids: pd.Series) -> None:
+    """The planted truth of each comment: its row, respondent, themes and personal items."""
+    pd.DataFrame({"row": [c["row"] for c in comments], "respondent_id": [ids.iloc[c["row"]] for c in comments],
+                  "themes": [";".join(c["themes"]) for c in comments],
+                  "personal": [" | ".join(f"{k}:{v}" for k, v in c["personal"]) for c in comments]},
+                 columns=["row", "respondent_id", "themes", "personal"]).to_csv(path, index=False)
 
 
 def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, employees: int = 320,
@@ -328,13 +341,7 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
     if feedback:
         frame, fb_truth = generate_feedback(customers, rng, attributes, signal)
         segment = fb_truth.pop("_segment")
-        comments = fb_truth.pop("_comments")
-        pd.DataFrame({"row": [c["row"] for c in comments],
-                      "respondent_id": [frame["respondent_id"].iloc[c["row"]] for c in comments],
-                      "themes": [";".join(c["themes"]) for c in comments],
-                      "personal": [" | ".join(f"{k}:{v}" for k, v in c["personal"]) for c in comments]},
-                     columns=["row", "respondent_id", "themes", "personal"]).to_csv(folder / "truth_comments.csv",
-                                                                                    index=False)
+        _write_comment_truth(folder / "truth_comments.csv", fb_truth.pop("_comments"), frame["respondent_id"])
         truth["feedback"] = fb_truth | {"segment_of_customer": dict(zip(frame["respondent_id"], segment.tolist()))
                                         if customers <= 50_000 else None}
         feedback_path = folder / "feedback.csv"
@@ -343,6 +350,7 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
             pd.DataFrame({"respondent_id": frame["respondent_id"], "segment": segment}).to_csv(folder / "truth_segments.csv", index=False)
     if diagnostic:
         frame, dg_truth = generate_diagnostic(employees, rng, signal)
+        _write_comment_truth(folder / "truth_staff_comments.csv", dg_truth.pop("_comments"), frame["employee_id"])
         truth["diagnostic"] = dg_truth
         diagnostic_path = folder / "diagnostic.csv"
         frame.to_csv(diagnostic_path, index=False, float_format="%g")

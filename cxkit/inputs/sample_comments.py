@@ -168,3 +168,46 @@ def planted_comments(ratings: dict[str, np.ndarray], writes: np.ndarray, rng: np
         texts[i] = " ".join(sentences[k] for k in order)
         truth.append({"row": int(i), "themes": themes, "personal": personal})
     return texts, truth
+
+
+# staff theme -> sentences a person would write about it ("what stops you serving customers better?")
+STAFF_SENTENCES = {
+    "systems_tools": ["The CRM system crashes several times a day.", "Our tools are outdated and slow.",
+                      "I need three screens to see one customer's account."],
+    "processes": ["Every refund needs a form and two approvals.", "The process for complaints is full of red tape.",
+                  "Policies change every month."],
+    "workload_staffing": ["We are understaffed on the phones.", "The workload means I am always rushed.",
+                          "Not enough people on the late shift."],
+    "training_skills": ["I had no training on the new products.", "More coaching would help new starters."],
+    "authority": ["I am not allowed to waive a fee without my manager.", "My hands are tied on goodwill payments."],
+    "silos": ["The other department never tells us about changes.", "Handovers between teams lose information."],
+    "leadership": ["Senior management send mixed messages about priorities.", "Leaders do not walk the talk."],
+    "recognition": ["Nobody is recognised for going the extra mile.", "Our bonus depends on call times, not on customers."],
+    "customer_insight": ["We never see the customer feedback from surveys.", "I cannot see the customer history."],
+}
+
+
+def planted_staff_comments(departments: np.ndarray, lagging: str, rng: np.random.Generator,
+                           share: float = 0.4, personal_share: float = 0.06) -> tuple[np.ndarray, list[dict]]:
+    """Staff comments (blank for those who wrote none) and each one's truth: row, themes, personal items. The
+    lagging department names processes and systems three times as often as the others."""
+    n = len(departments)
+    texts = np.full(n, "", dtype=object)
+    truth: list[dict] = []
+    for i in np.flatnonzero(rng.random(n) < share):
+        sentences, themes, personal = [], [], []
+        for theme, bank in STAFF_SENTENCES.items():
+            p = 0.12 * (3 if departments[i] == lagging and theme in ("processes", "systems_tools") else 1)
+            if rng.random() < p:
+                sentences.append(str(rng.choice(bank)))
+                themes.append(theme)
+        if not sentences:
+            sentences.append(str(rng.choice(NEUTRAL)))
+        if rng.random() < personal_share:
+            sentence, items, _ = personal_sentence(rng)
+            sentences.append(sentence)
+            personal += items
+        order = rng.permutation(len(sentences))
+        texts[i] = " ".join(sentences[k] for k in order)
+        truth.append({"row": int(i), "themes": themes, "personal": personal})
+    return texts, truth

@@ -283,6 +283,12 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
     _table("nonlinear_check", "drivers", "Gradient boosting permutation importance beside the Shapley shares",
            attribute=TEXT, label=TEXT, shapley_share=NUMBER, shapley_rank=INT, boosting_share=NUMBER,
            boosting_rank=INT, rank_gap=INT, disagree=BOOL, holdout_r2=NUMBER, r2=NUMBER, n=INT),
+    _table("staff_comment_themes", "reality_check", "What stops our people serving customers: each theme of their "
+           "comments, overall and by department (small departments pooled)", theme=TEXT, label=TEXT, owner=TEXT,
+           group=TEXT, commenters=INT, mentions=INT, share=NUMBER, sentiment=NUMBER, vs_next_p=NUMBER),
+    _table("staff_comment_quotes", "reality_check", "Short quotes from staff per leading theme, personal data "
+           "removed, no department named", theme=TEXT, label=TEXT, sentiment_label=TEXT, sentiment=NUMBER,
+           quote=TEXT, group_size=INT),
     # ---------------------------------------------------------------- 02b comments
     _table("comment_themes", "comments", "Each theme of the comments: mentions, sentiment, and its share among the "
            "least and most loyal customers, with the test of the difference", theme=TEXT, label=TEXT, owner=TEXT,
@@ -292,6 +298,9 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
                                     "lift", "chi2_p")),
     _table("comment_themes_by_group", "comments", "Each theme's share of each loyalty group's comments",
            theme=TEXT, label=TEXT, group=TEXT, group_label=TEXT, comments=INT, mentions=INT, share=NUMBER),
+    _table("comment_themes_by_descriptor", "comments", "Each theme's share of the comments by region, channel, "
+           "customer type and wave, with the test across values", descriptor=TEXT, value=TEXT, theme=TEXT, label=TEXT,
+           comments=INT, mentions=INT, share=NUMBER, chi2_p=NUMBER),
     _table("comment_theme_drivers", "comments", "How much each theme drives the outcome among those who commented "
            "(Shapley decomposition of R² on theme indicators)", theme=TEXT, label=TEXT, owner=TEXT, rank=INT,
            importance=NUMBER, share=NUMBER, direction=INT, signed_share=NUMBER, mentions=INT, r2=NUMBER, n=INT,
@@ -460,6 +469,8 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
            "label raise_by outcome_label outcome_change impressed_now impressed_after", "what_if"),
     _claim("yes_no_drivers", "drivers", "What drives the yes/no outcomes", "label names shares parts weak",
            "yes_no_drivers"),
+    _claim("staff_obstacle", "reality_check", "What our people say stops them serving customers",
+           "label share mentions commenters second second_share p", "staff_comment_themes"),
     # 02b comments
     _claim("comment_theme", "comments", "What the least loyal customers write about more than the rest",
            "label share_worst share_best worst_group best_group lift comments", "comment_themes", True),

@@ -164,3 +164,66 @@ def test_cut_quote_keeps_whole_sentences_or_cuts_at_a_word():
     assert c.cut_quote("One. Two two. Three three three.", 15) == "One. Two two."
     assert c.cut_quote("a" * 10 + " " + "b" * 50, 30).endswith("…")
     assert len(c.cut_quote("word " * 100, 40)) <= 40
+
+
+@pytest.fixture(scope="module")
+def staff(tmp_path_factory):
+    from cxkit.inputs.data import load_diagnostic
+
+    folder = tmp_path_factory.mktemp("staff")
+    written = write_sample(folder, seed=12, customers=0, employees=900, feedback=False)
+    eng = load_engagement(written.config)
+    return eng, load_diagnostic(eng), pd.read_csv(folder / "truth_staff_comments.csv", keep_default_na=False)
+
+
+def test_planted_staff_themes_are_recovered(staff):
+    eng, diag, truth = staff
+    coded = c.code_staff_comments(diag, eng)
+    table = coded.table.set_index("row")
+    for theme in coded.codeframe.ids:
+        want = truth.set_index("row")["themes"].str.split(";").map(lambda labels: theme in labels)
+        got = table[theme].reindex(want.index)
+        tp, fp, fn = (want & got).sum(), (~want & got).sum(), (want & ~got).sum()
+        assert tp > 0 and 2 * tp / (2 * tp + fp + fn) >= 0.8, theme
+
+
+def test_staff_themes_by_department_show_no_group_under_the_minimum(staff):
+    eng, diag, _ = staff
+    strict = eng.model_copy(update={"thresholds": eng.thresholds.model_copy(update={"min_group_size": 40})})
+    table = c.staff_themes(c.code_staff_comments(diag, strict), strict)
+    departments = table[table["group"] != "All"]
+    assert (departments["commenters"] >= 40).all() and "Other (pooled for privacy)" in set(departments["group"])
+    counts = c.code_staff_comments(diag, strict).table["group"].value_counts()
+    assert counts.min() >= 40
+    overall = table[table["group"] == "All"]
+    assert overall["commenters"].nunique() == 1 and overall["mentions"].is_monotonic_decreasing
+
+
+def test_the_staff_claim_names_a_theme_only_when_it_leads_beyond_noise(staff):
+    from cxkit.claims.comments import staff_claims
+
+    eng, diag, _ = staff
+    diag = diag.copy()
+    comments = diag["comment"].fillna("")
+    diag["comment"] = np.where(comments.ne("") & (np.arange(len(diag)) % 2 == 0),
+                               comments + " The CRM system crashes again.", comments)
+    lead = staff_claims(c.staff_themes(c.code_staff_comments(diag, eng), eng), eng)[0]
+    assert lead.supported and lead.text.startswith("Our people name systems and tools most often") and lead.p < 0.05
+    even = pd.DataFrame({"comment": ["The CRM system is slow.", "We need more training."] * 40})
+    lead = staff_claims(c.staff_themes(c.code_staff_comments(even, eng), eng), eng)[0]
+    assert not lead.supported and "about as often" in lead.text
+
+
+def test_themes_by_descriptor_and_wave_by_hand(planted):
+    eng, fb, _ = planted
+    coded = c.code_comments(fb, eng)
+    table = c.themes_by_descriptor(coded, fb, eng)
+    assert {"region", "channel", "customer_type", "wave"} <= set(table["descriptor"])
+    t = coded.table.assign(region=fb["region"].iloc[coded.table["row"]].to_numpy())
+    row = table[(table["descriptor"] == "region") & (table["value"] == "North") & (table["theme"] == "billing")].iloc[0]
+    north = t[t["region"] == "North"]
+    assert row["comments"] == len(north) and row["share"] == pytest.approx(north["billing"].mean())
+    raw = stats.chi2_contingency(pd.crosstab(t["region"], t["billing"]).to_numpy())[1]
+    assert row["chi2_p"] >= raw - 1e-12     # Holm never lowers a p-value
+    strict = eng.model_copy(update={"thresholds": eng.thresholds.model_copy(update={"min_respondents": 10_000})})
+    assert c.themes_by_descriptor(coded, fb, strict)["share"].isna().all()

@@ -124,7 +124,8 @@ def test_every_title_and_summary_sentence_is_a_saved_claim(deck, demo_run):
     claims = {c["text"]: c for c in json.loads((demo_run.folder / "results" / "claims.json").read_text())}
     headings = {"Executive summary: what matters most", "Method and sample sizes", "What the data does not show",
                 "Roadmap: quick wins first, then pilot in one or two units, then roll out",
-                "In their own words: quotes for the leading themes",   # customers' words, not findings
+                "In their own words: quotes for the leading themes",   # customers' and staff's words, not findings
+                "In their own words: what our people say stops them",
                 "Topics the codeframe misses, offered as codeframe entries"}
     findings = 0
     for number, slide in enumerate(deck.slides, start=1):

@@ -17,12 +17,13 @@ pytestmark = pytest.mark.slow
 
 
 def test_no_planted_personal_item_reaches_any_output_file(demo_run):
-    """The sample's comments hold planted names, phone numbers, e-mail and street addresses, postcodes, dates of
+    """The sample's customer and staff comments hold planted names, phone numbers, e-mail and street addresses, postcodes, dates of
     birth, card and account numbers: none of them is in any file the run wrote (results, executed notebooks,
     figures' metadata, the deck's XML, the workbook's XML), and the comments did reach the outputs."""
     import zipfile
 
-    truth = pd.read_csv(ROOT / "data_samples" / "northwind" / "truth_comments.csv", keep_default_na=False)
+    truth = pd.concat([pd.read_csv(ROOT / "data_samples" / "northwind" / name, keep_default_na=False)
+                       for name in ("truth_comments.csv", "truth_staff_comments.csv")])
     planted = {item.split(":", 1)[1] for cell in truth["personal"] if cell for item in cell.split(" | ")}
     assert len(planted) > 20
     texts = {}

@@ -20,7 +20,7 @@ from cxkit.run.pipeline import run_engagement
 pytestmark = pytest.mark.slow
 
 FINDING_LAYOUTS = ("Finding + chart", "Two charts", "Table")
-HEADINGS = ("Roadmap:", "Every metric, ", "What the data does not show", "In their own words:",
+HEADINGS = ("Roadmap:", "Every metric, ", "What the data does not show", "In their own words",
             "Topics the codeframe misses")   # customers' words and suggestions, not findings
 # kinds that state a driver, segment, gap or silo finding: none may stand on data with no signal
 FINDINGS = {"maturity_gap", "what_remains", "perception_gap", "lagging_department", "weakest_link", "expectations",

@@ -89,3 +89,37 @@ def comment_topics_slide(ctx: DeckContext):
         "coded to them until the consultant adds them to comments.themes",
         ctx.notes(None, "Suggested entries:", *topics["suggestion"].tolist(), tables=("comment_topics",)),
         ["Topic", "Top words", "Comments", "Typical comment"], rows, [1.2, 3.4, 1.4, 4.4])
+
+
+@slide_builder("staff_obstacles", claim="staff_obstacle")
+def staff_obstacles_slide(ctx: DeckContext):
+    themes = ctx.available("staff_comment_themes")
+    if themes is None or not ctx.stands("staff_obstacle"):
+        return
+    overall = themes[(themes["group"] == "All") & (themes["mentions"] > 0)]
+    slide = ctx.finding(
+        "Finding + chart", "staff_obstacle",
+        f"Share of the staff's {int(overall['commenters'].iloc[0]):,} comments that name each theme (what stops them "
+        "serving customers better; personal data removed)",
+        "Method: each comment coded to every theme of templates/staff_codeframe.yaml whose terms it uses; by "
+        "department in results/staff_comment_themes.csv, departments under the privacy minimum pooled.",
+        *[f"{r.label}: {r.mentions} comments ({r.share:.0%})" for r in overall.itertuples()],
+        tables=("staff_comment_themes",))
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), overall["label"],
+                         {"Share of staff comments": overall["share"]}, [ctx.palette.primary], "0%", legend=False)
+
+
+@slide_builder("staff_quotes")
+def staff_quotes_slide(ctx: DeckContext):
+    said = ctx.available("staff_comment_quotes")
+    if said is None:
+        return
+    rows = [[r.label, f"\u201c{r.quote}\u201d"] for r in said.itertuples()]
+    ctx.canvas.paged_table(
+        "In their own words: what our people say stops them",
+        f"Short quotes for the themes staff name most, from themes with at least {ctx.eng.comments.min_quote_group} "
+        "commenters; no department named; personal data removed",
+        ctx.notes(None, "Chosen by rule, not by hand (the sentences about the theme, the most negative, positive and "
+                  "neutral of typical length); no department is given, so no small group can be recognised.",
+                  tables=("staff_comment_quotes",)),
+        ["Theme", "Quote"], rows, [2.4, 8.0])
