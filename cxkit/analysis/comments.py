@@ -517,8 +517,10 @@ def discover_themes(coded: CodedComments, eng: Engagement) -> pd.DataFrame:
 
     Method: TF-IDF of the uncoded comments' words (English stop words out, words in at least three comments),
     factored by non-negative matrix factorisation into ``comments.discover`` topics (Lee & Seung 1999;
-    scikit-learn, NNDSVD start, seeded). Each topic's comments are those it weighs most, at least a fifth of
-    their largest weight.
+    scikit-learn, NNDSVD start, seeded), comments of three words or fewer left out. Each topic's comments are those
+    it weighs most, at least a fifth of the largest weight; a topic with fewer than ten is not offered, and one whose
+    top words are half or more those of a larger topic (Jaccard) joins it. Its example prefers a comment that held no personal
+    data.
 
     Returns
     -------
@@ -535,7 +537,10 @@ def discover_themes(coded: CodedComments, eng: Engagement) -> pd.DataFrame:
     t = coded.table
     uncoded = ~t[list(coded.codeframe.ids)].any(axis=1).to_numpy()
     k = eng.comments.discover
-    texts = [_PLACEHOLDER.sub(" ", s).replace("[name]", " ") for s in t.loc[uncoded, "text"]]
+    texts = [_PLACEHOLDER.sub(" ", s).replace("[name]", " ") for s in t["text"]]
+    # comments of three words or fewer ("Fine overall.") name no topic
+    uncoded &= np.array([len(x.split()) >= 4 for x in texts])
+    texts = [x for x, keep in zip(texts, uncoded) if keep]
     if k == 0 or len(texts) < max(30, 10 * k):
         return pd.DataFrame(columns=columns)
     try:
@@ -552,16 +557,26 @@ def discover_themes(coded: CodedComments, eng: Engagement) -> pd.DataFrame:
     top = weights.argmax(axis=1)
     strong = weights.max(axis=1) >= 0.2 * weights.max()
     originals = t.loc[uncoded, "text"].tolist()
-    rows = []
-    for j in range(k):
+    rows, seen = [], []
+    for j in np.argsort(-np.bincount(top[strong], minlength=k)):
         members = np.flatnonzero((top == j) & strong)
-        if len(members) == 0:
+        if len(members) < 10:
             continue
         terms = vocabulary[np.argsort(model.components_[j])[::-1][:8]].tolist()
-        example = originals[members[np.argmax(weights[members, j])]]
-        rows.append({"topic": f"topic_{j + 1}", "terms": ", ".join(terms), "comments": len(members),
+        same = next((i for i, other in enumerate(seen) if len(set(terms) & other) / len(set(terms) | other) >= 0.5),
+                    None)
+        if same is not None:   # the same words as a larger topic: its comments join that topic
+            rows[same]["comments"] += len(members)
+            rows[same]["share"] = rows[same]["comments"] / len(t)
+            continue
+        seen.append(set(terms))
+        ranked = members[np.argsort(-weights[members, j])]
+        example = next((originals[i] for i in ranked if not _PLACEHOLDER.search(originals[i])
+                        and "[name]" not in originals[i]), originals[ranked[0]])
+        name = f"topic_{len(rows) + 1}"
+        rows.append({"topic": name, "terms": ", ".join(terms), "comments": len(members),
                      "share": len(members) / len(t), "example": cut_quote(example, eng.comments.quote_length),
-                     "suggestion": f"topic_{j + 1}: {{label: {terms[0].capitalize()}, terms: [{', '.join(terms[:5])}]}}"})
+                     "suggestion": f"{name}: {{label: {terms[0].capitalize()}, terms: [{', '.join(terms[:5])}]}}"})
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values("comments", ascending=False, kind="stable").reset_index(drop=True)
 

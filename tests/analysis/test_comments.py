@@ -156,7 +156,7 @@ def test_a_theme_the_codeframe_misses_is_discovered(planted):
     coded = c.code_comments(fb, eng)
     found = c.discover_themes(coded, eng)
     parking = found[found["terms"].str.contains("parking|park")]
-    assert "parking" in found["terms"].iloc[0] and parking["comments"].sum() >= 150   # of the ~225 left uncoded
+    assert "park" in found["terms"].iloc[0] and parking["comments"].sum() >= 150   # of the ~225 left uncoded
     assert found["suggestion"].str.startswith("topic_").all() and found["example"].str.len().max() <= 200
 
 
