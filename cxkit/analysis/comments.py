@@ -20,18 +20,19 @@ from scipy import stats
 
 from ..errors import ConfigError, ConfigProblem, NotEnoughData
 from ..inputs.config import Engagement, load_yaml
+from ..inputs.redact import PLACEHOLDERS
 from ..paths import template_path
 from .customers import loyalty_band, respondent_weights
+from .drivers import ESTIMATE_ORDERINGS
 from .importance import correlations, driver_orderings, sampled_shapley_error, shapley_r2, standardised_betas
 from .stats import holm
 
 POSITIVE, NEGATIVE = 0.05, -0.05   # VADER's compound score cut-offs (Hutto & Gilbert 2014, section 3.4)
-SENTIMENTS = ("negative", "neutral", "positive")
 NPS_GROUPS = (("detractor", "Detractors (0-6)"), ("passive", "Passives (7-8)"), ("promoter", "Promoters (9-10)"))
 BAND_GROUPS = (("unhappy", "Unhappy"), ("indifferent", "Indifferent"), ("satisfied", "Satisfied"),
                ("truly_impressed", "Truly impressed"))
-EXACT_THEMES = 21          # theme models: exact Shapley up to this many themes, sampled orderings beyond
-_PLACEHOLDER = re.compile(r"\[(?:email|card|account|phone|postcode|address|date of birth)\]")
+# what the redaction left in place of personal data, but a name: none of it is a word of the comment
+_PLACEHOLDER = re.compile("|".join(re.escape(v) for k, v in PLACEHOLDERS.items() if k != "name"))
 
 
 # ------------------------------------------------------------------ the codeframe
@@ -461,11 +462,13 @@ def theme_drivers(coded: CodedComments, eng: Engagement) -> ThemeModel:
     """How much each theme drives the outcome among the customers who commented: the kit's Shapley (LMG)
     decomposition of R² on theme indicators.
 
-    The outcome is the main rating outcome (or the 0-10 recommend question an NPS-only survey has); each
-    theme is a 0/1 indicator of whether the comment mentions it. Themes mentioned by fewer than
-    ``thresholds.min_respondents`` commenters are left out. Decomposition: exact up to 21 themes
-    (:func:`cxkit.analysis.importance.shapley_r2`), beyond it 16,384 sampled orderings with their Monte Carlo
-    error in ``method``; direction: the sign of the theme's standardised coefficient in the full model.
+    The outcome is the one the groups come from: the 0-10 recommend question where there is one (so an
+    NPS-only survey has its drivers), else the main rating outcome; each theme is a 0/1 indicator of whether
+    the comment mentions it. Themes mentioned by fewer than ``thresholds.min_respondents`` commenters (or by all
+    but that many) are left out. Decomposition: exact up to ``drivers.exact_limit`` themes
+    (:func:`cxkit.analysis.importance.shapley_r2`), beyond it the mean over ``ESTIMATE_ORDERINGS`` sampled
+    orderings as for the touchpoint model, with its Monte Carlo error in ``method``; direction: the sign of the
+    theme's standardised coefficient in the full model.
 
     Raises
     ------
@@ -489,12 +492,12 @@ def theme_drivers(coded: CodedComments, eng: Engagement) -> ThemeModel:
     y = t.loc[keep, "outcome"].to_numpy(dtype=float)
     corr, _ = correlations(np.column_stack([x, y]), t.loc[keep, "weight"].to_numpy(dtype=float))
     p = len(themes)
-    if p <= EXACT_THEMES:
+    if p <= eng.drivers.exact_limit:
         importance, method = shapley_r2(corr), "Shapley decomposition of R² (LMG) on theme indicators, exact"
     else:
-        importance, error = sampled_shapley_error(corr, driver_orderings(p, 16_384, eng.seed))
-        method = (f"Shapley decomposition of R² on theme indicators over 16,384 sampled orderings (Monte Carlo "
-                  f"standard error at most {error.max():.4f} of R²)")
+        importance, error = sampled_shapley_error(corr, driver_orderings(p, ESTIMATE_ORDERINGS, eng.seed))
+        method = (f"Shapley decomposition of R² on theme indicators over {ESTIMATE_ORDERINGS:,} sampled orderings "
+                  f"(Monte Carlo standard error at most {error.max():.4f} of R²)")
     r2 = float(importance.sum())
     direction = np.where(standardised_betas(corr) < 0, -1, 1)
     share = importance / r2 if r2 > 0 else np.full(p, np.nan)
