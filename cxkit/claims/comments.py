@@ -97,20 +97,26 @@ def driver_claim(drivers: pd.DataFrame | None, eng: Engagement, outcome_label: s
                   direction=way, **common)]
 
 
-def read_claim(comments: int, coded: int, themes: int, topics: int) -> list[Claim]:
-    """How many comments were read and how many the codeframe coded (descriptive: always supported)."""
+def read_claim(comments: int, coded: int, themes: int, topics: int, written: int | None = None) -> list[Claim]:
+    """How many comments were read and how many the codeframe coded (descriptive: always supported); ``written``
+    when the comments coded were a random sample of more."""
+    written = comments if written is None else written
     facts = dict(comments=comments, coded=coded, coded_share=coded / comments if comments else 0.0, themes=themes,
-                 topics=topics)
-    text = "{comments:,} comments read, {coded_share:.0%} of them coded to the {themes} themes of the codeframe"
+                 topics=topics, written=written)
+    if written > comments:
+        text = ("{written:,} comments read; in a random {comments:,} of them, {coded_share:.0%} are coded to the "
+                "{themes} themes of the codeframe")
+    else:
+        text = "{comments:,} comments read, {coded_share:.0%} of them coded to the {themes} themes of the codeframe"
     if topics:
         text += "; {topics} further topics found and offered as codeframe entries"
     return [Claim("comments_read", "all", text, facts, SUPPORTED, "a count", 0.0, n=comments, lead=True)]
 
 
 def comment_claims(eng: Engagement, themes: pd.DataFrame, drivers: pd.DataFrame | None, comments: int, coded: int,
-                   topics: int, outcome_label: str, drivers_missing: str = "") -> list[Claim]:
+                   topics: int, outcome_label: str, drivers_missing: str = "", written: int | None = None) -> list[Claim]:
     """Every claim of the comments stage, from the tables notebook 02b saved."""
-    return (read_claim(comments, coded, len(themes), topics) + theme_claims(themes, eng)
+    return (read_claim(comments, coded, len(themes), topics, written) + theme_claims(themes, eng)
             + driver_claim(drivers, eng, outcome_label, drivers_missing))
 
 

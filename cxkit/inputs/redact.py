@@ -190,8 +190,14 @@ def find_personal(text: str, names: frozenset[str] | None = None, region: str = 
         if start < end and free(start, end):
             taken.append(Found(kind, start, end))
 
-    for m in _EMAIL.finditer(text):
-        take("email", m.start(), m.end())
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            take("email", m.start(), m.end())
+    n_digits = sum(c.isdigit() for c in text)
+    if n_digits == 0:   # every rule but the names needs a digit: most comments have none
+        for start, end in _names(text, names):
+            take("name", start, end)
+        return sorted(taken, key=lambda f: f.start)
     for m in _DIGIT_RUN.finditer(text):
         digits = re.sub(r"\D", "", m.group())
         if 13 <= len(digits) <= 19 and _luhn(digits):
@@ -208,7 +214,8 @@ def find_personal(text: str, names: frozenset[str] | None = None, region: str = 
     for m in _FULL_DATE.finditer(text):
         if _dob_year_ok(m.group(), today):
             take("dob", m.start(), m.end())
-    for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+    for match in (phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)
+                  if n_digits >= 7 else ()):
         raw = match.raw_string
         money = re.search(r"[.,]\d{2}$", raw) or text[max(0, match.start - 1):match.start] in ("$", "£", "€", "{")
         if sum(c.isdigit() for c in raw) >= 7 and not money and not _FULL_DATE.fullmatch(raw):
@@ -233,7 +240,7 @@ def _plausible_uk_postcode(found: str) -> bool:
 
 _AMBIGUOUS_LOWER = frozenset(n.lower() for n in AMBIGUOUS_NAMES)
 _MASKED = re.compile(r"(?:X{2,}\s*)+")   # a name the source already masked (XXXX XXXX): nothing left to remove
-_NAMING = re.compile(rf"(?i)\b{NAMING}[\s,:]*$")
+_NAMING_AT = re.compile(rf"(?i)\b{NAMING}[\s,:]*")
 # "my name is" and its kin: the capitalised words after it are a name, listed or not
 _OWN_NAME = re.compile(r"(?i:\b(?:my name is|my name's|i am called|i'm called)\s+)"
                        r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
@@ -246,10 +253,13 @@ def _names(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
     spans += [(m.start("name"), m.end("name")) for m in _OWN_NAME.finditer(text) if not _MASKED.fullmatch(m.group("name"))]
     lowered = _lowered(names)
     words = list(_WORD.finditer(text))
+    named = {m.end() for m in _NAMING_AT.finditer(text)}   # where a naming phrase ("spoke to ") ends
     for i, m in enumerate(words):
+        after_naming = m.start() in named
+        if not (m.group()[:1].isupper() or after_naming):
+            continue   # a word in lower case names no one unless a naming phrase comes before it
         word = m.group()[:-2] if m.group().endswith(("'s", "’s")) else m.group()
         end = m.start() + len(word)
-        after_naming = bool(_NAMING.search(text[max(0, m.start() - 40):m.start()]))
         if word not in names and not (after_naming and word.lower() in lowered and word.lower() not in _AMBIGUOUS_LOWER):
             continue   # not a listed name as written (any case only after a naming phrase: "spoke to sarah")
         surname = None

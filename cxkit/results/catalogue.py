@@ -477,7 +477,7 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
     _claim("comment_drivers", "comments", "Which theme of the comments goes with the outcome most",
            "label share r2 n direction outcome_label", "comment_theme_drivers"),
     _claim("comments_read", "comments", "How many comments were read and coded",
-           "comments coded coded_share themes topics", "comment_themes", summary=False),
+           "comments coded coded_share themes topics written", "comment_themes", summary=False),
     # 04 metrics
     _claim("segment_drivers", "metrics", "Whether segments are driven by different touchpoints",
            "differ overall_p alpha left_out", "segment_drivers"),

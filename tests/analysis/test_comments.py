@@ -227,3 +227,18 @@ def test_themes_by_descriptor_and_wave_by_hand(planted):
     assert row["chi2_p"] >= raw - 1e-12     # Holm never lowers a p-value
     strict = eng.model_copy(update={"thresholds": eng.thresholds.model_copy(update={"min_respondents": 10_000})})
     assert c.themes_by_descriptor(coded, fb, strict)["share"].isna().all()
+
+
+def test_beyond_the_sample_size_a_seeded_random_sample_is_coded(planted, monkeypatch):
+    eng, fb, _ = planted
+    full = c.code_comments(fb, eng)
+    monkeypatch.setattr(c, "COMMENT_SAMPLE", 600)
+    part = c.code_comments(fb, eng)
+    assert len(part.table) == 600 and part.written == len(full.table) and part.sampled and not full.sampled
+    assert part.table["row"].is_monotonic_increasing and set(part.table["row"]) <= set(full.table["row"])
+    assert c.code_comments(fb, eng).table["row"].equals(part.table["row"])   # seeded
+    both = full.table.set_index("row").loc[part.table["row"], "billing"].to_numpy()
+    assert (both == part.table["billing"].to_numpy()).all()
+    from cxkit.claims.comments import read_claim
+
+    assert read_claim(600, 500, 10, 0, written=part.written)[0].text.startswith(f"{part.written:,} comments read; in a random 600")
