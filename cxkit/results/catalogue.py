@@ -31,6 +31,7 @@ class Stage:
     notebook: str | None
     needs: str | None
     title: str
+    mapping: str | None = None   # a column the engagement must map for the stage to run ("feedback.comment")
 
     @property
     def notebook_name(self) -> str:
@@ -43,7 +44,7 @@ STAGES: Mapping[str, Stage] = MappingProxyType({s.name: s for s in (
     Stage("reality_check", "01_reality_check.ipynb", "diagnostic", "Reality check"),
     Stage("customers", "02_customers_segments.ipynb", "feedback", "Customers and segments"),
     Stage("drivers", "03_drivers.ipynb", "feedback", "Key drivers"),
-    Stage("comments", "02b_comments.ipynb", "feedback", "What customers say"),
+    Stage("comments", "02b_comments.ipynb", "feedback", "What customers say", mapping="feedback.comment"),
     Stage("metrics", "04_metrics.ipynb", "feedback", "Metrics"),
     Stage("recommendations", "05_recommendations.ipynb", None, "Recommendations"),
     Stage("deck", "06_deck.ipynb", None, "Deck"),

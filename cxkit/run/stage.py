@@ -28,11 +28,13 @@ from ..results.store import (RunResults, StageRecord, headed, load_table, save_c
 
 def skip_reason(eng: Engagement, stage: str) -> str | None:
     """Why a stage cannot run for this engagement, or None if it can."""
-    needs = STAGES[stage].needs
-    if needs and not eng.has(needs):
-        return f"it needs {needs} data, and this engagement has none"
-    if stage == "comments" and not eng.feedback.comment:
-        return "the engagement maps no comment column (feedback.comment)"
+    meta = STAGES[stage]
+    if meta.needs and not eng.has(meta.needs):
+        return f"it needs {meta.needs} data, and this engagement has none"
+    if meta.mapping:
+        part, key = meta.mapping.split(".")
+        if not getattr(getattr(eng, part), key, None):
+            return f"the engagement maps no {key} column ({meta.mapping})"
     return None
 
 
