@@ -23,7 +23,7 @@ from .. import __version__
 from ..errors import ConfigError, CxkitError
 from ..inputs.config import Engagement, deck_file_problems
 from ..paths import RunPaths
-from ..results.catalogue import CLAIMS, STAGES, TABLES
+from ..results.catalogue import ANALYSIS_STAGES, CLAIMS, STAGES, TABLES
 from ..results.claim import Claim
 from ..results.store import RunResults
 from .kit import BODY_MAX, BODY_MIN, Canvas, Palette, notes, theme_font
@@ -160,7 +160,7 @@ def title_slide(ctx: DeckContext):
     canvas = ctx.canvas
     slide = canvas.prs.slides.add_slide(canvas.layout("Title"))
     covered = [STAGES[r.stage].title.lower() for r in ctx.results.records()
-               if r.status == "done" and r.stage in ("reality_check", "customers", "drivers", "metrics")]
+               if r.status == "done" and r.stage in ANALYSIS_STAGES]
     canvas.set_text(slide.shapes.title, [f"{ctx.eng.client}: customer experience, where you stand and what to do next"],
                     36, 20, bold=True)
     today = _dt.date.today().strftime("%d %B %Y")

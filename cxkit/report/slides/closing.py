@@ -122,6 +122,10 @@ def _method_lines(ctx: DeckContext) -> list[str]:
         lines.append(f"Drivers: {model.method}, {model.fit} = {model.r2:.2f} on {model.n:,} customers (missing "
                      f"answers: {model.missing}){intervals}. Dissatisfiers and delighters by penalty-reward contrasts; "
                      "segments compared by F tests of attribute-by-segment interactions.")
+    read = results.claim("comments_read")
+    if read is not None:
+        lines.append(f"Comments: {read.text}. Themes by the codeframe's stated rules; sentiment by VADER (compound "
+                     "score, cut-offs -0.05 and 0.05); personal data removed before any analysis.")
     claims = results.claims()
     if claims:
         supported = sum(c.supported for c in claims)

@@ -72,7 +72,7 @@ def comment_quotes_slide(ctx: DeckContext):
         ctx.notes(None, "Chosen by rule, not by hand: per theme the most negative, most positive and most neutral "
                   "comment of typical length (VADER compound score), each quoted once, none that held personal data "
                   "other than a name (names replaced by [name]). Quotes are traced to the results table, not to a "
-                  "person.", tables=("comment_quotes",)),
+                  "person.", *_drawn_from(said), tables=("comment_quotes",)),
         ["Theme", "Sentiment", "Quote"], rows, [2.2, 1.2, 7.0], fills)
 
 
@@ -121,5 +121,11 @@ def staff_quotes_slide(ctx: DeckContext):
         "commenters; no department named; personal data removed",
         ctx.notes(None, "Chosen by rule, not by hand (the sentences about the theme, the most negative, positive and "
                   "neutral of typical length); no department is given, so no small group can be recognised.",
-                  tables=("staff_comment_quotes",)),
+                  *_drawn_from(said), tables=("staff_comment_quotes",)),
         ["Theme", "Quote"], rows, [2.4, 8.0])
+
+
+def _drawn_from(said) -> list[str]:
+    """How many commented on each quoted theme: the base each quote is drawn from."""
+    sizes = said.drop_duplicates("theme")
+    return [f"{r.label}: quoted from {r.group_size:,} comments on the theme" for r in sizes.itertuples()]
