@@ -168,14 +168,19 @@ def what_if_claim(scenarios: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -
 
 
 def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> list[Claim]:
-    """What drives each yes/no outcome most, named only where its model explains at least ``drivers.warn_r2``;
+    """What drives each yes/no outcome most, named only where its model explains at least ``drivers.warn_r2`` and
+    rests on as many customers as the main model needs (ten per touchpoint, at least ``thresholds.min_respondents``);
     whether the main outcome's top driver also drives them."""
     if yes_no is None or not len(yes_no):
         return []
-    tops = yes_no.sort_values("share", ascending=False, kind="stable").drop_duplicates("outcome")
+    size = yes_no.groupby("outcome")["attribute"].transform("size")
+    least = (10 * size).clip(lower=eng.thresholds.min_respondents)
+    tops = yes_no.assign(least=least).sort_values("share", ascending=False, kind="stable").drop_duplicates("outcome")
     tops = tops.assign(name=["being truly impressed" if r.outcome == "truly_impressed" else in_text(r.outcome_label)
                              for r in tops.itertuples()])
-    strong, weak = tops[tops["r2"] >= eng.drivers.warn_r2], tops[tops["r2"] < eng.drivers.warn_r2]
+    based = tops["n"] >= tops["least"]
+    strong = tops[based & (tops["r2"] >= eng.drivers.warn_r2)]
+    weak, few = tops[based & (tops["r2"] < eng.drivers.warn_r2)], tops[~based]
     top = key.iloc[0]
     same = len(strong) > 0 and bool(strong["attribute"].eq(top["attribute"]).all())
     facts = dict(label=top["label"] if same else None, names=join(strong["name"]),
@@ -183,21 +188,29 @@ def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> li
                  parts=None if same or not len(strong) else "; ".join(
                      f"{r.label} drives {r.name} most ({r.share:.0%} of what its model explains)"
                      for r in strong.itertuples()),
-                 weak=join(f"{r.name} ({r.fit} = {r.r2:.2f})" for r in weak.itertuples()))
+                 weak=join(f"{r.name} ({r.fit} = {r.r2:.2f})" for r in weak.itertuples()),
+                 few=join(f"{r.name} ({int(r.n)} customers, under {int(r.least)})" for r in few.itertuples()))
+    plural = lambda frame: len(frame) > 1  # noqa: E731
+    why = []
+    if len(weak):
+        why.append("the model" + ("s" if plural(weak) else "") + " of {weak} explain" + ("" if plural(weak) else "s")
+                   + " too little")
+    if len(few):
+        why.append("the model" + ("s" if plural(few) else "") + " of {few} rest" + ("" if plural(few) else "s")
+                   + " on too few customers")
     if same:
         text = ("{label} also drives {names} most ({shares} of what "
                 + ("their models explain)" if len(strong) > 1 else "its model explains)"))
     elif len(strong):
         text = "{parts}"
     else:
-        text = ("No yes/no outcome's driver can be named: the model" + ("s" if len(weak) > 1 else "") + " of {weak} "
-                "explain" + ("" if len(weak) > 1 else "s") + " too little")
-    if len(weak) and len(strong):
-        text += ("; the model" + ("s" if len(weak) > 1 else "") + " of {weak} explain" + ("" if len(weak) > 1 else "s")
-                 + " too little to name a driver")
-    reason = "; ".join(f"{r.outcome_label}: {r.fit} = {r.r2:.2f}" for r in tops.itertuples()) + \
-        f" (a driver is named where its model reaches {eng.drivers.warn_r2:g})"
-    return [Claim("yes_no_drivers", "all", text, facts, SUPPORTED if len(strong) else WITHIN_NOISE, reason,
+        text = "No yes/no outcome's driver can be named: " + " and ".join(why)
+    if len(strong) and why:
+        text += "; " + " and ".join(why) + " to name a driver"
+    reason = "; ".join(f"{r.outcome_label}: {r.fit} = {r.r2:.2f} on {int(r.n)} customers" for r in tops.itertuples()) \
+        + f" (a driver is named where its model reaches {eng.drivers.warn_r2:g} on ten customers per touchpoint)"
+    verdict = SUPPORTED if len(strong) else WITHIN_NOISE if len(weak) else NOT_TESTABLE
+    return [Claim("yes_no_drivers", "all", text, facts, verdict, reason,
                   float(strong["share"].max()) if len(strong) else 0.0,
                   comparison="shares of each yes/no model's explained variation", test=str(tops["method"].iloc[0]),
                   n=tops["n"].max(), lead=True)]

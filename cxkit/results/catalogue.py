@@ -468,7 +468,7 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
            "asymmetry"),
     _claim("what_if", "drivers", "What raising the strongest touchpoint would be worth",
            "label raise_by outcome_label outcome_change impressed_now impressed_after", "what_if"),
-    _claim("yes_no_drivers", "drivers", "What drives the yes/no outcomes", "label names shares parts weak",
+    _claim("yes_no_drivers", "drivers", "What drives the yes/no outcomes", "label names shares parts weak few",
            "yes_no_drivers"),
     _claim("staff_obstacle", "reality_check", "What our people say stops them serving customers",
            "label share mentions commenters second second_share p", "staff_comment_themes"),

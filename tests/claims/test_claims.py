@@ -176,6 +176,12 @@ def test_yes_no_drivers_are_named_only_where_their_model_explains_enough(eng):
                           "model of renewed (R²_O = 0.05) explains too little to name a driver")
     (weak,) = yes_no_claim(yes_no.assign(r2=0.05), key, eng)
     assert weak.verdict == "within_noise" and weak.text.startswith("No yes/no outcome's driver can be named: the models")
+    # a model on fewer customers than ten per touchpoint names no driver, however well it fits (an overfit one does)
+    (few,) = yes_no_claim(yes_no.assign(r2=0.5, n=22), key, eng)
+    assert few.verdict == "not_testable" and few.text == (
+        f"No yes/no outcome's driver can be named: the models of being truly impressed (22 customers, under "
+        f"{max(10, eng.thresholds.min_respondents)}) and renewed (22 customers, under "
+        f"{max(10, eng.thresholds.min_respondents)}) rest on too few customers")
 
 
 def test_a_dimension_whose_statements_do_not_hang_together_is_not_read_as_one_score(eng):
