@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from ..analysis.stats import holm
 from ..inputs.config import Engagement
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
 from ..results.text import in_text, join
@@ -114,32 +115,40 @@ def wave_claims(trend: pd.DataFrame, eng: Engagement) -> list[Claim]:
     waves = sorted(trend["wave"].unique())
     previous, last = waves[-2], waves[-1]
     latest = trend[trend["wave"] == last]
+    earlier = trend[trend["wave"] == previous].set_index("metric")["n"]
     size = latest["change"].abs() / latest["unit"].map(lambda u: _range(u, eng))
-    real = latest["significant"].astype(bool) & (size >= eng.thresholds.min_effect)
-    moved = latest[real].assign(size=size[real])
+    # one test per metric: Holm-adjusted across them, and each wave with at least the minimum base
+    adjusted = pd.Series(holm(latest["change_p"]), index=latest.index)
+    based = (latest["n"] >= eng.thresholds.min_respondents) & (
+        latest["metric"].map(earlier).fillna(0) >= eng.thresholds.min_respondents)
+    real = (adjusted < eng.thresholds.alpha) & based & (size >= eng.thresholds.min_effect)
+    moved = latest[real].assign(size=size[real], adjusted=adjusted[real])
     out = []
     if len(moved):
         top = moved.sort_values("size", ascending=False, kind="stable").iloc[0]
         before = trend[(trend["wave"] == previous) & (trend["metric"] == top["metric"])].iloc[0]
         facts = dict(metric=top["metric"].split(":")[0], before=_value(before["value"], top["unit"]),
                      after=_value(top["value"], top["unit"]), previous=previous, last=last,
-                     p="p < 0.001" if top["change_p"] < 0.001 else f"p = {top['change_p']:.3f}",
+                     p="p < 0.001" if top["adjusted"] < 0.001 else f"p = {top['adjusted']:.3f}",
                      moved="rose" if top["change"] > 0 else "fell", others=len(latest) - len(moved),
                      total=len(latest))
         out.append(Claim("wave_change", "latest", "{metric} {moved} from {before} in {previous} to {after} in {last} "
-                         "({p}); {others} of {total} metrics did not move beyond noise", facts, SUPPORTED,
-                         "two-sided test of the change against the previous wave, and a change of at least "
+                         "({p}, Holm-adjusted); {others} of {total} metrics did not move beyond noise", facts,
+                         SUPPORTED,
+                         "two-sided test of the change against the previous wave, Holm-adjusted across the metrics, "
+                         f"on at least {eng.thresholds.min_respondents} answers a wave, and a change of at least "
                          f"{eng.thresholds.min_effect:.0%} of the metric's range", float(top["size"]),
                          comparison=f"{last} against {previous}", direction=facts["moved"], effect=float(top["change"]),
-                         effect_unit=str(top["unit"]), test="two-proportion z or difference z test",
-                         p=float(top["change_p"]), n=top["n"] + before["n"], lead=True))
+                         effect_unit=str(top["unit"]), test="two-proportion z or difference z test, Holm-adjusted",
+                         p=float(top["adjusted"]), n=top["n"] + before["n"], lead=True))
     else:
         facts = dict(metric=None, before=None, after=None, previous=previous, last=last, p=None, moved=None,
                      others=len(latest), total=len(latest))
         out.append(Claim("wave_change", "latest", "No scorecard metric moved beyond noise between {previous} and {last}",
-                         facts, WITHIN_NOISE, "no change both passes its test and reaches "
-                         f"{eng.thresholds.min_effect:.0%} of the metric's range", 0.0, comparison=f"{last} against {previous}",
-                         test="two-proportion z or difference z test", lead=True))
+                         facts, WITHIN_NOISE, "no change on enough answers both passes its test (Holm-adjusted) "
+                         f"and reaches {eng.thresholds.min_effect:.0%} of the metric's range", 0.0,
+                         comparison=f"{last} against {previous}", test="two-proportion z or difference z test",
+                         lead=True))
     return out
 
 

@@ -288,3 +288,24 @@ def test_consistency_is_worded_by_the_direction_found_and_needs_a_base_and_a_mid
                                             .model_copy(update={"min": 1, "max": 2})}})
     (binary,) = consistency_claim(_steady(6.5), two)
     assert binary.verdict == "not_testable" and binary.text.startswith("Consistency across touchpoints cannot be read")
+
+
+def test_a_wave_change_is_claimed_only_after_holm_across_the_metrics_and_on_enough_answers(eng):
+    from cxkit.claims.metrics import wave_claims
+
+    def trend(p_values, n):
+        rows = []
+        for k, p in enumerate(p_values):
+            rows += [{"wave": "Q1", "metric": f"M{k}: top-2-box", "unit": "share", "value": 0.5, "change": 0.0,
+                      "change_p": 1.0, "significant": False, "n": n},
+                     {"wave": "Q2", "metric": f"M{k}: top-2-box", "unit": "share", "value": 0.65, "change": 0.15,
+                      "change_p": p, "significant": p < 0.05, "n": n}]
+        return pd.DataFrame(rows)
+
+    nine = [0.02] + [0.5] * 8   # one p under 0.05 among nine: 0.18 after Holm
+    (claim,) = wave_claims(trend(nine, 500), eng)
+    assert claim.verdict == "within_noise"
+    (claim,) = wave_claims(trend([0.001] + [0.5] * 8, 500), eng)
+    assert claim.supported and "p = 0.009, Holm-adjusted" in claim.text and claim.p == pytest.approx(0.009)
+    (claim,) = wave_claims(trend([0.001] + [0.5] * 8, max(eng.thresholds.min_respondents - 1, 1)), eng)
+    assert claim.verdict == "within_noise"   # too few answers a wave
