@@ -1,7 +1,7 @@
 """Time `cxkit run` beside its floor: the committed sample, real shapes, and 1,000,000 respondents.
 
 The floor is the same number of notebooks, run the same way (papermill, in
-worker processes, in the same waves), that only import the libraries the
+worker processes, in the same order, each as soon as what it reads is done), that only import the libraries the
 stage notebooks import. The ratio cxkit / floor is what cxkit's own work
 costs; each stage's time is printed beside its floor notebook's. Peak memory
 is the largest total resident memory of the whole process tree (the run, its
@@ -61,16 +61,18 @@ from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
 from pathlib import Path
 from cxkit.results.catalogue import STAGES
-from cxkit.run.pipeline import WAVES
-from cxkit.run.worker import execute_stage, stage_threads
-engagement, build, notebooks, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+from cxkit.run.pipeline import DEFAULT_WORKERS, run_stages
+from cxkit.run.worker import execute_stage
+engagement, build, notebooks = sys.argv[1], sys.argv[2], sys.argv[3]
 stages = {}
-with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-    for wave in WAVES:
-        for future in [pool.submit(execute_stage, s, engagement, build, str(Path(notebooks) / STAGES[s].notebook),
-                                   stage_threads(len(wave))) for s in wave]:
-            assert future.result()["status"] == "done", future.result()
-            stages[future.result()["stage"]] = future.result()["seconds"]
+def finish(stage, result):
+    assert result["status"] == "done", result
+    stages[stage] = result["seconds"]
+    return True
+with ProcessPoolExecutor(DEFAULT_WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+    run_stages(lambda s, threads: pool.submit(execute_stage, s, engagement, build,
+                                              str(Path(notebooks) / STAGES[s].notebook), threads),
+               finish, DEFAULT_WORKERS)
 print("STAGES " + json.dumps(stages))
 """
 
@@ -118,7 +120,7 @@ def cxkit_run(config: Path, out: Path) -> dict:
 
 def floor_run(config: Path, build: Path, notebooks: Path) -> dict:
     (build / "notebooks").mkdir(parents=True, exist_ok=True)
-    return measure([sys.executable, "-c", FLOOR_SCRIPT, str(config), str(build), str(notebooks), "3"])
+    return measure([sys.executable, "-c", FLOOR_SCRIPT, str(config), str(build), str(notebooks)])
 
 
 def time_segmentation(config: Path) -> dict:

@@ -26,7 +26,7 @@ import os
 import platform
 import shutil
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -48,10 +48,14 @@ from .lock import clean_leftovers, hold_folder
 from .stage import skip_reason
 from .worker import die_with_the_run, execute_stage, stage_threads
 
-# stages in waves: each wave's stages are independent and may run at once
-WAVES = (("reality_check", "customers", "drivers"), ("metrics", "comments"), ("recommendations",), ("deck",))
-# metrics uses what customers and drivers found where they ran (a stage skipped for want of data leaves
-# its part of the scorecard out); the deck needs the recommendations step
+# what each stage reads, so starts after: a stage starts as soon as these have finished and a worker is free, in
+# this order. Metrics uses what the reality check, customers and drivers found where they ran (a stage skipped for
+# want of data leaves its part of the scorecard out); the recommendations read every analysis's claims.
+AFTER = {"reality_check": (), "customers": (), "drivers": (), "comments": (),
+         "metrics": ("reality_check", "customers", "drivers"),
+         "recommendations": ("reality_check", "customers", "drivers", "comments", "metrics"),
+         "deck": ("recommendations",)}
+# ... and a stage that cannot run without another's results is skipped when that one did not run
 DEPENDS = {"deck": ("recommendations",)}
 PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "seaborn", "matplotlib", "python-pptx", "papermill",
             "pydantic", "pyyaml", "openpyxl", "pyreadstat", "jupyterlab", "ipykernel")
@@ -168,45 +172,46 @@ def _run(eng: Engagement, final: Path, started_at: datetime, clock: float, worke
     release_memory()
 
     runs = {stage: StageRun(stage) for stage in STAGES if STAGES[stage].notebook}
-    # a wave's stages at once by default, even beyond the cores: most of a stage is its kernel starting and importing,
-    # and the threads of each stage are shared out (stage_threads), so three on two cores beat two and a queue
-    workers = max(1, workers or max(len(wave) for wave in WAVES))
+    # stages at once by default, even beyond the cores: most of a stage is its kernel starting and importing, and
+    # the threads of each stage are shared out (stage_threads), so three on two cores beat two and a queue
+    workers = max(1, workers or DEFAULT_WORKERS)
     failure: StageFailure | None = None
     context = multiprocessing.get_context("spawn")
+
+    def start(stage: str, threads: int) -> Future | None:
+        reason = skip_reason(eng, stage) or _upstream_missing(stage, runs)
+        if reason:
+            runs[stage].status, runs[stage].reason = "skipped", reason
+            save_record(paths, StageRecord(stage, status="skipped", reason=reason))
+            progress(f"[{stage}] skipped: {reason}")
+            return None
+        progress(f"[{stage}] running {STAGES[stage].notebook}")
+        return pool.submit(execute_stage, stage, str(eng.source), str(build),
+                           str(Path(notebooks) / STAGES[stage].notebook), threads)
+
+    def finish(stage: str, result: dict) -> bool:
+        nonlocal failure
+        run = runs[stage]
+        run.status, run.seconds, run.notebook = result["status"], result["seconds"], result["notebook"]
+        run.failure = result["failure"]
+        if run.status == "skipped":
+            run.reason = result["reason"]
+            save_record(paths, StageRecord(stage, status="skipped", reason=run.reason))
+            progress(f"[{stage}] skipped: {run.reason}")
+        elif run.status == "done":
+            progress(f"[{stage}] done in {run.seconds:.1f}s")
+        else:
+            progress(f"[{stage}] FAILED after {run.seconds:.1f}s")
+            if failure is None:
+                failure = StageFailure(stage, run.notebook, run.failure["cell"], run.failure["error"],
+                                       run.failure["detail"])
+        return run.status != "failed"
+
     try:
         with (ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_the_run,
                                   initargs=(os.getpid(),)) if execute is None
               else contextlib.nullcontext(_InProcess(execute))) as pool:
-            for wave in WAVES:
-                futures = {}
-                for stage in wave:
-                    reason = skip_reason(eng, stage) or _upstream_missing(stage, runs)
-                    if reason:
-                        runs[stage].status, runs[stage].reason = "skipped", reason
-                        save_record(paths, StageRecord(stage, status="skipped", reason=reason))
-                        progress(f"[{stage}] skipped: {reason}")
-                        continue
-                    progress(f"[{stage}] running {STAGES[stage].notebook}")
-                    futures[stage] = pool.submit(execute_stage, stage, str(eng.source), str(build),
-                                                 str(Path(notebooks) / STAGES[stage].notebook), stage_threads(len(wave)))
-                for stage, future in futures.items():
-                    result = future.result()
-                    run = runs[stage]
-                    run.status, run.seconds, run.notebook = result["status"], result["seconds"], result["notebook"]
-                    run.failure = result["failure"]
-                    if run.status == "skipped":
-                        run.reason = result["reason"]
-                        save_record(paths, StageRecord(stage, status="skipped", reason=run.reason))
-                        progress(f"[{stage}] skipped: {run.reason}")
-                    elif run.status == "done":
-                        progress(f"[{stage}] done in {run.seconds:.1f}s")
-                    else:
-                        progress(f"[{stage}] FAILED after {run.seconds:.1f}s")
-                        if failure is None:
-                            failure = StageFailure(stage, run.notebook, run.failure["cell"], run.failure["error"],
-                                                   run.failure["detail"])
-                if failure is not None:
-                    break
+            run_stages(start, finish, workers)
     except BaseException:
         shutil.rmtree(paths.inputs, ignore_errors=True)
         _keep_failed(build, final)
@@ -222,6 +227,41 @@ def _run(eng: Engagement, final: Path, started_at: datetime, clock: float, worke
     _move_into_place(build, final)
     deck = RunPaths(final).deck(eng.engagement_id)
     return RunOutcome(eng.engagement_id, final, deck if deck.exists() else None, list(runs.values()), seconds)
+
+
+DEFAULT_WORKERS = 3
+
+
+def run_stages(start: Callable[[str, int], Future | None], finish: Callable[[str, dict], bool], workers: int) -> None:
+    """Run the stages in order, each as soon as the stages it reads (``AFTER``) have finished and one of ``workers``
+    is free.
+
+    ``start(stage, threads)`` submits a stage and returns its future, or None when it is skipped without running;
+    ``threads`` is its share of the cores among the stages running with it. ``finish(stage, result)`` takes a
+    stage's outcome and returns False when the run must stop: no stage starts after that, and those running end.
+    """
+    waiting, running, finished, stopped = list(AFTER), {}, set(), False
+    while True:
+        started = True
+        while started and not stopped:   # a stage skipped without running may let others start
+            started = False
+            ready = [s for s in waiting if set(AFTER[s]) <= finished][:max(0, workers - len(running))]
+            threads = stage_threads(len(running) + len(ready))
+            for stage in ready:
+                waiting.remove(stage)
+                started = True
+                future = start(stage, threads)
+                if future is None:
+                    finished.add(stage)
+                else:
+                    running[future] = stage
+        if not running:
+            return
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            stage = running.pop(future)
+            finished.add(stage)
+            stopped = not finish(stage, future.result()) or stopped
 
 
 class _InProcess:

@@ -154,6 +154,54 @@ def test_parallel_stages_share_the_cores_out(monkeypatch):
     assert drivers._threads() == 2
 
 
+def test_stages_start_as_soon_as_what_they_read_is_done_and_no_more_than_the_workers():
+    """The scheduler on fake stages: each starts only after its ``AFTER`` stages finished, at most ``workers`` run
+    at once, a stage skipped without running lets the next start, and a failure starts nothing more."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxkit.run.pipeline import AFTER, run_stages
+
+    def schedule(workers, skip=(), fail=()):
+        events, running, peak, lock = [], set(), [0], threading.Lock()
+
+        def work(stage):
+            with lock:
+                running.add(stage)
+                peak[0] = max(peak[0], len(running))
+            time.sleep(0.02 if stage != "drivers" else 0.1)
+            with lock:
+                running.discard(stage)
+            return {"status": "failed" if stage in fail else "done"}
+
+        with ThreadPoolExecutor(8) as pool:
+            def start(stage, threads):
+                events.append(("start", stage))
+                return None if stage in skip else pool.submit(work, stage)
+
+            def finish(stage, result):
+                events.append(("end", stage))
+                return result["status"] != "failed"
+
+            run_stages(start, finish, workers)
+        return events, peak[0]
+
+    events, peak = schedule(3)
+    order = [e for e in events]
+    for stage, needs in AFTER.items():
+        for need in needs:
+            assert order.index(("end", need)) < order.index(("start", stage)), (stage, need)
+    assert peak <= 3 and {s for _, s in events} == set(AFTER)
+    # comments (reading nothing) starts when the first of the three finishes, before drivers (the slowest) ends
+    assert order.index(("start", "comments")) < order.index(("end", "drivers"))
+    assert schedule(1)[1] == 1
+    events, _ = schedule(3, skip=("recommendations",))
+    assert ("start", "deck") in events   # the pipeline's own start() says why it skips; the scheduler goes on
+    events, _ = schedule(2, fail=("reality_check",))
+    assert ("start", "recommendations") not in events and ("start", "deck") not in events
+
+
 def test_a_kernel_is_not_interrupted_as_it_is_shut_down_but_any_other_interrupt_goes_through(tmp_path):
     import asyncio
 
