@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score
 
 from ..errors import NotEnoughData
 from ..inputs.config import Engagement
@@ -363,10 +363,10 @@ def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
         model = KMeans(n_clusters=k, random_state=eng.seed, n_init=10).fit(
             z[fit], sample_weight=None if w is None else w[fit])
         labels = model.predict(z)   # everyone to their nearest centre (the sample's own labels when it is everyone)
-        score = silhouette_score(z[sample], labels[sample]) if len(set(labels[sample])) > 1 else np.nan
-        rows.append({"k": k, "silhouette": float(score), "inertia": float(-model.score(z, sample_weight=w))})
+        rows.append({"k": k, "inertia": float(-model.score(z, sample_weight=w))})
         models[k] = (model, labels)
     choice = pd.DataFrame(rows)
+    choice.insert(1, "silhouette", silhouettes(z[sample], [models[k][1][sample] for k in choice["k"]]))
     best = int(choice.loc[choice["silhouette"].fillna(-1).idxmax(), "k"])
     choice["chosen"] = choice["k"] == best
     labels, merged = _merge_small(z, models[best][1], models[best][0].cluster_centers_, eng.thresholds.min_segment_size)
@@ -384,6 +384,48 @@ def segment_customers(fb: pd.DataFrame, eng: Engagement) -> Segmentation:
                         stability_low, tuple(columns), silhouette, null_mean, null_high, level, shape)
 
 
+def silhouettes(z: np.ndarray, labellings: list[np.ndarray]) -> list[float]:
+    """Mean silhouette (Rousseeuw 1987, J. Comput. Appl. Math. 20) of each labelling of the same points.
+
+    Notes
+    -----
+    The same values as scikit-learn's ``silhouette_score`` (Euclidean; a point
+    alone in its cluster scores 0), NaN for a labelling with one cluster.
+    The distance matrix is computed once for all the labellings (as
+    scikit-learn does, from squared norms and one matrix product) and each
+    labelling's mean distances to every cluster are one matrix product with
+    its indicator matrix: choosing k scores five labellings of the same sample.
+    """
+    squared = np.einsum("ij,ij->i", z, z)
+    distance = z @ z.T
+    distance *= -2
+    distance += squared[:, None]
+    distance += squared[None, :]
+    np.maximum(distance, 0, out=distance)
+    np.sqrt(distance, out=distance)
+    np.fill_diagonal(distance, 0)
+    rows = np.arange(len(z))
+    scores = []
+    for labels in labellings:
+        groups, codes = np.unique(labels, return_inverse=True)
+        if len(groups) < 2:
+            scores.append(np.nan)
+            continue
+        members = np.zeros((len(z), len(groups)))
+        members[rows, codes] = 1.0
+        sums = distance @ members
+        sizes = members.sum(axis=0)
+        others = sizes[codes] - 1
+        a = np.divide(sums[rows, codes], others, out=np.zeros(len(z)), where=others > 0)
+        means = sums / sizes
+        means[rows, codes] = np.inf
+        b = means.min(axis=1)
+        top = np.maximum(a, b)
+        s = np.divide(b - a, top, out=np.zeros(len(z)), where=(others > 0) & (top > 0))
+        scores.append(float(s.mean()))
+    return scores
+
+
 def _null_silhouette(z: np.ndarray, k: int, seed: int) -> tuple[float, float]:
     """Silhouette of k-means on ratings with each attribute shuffled on its own: what k segments reach with no
     structure at all (a permutation reference in the spirit of Tibshirani, Walther & Hastie's gap statistic,
@@ -395,7 +437,7 @@ def _null_silhouette(z: np.ndarray, k: int, seed: int) -> tuple[float, float]:
         shuffled = np.column_stack([rng.permutation(base[:, j]) for j in range(base.shape[1])])
         labels = KMeans(n_clusters=k, random_state=seed + r, n_init=3).fit(shuffled).labels_
         if len(set(labels)) > 1:
-            scores.append(silhouette_score(shuffled, labels))
+            scores.append(silhouettes(shuffled, [labels])[0])
     return (float(np.mean(scores)), float(np.percentile(scores, 95))) if scores else (np.nan, np.nan)
 
 
@@ -574,8 +616,15 @@ def descriptor_values(values: pd.Series) -> pd.Series:
     Band edges are the quintiles of the values (whole numbers for whole-number data); a band holds its lower
     edge and the values up to the next one. Values are never read as text order ("7, 70, 8").
     """
-    numbers = pd.to_numeric(values, errors="coerce")
     present = values.notna()
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers = pd.to_numeric(values, errors="coerce")
+    else:   # text: each distinct value read once (a million rows hold a few regions), not every row
+        distinct = values[present].unique()
+        read = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce")
+        if read.isna().any():
+            return values
+        numbers = pd.Series(values.map(dict(zip(distinct, read))), index=values.index, dtype=float)
     if not (numbers[present].notna().all() and numbers.nunique() > MAX_DESCRIPTOR_VALUES):
         return values
     whole = bool((numbers.dropna() % 1 == 0).all())

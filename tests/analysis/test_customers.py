@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 
 from cxkit.analysis import customers
@@ -66,6 +68,25 @@ def test_above_the_fit_sample_centres_come_from_a_sample_and_everyone_is_assigne
     assert sampled.k == segmentation.k
     assert adjusted_rand_score(planted[found], sampled.assignment[found].astype(int)) > 0.8
     assert adjusted_rand_score(segmentation.assignment[found].astype(int), sampled.assignment[found].astype(int)) > 0.9
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 60), st.integers(1, 4), st.integers(1, 6))
+def test_silhouettes_equal_scikit_learns(seed, n, p, k):
+    """The shared-distance silhouette against scikit-learn's silhouette_score, with singletons, ties and
+    repeated points (integer ratings), and NaN for one cluster."""
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(seed)
+    z = rng.integers(1, 4, size=(n, p)).astype(float)
+    labellings = [rng.integers(0, k, size=n), np.arange(n) % 2, np.zeros(n, dtype=int)]
+    got = customers.silhouettes(z, labellings)
+    for labels, value in zip(labellings, got):
+        groups = len(set(labels))
+        if groups < 2:
+            assert np.isnan(value)
+        elif groups < n:
+            assert value == pytest.approx(silhouette_score(z, labels), abs=1e-9)
 
 
 def test_segmentation_is_deterministic_for_a_seed(eng, feedback, segmentation):
