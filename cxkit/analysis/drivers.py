@@ -161,12 +161,15 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
     notes: list[str] = []
     attributes = []
     x_all = fb[[a.column for a in spec.attributes]].to_numpy(dtype=float)[keep]
+    # by each column's extremes, not its distinct values: a sort of a million answers per attribute otherwise
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # a column nobody answered: all-NaN
+        lowest, highest = np.nanmin(x_all, axis=0), np.nanmax(x_all, axis=0)
     for j, a in enumerate(spec.attributes):
-        answered = x_all[~np.isnan(x_all[:, j]), j]
-        if answered.size == 0:
+        if np.isnan(lowest[j]):
             notes.append(f"{a.label} ({a.column}) was left out: no customer in the model rated it")
-        elif np.unique(answered).size < 2:
-            notes.append(f"{a.label} ({a.column}) was left out: every customer rated it {answered[0]:g}, "
+        elif lowest[j] == highest[j]:
+            notes.append(f"{a.label} ({a.column}) was left out: every customer rated it {lowest[j]:g}, "
                          "so it cannot explain differences")
         else:
             attributes.append((j, a))
@@ -202,7 +205,9 @@ def driver_data(fb: pd.DataFrame, eng: Engagement, outcome: str | None = None,
         if imputed_share > 0:
             x = _impute(x, eng.seed, eng.scales[spec.scale])
     _enough_customers(fb, x, y, method, kept, label)
-    varied = [j for j in range(x.shape[1]) if np.unique(x[~np.isnan(x[:, j]), j]).size > 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        varied = np.flatnonzero(np.nanmin(x, axis=0) < np.nanmax(x, axis=0)).tolist()
     for j in sorted(set(range(x.shape[1])) - set(varied)):  # constant only among the customers the model keeps
         notes.append(f"{kept[j][1].label} ({kept[j][1].column}) was left out: the customers in the model all rated "
                      "it the same")
