@@ -91,6 +91,34 @@ def test_redaction_never_leaves_a_planted_item_and_is_idempotent(seed, noise):
     assert redact_text(clean, today=TODAY)[0] == clean
 
 
+def test_a_long_column_is_redacted_side_by_side_with_the_same_answer(monkeypatch):
+    """Shared out over processes (forced here from 40 comments), a column gives the same texts, counts and rows,
+    in order, as one process; and a process that may not start others (a daemon) redacts it itself."""
+    import multiprocessing
+
+    from cxkit.inputs import redact
+
+    rng = np.random.default_rng(3)
+    texts = [personal_sentence(rng)[0] if i % 3 else "Nothing personal here, just slow delivery" for i in range(90)]
+    values = pd.Series(texts + [None, ""], index=[f"r{i}" for i in range(92)])
+    serial = redact.redact_column(values, today=TODAY)
+    monkeypatch.setattr(redact, "PARALLEL_TEXTS", 40)
+    monkeypatch.setattr(redact, "_cores", lambda: 3)
+    started = []
+    real = redact._redact_parts
+    monkeypatch.setattr(redact, "_redact_parts", lambda parts, *a: started.append(len(parts)) or real(parts, *a))
+    shared = redact.redact_column(values, today=TODAY)
+    assert started == [3]
+    assert shared[0][:90] == serial[0][:90] and pd.isna(shared[0][90]) and shared[0][91] == ""
+    assert shared[1].counts == serial[1].counts and shared[1].rows == serial[1].rows
+    assert serial[1].total >= 60 and serial[1].rows[0] == "r1"
+    monkeypatch.setattr(multiprocessing.current_process(), "_config", {"daemon": True})
+    import concurrent.futures
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", None)   # a daemon never asks for one
+    assert redact.redact_column(values, today=TODAY)[0][:90] == serial[0][:90]
+
+
 def test_validation_removes_personal_data_and_says_what_it_removed(tmp_path):
     from cxkit.inputs.data import validate
     from cxkit.inputs.sample import write_sample
