@@ -31,7 +31,8 @@ def show(fig, path: Path) -> Path:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    # zlib's fastest level: the file is a third larger and written in a quarter of the time (nine figures a run)
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pil_kwargs={"compress_level": 1})
     plt.close(fig)
     image = buffer.getvalue()
     path.write_bytes(image)
