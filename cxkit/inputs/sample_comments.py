@@ -139,10 +139,12 @@ def planted_comments(ratings: dict[str, np.ndarray], writes: np.ndarray, rng: np
     n = len(writes)
     texts = np.full(n, "", dtype=object)
     truth: list[dict] = []
+    # each theme's ratings looked up once (not a blank column made per commenter where a touchpoint is missing)
+    rated = {theme: ratings.get(column) if column else None for theme, (column, _, _) in THEME_SENTENCES.items()}
     for i in np.flatnonzero(writes):
         sentences, themes, personal = [], [], []
         for theme, (column, complaints, praise) in THEME_SENTENCES.items():
-            rating = ratings.get(column, np.full(n, np.nan))[i] if column else np.nan
+            rating = rated[theme][i] if rated[theme] is not None else np.nan
             if not signal:
                 p, negative = 0.12, rng.random() < 0.6
             elif np.isnan(rating) or rating == 0 or rating > 90:
@@ -154,7 +156,8 @@ def planted_comments(ratings: dict[str, np.ndarray], writes: np.ndarray, rng: np
             else:
                 p, negative = 0.04, rng.random() < 0.5
             if rng.random() < p:
-                sentence = str(rng.choice(complaints if negative else praise))
+                pool = complaints if negative else praise
+                sentence = pool[rng.integers(0, len(pool))]   # what rng.choice draws, without its array
                 sentences.append(sentence)
                 themes += [t for t in [theme, *ALSO.get(sentence, [])] if t not in themes]
         if not sentences:
