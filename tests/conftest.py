@@ -70,45 +70,9 @@ def demo_run(tmp_path_factory):
     return outcome
 
 
-def execute_in_process(stage: str, engagement: str, build: str, notebook: str, threads: int | None = None) -> dict:
-    """Run one stage notebook's code in this process, as papermill would with these parameters, and report as
-    :func:`cxkit.run.worker.execute_stage` does: fast enough for property tests over many engagements (no
-    kernel start per stage)."""
-    import contextlib
-    import io
-    import time
-    import traceback
-    import warnings
-
-    import nbformat
-
-    from cxkit.errors import StageSkipped
-    from cxkit.run.worker import skipped_reason
-
-    path = Path(notebook)
-    started = time.perf_counter()
-    outcome = {"stage": stage, "notebook": f"notebooks/{path.name}", "status": "done", "failure": None}
-    namespace: dict = {}
-    for k, cell in enumerate(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"):
-        source = cell.source
-        if "parameters" in cell.metadata.get("tags", []):
-            source = f"engagement = {engagement!r}\noutput_dir = {build!r}"
-        try:
-            # a kernel shows warnings and goes on; so does this (the suite's warnings-as-errors is for the engine's
-            # own tests)
-            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                exec(compile(source, str(path), "exec"), namespace)  # the project's own notebooks, not input
-        except StageSkipped as exc:
-            outcome["status"], outcome["reason"] = "skipped", skipped_reason(str(exc))
-            break
-        except Exception as exc:
-            outcome["status"] = "failed"
-            outcome["failure"] = {"cell": k + 1, "error": f"{type(exc).__name__}: {exc}",
-                                  "detail": traceback.format_exc()[-3000:]}
-            break
-    outcome["seconds"] = time.perf_counter() - started
-    return outcome
+# stages run in this process (no kernel per stage): fast enough for property tests over many engagements; the
+# same executor a warm batch worker uses for units, which writes each executed notebook too
+from cxkit.run.inprocess import execute_in_process  # noqa: E402
 
 
 def run_in_process(config: Path, out: Path) -> Path:

@@ -161,11 +161,24 @@ def _run(eng: Engagement, final: Path, started_at: datetime, clock: float, worke
         progress(f"  {problem}")
     if report.errors:
         raise DataError(report.problems)
+    return run_validated(eng, report, final, started_at, clock, workers, progress, notebooks, execute)
+
+
+def run_validated(eng: Engagement, report, final: Path, started_at: datetime, clock: float, workers: int | None,
+                  progress: Callable[[str], None], notebooks, execute, inputs: tuple = ()) -> RunOutcome:
+    """A run from data already validated (``report``: its problems and clean frames), into ``final``, which the
+    caller holds. ``inputs`` are more (table name, table, claims) the run records before any stage, as it
+    records the data checks (a unit's comparison with the rest, say)."""
     build = final.parent / f".{final.name}.building-{os.getpid()}"
     paths = RunPaths(build).make()
     quality = _data_quality_table(report)
     save_table(paths, "data_quality", quality, "inputs")
-    save_record(paths, StageRecord("inputs", tables=["data_quality"], claims=data_quality_claim(quality)))
+    tables, claims = ["data_quality"], data_quality_claim(quality)
+    for name, table, made in inputs:
+        save_table(paths, name, table, "inputs")
+        tables.append(name)
+        claims += made
+    save_record(paths, StageRecord("inputs", tables=tables, claims=claims))
     save_inputs(paths, eng, report)
     # the stages read the saved copy: this process lets its own go (0.5 GB at a million customers) while they run
     report.frames.clear()
