@@ -513,6 +513,16 @@ class CommentSettings(_Model):
     region: str = Field(pattern=r"^[A-Z]{2}$")   # phone numbers without a country code read as this country's
 
 
+class UnitSettings(_Model):
+    """One deck per unit (region, store, team) from one engagement's data, and a roll-up that compares them
+    (``cxkit batch ENGAGEMENT.yaml --units``)."""
+
+    column: str = Field(min_length=1)     # the feedback column whose values are the units
+    diagnostic_column: str | None = None  # the diagnostic's column naming the same units: each unit's reality check
+    minimum: int | None = Field(None, ge=2)   # customers a unit needs for its own deck (thresholds.min_respondents)
+    name: str = Field("unit", min_length=1, max_length=40)   # what a unit is called in the decks (region, store)
+
+
 class Engagement(_Model):
     """A validated engagement: client, data mapping, thresholds, framework and deck settings."""
 
@@ -528,6 +538,7 @@ class Engagement(_Model):
     drivers: DriverSettings
     recommendations: RecommendationSettings = RecommendationSettings()
     comments: CommentSettings
+    units: UnitSettings | None = None
     deck: DeckConfig
     framework: Framework
     source: Path = Field(exclude=True)

@@ -345,6 +345,8 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
     for key in ("value", "wave", "comment", "weight"):
         if getattr(spec, key):
             wanted[getattr(spec, key)] = f"feedback.{key}"
+    if eng.units is not None:
+        wanted.setdefault(eng.units.column, "units.column")
     problems += _missing_columns(frame, wanted, file) + _duplicate_columns(frame, wanted, file)
     problems += _check_size(frame, file, eng.thresholds.min_respondents)
     present = set(frame.columns)
@@ -415,7 +417,7 @@ def _validate_feedback(eng: Engagement) -> tuple[pd.DataFrame | None, list[DataP
             problems.append(DataProblem("error", file, "no respondent has a positive weight", column=spec.weight,
                                         fix="check the weight column, or remove 'weight:' from the YAML"))
         clean[spec.weight] = weight
-    for column in (*spec.descriptors, spec.wave, spec.comment):
+    for column in (*spec.descriptors, spec.wave, spec.comment, eng.units.column if eng.units else None):
         if column and column in present:
             clean[column] = frame[column]
     if spec.comment and spec.comment in present:
@@ -592,6 +594,8 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
         wanted[column] = f"diagnostic.driving_force.{force}"
     if spec.comment:
         wanted[spec.comment] = "diagnostic.comment"
+    if eng.units is not None and eng.units.diagnostic_column:
+        wanted.setdefault(eng.units.diagnostic_column, "units.diagnostic_column")
     problems += _missing_columns(frame, wanted, file) + _duplicate_columns(frame, wanted, file)
     problems += _check_size(frame, file, eng.thresholds.min_group_size)
     present = set(frame.columns)
@@ -607,6 +611,9 @@ def _validate_diagnostic(eng: Engagement) -> tuple[pd.DataFrame | None, list[Dat
                 problems.append(DataProblem("error", file, f"{n} respondent(s) have no {key}", column=column, rows=rows,
                                             n_rows=n, fix=f"fill in the {key}, or remove those rows"))
             clean[column] = frame[column]
+    unit_column = eng.units.diagnostic_column if eng.units is not None else None
+    if unit_column and unit_column in present and unit_column not in clean:
+        clean[unit_column] = frame[unit_column]
     if spec.level in present:
         unknown = frame[spec.level].notna() & ~frame[spec.level].isin(list(spec.levels))
         if unknown.any():

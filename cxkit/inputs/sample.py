@@ -325,13 +325,47 @@ def _write_comment_truth(path: Path, comments: list[dict], ids: pd.Series) -> No
                  columns=["row", "respondent_id", "themes", "personal"]).to_csv(path, index=False)
 
 
+STORE_SHIFT = {"first_time_resolution": 1, "overall_satisfaction": 1, "likelihood_to_recommend": 1}
+TINY_STORE = 10   # customers of the one store planted under the minimum for a deck of its own
+
+
+def plant_stores(frame: pd.DataFrame, stores: int, rng: np.random.Generator,
+                 signal: bool = True) -> tuple[pd.DataFrame, dict]:
+    """A ``store`` column for a units batch (``cxkit batch --units``): ``stores`` stores of unequal size, the last
+    with :data:`TINY_STORE` customers; with ``signal``, stores 1 and 2 lag (ratings of first-time resolution and
+    both outcomes lowered by :data:`STORE_SHIFT`, within each scale) and store 3 leads (raised the same).
+    Returns the frame and the truth."""
+    names = [f"Store {i:03d}" for i in range(1, stores + 1)]
+    n = len(frame)
+    tiny = min(TINY_STORE, max(n // (4 * stores), 1))
+    shares = rng.dirichlet(np.full(stores - 1, 8.0))
+    rest = rng.choice(stores - 1, size=n - tiny, p=shares)
+    store = np.concatenate([rest, np.full(tiny, stores - 1)])
+    rng.shuffle(store)
+    frame = frame.copy()
+    frame.insert(1, "store", np.asarray(names, dtype=object)[store])
+    truth = {"column": "store", "tiny": names[-1], "lagging": [], "leading": [], "shift": STORE_SHIFT}
+    if signal and stores >= 4:
+        truth["lagging"], truth["leading"] = names[:2], [names[2]]
+        bounds = {"first_time_resolution": (1, 5), "overall_satisfaction": (0, 10), "likelihood_to_recommend": (0, 10)}
+        for sign, chosen in ((-1, [0, 1]), (1, [2])):
+            rows = np.isin(store, chosen)
+            for column, shift in STORE_SHIFT.items():
+                if column in frame:
+                    low, high = bounds[column]
+                    frame.loc[rows, column] = (frame.loc[rows, column] + sign * shift).clip(low, high)
+    return frame, truth
+
+
 def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, employees: int = 320,
                  client: str = "Northwind Energy", engagement_id: str | None = None,
                  feedback: bool = True, diagnostic: bool = True, attributes: int = 10,
-                 signal: bool = True) -> SampleEngagement:
+                 signal: bool = True, stores: int = 0) -> SampleEngagement:
     """Write a fictional engagement (YAML, data files, ``truth.json``) into ``folder``.
 
     The same seed and sizes give byte-identical files. ``signal=False`` plants nothing (see the module's notes).
+    ``stores`` adds a ``store`` column with planted leading and lagging stores (:func:`plant_stores`, from its own
+    random stream: everything else is as without it) and names it as the engagement's units.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -340,6 +374,8 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
     feedback_path = diagnostic_path = None
     if feedback:
         frame, fb_truth = generate_feedback(customers, rng, attributes, signal)
+        if stores:
+            frame, truth["stores"] = plant_stores(frame, stores, np.random.default_rng([seed, 5_150]), signal)
         segment = fb_truth.pop("_segment")
         _write_comment_truth(folder / "truth_comments.csv", fb_truth.pop("_comments"), frame["respondent_id"])
         truth["feedback"] = fb_truth | {"segment_of_customer": dict(zip(frame["respondent_id"], segment.tolist()))
@@ -358,8 +394,10 @@ def write_sample(folder: str | Path, seed: int = 7, customers: int = 3000, emplo
     config_path = folder / "engagement.yaml"
     header = ("# A fictional engagement written by `cxkit sample`. Data file paths are relative to this file.\n"
               "# Firm defaults (scales, thresholds, framework, deck) come from cxkit's templates/ folder.\n")
-    config_path.write_text(header + yaml.safe_dump(engagement_config(client, engagement_id, seed, feedback, diagnostic,
-                                                                     attributes, signal),
+    config = engagement_config(client, engagement_id, seed, feedback, diagnostic, attributes, signal)
+    if stores and feedback:
+        config["units"] = {"column": "store", "name": "store"}
+    config_path.write_text(header + yaml.safe_dump(config,
                                                   sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
     truth_path = folder / "truth.json"
     truth_path.write_text(json.dumps(truth, indent=1), encoding="utf-8")

@@ -32,11 +32,12 @@ class Stage:
     needs: str | None
     title: str
     mapping: str | None = None   # a column the engagement must map for the stage to run ("feedback.comment")
+    writer: str = "cxkit run"    # what writes the stage's results when no notebook does
 
     @property
     def notebook_name(self) -> str:
         """The notebook's name without its suffix, or what writes the stage's results when no notebook does."""
-        return self.notebook.removesuffix(".ipynb") if self.notebook else "cxkit run"
+        return self.notebook.removesuffix(".ipynb") if self.notebook else self.writer
 
 
 STAGES: Mapping[str, Stage] = MappingProxyType({s.name: s for s in (
@@ -48,8 +49,11 @@ STAGES: Mapping[str, Stage] = MappingProxyType({s.name: s for s in (
     Stage("metrics", "04_metrics.ipynb", "feedback", "Metrics"),
     Stage("recommendations", "05_recommendations.ipynb", None, "Recommendations"),
     Stage("deck", "06_deck.ipynb", None, "Deck"),
+    Stage("units", None, "feedback", "Units compared", writer="cxkit batch --units"),
 )})
 ANALYSIS_STAGES = ("reality_check", "customers", "comments", "drivers", "metrics")
+# tables only a batch by units writes: a unit's comparison with the rest (in each unit's run) and the roll-up's
+UNIT_TABLES = frozenset({"unit_vs_rest", "unit_plan", "unit_comparison", "unit_league", "unit_moments", "unit_pilots"})
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,11 @@ SEVERITY = Codes("severity", {"error": "error", "warning": "warning", "info": "i
 SEGMENT_PATTERN = Codes("segment pattern", {"shape": "differ in what they rate well and poorly",
                                              "level": "differ only in how generously they rate"})
 LEVEL_ORDER = ("executive", "manager", "frontline")   # the diagnostic's levels, in the order every chart shows them
+UNIT_VERDICT = Codes("unit verdict", {"above": "Above the rest", "below": "Below the rest",
+                                      "small_difference": "Beyond chance, but small",
+                                      "no_clear_difference": "No clear difference"})
+UNIT_STATUS = Codes("unit status", {"own_deck": "Own deck", "pooled": "Pooled with other small units",
+                                    "too_small": "Too small to show"})
 LOYALTY_BAND = Codes("loyalty band", {"truly_impressed": "Truly impressed", "satisfied": "Satisfied",
                                       "indifferent": "Indifferent", "unhappy": "Unhappy"})
 
@@ -190,10 +199,28 @@ _DRIVERS = dict(attribute=TEXT, label=TEXT, owner=TEXT, rank=INT, importance=NUM
                 method=TEXT, fit=TEXT, r2=NUMBER, r2_low=NUMBER, r2_high=NUMBER, n=INT, missing=TEXT, resamples=INT,
                 interval_method=TEXT)
 
+_UNIT_ROW = dict(unit=TEXT, unit_id=TEXT, metric=TEXT, label=TEXT, kind=TEXT, span=NUMBER, n=INT, value=NUMBER,
+                 ci_low=NUMBER, ci_high=NUMBER, rest=NUMBER, whole=NUMBER, diff=NUMBER, p=NUMBER, p_holm=NUMBER,
+                 verdict=UNIT_VERDICT, rank=INT)
+
 TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
     # ---------------------------------------------------------------- inputs (cxkit run, before any notebook)
     _table("data_quality", "inputs", "What the data checks found (cxkit validate), and what the export readers did",
            severity=SEVERITY, file=TEXT, column=TEXT, message=TEXT, rows=TEXT, rows_affected=INT, fix=TEXT),
+    _table("unit_vs_rest", "inputs", "A unit's run: the unit against the rest of the engagement on each headline "
+           "metric (cxkit batch --units)", **_UNIT_ROW),
+    # ---------------------------------------------------------------- units (cxkit batch --units: the roll-up)
+    _table("unit_plan", "units", "Which units have a deck of their own, which are pooled, which are too small",
+           unit=TEXT, customers=INT, status=UNIT_STATUS, deck_unit=TEXT, unit_id=TEXT),
+    _table("unit_comparison", "units", "Every unit with a deck against the rest, on every headline metric",
+           **_UNIT_ROW),
+    _table("unit_league", "units", "Units ranked on the lead metric, with intervals and their verdict against "
+           "the rest", **_UNIT_ROW),
+    _table("unit_moments", "units", "For each moment of truth, the units clearly above and below the rest",
+           attribute=TEXT, label=TEXT, share=NUMBER, leaders=TEXT, laggards=TEXT, units=INT),
+    _table("unit_pilots", "units", "Pilot candidates: units clearly below the rest on moments of truth, by the "
+           "shortfall weighted by importance", unit=TEXT, unit_id=TEXT, n=INT, score=NUMBER, moments=TEXT,
+           gaps=INT),
     # ---------------------------------------------------------------- 01 reality check
     _table("reliability", "reality_check", "Cronbach's alpha per dimension; item-rest correlations and alpha if deleted",
            dimension=TEXT, label=TEXT, item=TEXT, text=TEXT, n=INT, alpha=NUMBER, item_rest=NUMBER,
@@ -422,6 +449,13 @@ def _claim(name: str, stage: str, description: str, facts: str, tables: str = ""
 
 CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
     _claim("data_quality", "inputs", "What the data checks found", "warnings infos", "data_quality", summary=False),
+    _claim("unit_vs_rest", "inputs", "How a unit compares with the rest of the engagement on the headline metrics",
+           "unit client label value rest above below", "unit_vs_rest"),
+    # the roll-up of a batch run by units
+    _claim("unit_league", "units", "Which units differ clearly from the rest on the lead metric",
+           "label units leaders laggards differ name", "unit_league"),
+    _claim("unit_pilots", "units", "Where to pilot: units below the rest on moments of truth",
+           "units moments name", "unit_pilots unit_moments"),
     # 01 reality check
     _claim("maturity_gap", "reality_check", "A dimension's distance from its target",
            "dimension label mean target gap gap_share favourable level level_name scale_max move", "maturity", True),
