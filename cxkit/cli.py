@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--client", default="Northwind Energy")
     sample.add_argument("--no-feedback", action="store_true", help="diagnostic only")
     sample.add_argument("--no-diagnostic", action="store_true", help="feedback only")
+    sample.add_argument("--stores", type=int, default=0,
+                        help="add a store column (planted leading and lagging stores) for cxkit batch --units")
     sample.add_argument("--no-signal", action="store_true",
                         help="plant nothing: outcomes independent of touchpoints, no segments, all groups alike")
 
@@ -58,10 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     deck.add_argument("engagement")
     deck.add_argument("--out", default="out")
 
-    batch = sub.add_parser("batch", help="run many engagements in parallel processes")
-    batch.add_argument("engagements", nargs="+")
-    batch.add_argument("--out", default="out")
-    batch.add_argument("--workers", type=int, default=2)
+    batch = sub.add_parser("batch", help="run many engagements, or one engagement's units, on a Dask cluster")
+    batch.add_argument("engagements", nargs="+", help="engagement YAMLs")
+    batch.add_argument("--out", default="out", help="output root (default: out); a summary goes to OUT/batch-summary.csv")
+    batch.add_argument("--units", nargs="?", const="", default=None, metavar="COLUMN",
+                       help="a deck per unit (region, store ...) and a roll-up: by the engagement's 'units:' or by "
+                            "this feedback column")
+    batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="a running Dask scheduler (tcp://host:8786); default: a local cluster, one worker per core")
+    batch.add_argument("--workers", type=int, default=None, help="local cluster workers (default: one per core)")
+    batch.add_argument("--force", action="store_true", help="run everything again, even what is unchanged")
     return parser
 
 
@@ -97,7 +105,7 @@ def _sample(args) -> int:
     written = write_sample(args.folder, seed=args.seed, customers=args.customers, employees=args.employees,
                            client=args.client, engagement_id=args.engagement_id,
                            feedback=not args.no_feedback, diagnostic=not args.no_diagnostic, attributes=args.attributes,
-                           signal=not args.no_signal)
+                           signal=not args.no_signal, stores=args.stores)
     print(f"wrote {written.config} (truth: {written.truth})")
     return 0
 
@@ -152,9 +160,11 @@ def _deck(args) -> int:
 def _batch(args) -> int:
     from .run.batch import format_table, run_batch
 
-    results = run_batch(args.engagements, args.out, args.workers)
+    results = run_batch(args.engagements, args.out, args.workers, units=args.units, scheduler=args.scheduler,
+                        force=args.force, progress=lambda line: print(line, flush=True))
     print(format_table(results))
-    return 1 if any(r.status != "done" for r in results) else 0
+    print(f"summary: {args.out}/batch-summary.csv")
+    return 1 if any(r.status == "failed" for r in results) else 0
 
 
 COMMANDS = {"run": _run, "validate": _validate, "sample": _sample, "inspect": _inspect, "deck": _deck,

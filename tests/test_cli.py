@@ -144,8 +144,9 @@ def test_batch_of_three_with_one_broken(tmp_path):
                            "--workers", "2"], capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.strip().splitlines()
-    assert lines[0].split()[:3] == ["engagement", "status", "time"]
-    rows = {line.split()[0]: line for line in lines[1:]}
+    start = next(i for i, line in enumerate(lines) if line.split()[:3] == ["id", "status", "time"])
+    rows = {line.split()[0]: line for line in lines[start + 1:] if not line.startswith("summary:")}
+    assert any("3/3 done, 1 failed" in line for line in lines[:start])   # the progress bar's last line
     assert "done" in rows["northwind-1"] and "done" in rows["northwind-2"]
     assert "failed" in rows["northwind-3"] and "wait_time" in rows["northwind-3"]
     assert len(list(out.glob("*/*-deck.pptx"))) == 2

@@ -31,7 +31,7 @@ from .workbook import build_workbook
 
 SLIDES: dict[str, Callable[["DeckContext"], None]] = {}
 TITLED_BY: dict[str, str] = {}    # a finding slide's name -> the kind of claim whose lead titles it
-SLIDE_MODULES = ("reality", "customers", "comments", "drivers", "metrics", "closing")
+SLIDE_MODULES = ("reality", "customers", "comments", "drivers", "metrics", "closing", "units")
 
 
 def slide_builder(name: str, claim: str | None = None):
