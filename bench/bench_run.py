@@ -157,6 +157,7 @@ def report(name: str, runs: list[dict], floor: dict, target: float) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-million", action="store_true", help="the sample and the real shapes only")
+    parser.add_argument("--million-only", action="store_true", help="the floor and the million only")
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each case and of the floor (medians compared)")
     args = parser.parse_args()
@@ -165,7 +166,7 @@ def main() -> None:
         tmp = Path(tmp)
         floor = floor_notebooks(tmp / "floor")
         cases = {"sample (3,000 x 10)": (ROOT / "data_samples" / "northwind" / "engagement.yaml", 1.3)}
-        for customers, touchpoints, target in ((2000, 21, 1.3), (5000, 25, 2.0)):
+        for customers, touchpoints, target in (() if args.million_only else ((2000, 21, 1.3), (5000, 25, 2.0))):
             written = write_sample(tmp / f"real-{touchpoints}", seed=11, customers=customers, employees=320,
                                    engagement_id=f"real-{touchpoints}", attributes=touchpoints)
             cases[f"real shape ({customers:,} x {touchpoints})"] = (written.config, target)
@@ -174,12 +175,14 @@ def main() -> None:
         for i in range(args.repeats):
             floors.append(floor_run(cases["sample (3,000 x 10)"][0], tmp / f"floor-build-{i}", floor))
             for j, (name, (config, _)) in enumerate(cases.items()):
-                runs[name].append(cxkit_run(config, tmp / f"out-{j}-{i}"))
+                if not args.million_only:
+                    runs[name].append(cxkit_run(config, tmp / f"out-{j}-{i}"))
         base = {"seconds": statistics.median(r["seconds"] for r in floors),
                 "stages": {k: statistics.median(r["stages"][k] for r in floors) for k in floors[0]["stages"]}}
         results["floor"] = base
         for name, (_, target) in cases.items():
-            results[name] = report(name, runs[name], base, target)
+            if runs[name]:
+                results[name] = report(name, runs[name], base, target)
         if not args.skip_million:
             t = time.perf_counter()
             big = write_sample(tmp / "million", seed=1, customers=args.customers, employees=320,

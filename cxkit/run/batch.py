@@ -148,7 +148,12 @@ def cluster_client(scheduler: str | None, workers: int | None):
     from distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler, timeout="30s"), None
+        try:
+            return Client(scheduler, timeout="30s"), None
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise CxkitError(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc}). Fix: start "
+                             "one with 'dask scheduler' and workers with 'dask worker ADDRESS --nthreads 1', then "
+                             "pass its address (tcp://host:8786)") from None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     cluster = LocalCluster(n_workers=workers or cores, threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.ERROR)
@@ -245,7 +250,7 @@ def _submit(jobs: list, out: Path, workers: int | None, scheduler: str | None,
             future = client.submit(function, argument, *extra, key=f"cxkit-{item_id}-{digest[:12]}", pure=False,
                                    retries=RETRIES)
             futures[future] = (kind, item_id, unit, customers)
-        last = 0.0
+        last, step = 0.0, max(1, len(jobs) // 20)   # a line every 5% or 15 seconds, and the last
         for done, future in enumerate(as_completed(futures), start=1):
             kind, item_id, unit, customers = futures.pop(future)
             try:
@@ -261,7 +266,7 @@ def _submit(jobs: list, out: Path, workers: int | None, scheduler: str | None,
                                            f"{type(exc).__name__}: {exc}", customers))
             failed += results[-1].status == "failed"
             now = time.perf_counter()
-            if now - last >= 1.0 or done == len(jobs):
+            if done % step == 0 or now - last >= 15.0 or done == len(jobs):
                 progress(progress_line(done, len(jobs), failed, now - started))
                 last = now
             future.release()

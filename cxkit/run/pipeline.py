@@ -224,7 +224,9 @@ def run_validated(eng: Engagement, report, final: Path, started_at: datetime, cl
         with (ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_the_run,
                                   initargs=(os.getpid(),)) if execute is None
               else contextlib.nullcontext(_InProcess(execute))) as pool:
-            run_stages(start, finish, workers)
+            # a large feedback file: two stages hold it at once, not three
+            run_stages(start, finish, workers,
+                       2 if report.rows.get("feedback", 0) >= LARGE_FEEDBACK else None)
     except BaseException:
         shutil.rmtree(paths.inputs, ignore_errors=True)
         _keep_failed(build, final)
@@ -243,22 +245,36 @@ def run_validated(eng: Engagement, report, final: Path, started_at: datetime, cl
 
 
 DEFAULT_WORKERS = 3
+LARGE_FEEDBACK = 250_000   # customers from which no more than two stages hold the feedback at once
 
 
-def run_stages(start: Callable[[str, int], Future | None], finish: Callable[[str, dict], bool], workers: int) -> None:
+def run_stages(start: Callable[[str, int], Future | None], finish: Callable[[str, dict], bool], workers: int,
+               feedback_at_once: int | None = None) -> None:
     """Run the stages in order, each as soon as the stages it reads (``AFTER``) have finished and one of ``workers``
     is free.
 
     ``start(stage, threads)`` submits a stage and returns its future, or None when it is skipped without running;
     ``threads`` is its share of the cores among the stages running with it. ``finish(stage, result)`` takes a
     stage's outcome and returns False when the run must stop: no stage starts after that, and those running end.
+    ``feedback_at_once`` caps the stages holding the customer feedback at the same time (each kernel holds its own
+    copy: at a million customers, three at once would pass 3 GB).
     """
     waiting, running, finished, stopped = list(AFTER), {}, set(), False
+
+    def room(stage: str, chosen: list[str]) -> bool:
+        if feedback_at_once is None or STAGES[stage].needs != "feedback":
+            return True
+        holding = [s for s in [*running.values(), *chosen] if STAGES[s].needs == "feedback"]
+        return len(holding) < feedback_at_once
+
     while True:
         started = True
         while started and not stopped:   # a stage skipped without running may let others start
             started = False
-            ready = [s for s in waiting if set(AFTER[s]) <= finished][:max(0, workers - len(running))]
+            ready: list[str] = []
+            for s in waiting:
+                if set(AFTER[s]) <= finished and len(running) + len(ready) < workers and room(s, ready):
+                    ready.append(s)
             threads = stage_threads(len(running) + len(ready))
             for stage in ready:
                 waiting.remove(stage)

@@ -163,14 +163,17 @@ def test_stages_start_as_soon_as_what_they_read_is_done_and_no_more_than_the_wor
 
     from cxkit.run.pipeline import AFTER, run_stages
 
-    def schedule(workers, skip=(), fail=()):
-        events, running, peak, lock = [], set(), [0], threading.Lock()
+    from cxkit.results.catalogue import STAGES
+
+    def schedule(workers, skip=(), fail=(), feedback_at_once=None):
+        events, running, peak, lock = [], set(), [0, 0], threading.Lock()
 
         def work(stage):
             with lock:
                 running.add(stage)
                 peak[0] = max(peak[0], len(running))
-            time.sleep(0.02 if stage != "drivers" else 0.1)
+                peak[1] = max(peak[1], sum(STAGES[s].needs == "feedback" for s in running))
+            time.sleep(0.1 if stage in ("drivers", "customers") else 0.02)
             with lock:
                 running.discard(stage)
             return {"status": "failed" if stage in fail else "done"}
@@ -184,8 +187,8 @@ def test_stages_start_as_soon_as_what_they_read_is_done_and_no_more_than_the_wor
                 events.append(("end", stage))
                 return result["status"] != "failed"
 
-            run_stages(start, finish, workers)
-        return events, peak[0]
+            run_stages(start, finish, workers, feedback_at_once)
+        return events, (peak[0] if feedback_at_once is None else peak[1])
 
     events, peak = schedule(3)
     order = [e for e in events]
@@ -198,6 +201,7 @@ def test_stages_start_as_soon_as_what_they_read_is_done_and_no_more_than_the_wor
     assert schedule(1)[1] == 1
     events, _ = schedule(3, skip=("recommendations",))
     assert ("start", "deck") in events   # the pipeline's own start() says why it skips; the scheduler goes on
+    assert schedule(3, feedback_at_once=2)[1] == 2   # a large file: never three stages holding it at once
     events, _ = schedule(2, fail=("reality_check",))
     assert ("start", "recommendations") not in events and ("start", "deck") not in events
 
