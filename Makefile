@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/bench_drivers.py
 	$(BIN)/python bench/bench_run.py
+	$(BIN)/python bench/bench_units.py
 
 template: $(STAMP)
 	$(BIN)/python -m cxkit.report.template templates/deck.pptx
