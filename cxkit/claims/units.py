@@ -13,17 +13,9 @@ import pandas as pd
 
 from ..inputs.config import Engagement
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
-from ..results.text import join
+from ..results.text import join, metric_text
 
 TEST = "Wald z test of the unit against the rest, Holm-adjusted across the units of each metric"
-
-
-def _value_text(row) -> str:
-    if row.kind in ("share", "truly_impressed"):
-        return f"{row.value:.0%}"
-    if row.kind == "nps":
-        return f"{row.value:+.0f}"
-    return f"{row.value:.2f}"
 
 
 def unit_claim(rows: pd.DataFrame, eng: Engagement) -> list[Claim]:
@@ -63,7 +55,7 @@ def unit_claim(rows: pd.DataFrame, eng: Engagement) -> list[Claim]:
                                       f"and by at least {eng.thresholds.min_effect:.0%} of their range")
         materiality = float(abs(lead["diff"]) / lead["span"])
     return [Claim("unit_vs_rest", str(rows["unit_id"].iloc[0]), text, facts, verdict, reason, materiality,
-                  comparison=f"{unit} against the rest of {client} on {lead['label']} ({_value_text(lead)} against "
+                  comparison=f"{unit} against the rest of {client} on {lead['label']} ({metric_text(lead['kind'], float(lead['value']))} against "
                              f"the rest's {lead['rest']:.3g})",
                   direction=str(lead["verdict"]).replace("_", " "), effect=float(lead["diff"]),
                   effect_unit="difference from the rest", test=TEST, p=float(lead["p_holm"]), n=n, lead=True)]
@@ -120,7 +112,7 @@ def pilot_claim(pilots: pd.DataFrame, moments: pd.DataFrame, eng: Engagement) ->
     lagged = sorted({m.strip() for text in pilots["moments"] for m in text.split(", ")})
     facts = dict(units=join(pilots["unit"]), moments=join(lagged), name=name)
     return [Claim("unit_pilots", "all", "Pilot in {units}: below the rest on {moments}, the moments of truth",
-                  facts, SUPPORTED, f"each is below the rest on at least one moment of truth beyond chance (Holm)",
+                  facts, SUPPORTED, "each is below the rest on at least one moment of truth beyond chance (Holm)",
                   float(min(1.0, pilots["score"].max())), comparison=f"each {name} against the rest on the moments "
                   "of truth", effect=float(pilots["score"].iloc[0]),
                   effect_unit="shortfall weighted by importance (share of scale)", test=TEST,

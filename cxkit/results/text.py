@@ -115,3 +115,15 @@ def join(names, most: int = 4) -> str:
 def sentence(text: str) -> str:
     """The text with its first letter in upper case (the rest as it is)."""
     return text[:1].upper() + text[1:]
+
+
+def metric_text(kind: str, value, signed: bool = False) -> str:
+    """A unit metric's value as the decks write it: shares in per cent (a difference in points), NPS in signed
+    points, means to two places; a missing value as a dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if kind in ("share", "truly_impressed"):
+        return f"{value * 100:+.0f} pts" if signed else f"{value:.0%}"
+    if kind == "nps":
+        return f"{value:+.0f}"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"

@@ -6,28 +6,16 @@ from __future__ import annotations
 import pandas as pd
 
 from ...results.catalogue import UNIT_STATUS, UNIT_VERDICT
+from ...results.text import metric_text
 from ..deck import DeckContext, slide_builder
 
 
 def value_text(kind: str, value) -> str:
-    """A metric's value as the slides show it: shares in per cent, NPS in signed points, means to two places."""
-    if pd.isna(value):
-        return "–"
-    if kind in ("share", "truly_impressed"):
-        return f"{value:.0%}"
-    if kind == "nps":
-        return f"{value:+.0f}"
-    return f"{value:.2f}"
+    return metric_text(kind, None if pd.isna(value) else float(value))
 
 
 def diff_text(kind: str, value) -> str:
-    if pd.isna(value):
-        return "–"
-    if kind in ("share", "truly_impressed"):
-        return f"{value * 100:+.0f} pts"
-    if kind == "nps":
-        return f"{value:+.0f}"
-    return f"{value:+.2f}"
+    return metric_text(kind, None if pd.isna(value) else float(value), signed=True)
 
 
 def p_value(p) -> str:
@@ -68,7 +56,6 @@ def unit_comparison_slide(ctx: DeckContext):
     if table is None:
         return
     rows, fills = comparison_rows(ctx, table)
-    eng = ctx.eng
     ctx.canvas.paged_table(
         ctx.title("unit_vs_rest"),
         f"{table['unit'].iloc[0]} ({int(table['n'].max()):,} customers) against the rest; shaded: clearly above / "
