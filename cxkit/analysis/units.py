@@ -44,9 +44,10 @@ def unit_settings(eng: Engagement):
 
 
 def unit_minimum(eng: Engagement) -> int:
-    """Customers a unit needs for a deck of its own: ``units.minimum``, else ``thresholds.min_respondents``."""
+    """Customers a unit needs for a deck of its own: ``units.minimum``, never under ``thresholds.min_respondents``
+    (the smallest base the kit reports on)."""
     settings = unit_settings(eng)
-    return settings.minimum or eng.thresholds.min_respondents
+    return max(settings.minimum or 0, eng.thresholds.min_respondents)
 
 
 def unit_values(fb: pd.DataFrame, eng: Engagement) -> pd.Series:
@@ -227,8 +228,8 @@ def compare_units(fb: pd.DataFrame, eng: Engagement, plan: pd.DataFrame) -> pd.D
     -------
     DataFrame
         One row per unit and metric: ``unit``, ``unit_id``, ``metric``, ``label``, ``kind``, ``span`` (the metric's
-        range), ``n``, ``value``, ``ci_low``, ``ci_high``, ``rest`` (everyone else with a unit), ``whole``
-        (everyone), ``diff`` (unit - rest), ``p``, ``p_holm``, ``verdict`` (``above``, ``below``,
+        range), ``n``, ``value``, ``ci_low``, ``ci_high``, ``rest`` (the other units shown), ``whole`` (all the
+        units shown), ``diff`` (unit - rest), ``p``, ``p_holm``, ``verdict`` (``above``, ``below``,
         ``small_difference``: beyond chance but under the minimum effect, or ``no_clear_difference``) and
         ``rank`` (1 = the highest value among the units on that metric).
 
@@ -239,31 +240,33 @@ def compare_units(fb: pd.DataFrame, eng: Engagement, plan: pd.DataFrame) -> pd.D
     z test of the difference, z = (unit - rest) / sqrt(se_unit^2 + se_rest^2), each standard error on Kish's
     effective sample size (means: the weighted variance with Kish's correction; shares: p(1 - p); NPS:
     (p + d - (p - d)^2)); the rest's figures come from the totals less the unit's, so a batch of hundreds of
-    units reads the data once per metric. p-values are Holm-adjusted across the units of each metric. A unit is
+    units reads the data once per metric. The rest and the whole are the units shown (each with a deck, the
+    pooled one included): customers of a unit too small to show, or with no unit, are in neither, so no
+    subtraction recovers a small unit's figures. p-values are Holm-adjusted across every unit and metric. A unit is
     above or below the rest only when the adjusted p is under ``thresholds.alpha`` and the difference is at
     least ``thresholds.min_effect`` of the metric's range, in the direction found.
     """
     weights = respondent_weights(fb, eng)
     w = np.ones(len(fb)) if weights is None else np.asarray(weights, dtype=float)
-    values = unit_values(fb, eng)
     decks = deck_units(plan)
     masks = unit_rows(fb, eng, plan)
     codes = np.full(len(fb), -1)
     for i, d in enumerate(decks.itertuples()):
         codes[masks[d.deck_unit]] = i
-    has_unit = np.where(values.notna().to_numpy(), 0, -1)
-    everyone = np.zeros(len(fb), dtype=int)
+    # the rest and the whole are the units shown: with a unit too small to show among them (or in the whole), its
+    # figures could be had by subtraction
+    shown = np.where(codes >= 0, 0, -1)
     rows = []
     for metric in headline_metrics(eng):
         scores = _scores(metric, fb, eng)
         per_unit = _sums(scores, w, codes, len(decks))
-        with_unit = _sums(scores, w, has_unit, 1)[0]
-        whole = _value_and_se(metric.kind, _sums(scores, w, everyone, 1)[0])[0]
+        all_shown = _sums(scores, w, shown, 1)[0]
+        whole = _value_and_se(metric.kind, all_shown)[0]
         found = []
         for i, d in enumerate(decks.itertuples()):
             value, low, high, n = _interval(metric, fb, eng, masks[d.deck_unit], weights)
             _, se, _ = _value_and_se(metric.kind, per_unit[i])
-            rest, se_rest, n_rest = _value_and_se(metric.kind, with_unit - per_unit[i])
+            rest, se_rest, n_rest = _value_and_se(metric.kind, all_shown - per_unit[i])
             spread = se ** 2 + se_rest ** 2
             z = (value - rest) / np.sqrt(spread) if n and n_rest and spread > 0 else np.nan
             p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
@@ -271,16 +274,18 @@ def compare_units(fb: pd.DataFrame, eng: Engagement, plan: pd.DataFrame) -> pd.D
                           "kind": metric.kind, "span": metric.span, "n": int(n), "value": value, "ci_low": low,
                           "ci_high": high, "rest": rest, "whole": whole, "diff": value - rest if n_rest else np.nan,
                           "p": p})
-        adjusted = holm([f["p"] for f in found])
         ranks = pd.Series([f["value"] for f in found]).rank(ascending=False, method="min")
-        for f, p_holm, rank in zip(found, adjusted, ranks):
-            beyond_chance = bool(np.isfinite(p_holm) and p_holm < eng.thresholds.alpha)
-            large = abs(f["diff"]) >= eng.thresholds.min_effect * metric.span
-            f["p_holm"] = float(p_holm)
-            f["verdict"] = (("above" if f["diff"] > 0 else "below") if beyond_chance and large
-                            else "small_difference" if beyond_chance else "no_clear_difference")
+        for f, rank in zip(found, ranks):
             f["rank"] = int(rank) if np.isfinite(rank) else pd.NA
-            rows.append(f)
+        rows += found
+    # one family: every unit on every metric (a unit's deck reads all its metrics, the roll-up all its units)
+    for f, p_holm in zip(rows, holm([f["p"] for f in rows])):
+        span = f["span"]
+        beyond_chance = bool(np.isfinite(p_holm) and p_holm < eng.thresholds.alpha)
+        large = abs(f["diff"]) >= eng.thresholds.min_effect * span
+        f["p_holm"] = float(p_holm)
+        f["verdict"] = (("above" if f["diff"] > 0 else "below") if beyond_chance and large
+                        else "small_difference" if beyond_chance else "no_clear_difference")
     columns = ["unit", "unit_id", "metric", "label", "kind", "span", "n", "value", "ci_low", "ci_high", "rest",
                "whole", "diff", "p", "p_holm", "verdict", "rank"]
     return pd.DataFrame(rows, columns=columns)

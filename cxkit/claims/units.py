@@ -72,23 +72,24 @@ def league_claim(league: pd.DataFrame, eng: Engagement) -> list[Claim]:
     differ = len(leaders) + len(laggards)
     facts = dict(label=label, units=len(league), leaders=join(leaders), laggards=join(laggards), differ=differ,
                  name=name)
+
+    def be(names) -> str:
+        return "is" if len(names) == 1 else "are"
+
     if differ == 0:
         text = "No {name} differs clearly from the rest on {label}"
-        verdict, reason = WITHIN_NOISE, "no unit's difference from the rest passes the test (Holm) and the minimum effect"
+        verdict, reason = WITHIN_NOISE, ("no unit's difference from the rest passes the test (Holm, across every "
+                                         "unit and metric) and the minimum effect")
         if len(league) < 2:
             verdict, reason = NOT_TESTABLE, "fewer than two units have a deck of their own"
-    elif len(leaders) and len(laggards):
-        text = (f"{{leaders}} {'leads' if len(leaders) == 1 else 'lead'} the rest on {{label}} and {{laggards}} "
-                f"{'lags' if len(laggards) == 1 else 'lag'}; {{differ}} of {{units}} differ clearly")
-        verdict, reason = SUPPORTED, f"{differ} of {len(league)} units differ beyond chance (Holm)"
-    elif len(leaders):
-        text = (f"{{leaders}} {'leads' if len(leaders) == 1 else 'lead'} the rest on {{label}}; {{differ}} of "
-                "{units} differ clearly")
-        verdict, reason = SUPPORTED, f"{differ} of {len(league)} units differ beyond chance (Holm)"
     else:
-        text = (f"{{laggards}} {'lags' if len(laggards) == 1 else 'lag'} the rest on {{label}}; {{differ}} of "
-                "{units} differ clearly")
-        verdict, reason = SUPPORTED, f"{differ} of {len(league)} units differ beyond chance (Holm)"
+        parts = []
+        if len(leaders):
+            parts.append(f"{{leaders}} {be(leaders)} above the rest on {{label}}")
+        if len(laggards):
+            parts.append(f"{{laggards}} {be(laggards)} below" + ("" if len(leaders) else " the rest on {label}"))
+        text = " and ".join(parts) + "; {differ} of {units} differ clearly"
+        verdict, reason = SUPPORTED, f"{differ} of {len(league)} units differ beyond chance (Holm) and the minimum effect"
     spread = league["diff"].abs() / league["span"]
     top = league.loc[spread.fillna(0).idxmax()]
     return [Claim("unit_league", "all", text, facts, verdict, reason,
@@ -109,9 +110,10 @@ def pilot_claim(pilots: pd.DataFrame, moments: pd.DataFrame, eng: Engagement) ->
                       "({moments})", facts, WITHIN_NOISE, "no unit's shortfall passes the test (Holm) and the "
                       "minimum effect", 0.0, comparison=f"each {name} against the rest on the moments of truth",
                       test=TEST, lead=True)]
-    lagged = sorted({m.strip() for text in pilots["moments"] for m in text.split(", ")})
+    lagged = sorted({m.strip() for text in pilots["moments"] for m in str(text).split(", ")})
     facts = dict(units=join(pilots["unit"]), moments=join(lagged), name=name)
-    return [Claim("unit_pilots", "all", "Pilot in {units}: below the rest on {moments}, the moments of truth",
+    what = "the moment of truth" if len(lagged) == 1 else "moments of truth"
+    return [Claim("unit_pilots", "all", f"Pilot in {{units}}: below the rest on {{moments}}, {what}",
                   facts, SUPPORTED, "each is below the rest on at least one moment of truth beyond chance (Holm)",
                   float(min(1.0, pilots["score"].max())), comparison=f"each {name} against the rest on the moments "
                   "of truth", effect=float(pilots["score"].iloc[0]),

@@ -31,11 +31,13 @@ def build_rollup_deck(eng: Engagement, paths: RunPaths, rollup_id: str) -> Deck:
     name = eng.units.name
     slide = prs.slides.add_slide(canvas.layout("Title"))
     canvas.set_text(slide.shapes.title, [f"{eng.client}: the {name}s side by side"], 36, 20, bold=True)
-    shown = int((plan["status"] == "own_deck").sum()) if plan is not None else 0
+    own = int((plan["status"] == "own_deck").sum()) if plan is not None else 0
+    pooled = plan is not None and bool((plan["status"] == "pooled").any())
     canvas.set_text(canvas.placeholder(slide, 1), [
         f"Engagement {eng.engagement_id} | {_dt.date.today().strftime('%d %B %Y')}",
-        f"{shown} {name}s with a deck of their own, compared with the rest on the headline metrics and the moments "
-        "of truth"], 18, 11)
+        f"{own} {name}{'' if own == 1 else 's'} with a deck of their own"
+        + (f" and one for the smaller {name}s pooled" if pooled else "")
+        + ", compared with the rest on the headline metrics and the moments of truth"], 18, 11)
     ctx.logo(slide, 0.9)
     slide.notes_slide.notes_text_frame.text = notes(
         f"Built by cxkit {__version__} from the roll-up's results folder (cxkit batch --units); each {name}'s own "

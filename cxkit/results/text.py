@@ -123,7 +123,7 @@ def metric_text(kind: str, value, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if kind in ("share", "truly_impressed"):
-        return f"{value * 100:+.0f} pts" if signed else f"{value:.0%}"
+        return number(value * 100, "+.0f") + " pts" if signed else number(value, ".0%")
     if kind == "nps":
-        return f"{value:+.0f}"
-    return f"{value:+.2f}" if signed else f"{value:.2f}"
+        return number(value, "+.0f")
+    return number(value, "+.2f" if signed else ".2f")

@@ -35,7 +35,7 @@ RETRIES = 2
 
 @dataclass(frozen=True)
 class BatchResult:
-    kind: str            # engagement or unit
+    kind: str            # engagement, unit, or rollup (a batch by units: its roll-up deck)
     id: str
     unit: str
     status: str          # done, unchanged (skipped: same inputs, deck in place), failed, pooled, too_small
@@ -194,12 +194,15 @@ def run_batch(configs: list[str], out: str = "out", workers: int | None = None, 
         from .units import prepare_units, run_unit
 
         for config in configs:
+            begun = time.perf_counter()
             try:
                 batch = prepare_units(config, out_path, units or None, progress)
             except CxkitError as exc:
                 results.append(BatchResult("engagement", str(config), "", "failed", 0.0, None,
                                            str(exc).splitlines()[0]))
                 continue
+            results.append(BatchResult("rollup", batch.rollup.name, "", "done", time.perf_counter() - begun,
+                                       str(batch.rollup_deck), "", int(batch.plan["customers"].sum())))
             for r in batch.plan[batch.plan["status"] != "own_deck"].itertuples():
                 results.append(BatchResult("unit", r.unit_id or "", r.unit, r.status, 0.0, None,
                                            f"{r.customers} customers, under the minimum: " +

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -107,8 +108,11 @@ def prepare_units(config: str | Path, out: str | Path, column: str | None = None
         Invalid configuration or data, or no usable units column (with the fix).
     """
     from ..analysis import drivers as driver_analysis
-    from ..analysis.units import compare_units, deck_units, league_table, moment_leaders, pilot_candidates, unit_plan
+    from ..analysis.units import (compare_units, deck_units, league_table, moment_leaders, pilot_candidates,
+                                  unit_plan, unit_values)
+    from ..claims.drivers import model_verdict
     from ..claims.units import unit_claim
+    from ..results.claim import SUPPORTED
     from ..errors import NotEnoughData
     from ..analysis.importance import ImportanceError
 
@@ -124,13 +128,22 @@ def prepare_units(config: str | Path, out: str | Path, column: str | None = None
     plan = unit_plan(fb, eng)
     comparison = compare_units(fb, eng, plan)
     batch = UnitBatch(eng, plan)
+    moments = pd.DataFrame(columns=["attribute", "label", "share"])
     try:
         key = driver_analysis.key_drivers(fb, eng, intervals=False)
-        quadrants = driver_analysis.moments_of_truth(key.table, eng.drivers.quadrant_cut)
-        moments = quadrants[quadrants["quadrant"] == "fix_first"][["attribute", "label", "share"]]
+        verdict, reason = model_verdict(key.table, eng)
+        if verdict == SUPPORTED:   # moments of truth only where the model can name drivers at all
+            quadrants = driver_analysis.moments_of_truth(key.table, eng.drivers.quadrant_cut)
+            moments = quadrants[quadrants["quadrant"] == "fix_first"][["attribute", "label", "share"]]
+        else:
+            batch.notes.append(f"no moments of truth: the whole engagement's driver model cannot name drivers "
+                               f"({reason})")
     except (ImportanceError, NotEnoughData, KeyError) as exc:
-        moments = pd.DataFrame(columns=["attribute", "label", "share"])
         batch.notes.append(f"no moments of truth: the whole engagement's driver model could not be fitted ({exc})")
+    unassigned = int(unit_values(fb, eng).isna().sum())
+    if unassigned:
+        batch.notes.append(f"{unassigned:,} customers have no {eng.units.name} ({eng.units.column} is blank): they "
+                           "are in the whole engagement's deck only")
     league = league_table(comparison, eng)
     leaders = moment_leaders(comparison, moments)
     pilots = pilot_candidates(comparison, moments)
@@ -144,7 +157,10 @@ def prepare_units(config: str | Path, out: str | Path, column: str | None = None
         members = set(plan.loc[plan["deck_unit"] == d.deck_unit, "unit"])
         inside = _member_rows(fb[units.column], members)
         frames = {"feedback": fb[inside].reset_index(drop=True)}
-        settings = {**whole, "engagement_id": d.unit_id, "client": f"{eng.client} ({d.deck_unit})"}
+        pooled = (plan.loc[plan["deck_unit"] == d.deck_unit, "status"] == "pooled").any()
+        settings = {**whole, "engagement_id": d.unit_id,
+                    "client": f"{eng.client}, {d.deck_unit[:1].lower() + d.deck_unit[1:]}" if pooled
+                    else f"{eng.client} ({d.deck_unit})"}
         problems = [DataProblem("info", eng.feedback.file, f"this deck holds the {int(inside.sum()):,} customers of "
                                 f"{d.deck_unit} ({units.column}: {d.members}); the data checks ran on the whole "
                                 "file", column=units.column)]
@@ -178,10 +194,8 @@ def _member_rows(values: pd.Series, members: set[str]):
 
 
 def _save_rollup(eng: Engagement, out, plan, comparison, league, leaders, pilots, notes) -> tuple[Path, Path]:
-    """Save the roll-up's tables and claims in ``OUT/<engagement-id>-units/`` and build its deck there."""
-    from ..claims.units import league_claim, pilot_claim
-    from ..report.rollup import build_rollup_deck
-    from ..results.store import StageRecord, save_record, save_table
+    """Save the roll-up's tables and claims in ``OUT/<engagement-id>-units/`` and build its deck there (built aside
+    and moved into place; a failure leaves nothing behind)."""
     from .lock import hold_folder
     from .pipeline import _move_into_place
 
@@ -190,24 +204,35 @@ def _save_rollup(eng: Engagement, out, plan, comparison, league, leaders, pilots
     final.parent.mkdir(parents=True, exist_ok=True)
     with hold_folder(final):
         build = final.parent / f".{final.name}.building"
-        import shutil
-
         shutil.rmtree(build, ignore_errors=True)
-        paths = RunPaths(build)
-        paths.results.mkdir(parents=True)
-        tables = {"unit_plan": plan, "unit_comparison": comparison, "unit_league": league, "unit_moments": leaders,
-                  "unit_pilots": pilots}
-        for name, table in tables.items():
-            save_table(paths, name, table, "units")
-        claims = league_claim(league, eng) + pilot_claim(pilots, leaders, eng)
-        save_record(paths, StageRecord("units", tables=list(tables), claims=claims, left_out=list(notes)))
-        deck = build_rollup_deck(eng, paths, rollup_id)
-        record = {"engagement_id": rollup_id, "client": eng.client, "config": str(eng.source),
-                  "units_column": eng.units.column, "status": "done",
-                  "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        paths.run_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        try:
+            deck = _write_rollup(eng, RunPaths(build), rollup_id,
+                                 {"unit_plan": plan, "unit_comparison": comparison, "unit_league": league,
+                                  "unit_moments": leaders, "unit_pilots": pilots}, notes)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)   # client tables: nothing half-written is left behind
+            raise
         _move_into_place(build, final)
     return final, final / deck.path.name
+
+
+def _write_rollup(eng: Engagement, paths: RunPaths, rollup_id: str, tables: dict[str, pd.DataFrame], notes: list[str]):
+    from ..claims.units import league_claim, pilot_claim
+    from ..report.rollup import build_rollup_deck
+    from ..results.store import StageRecord, save_record, save_table
+
+    paths.results.mkdir(parents=True)
+    for name, table in tables.items():
+        save_table(paths, name, table, "units")
+    claims = (league_claim(tables["unit_league"], eng)
+              + pilot_claim(tables["unit_pilots"], tables["unit_moments"], eng))
+    save_record(paths, StageRecord("units", tables=list(tables), claims=claims, left_out=list(notes)))
+    deck = build_rollup_deck(eng, paths, rollup_id)
+    record = {"engagement_id": rollup_id, "client": eng.client, "config": str(eng.source),
+              "units_column": eng.units.column, "status": "done",
+              "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    paths.run_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    return deck
 
 
 def run_unit(task: UnitTask) -> dict:

@@ -45,6 +45,18 @@ def test_planted_stores_are_found_leading_and_lagging_and_the_tiny_one_is_never_
     assert set(leaders["laggards"].iloc[0].split(", ")) == set(truth["lagging"])
 
 
+def test_a_unit_too_small_to_show_changes_no_number_of_the_comparison(stores):
+    """Nothing in the comparison depends on a unit too small to show (its figures cannot be had by subtracting the
+    units shown from the rest or the whole): rewriting all its ratings changes no value."""
+    eng, fb, plan, comparison, truth = stores
+    tiny = fb["store"].astype(str) == truth["tiny"]
+    changed = fb.copy()
+    for column in [a.column for a in eng.feedback.attributes] + [eng.feedback.main_outcome.column, eng.nps_column]:
+        changed.loc[tiny, column] = changed[column].min()
+    again = units.compare_units(changed, eng, plan)
+    pd.testing.assert_frame_equal(again, comparison)
+
+
 def test_the_unit_against_the_rest_matches_statsmodels_wald_tests(stores):
     """Unweighted, the mean test is statsmodels' two-sample z test with separate variances, and the share test
     its Wald test of two independent proportions (unadjusted p before Holm)."""
@@ -53,7 +65,7 @@ def test_the_unit_against_the_rest_matches_statsmodels_wald_tests(stores):
 
     eng, fb, plan, comparison, _ = stores
     store = fb["store"].astype(str)
-    has = store.isin(set(plan["unit"]))
+    has = store.isin(set(plan.loc[plan["deck_unit"] != "", "unit"]))   # the rest: the other units shown
     for unit in ("Store 001", "Store 004"):
         row = comparison[(comparison["unit"] == unit) & (comparison["metric"] == "first_time_resolution")].iloc[0]
         x = fb["first_time_resolution"][store == unit].dropna()
@@ -78,7 +90,7 @@ def test_weighted_rest_figures_equal_the_estimators_on_the_rest_itself(stores):
     eng_w = eng.model_copy(update={"feedback": eng.feedback.model_copy(update={"weight": "w"})})
     comparison = units.compare_units(weighted, eng_w, plan)
     store = weighted["store"].astype(str)
-    rest = store.isin(set(plan["unit"])) & (store != "Store 002")
+    rest = store.isin(set(plan.loc[plan["deck_unit"] != "", "unit"])) & (store != "Store 002")
     row = comparison[(comparison["unit"] == "Store 002") & (comparison["metric"] == "outcome")].iloc[0]
     column = eng.feedback.main_outcome.column
     assert row["rest"] == pytest.approx(weighted_mean_ci(weighted[column][rest], weighted["w"][rest]).value)
@@ -97,8 +109,10 @@ def test_no_unit_under_the_minimum_is_shown_on_its_own(eng, sizes, minimum):
     eng_u = eng.model_copy(update={"units": UnitSettings(column="store", minimum=minimum)})
     plan = units.unit_plan(fb, eng_u)
     decks = units.deck_units(plan)
-    assert (decks["customers"] >= minimum).all()
-    assert (plan.loc[plan["status"] != "own_deck", "customers"] < minimum).all()
+    least = units.unit_minimum(eng_u)   # units.minimum, never under thresholds.min_respondents
+    assert least == max(minimum, eng.thresholds.min_respondents)
+    assert (decks["customers"] >= least).all()
+    assert (plan.loc[plan["status"] != "own_deck", "customers"] < least).all()
     masks = units.unit_rows(fb, eng_u, plan)
     held = sum(m.astype(int) for m in masks.values()) if masks else np.zeros(len(fb), dtype=int)
     assert held.max() <= 1

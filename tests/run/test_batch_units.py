@@ -50,8 +50,9 @@ def test_each_unit_gets_a_deck_and_the_tiny_store_none(stores):
     written, out, results, truth = stores
     by_unit = {r.unit: r for r in results}
     assert by_unit[truth["tiny"]].status in ("pooled", "too_small") and by_unit[truth["tiny"]].deck is None
-    done = [r for r in results if r.status == "done"]
+    done = [r for r in results if r.status == "done" and r.kind == "unit"]
     assert len(done) == 4 and all(Path(r.deck).exists() for r in done)
+    assert [r.kind for r in results if r.kind == "rollup"] == ["rollup"]
     for folder in _unit_folders(out):
         record = json.loads((folder / "run.json").read_text())
         assert record["status"] == "done"
@@ -61,6 +62,7 @@ def test_each_unit_gets_a_deck_and_the_tiny_store_none(stores):
             assert all("duration" in c["metadata"]["papermill"] for c in nb["cells"] if c["cell_type"] == "code")
     summary = _summary(out)
     assert {row["status"] for row in summary} == {"done", by_unit[truth["tiny"]].status}
+    assert {row["kind"] for row in summary} == {"unit", "rollup"}
     # the tiny store's customers are in no unit's results
     for folder in _unit_folders(out):
         assert truth["tiny"] not in (folder / "results" / "unit_vs_rest.csv").read_text()
@@ -127,11 +129,11 @@ def test_the_roll_up_agrees_with_the_unit_decks(stores):
 def test_a_resumed_batch_redoes_only_what_changed(stores):
     written, out, _, _ = stores
     again = run_batch([str(written.config)], str(out), workers=2, units="", progress=lambda line: None)
-    assert {r.status for r in again if r.deck} == {"unchanged"}
+    assert {r.status for r in again if r.kind == "unit" and r.deck} == {"unchanged"}
     gone = _unit_folders(out)[0]
     shutil.rmtree(gone)
     third = run_batch([str(written.config)], str(out), workers=1, units="", progress=lambda line: None)
-    redone = [r.id for r in third if r.status == "done"]
+    redone = [r.id for r in third if r.kind == "unit" and r.status == "done"]
     assert redone == [gone.name] and (gone / f"{gone.name}-deck.pptx").exists()
     assert sum(r.status == "unchanged" for r in third) == 3
 
@@ -205,7 +207,7 @@ def test_a_batch_on_a_real_scheduler_gets_every_deck_when_a_worker_is_killed(sto
         decks = [f / f"{f.name}-deck.pptx" for f in _unit_folders(out)]
         assert len(decks) == 4 and all(d.exists() for d in decks), output
         summary = _summary(out)
-        assert sum(row["status"] == "done" for row in summary) == 4, output
+        assert sum(row["status"] == "done" and row["kind"] == "unit" for row in summary) == 4, output
     finally:
         for proc in started:
             try:

@@ -3,6 +3,7 @@ side (league, chart, moments of truth, pilot candidates, pooled units, method)."
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ...results.catalogue import UNIT_STATUS, UNIT_VERDICT
@@ -39,8 +40,8 @@ def comparison_rows(ctx: DeckContext, table: pd.DataFrame) -> tuple[list[list[st
 
 METHOD = ("Each value is the kit's estimate with its 95% interval (means: t on Kish's effective n; shares: Wilson; "
           "NPS: the multinomial interval).",
-          "Each unit is tested against the rest of the engagement (everyone else with a unit) by the Wald z test of "
-          "the difference; p-values are Holm-adjusted across the units of each metric.",
+          "Each unit is tested against the rest (every other unit shown) by the Wald z test of the difference; "
+          "p-values are Holm-adjusted across every unit and metric.",
           "Above or below the rest needs the adjusted p under {alpha:g} and a difference of at least {effect:.0%} of "
           "the metric's range; a difference beyond chance but smaller is called small.")
 
@@ -78,18 +79,18 @@ def league_slide(ctx: DeckContext):
     kind = league["kind"].iloc[0]
     rows, fills = [], []
     for r in league.itertuples():
-        rows.append([str(r.rank), r.unit, f"{r.n:,}",
+        rows.append([str(r.rank), str(r.unit), f"{r.n:,}",
                      f"{value_text(kind, r.value)} ({value_text(kind, r.ci_low)} to {value_text(kind, r.ci_high)})",
                      diff_text(kind, r.diff), p_value(r.p_holm), UNIT_VERDICT.label(r.verdict)])
         fills.append([None, None, None, None, None, None, _fill(ctx, r.verdict)])
     eng = ctx.eng
     ctx.canvas.paged_table(
         ctx.title("unit_league"),
-        f"{league['label'].iloc[0]} by {eng.units.name}, highest first, against the rest; whole engagement "
-        f"{value_text(kind, league['whole'].iloc[0])}",
+        f"{league['label'].iloc[0]} by {eng.units.name}, highest first, against the rest; all {eng.units.name}s "
+        f"shown: {value_text(kind, league['whole'].iloc[0])}",
         ctx.notes("unit_league", *method(ctx),
                   tables=("unit_league",)),
-        ["#", eng.units.name.capitalize(), "Customers", f"{league['label'].iloc[0]} (95% CI)", "vs rest",
+        ["#", eng.units.name.capitalize(), "Answered", f"{league['label'].iloc[0]} (95% CI)", "vs rest",
          "p (Holm)", "Verdict"], rows, [0.5, 2.6, 1.1, 2.2, 1.0, 1.0, 1.6], fills)
 
 
@@ -109,13 +110,19 @@ def unit_chart_slide(ctx: DeckContext):
     scale = 100 if kind in ("share", "truly_impressed") else 1
     slide = ctx.canvas.new_slide(
         "Finding + chart", f"{label} by {ctx.eng.units.name}, with 95% intervals",
-        f"Whole engagement {value_text(kind, league['whole'].iloc[0])}; bars: each {ctx.eng.units.name}'s value",
+        f"All {ctx.eng.units.name}s shown: {value_text(kind, league['whole'].iloc[0])}; bars: each "
+        f"{ctx.eng.units.name}'s value",
         ctx.notes(None, "Intervals as in the league table; the order is the league's.", tables=("unit_league",)))
     values = (league["value"] * scale).tolist()
-    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), league["unit"].tolist(), {label: values},
+    # the axis holds every interval (a chart's own axis stops at the bars), at round numbers
+    step = 10.0 if kind in ("nps", "share", "truly_impressed") else 0.5
+    low = np.floor(min(0.0, float(league["ci_low"].min() * scale)) / step) * step
+    high = np.ceil(max(0.0, float(league["ci_high"].max() * scale)) / step) * step
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), league["unit"].astype(str).tolist(), {label: values},
                          [ctx.palette.primary], "0" if kind in ("nps", "share", "truly_impressed") else "0.00",
                          errors={label: ((league["value"] - league["ci_low"]) * scale,
-                                         (league["ci_high"] - league["value"]) * scale)}, legend=False)
+                                         (league["ci_high"] - league["value"]) * scale)}, legend=False,
+                         axis=(float(low), float(high)))
 
 
 @slide_builder("unit_moments")
@@ -128,12 +135,15 @@ def moments_slide(ctx: DeckContext):
     rows = [[r.label, f"{r.share:.0%}", r.leaders if isinstance(r.leaders, str) and r.leaders else "none clearly",
              r.laggards if isinstance(r.laggards, str) and r.laggards else "none clearly"]
             for r in moments.itertuples()]
+    # (names as text: a units column of numbers reads back as numbers)
     ctx.canvas.paged_table(
         f"Moments of truth: the {name}s clearly above and below the rest",
         f"The whole engagement's fix-first touchpoints (important, below the average performance), by {name}",
-        ctx.notes(None, "Leaders and laggards: above or below the rest on the touchpoint's mean rating, by the "
-                  "tests of the league table (Holm across the units).", tables=("unit_moments", "unit_comparison")),
-        ["Moment of truth", "Share of what drives the outcome", "Leading", "Lagging"], rows, [2.4, 1.6, 3.0, 3.0])
+        ctx.notes(None, "Above or below the rest on the touchpoint's mean rating, by the tests of the league table "
+                  "(Holm across every unit and metric). The rest is every other unit shown: a few very low units lift "
+                  "the others above it.", tables=("unit_moments", "unit_comparison")),
+        ["Moment of truth", "Share of what drives the outcome", "Above the rest", "Below the rest"], rows,
+        [2.4, 1.6, 3.0, 3.0])
 
 
 @slide_builder("unit_pilots", claim="unit_pilots")
@@ -148,7 +158,7 @@ def pilots_slide(ctx: DeckContext):
             "No pilot candidate follows from the data: no unit is clearly below the rest on a moment of truth.",
             "Choose pilots on other grounds (readiness, a willing manager), and measure against the rest."], 20, 12)
         return
-    rows = [[r.unit, f"{r.n:,}", r.moments, f"{r.score:.3f}"] for r in pilots.itertuples()]
+    rows = [[str(r.unit), f"{r.n:,}", r.moments, f"{r.score:.3f}"] for r in pilots.itertuples()]
     ctx.canvas.paged_table(
         ctx.title("unit_pilots"), "Units clearly below the rest on moments of truth, by the shortfall weighted by "
         "importance: where a pilot has the most to win and a gain would show",
@@ -158,25 +168,32 @@ def pilots_slide(ctx: DeckContext):
         ["Unit", "Customers", "Below the rest on", "Score"], rows, [2.4, 1.2, 4.4, 1.0])
 
 
+def _count(n: int, name: str) -> str:
+    return f"{n} {name}" + ("" if n == 1 else "s")
+
+
 @slide_builder("unit_plan")
 def plan_slide(ctx: DeckContext):
     plan = ctx.available("unit_plan")
     if plan is None:
         return
+    plan = plan.assign(unit=plan["unit"].astype(str))
     small = plan[plan["status"] != "own_deck"]
     name = ctx.eng.units.name
-    minimum = ctx.eng.units.minimum or ctx.eng.thresholds.min_respondents
-    lines = [f"{int((plan['status'] == 'own_deck').sum())} of {len(plan)} {name}s have at least {minimum} customers "
-             "and a deck of their own."]
+    minimum = max(ctx.eng.units.minimum or 0, ctx.eng.thresholds.min_respondents)
+    own = int((plan["status"] == "own_deck").sum())
+    lines = [f"{own} of {_count(len(plan), name)} have at least {minimum} customers and a deck of their own."]
     if len(small):
         pooled = small[small["status"] == "pooled"]
         too_small = small[small["status"] == "too_small"]
         if len(pooled):
-            lines.append(f"{len(pooled)} smaller {name}s are pooled into '{pooled['deck_unit'].iloc[0]}' "
-                         f"({int(pooled['customers'].sum()):,} customers): " + ", ".join(pooled["unit"]) + ".")
+            lines.append(f"{_count(len(pooled), 'smaller ' + name)} pooled into '{pooled['deck_unit'].iloc[0]}' "
+                         f"({int(pooled['customers'].sum()):,} customers), which has a deck of its own: "
+                         + ", ".join(pooled["unit"]) + ".")
         if len(too_small):
-            lines.append(f"{len(too_small)} {name}s are too small to show, even pooled ({int(too_small['customers'].sum())}"
-                         f" customers in all): " + ", ".join(too_small["unit"]) + ".")
+            lines.append(f"{_count(len(too_small), name)} too small to show, even pooled "
+                         f"({int(too_small['customers'].sum())} customers in all): " + ", ".join(too_small["unit"])
+                         + ". Their customers are in no comparison.")
     lines += method(ctx)
     lines += [f"Left out: {line}" for line in ctx.left_out]
     slide = ctx.canvas.new_slide("Bullets", f"Method: which {name}s are shown, and how they are compared", None,
