@@ -68,29 +68,26 @@ def test_each_unit_gets_a_deck_and_the_tiny_store_none(stores):
         assert truth["tiny"] not in (folder / "results" / "unit_vs_rest.csv").read_text()
 
 
-def test_a_unit_deck_has_the_numbers_of_the_engagement_filtered_to_that_unit(stores, tmp_path):
-    """Store 001's unit run against a separate run of an engagement whose data are Store 001's rows only."""
+def test_each_unit_deck_has_the_numbers_of_the_engagement_filtered_to_that_unit(stores, tmp_path):
+    """Each unit's run against a separate run of an engagement whose data are that unit's rows only."""
     from conftest import run_in_process
 
-    written, out, _, truth = stores
-    unit = truth["lagging"][0]
+    written, out, results, _ = stores
     config = yaml.safe_load(written.config.read_text())
     feedback = pd.read_csv(written.feedback)
-    folder = tmp_path / "filtered"
-    folder.mkdir()
-    feedback[feedback["store"] == unit].to_csv(folder / "feedback.csv", index=False)
-    config["feedback"]["file"] = "feedback.csv"
     config.pop("diagnostic")   # the unit runs have no units column in the diagnostic: no reality check there
     config.pop("units")
-    config["engagement_id"] = "filtered"
-    (folder / "engagement.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    filtered = run_in_process(folder / "engagement.yaml", tmp_path / "out")
-    unit_folder = out / f"chain-{unit.lower().replace(' ', '-')}"
-    for table in ("nps", "loyalty_mix", "key_drivers", "moments_of_truth", "asymmetry", "comment_themes",
-                  "scorecard"):
-        a = pd.read_csv(unit_folder / "results" / f"{table}.csv")
-        b = pd.read_csv(filtered / "results" / f"{table}.csv")
-        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, obj=table)
+    for r in (r for r in results if r.kind == "unit" and r.status == "done"):
+        folder = tmp_path / r.id
+        folder.mkdir()
+        feedback[feedback["store"] == r.unit].to_csv(folder / "feedback.csv", index=False)
+        (folder / "engagement.yaml").write_text(yaml.safe_dump({**config, "engagement_id": r.id}), encoding="utf-8")
+        filtered = run_in_process(folder / "engagement.yaml", tmp_path / "out")
+        for table in ("nps", "loyalty_mix", "key_drivers", "moments_of_truth", "asymmetry", "comment_themes",
+                      "scorecard", "segment_profiles"):
+            a = pd.read_csv(out / r.id / "results" / f"{table}.csv")
+            b = pd.read_csv(filtered / "results" / f"{table}.csv")
+            pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, obj=f"{r.id} {table}")
 
 
 def test_the_roll_up_agrees_with_the_unit_decks(stores):
