@@ -160,8 +160,14 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
     unowned = card[owner_missing]
     facts = dict(unowned=len(unowned), metrics=len(card), unowned_share=len(unowned) / len(card),
                  unowned_names=join(unowned["metric"]))   # at most four named: long labels stay readable
-    text = ("{unowned} of {metrics} scorecard metrics have no owning department ({unowned_names})" if len(unowned)
-            else "Every one of the {metrics} scorecard metrics has an owning department")
+    if len(card) == 1:
+        text = ("The one scorecard metric has no owning department ({unowned_names})" if len(unowned)
+                else "The one scorecard metric has an owning department")
+    elif len(unowned):
+        text = ("{unowned} of {metrics} scorecard metrics " + ("has" if len(unowned) == 1 else "have")
+                + " no owning department ({unowned_names})")
+    else:
+        text = "Every one of the {metrics} scorecard metrics has an owning department"
     out = [Claim("unowned_metrics", "all", text, facts, SUPPORTED, "owners as mapped in the engagement",
                  facts["unowned_share"] / 2, comparison="metrics with and without an owner", n=len(card), lead=True)]
     short = card[~card["cadence_supported"].astype(bool)]

@@ -139,8 +139,9 @@ def what_remains_claim(items: pd.DataFrame, eng: Engagement) -> list[Claim]:
                  dimension_label=dims[top["dimension"]].label if top["dimension"] in dims else top["dimension"],
                  mean=top["mean"], target=top["target"], gap=top["gap"])
     if len(below):
-        return [Claim("what_remains", "all", "{below} of {statements} statements are below target; the furthest is "
-                      "on {dimension_label|lower} ({mean:.1f} against {target:.1f})", facts, SUPPORTED,
+        return [Claim("what_remains", "all", "{below} of {statements} statements " + ("is" if len(below) == 1 else "are")
+                      + " below target; the furthest is on {dimension_label|lower} ({mean:.1f} against "
+                      "{target:.1f})", facts, SUPPORTED,
                       f"statements whose mean's 95% interval lies below their target, by {_bar(eng):.2f} points or "
                       "more", top["gap"] / _span(eng),
                       comparison="statement means against targets", direction="below", effect=float(top["gap"]),

@@ -309,3 +309,23 @@ def test_a_wave_change_is_claimed_only_after_holm_across_the_metrics_and_on_enou
     assert claim.supported and "p = 0.009, Holm-adjusted" in claim.text and claim.p == pytest.approx(0.009)
     (claim,) = wave_claims(trend([0.001] + [0.5] * 8, max(eng.thresholds.min_respondents - 1, 1)), eng)
     assert claim.verdict == "within_noise"   # too few answers a wave
+
+
+def test_counted_sentences_agree_with_their_count():
+    """"1 of 9 metrics has", "the one scorecard metric", never "1 ... have" or "every one of the 1"."""
+    from cxkit.claims.metrics import scorecard_claims
+
+    def card(owners):
+        return pd.DataFrame({"metric": [f"Metric {i}" for i in range(len(owners))], "owner": owners,
+                             "owner_missing": [o is None for o in owners], "cadence_supported": True,
+                             "cadence": "quarterly", "needed_per_period": 100, "available_per_period": 500,
+                             "layer": "driver", "baseline": 3.0, "target": 3.5, "unit": "mean", "n": 400,
+                             "target_rule": "uplift"})
+
+    def text(owners):
+        return next(c.text for c in scorecard_claims(card(owners)) if c.kind == "unowned_metrics")
+
+    assert text(["Ops", None, "Sales"]) == "1 of 3 scorecard metrics has no owning department (Metric 1)"
+    assert text([None, None, "Sales"]).startswith("2 of 3 scorecard metrics have no owning department")
+    assert text(["Ops"]) == "The one scorecard metric has an owning department"
+    assert text(["Ops", "Sales"]) == "Every one of the 2 scorecard metrics has an owning department"
