@@ -233,5 +233,5 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     tmp = target.with_name(f".{target.name}.tmp")
     prs.save(str(tmp))
     tmp.replace(target)
-    workbook = build_workbook(eng, paths)
+    workbook = build_workbook(eng, paths, ctx.results)
     return Deck(target, len(prs.slides), tuple(canvas.titles), workbook)

@@ -49,5 +49,5 @@ def build_rollup_deck(eng: Engagement, paths: RunPaths, rollup_id: str) -> Deck:
     tmp = target.with_name(f".{target.name}.tmp")
     prs.save(str(tmp))
     tmp.replace(target)
-    workbook = build_workbook(eng.model_copy(update={"engagement_id": rollup_id}), paths)
+    workbook = build_workbook(eng.model_copy(update={"engagement_id": rollup_id}), paths, ctx.results)
     return Deck(target, len(prs.slides), tuple(canvas.titles), workbook)

@@ -102,14 +102,15 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def build_workbook(eng: Engagement, paths: RunPaths) -> Path:
+def build_workbook(eng: Engagement, paths: RunPaths, results: RunResults | None = None) -> Path:
     """Write ``<engagement-id>-appendix.xlsx`` beside the deck: a contents sheet and one sheet per results table.
 
     Shares are shown as percentages, means with two decimals, counts with thousands
     separators; scorecard baselines follow each metric's unit. Client text that looks
     like a formula is written as text (:func:`_append`). Written to a temporary file
-    and moved into place.
+    and moved into place. ``results``: the run's results as the deck already read them (read here otherwise).
     """
+    results = results or RunResults(paths)
     book = Workbook()
     contents = book.active
     contents.title = "Contents"
@@ -128,11 +129,11 @@ def build_workbook(eng: Engagement, paths: RunPaths) -> Path:
         table = TABLES.get(path.stem)
         if table is None or not table.appendix:
             continue
-        frame = readable(table.name, RunResults(paths).table(table.name))
+        frame = readable(table.name, results.table(table.name))
         sheet = book.create_sheet(_sheet_name(table.name, used))
         _write_table(sheet, frame)
         _contents_row(contents, sheet, table.description, len(frame), STAGES[table.stage].notebook_name, table.file)
-    claims = RunResults(paths).claims()
+    claims = results.claims()
     if claims:
         sheet = book.create_sheet(_sheet_name("claims", used))
         _write_table(sheet, claims_frame(claims))
