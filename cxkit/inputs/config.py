@@ -513,6 +513,9 @@ class CommentSettings(_Model):
     region: str = Field(pattern=r"^[A-Z]{2}$")   # phone numbers without a country code read as this country's
 
 
+STARTER_CLIENT = "Client name"   # what a starter engagement (cxkit inspect --write-config) names the client until set
+
+
 class UnitSettings(_Model):
     """One deck per unit (region, store, team) from one engagement's data, and a roll-up that compares them
     (``cxkit batch ENGAGEMENT.yaml --units``)."""

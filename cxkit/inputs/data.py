@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import Engagement, Scale
+from .config import STARTER_CLIENT, Engagement, Scale
 from .readers import DELIMITERS
 from ..errors import CxkitError, DataError, DataProblem
 from ..paths import input_path
@@ -708,6 +708,10 @@ def validate(eng: Engagement) -> ValidationReport:
         :func:`load_diagnostic` return it.
     """
     report = ValidationReport()
+    if eng.client.strip() == STARTER_CLIENT:
+        report.problems.append(DataProblem(
+            "warning", eng.source.name, f"the client is still the starter's placeholder '{STARTER_CLIENT}': every "
+            "deck's title and findings would show it", fix="set client: to the client's name in the engagement YAML"))
     for part, check in (("feedback", _validate_feedback), ("diagnostic", _validate_diagnostic)):
         if eng.has(part):
             clean, problems = check(eng)

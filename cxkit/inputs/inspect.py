@@ -28,6 +28,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ConfigError, CxkitError
+from .config import STARTER_CLIENT
 from .data import DATE_FORMATS as _DATE_FORMATS   # the forms validation reads: one list
 from .readers import (LEGACY_EXTRA, LEGACY_META, MISSING_LABELS, QUALTRICS_META, SCALE_MAPS, SURVEYMONKEY_META,
                       Export, Question, _norm, key)
@@ -827,7 +828,7 @@ def _config(plan, export, data_path, yaml_path, client, qsf, names, scales):
     checks: dict[str, list[str]] = {}
     folder = Path(yaml_path).resolve().parent
     report = export.report
-    config: dict = {"client": client or "Client name"}
+    config: dict = {"client": client or STARTER_CLIENT}
     if not client:
         checks["client"] = ["CHECK: the client's name, as the deck should show it"]
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(data_path).stem).strip("-._")[:80]

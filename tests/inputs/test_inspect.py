@@ -497,3 +497,17 @@ def test_labels_read_as_words_on_a_slide(tmp_path, capsys):
     eng, _ = _validated(target)
     assert [a.label for a in eng.feedback.attributes] == ["Wait time", "Staff courtesy", "Billing clarity", "App ease"]
     assert eng.feedback.outcomes.satisfaction.label == "Overall satisfaction"
+
+
+def test_a_starter_client_name_left_as_it_is_is_warned_about(engagement_copy):
+    """The starter's placeholder client would head every deck: validation says so (a warning, the run goes on)."""
+    import yaml
+
+    from cxkit.inputs.config import STARTER_CLIENT, load_engagement
+    from cxkit.inputs.data import validate
+
+    config = yaml.safe_load(engagement_copy.read_text())
+    config["client"] = STARTER_CLIENT
+    engagement_copy.write_text(yaml.safe_dump(config), encoding="utf-8")
+    report = validate(load_engagement(engagement_copy))
+    assert report.ok and any("starter's placeholder" in p.message for p in report.warnings)

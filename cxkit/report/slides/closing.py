@@ -54,7 +54,8 @@ def recommendations_slide(ctx: DeckContext):
         "at stake); each rests on a finding its evidence supports",
         ctx.notes("actions", "Each action comes from a rule in the engagement's rule file (templates/recommendations.yaml "
                   "unless overridden), fired on a claim the stages saved (results/claims.json).",
-                  *[f"{r.rank}. [{r.component}] {r.action}. Evidence: {r.evidence} (claim {r.claim or 'none'}; "
+                  *[f"{r.rank}. [{r.component}] {str(r.action).rstrip('.')}. Evidence: {str(r.evidence).rstrip('.')} "
+                    f"(claim {r.claim if isinstance(r.claim, str) and r.claim else 'none'}; "
                     f"source: {r.source}; rule {r.rule}; priority: {r.priority_basis})" for r in table.itertuples()],
                   tables=("recommendations",)),
         ["#", "Action", "Evidence", "Owner", "Horizon"], rows, [0.4, 4.6, 3.6, 1.6, 1.1])
