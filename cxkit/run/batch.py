@@ -123,11 +123,12 @@ def land(result: dict, out: Path) -> Path:
 
 
 def engagement_hash(config: str | Path) -> str:
-    """What an engagement's run depends on: the kit (version and notebooks), its YAML and its data files."""
-    from .units import notebooks_hash
+    """What an engagement's run depends on: the kit (version and notebooks), its resolved settings (the firm's
+    defaults and framework with its YAML), the files it reads (template, rules, codeframes) and its data files."""
+    from .units import files_hash, notebooks_hash
 
     eng = load_engagement(config)
-    digest = hashlib.sha256(f"{__version__}|{notebooks_hash()}".encode())
+    digest = hashlib.sha256(f"{__version__}|{notebooks_hash()}|{eng.config_hash}|{files_hash(eng)}".encode())
     digest.update(Path(eng.source).read_bytes())
     for part in ("feedback", "diagnostic"):
         if eng.has(part):

@@ -77,6 +77,20 @@ def notebooks_hash(folder: Path = NOTEBOOKS) -> str:
     return digest.hexdigest()
 
 
+def files_hash(eng: Engagement) -> str:
+    """The contents of the files an engagement's run reads besides its data: the deck template and logo, the
+    recommendation rules and the codeframes (the firm's or the engagement's own)."""
+    from ..paths import template_path
+
+    digest = hashlib.sha256()
+    files = [eng.template, eng.logo_path, template_path(eng.recommendations.file, eng.folder),
+             template_path(eng.comments.codeframe, eng.folder), template_path(eng.comments.staff_codeframe, eng.folder)]
+    for path in files:
+        if path is not None and Path(path).exists():
+            digest.update(str(path).encode() + Path(path).read_bytes())
+    return digest.hexdigest()
+
+
 def _frame_hash(frame: pd.DataFrame | None) -> bytes:
     if frame is None:
         return b"-"
@@ -89,6 +103,7 @@ def task_hash(task: UnitTask, kit: str) -> str:
     A batch re-run skips a unit whose hash is unchanged and whose deck is in place."""
     digest = hashlib.sha256()
     digest.update(f"{__version__}|{kit}".encode())
+    digest.update(files_hash(engagement_from(task.settings)).encode())
     settings = {k: v for k, v in task.settings.items() if k != "source"}
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for part in sorted(task.frames):

@@ -212,3 +212,16 @@ def test_a_batch_on_a_real_scheduler_gets_every_deck_when_a_worker_is_killed(sto
             except ProcessLookupError:
                 pass
             proc.wait(timeout=30)
+
+
+def test_what_a_run_reads_besides_its_data_is_in_its_hash(engagement_copy):
+    """A firm rule file placed beside the engagement (it then overrides the kit's) changes the hash; nothing
+    else changing keeps it."""
+    from cxkit.paths import TEMPLATES
+    from cxkit.run.batch import engagement_hash
+
+    before = engagement_hash(engagement_copy)
+    assert engagement_hash(engagement_copy) == before
+    rules = (TEMPLATES / "recommendations.yaml").read_text(encoding="utf-8")
+    (engagement_copy.parent / "recommendations.yaml").write_text(rules + "\n# the firm's edit\n", encoding="utf-8")
+    assert engagement_hash(engagement_copy) != before
