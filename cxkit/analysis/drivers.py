@@ -861,7 +861,8 @@ def penalty_reward(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame | No
     reward is a dissatisfier; the reverse a delighter; both significant is
     *Both*, unless their difference is significant, which names the larger
     side; neither (an effect the other way, a low rating that seems to raise
-    the outcome, counts as none) is *No clear effect*; and a kind stands only
+    the outcome, counts as none), or a side too few customers are in to test,
+    is *No clear effect*; and a kind stands only
     when the effect it is named for reaches ``thresholds.min_effect`` of the
     outcome's scale. Significance at ``drivers.alpha``, two-sided.
     """
@@ -944,7 +945,10 @@ def _scale_span(eng: Engagement, outcome: str) -> float:
 
 def _asymmetry_kind(row: dict, alpha: float, bar: float = 0.0) -> str:
     # a side counts when significant the expected way (a low rating that seems to help is no penalty); the effect
-    # a kind is named for must also reach the smallest that matters
+    # a kind is named for must also reach the smallest that matters. A kind compares the two sides, so both must
+    # have been tested: "costs little when poor" needs enough customers who rated it poorly.
+    if pd.isna(row["penalty_p"]) or pd.isna(row["reward_p"]):
+        return "no_clear_effect"
     pen = row["penalty_p"] < alpha and row["penalty"] > 0
     rew = row["reward_p"] < alpha and row["reward"] > 0
     if pen and rew:

@@ -470,3 +470,15 @@ def test_penalty_reward_robust_errors_match_statsmodels_hc1(monkeypatch, block):
     fit = sm.WLS(y, design, weights=w).fit(cov_type="HC1")
     np.testing.assert_allclose(coef, fit.params, rtol=1e-10)
     np.testing.assert_allclose(cov, fit.cov_params(), rtol=1e-8)
+
+
+def test_a_kind_needs_both_sides_tested():
+    """A significant reward with the low box too small to test is no delighter: "costs little when poor" would
+    rest on nothing (the bank's 102 men, 2 of whom rated value for money poorly)."""
+    row = {"penalty": np.nan, "penalty_p": np.nan, "reward": 1.2, "reward_p": 0.027, "asymmetry": np.nan,
+           "asymmetry_p": np.nan}
+    from cxkit.analysis.drivers import _asymmetry_kind
+
+    assert _asymmetry_kind(row, 0.05) == "no_clear_effect"
+    tested = {**row, "penalty": 0.1, "penalty_p": 0.6}
+    assert _asymmetry_kind(tested, 0.05) == "delighter"
