@@ -225,3 +225,34 @@ def test_what_a_run_reads_besides_its_data_is_in_its_hash(engagement_copy):
     rules = (TEMPLATES / "recommendations.yaml").read_text(encoding="utf-8")
     (engagement_copy.parent / "recommendations.yaml").write_text(rules + "\n# the firm's edit\n", encoding="utf-8")
     assert engagement_hash(engagement_copy) != before
+
+
+def test_a_unit_gets_its_own_staff_only_through_the_diagnostic_column(tmp_path):
+    """With units.diagnostic_column, each unit's reality check reads its own employees; a unit with fewer than
+    min_group_size employees gets none (its data checks say why), and a unit's record counts only its staff."""
+    written = write_sample(tmp_path / "e", seed=41, customers=900, employees=140, engagement_id="staffed", stores=4)
+    diagnostic = pd.read_csv(written.diagnostic)
+    stores = ["Store 001", "Store 002", "Store 003"]
+    # store 3 has 3 employees (under the minimum of 5); the rest split the others
+    diagnostic["store"] = [stores[2] if i < 3 else stores[i % 2] for i in range(len(diagnostic))]
+    diagnostic.to_csv(written.diagnostic, index=False)
+    config = yaml.safe_load(written.config.read_text())
+    config["units"]["diagnostic_column"] = "store"
+    written.config.write_text(yaml.safe_dump(config), encoding="utf-8")
+    out = tmp_path / "out"
+    results = run_batch([str(written.config)], str(out), workers=2, units="", progress=lambda line: None)
+    done = {r.unit: r for r in results if r.kind == "unit" and r.status == "done"}
+    assert {"Store 001", "Store 002", "Store 003"} <= set(done)
+    for unit, staff in (("Store 001", int((diagnostic["store"] == "Store 001").sum())),
+                        ("Store 002", int((diagnostic["store"] == "Store 002").sum()))):
+        folder = Path(done[unit].deck).parent
+        stages = {s["stage"]: s for s in json.loads((folder / "run.json").read_text())["stages"]}
+        assert stages["reality_check"]["status"] == "done"
+        maturity = pd.read_csv(folder / "results" / "maturity.csv")
+        assert maturity["n"].max() == staff
+    small = Path(done["Store 003"].deck).parent
+    stages = {s["stage"]: s for s in json.loads((small / "run.json").read_text())["stages"]}
+    assert stages["reality_check"]["status"] == "skipped"
+    quality = pd.read_csv(small / "results" / "data_quality.csv")
+    assert quality["message"].str.contains("3 employees in Store 003").any()
+    assert not (small / "results" / "maturity.csv").exists()
