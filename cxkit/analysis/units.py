@@ -57,7 +57,12 @@ def unit_values(fb: pd.DataFrame, eng: Engagement) -> pd.Series:
         raise CxkitError(f"{eng.data_path('feedback')}: the units column {column!r} (units.column) is not in the "
                          f"feedback data. Fix: name one of its columns, e.g. one of the descriptors "
                          f"{list(eng.feedback.descriptors)}")
-    values = fb[column]
+    return unit_text(fb[column])
+
+
+def unit_text(values: pd.Series) -> pd.Series:
+    """Unit names as text, as they are matched everywhere (trimmed; missing where blank): the feedback's and the
+    diagnostic's units column alike."""
     text = values.astype("string").str.strip()
     return text.where(text.notna() & (text != ""))
 

@@ -213,8 +213,6 @@ def run_batch(configs: list[str], out: str = "out", workers: int | None = None, 
                 jobs.append(("unit", task.unit_id, task.unit, task.input_hash, run_unit, task, task.customers))
     else:
         seen: dict[str, str] = {}
-        from .units import notebooks_hash  # noqa: F401  (imported once here: the hash of each engagement uses it)
-
         for config in configs:
             try:
                 eng_id = load_engagement(config).engagement_id

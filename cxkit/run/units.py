@@ -124,7 +124,7 @@ def prepare_units(config: str | Path, out: str | Path, column: str | None = None
     """
     from ..analysis import drivers as driver_analysis
     from ..analysis.units import (compare_units, deck_units, league_table, moment_leaders, pilot_candidates,
-                                  unit_plan, unit_values)
+                                  unit_plan, unit_rows, unit_text, unit_values)
     from ..claims.drivers import model_verdict
     from ..claims.units import unit_claim
     from ..results.claim import SUPPORTED
@@ -168,9 +168,10 @@ def prepare_units(config: str | Path, out: str | Path, column: str | None = None
     units = eng.units
     kit = notebooks_hash()
     whole = settings_of(eng)
+    masks = unit_rows(fb, eng, plan)
     for d in deck_units(plan).itertuples():
         members = set(plan.loc[plan["deck_unit"] == d.deck_unit, "unit"])
-        inside = _member_rows(fb[units.column], members)
+        inside = masks[d.deck_unit]
         frames = {"feedback": fb[inside].reset_index(drop=True)}
         pooled = (plan.loc[plan["deck_unit"] == d.deck_unit, "status"] == "pooled").any()
         settings = {**whole, "engagement_id": d.unit_id,
@@ -181,7 +182,7 @@ def prepare_units(config: str | Path, out: str | Path, column: str | None = None
                                 "file", column=units.column)]
         problems += [p for p in report.problems if p.severity == "warning"]
         if diag is not None and units.diagnostic_column and units.diagnostic_column in diag.columns:
-            staff = _member_rows(diag[units.diagnostic_column], members)
+            staff = unit_text(diag[units.diagnostic_column]).isin(members).fillna(False).to_numpy(dtype=bool)
             if staff.sum() >= eng.thresholds.min_group_size:
                 frames["diagnostic"] = diag[staff].reset_index(drop=True)
             else:
@@ -201,11 +202,6 @@ def prepare_units(config: str | Path, out: str | Path, column: str | None = None
         task.input_hash = task_hash(task, kit)
         batch.tasks.append(task)
     return batch
-
-
-def _member_rows(values: pd.Series, members: set[str]):
-    text = values.astype("string").str.strip()
-    return text.isin(members).fillna(False).to_numpy(dtype=bool)
 
 
 def _save_rollup(eng: Engagement, out, plan, comparison, league, leaders, pilots, notes) -> tuple[Path, Path]:
