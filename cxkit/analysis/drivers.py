@@ -653,7 +653,9 @@ def moments_of_truth(drivers: pd.DataFrame, cut: str = "mean") -> pd.DataFrame:
     first; high and high, strengths to keep; low importance with high
     performance, possible over-service; low and low, lower priority
     (importance-performance analysis, Martilla & James 1977, J. Marketing 41;
-    DOMAIN.md section 3). Importance at or above its threshold counts as high.
+    DOMAIN.md section 3). Importance at or above its threshold counts as high, for an attribute whose ratings go
+    with a higher outcome: one whose ratings go with a lower outcome (direction -1) is never a moment of truth or
+    a strength, since raising it would not raise the outcome.
     ``quadrant`` holds a code: ``fix_first``, ``strength``, ``over_served`` or
     ``lower_priority`` (labels in :data:`cxkit.results.catalogue.QUADRANT`).
     """
@@ -662,6 +664,8 @@ def moments_of_truth(drivers: pd.DataFrame, cut: str = "mean") -> pd.DataFrame:
     share_cut = float(centre(table["share"]))
     perf_cut = float(centre(table["performance"]))
     table["important"] = table["share"] >= share_cut
+    if "direction" in table:   # a rating that goes with a lower outcome is no moment to raise, nor a strength
+        table["important"] &= table["direction"].fillna(1) > 0
     table["performing"] = table["performance"] >= perf_cut
     table["quadrant"] = [QUADRANTS[(i, p)] for i, p in zip(table["important"], table["performing"])]
     table["share_threshold"] = share_cut

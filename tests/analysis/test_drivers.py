@@ -482,3 +482,12 @@ def test_a_kind_needs_both_sides_tested():
     assert _asymmetry_kind(row, 0.05) == "no_clear_effect"
     tested = {**row, "penalty": 0.1, "penalty_p": 0.6}
     assert _asymmetry_kind(tested, 0.05) == "delighter"
+
+
+def test_a_touchpoint_that_goes_with_a_lower_outcome_is_never_a_moment_of_truth():
+    """Raising a negatively related touchpoint would not raise the outcome: however large its share, it is
+    neither fix-first nor a strength (a Star Wars character disliked by the fans who liked the films)."""
+    table = pd.DataFrame({"attribute": list("abcd"), "share": [0.5, 0.3, 0.1, 0.1], "performance": [2.0, 2.5, 4.0, 4.5],
+                          "direction": [-1, 1, 1, 1]})
+    quadrants = moments_of_truth(table).set_index("attribute")["quadrant"]
+    assert quadrants["a"] not in ("fix_first", "strength") and quadrants["b"] == "fix_first"

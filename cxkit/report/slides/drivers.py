@@ -90,8 +90,8 @@ def asymmetry_slide(ctx: DeckContext):
         "outcome on low and top dummies of every touchpoint; HC1 robust errors. Dissatisfier: only the penalty is "
         "significant, or it is significantly larger; delighter: the reverse; both: both significant and similar "
         f"(at {ctx.eng.drivers.alpha:g}).",
-        *[f"{r.label}: penalty {r.penalty:.2f} (p {r.penalty_p:.3f}), reward {r.reward:.2f} (p {r.reward_p:.3f}), "
-          f"difference p {r.asymmetry_p:.3f}: {ASYMMETRY.label(r.kind)}; share of R² {r.share:.1%}"
+        *[f"{r.label}: penalty {_side(r.penalty, r.penalty_p)}, reward {_side(r.reward, r.reward_p)}, "
+          f"difference p {_side(None, r.asymmetry_p)}: {ASYMMETRY.label(r.kind)}; share of R² {r.share:.1%}"
           for r in table.itertuples()], tables=("asymmetry",))
     ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), labels,
                          {"Penalty when rated low": -table["penalty"], "Reward when rated top": table["reward"]},
@@ -179,3 +179,10 @@ def segment_drivers_slide(ctx: DeckContext):
                   *[f"Segment {r.segment}: {r.name} (n = {int(r.n):,}, R² = {r.r2:.2f})" for r in segments.itertuples()],
                   tables=("segment_drivers",)),
         header, rows, [3.2] + [1.2] * len(segments) + [1.6], fills)
+
+
+def _side(effect, p) -> str:
+    """A penalty or reward with its p, or that it was not tested (too few customers in the box)."""
+    if pd.isna(p):
+        return "not tested (too few customers rated it so)" if effect is not None else "not tested"
+    return f"{effect:.2f} (p {p:.3f})" if effect is not None else f"{p:.3f}"
