@@ -156,8 +156,10 @@ def cluster_client(scheduler: str | None, workers: int | None):
                              "one with 'dask scheduler' and workers with 'dask worker ADDRESS --nthreads 1', then "
                              "pass its address (tcp://host:8786)") from None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    cluster = LocalCluster(n_workers=workers or cores, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+    # every port the operating system's choice (the scheduler's HTTP server would otherwise take 8787 even with no
+    # dashboard): two batches on one machine, or a batch beside a notebook's cluster, do not collide
+    cluster = LocalCluster(n_workers=workers or cores, threads_per_worker=1, processes=True, scheduler_port=0,
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 

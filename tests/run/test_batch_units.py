@@ -256,3 +256,16 @@ def test_a_unit_gets_its_own_staff_only_through_the_diagnostic_column(tmp_path):
     quality = pd.read_csv(small / "results" / "data_quality.csv")
     assert quality["message"].str.contains("3 employees in Store 003").any()
     assert not (small / "results" / "maturity.csv").exists()
+
+
+def test_two_local_clusters_start_side_by_side():
+    """Two batches on one machine at once (or one beside a notebook's Dask cluster): no fixed port to collide on."""
+    from cxkit.run.batch import cluster_client
+
+    first, second = cluster_client(None, 1), cluster_client(None, 1)
+    try:
+        assert first[0].submit(sum, [1, 2]).result() == 3 and second[0].submit(sum, [3, 4]).result() == 7
+    finally:
+        for client, cluster in (first, second):
+            client.close()
+            cluster.close()
