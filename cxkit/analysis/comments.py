@@ -458,16 +458,25 @@ def themes_by_descriptor(coded: CodedComments, fb: pd.DataFrame, eng: Engagement
             continue
         rows, tests = [], []
         w = t["weight"].to_numpy(dtype=float)
-        for theme in coded.codeframe.themes:
-            hit = t[theme.id].to_numpy(dtype=bool)
-            counts = pd.crosstab(values[known], hit[known])
-            tests.append(float(stats.chi2_contingency(counts.to_numpy())[1]) if counts.shape[1] == 2 else np.nan)
-            for value in descriptor_order(values[known]):
-                inside = (values == value).to_numpy()
-                n = int(inside.sum())
+        order = descriptor_order(values[known])
+        # each comment's value as a column of an indicator matrix: every theme's counts by value are one product
+        codes = pd.Categorical(values[known], categories=order).codes
+        members = np.zeros((len(codes), len(order)))
+        members[np.arange(len(codes)), codes] = 1.0
+        hits = t[list(coded.codeframe.ids)].to_numpy(dtype=bool)[known]
+        n = members.sum(axis=0)
+        mentions = members.T @ hits
+        weight_in = members.T @ w[known]
+        weight_hit = members.T @ (hits * w[known][:, None])
+        for j, theme in enumerate(coded.codeframe.themes):
+            # the value x (not mentioned, mentioned) table, tested where the theme is neither absent nor universal
+            counts = np.column_stack([n - mentions[:, j], mentions[:, j]])
+            tests.append(float(stats.chi2_contingency(counts)[1]) if 0 < counts[:, 1].sum() < n.sum() else np.nan)
+            for i, value in enumerate(order):
                 rows.append({"descriptor": descriptor, "value": str(value), "theme": theme.id, "label": theme.label,
-                             "comments": n, "mentions": int((inside & hit).sum()),
-                             "share": float(w[inside & hit].sum() / w[inside].sum()) if n >= least else np.nan})
+                             "comments": int(n[i]), "mentions": int(mentions[i, j]),
+                             "share": float(weight_hit[i, j] / weight_in[i])
+                             if n[i] >= least and weight_in[i] > 0 else np.nan})
         adjusted = dict(zip(coded.codeframe.ids, holm(tests)))
         frame = pd.DataFrame(rows)
         frame["chi2_p"] = frame["theme"].map(adjusted)
