@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
+from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
@@ -391,19 +392,14 @@ def silhouettes(z: np.ndarray, labellings: list[np.ndarray]) -> list[float]:
     -----
     The same values as scikit-learn's ``silhouette_score`` (Euclidean; a point
     alone in its cluster scores 0), NaN for a labelling with one cluster.
-    The distance matrix is computed once for all the labellings (as
-    scikit-learn does, from squared norms and one matrix product) and each
-    labelling's mean distances to every cluster are one matrix product with
-    its indicator matrix: choosing k scores five labellings of the same sample.
+    The distance matrix is computed once for all the labellings (SciPy's
+    ``cdist``, from the differences themselves: faster than the squared norms
+    and one matrix product scikit-learn uses, and without their cancellation)
+    and each labelling's mean distances to every cluster are one matrix
+    product with its indicator matrix: choosing k scores five labellings of
+    the same sample.
     """
-    squared = np.einsum("ij,ij->i", z, z)
-    distance = z @ z.T
-    distance *= -2
-    distance += squared[:, None]
-    distance += squared[None, :]
-    np.maximum(distance, 0, out=distance)
-    np.sqrt(distance, out=distance)
-    np.fill_diagonal(distance, 0)
+    distance = cdist(z, z)
     rows = np.arange(len(z))
     scores = []
     for labels in labellings:
