@@ -1112,7 +1112,6 @@ def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) ->
     to thresholds or interactions the linear model cannot see.
     """
     from sklearn.ensemble import HistGradientBoostingRegressor
-    from sklearn.inspection import permutation_importance
     from sklearn.model_selection import train_test_split
 
     outcome = drivers["outcome"].iloc[0]
@@ -1129,8 +1128,8 @@ def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) ->
     # one OpenMP thread: stages run side by side in a run, and spinning threads would slow them all
     with threadpool_limits(limits=1, user_api="openmp"):
         model.fit(x_train, y_train)
-        result = permutation_importance(model, x_test, y_test, n_repeats=5, random_state=eng.seed)
-    raw = np.clip(result.importances_mean, 0, None)
+        importances = permutation_importance(model, x_test, y_test, 5, eng.seed)
+    raw = np.clip(importances.mean(axis=1), 0, None)
     boosting = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), np.nan)
     table = drivers[["attribute", "label", "share", "rank"]].rename(
         columns={"share": "shapley_share", "rank": "shapley_rank"}).copy()
@@ -1145,6 +1144,54 @@ def nonlinear_check(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame) ->
     table["n"] = len(y)
     return table
 
+
+
+PERMUTED_ROWS = 200_000   # rows of permuted copies predicted at once
+
+
+def permutation_importance(model, x: np.ndarray, y: np.ndarray, repeats: int, seed: int) -> np.ndarray:
+    """How much a fitted regression's R^2 on (``x``, ``y``) drops when each column is shuffled, ``repeats`` times.
+
+    Returns
+    -------
+    ndarray, shape (p, repeats)
+        The drops (Breiman 2001, Mach. Learn. 45): the same shuffles, and so the same values, as
+        scikit-learn's ``permutation_importance(model, x, y, n_repeats=repeats, random_state=seed)``
+        (one RandomState per column, seeded from ``seed``'s first draw, shuffling the column again at each
+        repeat). The shuffled copies are predicted together, up to ``PERMUTED_ROWS`` rows at a time: a
+        gradient boosting model's prediction passes over every tree, and one pass per copy cost most of the
+        check.
+    """
+    n, p = x.shape
+    column_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
+    total = ((y - y.mean()) ** 2).sum()
+
+    def r2(predicted: np.ndarray) -> float:
+        return 1.0 - ((y - predicted) ** 2).sum() / total if total > 0 else np.nan
+
+    baseline = r2(model.predict(x))
+    drops = np.empty((p, repeats))
+    batch, where = [], []
+
+    def predict_batch():
+        predicted = model.predict(np.concatenate(batch)).reshape(len(batch), n)
+        for (j, r), values in zip(where, predicted):
+            drops[j, r] = baseline - r2(values)
+        batch.clear()
+        where.clear()
+
+    for j in range(p):
+        rng, order, shuffled = np.random.RandomState(column_seed), np.arange(n), x.copy()
+        for r in range(repeats):
+            rng.shuffle(order)
+            shuffled[:, j] = shuffled[order, j]
+            batch.append(shuffled.copy())
+            where.append((j, r))
+            if len(batch) * n >= PERMUTED_ROWS:
+                predict_batch()
+    if batch:
+        predict_batch()
+    return drops
 
 
 def yes_no_drivers(fb: pd.DataFrame, eng: Engagement) -> tuple[list[DriverModel], list[str]]:

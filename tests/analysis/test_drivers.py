@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression
 
 from cxkit import load_engagement
 from cxkit.inputs.data import load_feedback
-from cxkit.analysis.drivers import (ImportanceError, key_drivers, moments_of_truth, nonlinear_check, penalty_reward,
+from cxkit.analysis.drivers import (SAMPLED_ORDERINGS, ImportanceError, key_drivers, moments_of_truth, nonlinear_check, penalty_reward,
                            segment_drivers, what_if, yes_no_drivers)
 from cxkit.analysis.importance import correlations
 from cxkit.inputs.sample import write_sample
@@ -121,7 +121,7 @@ def test_many_attributes_resample_over_sampled_orderings_or_cap_exact_resamples_
     eng, fb = _planted(tmp_path, 20, n=1500, weights=tuple(np.linspace(0.5, 0.02, 16)), settings={"bootstrap": 1000})
     model = key_drivers(fb, eng)   # interval_method: auto, 16 drivers
     assert model.resamples == 1000 and not any("fewer than the 1000" in w for w in model.warnings)
-    assert "over 512 sampled orderings, centred on the estimate" in model.interval_method
+    assert f"over {SAMPLED_ORDERINGS} sampled orderings, centred on the estimate" in model.interval_method
     assert model.method.startswith("Shapley") and model.table["share_low"].notna().all()
     exact = eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"interval_method": "exact"})})
     model = key_drivers(fb, exact)
@@ -358,6 +358,27 @@ def test_nonlinear_check_flags_a_u_shaped_driver(tmp_path):
     check = nonlinear_check(fb, eng, key_drivers(fb, eng).table).set_index("attribute")
     assert check.loc["a3", "boosting_rank"] == 1 and check.loc["a3", "disagree"]
     assert check["boosting_share"].sum() == pytest.approx(1) and check["holdout_r2"].iloc[0] > check["r2"].iloc[0]
+
+
+@pytest.mark.parametrize("n, p, batch", [(300, 4, 200_000), (250, 21, 1_000)])
+def test_permutation_importance_is_scikit_learns(n, p, batch, monkeypatch):
+    """The same shuffles and drops as scikit-learn's permutation_importance, whether the shuffled copies are
+    predicted together or a few at a time, with missing ratings in the columns."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.inspection import permutation_importance as scikit_learns
+
+    import cxkit.analysis.drivers as d
+
+    rng = np.random.default_rng(p)
+    x = rng.integers(1, 6, size=(n, p)).astype(float)
+    x[rng.random((n, p)) < 0.05] = np.nan
+    y = np.nan_to_num(x) @ rng.random(p) + rng.normal(size=n)
+    model = HistGradientBoostingRegressor(random_state=3, max_iter=30).fit(x, y)
+    monkeypatch.setattr(d, "PERMUTED_ROWS", batch)
+    got = d.permutation_importance(model, x, y, 5, 7)
+    assert got.shape == (p, 5)
+    np.testing.assert_allclose(got, scikit_learns(model, x, y, n_repeats=5, random_state=7).importances,
+                               rtol=0, atol=1e-12)
 
 
 # ---------------------------------------------------------------- collinearity and warnings
