@@ -7,6 +7,7 @@ template's theme, whose metric twin measures the text (:mod:`cxkit.report.textfi
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from contextlib import contextmanager
@@ -519,12 +520,26 @@ class Canvas:
             table.columns[i].width = Emu(w)
         for r in range(len(rows) + 1):
             table.rows[r].height = row_height
+        styled = {}   # a look (bold, colour, fill) -> the first cell drawn with it, copied for the others
+
+        def put(r: int, c: int, text: str, bold: bool = False, colour: str | None = None, fill: str | None = None):
+            cell, look = table.cell(r, c), (bold, colour, fill)
+            if look not in styled:
+                self._cell(cell, text, font, bold=bold, colour=colour, fill=fill)
+                styled[look] = cell._tc
+                return
+            # a copy of a cell already styled, with this cell's text: python-pptx's styling, property by property,
+            # was most of a deck's time
+            tc = copy.deepcopy(styled[look])
+            cell._tc.getparent().replace(cell._tc, tc)
+            tc.txBody.p_lst[0].r_lst[0].text = text   # escaped as python-pptx escapes a run's text
+
         for c, text in enumerate(header):
-            self._cell(table.cell(0, c), text, font, bold=True, colour="FFFFFF", fill=self.palette.primary)
+            put(0, c, text, bold=True, colour="FFFFFF", fill=self.palette.primary)
         for r, row in enumerate(rows, start=1):
             for c, text in enumerate(row):
                 fill = fills[r - 1][c] if fills else None
-                self._cell(table.cell(r, c), text, font, fill=fill or (self.palette.band if r % 2 == 0 else "FFFFFF"))
+                put(r, c, text, fill=fill or (self.palette.band if r % 2 == 0 else "FFFFFF"))
         return table
 
     def _cell(self, cell, text: str, size: float, bold: bool = False, colour: str | None = None,

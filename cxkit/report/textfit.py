@@ -119,19 +119,26 @@ def text_width(text: str, size: float, bold: bool = False, family: str = "Arial"
 
 
 def wrap(text: str, width_pt: float, size: float, bold: bool = False, family: str = "Arial") -> list[str]:
-    """Greedy wrap of one paragraph into lines no wider than ``width_pt``, between the units of :func:`pieces`."""
+    """Greedy wrap of one paragraph into lines no wider than ``width_pt``, between the units of :func:`pieces`
+    (a unit wider than the line has a line of its own)."""
     units = pieces(text)
     if not units:
         return [""]
-    lines, current = [], units[0][0]
-    for piece, spaced in units[1:]:
-        candidate = f"{current}{' ' if spaced else ''}{piece}"
-        if text_width(candidate, size, bold, family) <= width_pt:
-            current = candidate
-        else:
-            lines.append(current)
-            current = piece
-    lines.append(current)
+    lines, start = [], 0
+    while start < len(units):
+        # the most units from ``start`` that fit, at least one: a line only widens as units are added, so a binary
+        # search finds where adding them one by one would stop, measuring a few lines rather than every prefix
+        low, high = start + 1, len(units)
+        if text_width(joined(units[start:high]), size, bold, family) <= width_pt:
+            low = high
+        while low < high:
+            middle = (low + high + 1) // 2
+            if text_width(joined(units[start:middle]), size, bold, family) <= width_pt:
+                low = middle
+            else:
+                high = middle - 1
+        lines.append(joined(units[start:low]))
+        start = low
     return lines
 
 

@@ -1,7 +1,7 @@
 """The drawing kit's text handling: what a survey export's question text looks like on a slide."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from cxkit.report.kit import plain
 
@@ -51,6 +51,30 @@ def test_text_without_spaces_wraps_between_its_characters():
     text = "\u5ba2\u6237\u670d\u52a1\u8d28\u91cf" * 25     # Chinese: no spaces, a break between any two characters
     lines = wrap(text, 200, 12)
     assert len(lines) > 3 and "".join(lines) == text and all(text_width(line, 12) <= 200 for line in lines)
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(st.sampled_from(["a", "bb", "touchpoint", "first-time", "resolution", "23%", "Northwind's",
+                                       "\u5ba2\u6237", "na\u00efve", "\u2713", "x" * 40]), max_size=40),
+       width=st.sampled_from([15.0, 60.0, 150.0, 400.0]), size=st.sampled_from([9.0, 11.0, 14.0]),
+       bold=st.booleans())
+def test_wrap_breaks_where_adding_units_one_by_one_would(words, width, size, bold):
+    """The wrap's search for each line's end against the plain greedy wrap: a unit at a time, measuring the line
+    each time, a new line when it no longer fits."""
+    from cxkit.report.textfit import pieces, text_width, wrap
+
+    text = " ".join(words)
+    units = pieces(text)
+    expected, current = [], None
+    for piece, spaced in units:
+        candidate = piece if current is None else f"{current}{' ' if spaced else ''}{piece}"
+        if current is None or text_width(candidate, size, bold) <= width:
+            current = candidate
+        else:
+            expected.append(current)
+            current = piece
+    expected.append(current if current is not None else "")
+    assert wrap(text, width, size, bold) == expected
 
 
 def test_characters_the_font_lacks_are_never_measured_narrower_than_they_are_drawn():
