@@ -11,6 +11,7 @@ file and moved into place, so a failed build leaves no half-written deck.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import importlib
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from ..results.catalogue import ANALYSIS_STAGES, CLAIMS, STAGES, TABLES
 from ..results.claim import Claim
 from ..results.store import RunResults
 from .kit import BODY_MAX, BODY_MIN, Canvas, Palette, notes, theme_font
-from .workbook import build_workbook
+from .background import beside
+from .workbook import appendix_sheets, write_workbook
 
 SLIDES: dict[str, Callable[["DeckContext"], None]] = {}
 TITLED_BY: dict[str, str] = {}    # a finding slide's name -> the kind of claim whose lead titles it
@@ -227,11 +229,17 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     for _ in range(len(prs.slides)):  # a firm template may carry example slides
         canvas.drop_last_slide()
     ctx = DeckContext(eng, RunResults(paths), canvas)
-    for name in eng.deck.storyline:
-        SLIDES[name](ctx)
-    target = paths.deck(eng.engagement_id)
-    tmp = target.with_name(f".{target.name}.tmp")
-    prs.save(str(tmp))
-    tmp.replace(target)
-    workbook = build_workbook(eng, paths, ctx.results)
-    return Deck(target, len(prs.slides), tuple(canvas.titles), workbook)
+    # the appendix's tables are read here, and written on another core while the slides are built
+    appendix = beside(write_workbook, eng, paths, appendix_sheets(paths, ctx.results))
+    try:
+        for name in eng.deck.storyline:
+            SLIDES[name](ctx)
+        target = paths.deck(eng.engagement_id)
+        tmp = target.with_name(f".{target.name}.tmp")
+        prs.save(str(tmp))
+        tmp.replace(target)
+    except BaseException:
+        with contextlib.suppress(Exception):   # the slides' error is the one to report
+            appendix()
+        raise
+    return Deck(target, len(prs.slides), tuple(canvas.titles), appendix())

@@ -7,6 +7,7 @@ Like the deck, it is built only from a run's saved results.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -102,6 +103,17 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
+@dataclass(frozen=True)
+class AppendixSheet:
+    """One sheet of the appendix: the table it shows, and its row of the contents sheet."""
+
+    name: str            # the results table's name (its sheet title comes from it)
+    description: str
+    frame: pd.DataFrame  # as shown: readable values
+    writer: str          # the notebook that wrote it
+    file: str            # its file in the run folder
+
+
 def build_workbook(eng: Engagement, paths: RunPaths, results: RunResults | None = None) -> Path:
     """Write ``<engagement-id>-appendix.xlsx`` beside the deck: a contents sheet and one sheet per results table.
 
@@ -110,7 +122,30 @@ def build_workbook(eng: Engagement, paths: RunPaths, results: RunResults | None 
     like a formula is written as text (:func:`_append`). Written to a temporary file
     and moved into place. ``results``: the run's results as the deck already read them (read here otherwise).
     """
-    results = results or RunResults(paths)
+    return write_workbook(eng, paths, appendix_sheets(paths, results or RunResults(paths)))
+
+
+def appendix_sheets(paths: RunPaths, results: RunResults) -> list[AppendixSheet]:
+    """The appendix's sheets, read from the run's results: every saved table the catalogue puts in the appendix,
+    in the catalogue's order, then every claim."""
+    sheets = []
+    order = list(TABLES)
+    for path in sorted(paths.results.glob("*.csv"), key=lambda p: (order.index(p.stem) if p.stem in TABLES else 99,
+                                                                   p.stem)):
+        table = TABLES.get(path.stem)
+        if table is None or not table.appendix:
+            continue
+        sheets.append(AppendixSheet(table.name, table.description, readable(table.name, results.table(table.name)),
+                                    STAGES[table.stage].notebook_name, table.file))
+    claims = results.claims()
+    if claims:
+        sheets.append(AppendixSheet("claims", "Every finding as a claim: its sentence, verdict and evidence",
+                                    claims_frame(claims), "every stage", "results/claims.json"))
+    return sheets
+
+
+def write_workbook(eng: Engagement, paths: RunPaths, sheets: list[AppendixSheet]) -> Path:
+    """Write the appendix (:func:`build_workbook`) from its sheets; reads nothing."""
     book = Workbook()
     contents = book.active
     contents.title = "Contents"
@@ -123,22 +158,10 @@ def build_workbook(eng: Engagement, paths: RunPaths, results: RunResults | None 
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
     used = {"Contents"}
-    order = list(TABLES)
-    for path in sorted(paths.results.glob("*.csv"), key=lambda p: (order.index(p.stem) if p.stem in TABLES else 99,
-                                                                   p.stem)):
-        table = TABLES.get(path.stem)
-        if table is None or not table.appendix:
-            continue
-        frame = readable(table.name, results.table(table.name))
-        sheet = book.create_sheet(_sheet_name(table.name, used))
-        _write_table(sheet, frame)
-        _contents_row(contents, sheet, table.description, len(frame), STAGES[table.stage].notebook_name, table.file)
-    claims = results.claims()
-    if claims:
-        sheet = book.create_sheet(_sheet_name("claims", used))
-        _write_table(sheet, claims_frame(claims))
-        _contents_row(contents, sheet, "Every finding as a claim: its sentence, verdict and evidence", len(claims),
-                      "every stage", "results/claims.json")
+    for part in sheets:
+        sheet = book.create_sheet(_sheet_name(part.name, used))
+        _write_table(sheet, part.frame)
+        _contents_row(contents, sheet, part.description, len(part.frame), part.writer, part.file)
     for column, width in zip("ABCDE", (24, 70, 8, 28, 34)):
         contents.column_dimensions[column].width = width
     target = paths.appendix(eng.engagement_id)
