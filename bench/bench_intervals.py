@@ -9,7 +9,7 @@ resamples: exact, sampled orderings, and (the alternative not taken) relative we
 It prints, per design: how often each covers the true share, each cheap interval's width beside the exact
 one, the largest difference between endpoints, and the time each takes.
 
-    python bench/bench_intervals.py [--surveys 200] [--resamples 1000]
+    python bench/bench_intervals.py [--surveys 200] [--resamples 1000] [--orderings 512 256]
 """
 
 from __future__ import annotations
@@ -48,17 +48,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--surveys", type=int, default=200)
     parser.add_argument("--resamples", type=int, default=1000)
+    parser.add_argument("--orderings", type=int, nargs="+", default=[SAMPLED_ORDERINGS],
+                        help="orderings per resample to compare (each a sampled interval of its own)")
     args = parser.parse_args()
+    sampled = [f"sampled {m}" for m in args.orderings]
     rng = np.random.default_rng(2026)
     print(f"{args.surveys} surveys per design, {args.resamples} resamples each; coverage of the true Shapley shares "
           "by 95% intervals (all drivers pooled); cheap width / exact width (median, 5th-95th percentile of "
           "drivers x surveys); largest endpoint gap from the exact interval")
     for p, rho, n in DESIGNS:
         truth = shares(shapley_r2(correlations(survey(rng, p, rho, 400_000))[0]))
-        orderings = driver_orderings(p, SAMPLED_ORDERINGS, seed=p)
-        covered = dict.fromkeys(("exact", "sampled", "weights"), 0)
-        ratios = {"sampled": [], "weights": []}
-        gaps = {"sampled": [], "weights": []}
+        orderings = {name: driver_orderings(p, m, seed=p) for name, m in zip(sampled, args.orderings)}
+        covered = dict.fromkeys(("exact", *sampled, "weights"), 0)
+        ratios = {name: [] for name in (*sampled, "weights")}
+        gaps = {name: [] for name in (*sampled, "weights")}
         seconds = dict.fromkeys(covered, 0.0)
         for _ in range(args.surveys):
             data = survey(rng, p, rho, n)
@@ -71,8 +74,8 @@ def main() -> None:
             started = time.perf_counter()
             draws["exact"] = shares(shapley_r2(corr))
             seconds["exact"] += time.perf_counter() - started
-            for name, method in (("sampled", lambda c: sampled_shapley_r2(c, orderings)),
-                                 ("weights", relative_weights)):
+            methods = [(name, lambda c, o=orderings[name]: sampled_shapley_r2(c, o)) for name in sampled]
+            for name, method in (*methods, ("weights", relative_weights)):
                 started = time.perf_counter()
                 draws[name] = estimate + shares(method(corr)) - shares(method(full))
                 seconds[name] += time.perf_counter() - started
@@ -85,9 +88,9 @@ def main() -> None:
         total = args.surveys * p
         print(f"p = {p:2d}, rho = {rho:.1f}, n = {n:5,}: coverage exact {covered['exact'] / total:.1%}; "
               f"time per survey exact {seconds['exact'] / args.surveys:.2f} s", flush=True)
-        for name, words in (("sampled", "sampled orderings"), ("weights", "relative weights")):
+        for name, words in (*((name, f"{name} orderings") for name in sampled), ("weights", "relative weights")):
             low, mid, high = np.percentile(ratios[name], [5, 50, 95])
-            print(f"    {words:17}: coverage {covered[name] / total:.1%}; width / exact {mid:.2f} ({low:.2f}-{high:.2f}); "
+            print(f"    {words:22}: coverage {covered[name] / total:.1%}; width / exact {mid:.2f} ({low:.2f}-{high:.2f}); "
                   f"largest endpoint gap {max(gaps[name]):.3f}; {seconds[name] / args.surveys:.3f} s", flush=True)
 
 
