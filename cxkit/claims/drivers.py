@@ -10,6 +10,7 @@ customers who would become truly impressed.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..inputs.config import Engagement
@@ -170,23 +171,32 @@ def what_if_claim(scenarios: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -
 def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> list[Claim]:
     """What drives each yes/no outcome most, named only where its model explains at least ``drivers.warn_r2`` and
     rests on as many customers as the main model needs (ten per touchpoint, at least ``thresholds.min_respondents``);
-    whether the main outcome's top driver also drives them."""
+    whether the main outcome's top driver also drives them. "Most" as for the main model: the top driver's interval
+    lies above the next one's share; otherwise it leads, level with the next within its interval."""
     if yes_no is None or not len(yes_no):
         return []
     size = yes_no.groupby("outcome")["attribute"].transform("size")
     least = (10 * size).clip(lower=eng.thresholds.min_respondents)
-    tops = yes_no.assign(least=least).sort_values("share", ascending=False, kind="stable").drop_duplicates("outcome")
+    ranked = yes_no.assign(least=least).sort_values("share", ascending=False, kind="stable")
+    second = {outcome: (group["share"].iloc[1] if len(group) > 1 else np.nan)
+              for outcome, group in ranked.groupby("outcome", sort=False)}
+    tops = ranked.drop_duplicates("outcome")
+    low = tops["share_low"] if "share_low" in tops else pd.Series(np.nan, index=tops.index)
     tops = tops.assign(name=["being truly impressed" if r.outcome == "truly_impressed" else in_text(r.outcome_label)
-                             for r in tops.itertuples()])
+                             for r in tops.itertuples()],
+                       ahead=[pd.isna(lo) or pd.isna(second[o]) or lo > second[o]
+                              for lo, o in zip(low, tops["outcome"])])
     based = tops["n"] >= tops["least"]
     strong = tops[based & (tops["r2"] >= eng.drivers.warn_r2)]
     weak, few = tops[based & (tops["r2"] < eng.drivers.warn_r2)], tops[~based]
     top = key.iloc[0]
-    same = len(strong) > 0 and bool(strong["attribute"].eq(top["attribute"]).all())
+    same = len(strong) > 0 and bool(strong["attribute"].eq(top["attribute"]).all() and strong["ahead"].all())
     facts = dict(label=top["label"] if same else None, names=join(strong["name"]),
                  shares=join(f"{v:.0%}" for v in strong["share"]),
                  parts=None if same or not len(strong) else "; ".join(
-                     f"{r.label} drives {r.name} most ({r.share:.0%} of what its model explains)"
+                     f"{r.label} drives {r.name} most ({r.share:.0%} of what its model explains)" if r.ahead else
+                     f"{r.label} leads what drives {r.name} ({r.share:.0%} of what its model explains), level with "
+                     "the next within its interval"
                      for r in strong.itertuples()),
                  weak=join(f"{r.name} ({r.fit} = {r.r2:.2f})" for r in weak.itertuples()),
                  few=join(f"{r.name} ({int(r.n)} customers, under {int(r.least)})" for r in few.itertuples()))

@@ -184,6 +184,30 @@ def test_yes_no_drivers_are_named_only_where_their_model_explains_enough(eng):
         f"{max(10, eng.thresholds.min_respondents)}) rest on too few customers")
 
 
+def test_a_yes_no_driver_is_said_to_drive_most_only_when_its_interval_clears_the_next(eng):
+    """As for the main model: the bank's value-for-money item led its yes/no model at 12% (7% to 19%) with the next
+    at 10%, and had been said to drive it "most"."""
+    from cxkit.claims.drivers import yes_no_claim
+
+    key = _key(0.5)
+    yes_no = pd.DataFrame({"outcome": ["renewed"] * 3, "outcome_label": ["Renewed"] * 3, "attribute": ["v", "w", "b"],
+                           "label": ["Value for money", "Waiting time", "Billing"], "share": [0.12, 0.10, 0.05],
+                           "share_low": [0.07, 0.036, 0.01], "share_high": [0.19, 0.175, 0.09],
+                           "r2": 0.4, "fit": "R²_O", "n": 500, "method": "relative weights"})
+    (level,) = yes_no_claim(yes_no, key, eng)
+    assert level.text == ("Value for money leads what drives renewed (12% of what its model explains), level with "
+                          "the next within its interval")
+    (ahead,) = yes_no_claim(yes_no.assign(share_low=[0.105, 0.036, 0.01]), key, eng)
+    assert ahead.text == "Value for money drives renewed most (12% of what its model explains)"
+    # the main model's top driver "also drives" it only when it clears the next there too
+    waiting_first = yes_no.assign(attribute=["w", "v", "b"], label=["Waiting time", "Value for money", "Billing"])
+    (also,) = yes_no_claim(waiting_first.assign(share_low=[0.105, 0.036, 0.01]), key, eng)
+    assert also.text == "Waiting time also drives renewed most (12% of what its model explains)"
+    (level_also,) = yes_no_claim(waiting_first, key, eng)
+    assert level_also.text == ("Waiting time leads what drives renewed (12% of what its model explains), level with "
+                               "the next within its interval")
+
+
 def test_a_dimension_whose_statements_do_not_hang_together_is_not_read_as_one_score(eng):
     maturity = pd.DataFrame({"dimension": ["clear_definition"], "label": ["Clear definition"], "n": [300],
                              "mean": [2.5], "ci_low": [2.4], "ci_high": [2.6], "favourable": [0.2], "level": [2],
@@ -329,3 +353,4 @@ def test_counted_sentences_agree_with_their_count():
     assert text([None, None, "Sales"]).startswith("2 of 3 scorecard metrics have no owning department")
     assert text(["Ops"]) == "The one scorecard metric has an owning department"
     assert text(["Ops", "Sales"]) == "Every one of the 2 scorecard metrics has an owning department"
+
