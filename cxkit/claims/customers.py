@@ -70,20 +70,30 @@ def nps_claim(nps: pd.DataFrame, eng: Engagement) -> list[Claim]:
 
 
 def expectations_claim(expectations: pd.DataFrame, eng: Engagement) -> list[Claim]:
-    """Touchpoints whose experience beats expectations, and the one that falls furthest short (intervals exclude 0)."""
+    """Touchpoints whose experience beats expectations, and the one that falls furthest short (intervals exclude 0):
+    "furthest" only where its interval lies below the next touchpoint's gap; otherwise by the most, not clearly more
+    than the next."""
     if expectations is None or not len(expectations):
         return []
     bar = eng.thresholds.min_effect * _rating_span(eng)
     above = expectations[(expectations["ci_low"] > 0) & (expectations["gap"] >= bar)]
     below = expectations[(expectations["ci_high"] < 0) & (expectations["gap"] <= -bar)].sort_values("gap", kind="stable")
     worst = below.iloc[0] if len(below) else None
+    # the next touchpoint's gap, among every one asked: the worst is furthest short only if it clears it
+    rest = expectations.drop(index=worst.name).sort_values("gap", kind="stable") if worst is not None else None
+    runner = rest.iloc[0] if rest is not None and len(rest) else None
+    level = runner is not None and not worst["ci_high"] < runner["gap"]
     facts = dict(above=join(above["label"].map(in_text)), below_label=None if worst is None else worst["label"],
                  below_gap=None if worst is None else worst["gap"],
-                 below_exceeds=None if worst is None else worst["exceeds"])
+                 below_exceeds=None if worst is None else worst["exceeds"],
+                 next_label=runner["label"] if level else None, next_gap=runner["gap"] if level else None)
     parts = []
     if len(above):
         parts.append("{above} beat" + ("s" if len(above) == 1 else "") + " expectations")
-    if worst is not None:
+    if worst is not None and level:
+        parts.append("{below_label|lower} falls short by the most ({below_gap:+.1f} points; only {below_exceeds:.0%} "
+                     "find it better than expected), not clearly more than {next_label|lower} ({next_gap:+.1f})")
+    elif worst is not None:
         parts.append("{below_label|lower} falls furthest short ({below_gap:+.1f} points; only {below_exceeds:.0%} find "
                      "it better than expected)")
     common = dict(comparison="perception against expectation per touchpoint", test="paired 95% t interval",

@@ -479,7 +479,7 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
            "impressed at_risk n", "loyalty_mix"),
     _claim("nps", "customers", "The Net Promoter Score", "nps ci_low ci_high promoters detractors n", "nps"),
     _claim("expectations", "customers", "Where experience beats or misses expectations",
-           "above below_label below_gap below_exceeds", "expectation_gaps"),
+           "above below_label below_gap below_exceeds next_label next_gap", "expectation_gaps"),
     _claim("consistency", "customers", "What an inconsistent experience does to the outcome",
            "inconsistent_share inconsistent_outcome steadier_label steadier_outcome direction", "consistency"),
     _claim("segments", "customers", "Whether customers fall into real segments, and how they differ",

@@ -354,3 +354,18 @@ def test_counted_sentences_agree_with_their_count():
     assert text(["Ops"]) == "The one scorecard metric has an owning department"
     assert text(["Ops", "Sales"]) == "Every one of the 2 scorecard metrics has an owning department"
 
+
+def test_furthest_short_of_expectations_only_when_the_interval_clears_the_next(eng):
+    """40 respondents: the title said "falls furthest short" of a touchpoint whose interval held the next one's gap."""
+    from cxkit.claims.customers import expectations_claim
+
+    gaps = pd.DataFrame({"label": ["Billing clarity", "Waiting time", "Staff courtesy"], "gap": [-0.8, -0.6, 0.1],
+                         "ci_low": [-1.2, -1.0, -0.2], "ci_high": [-0.4, -0.2, 0.4], "exceeds": [0.12, 0.2, 0.4],
+                         "n": 40})
+    (claim,) = expectations_claim(gaps, eng)
+    assert claim.text == ("Billing clarity falls short by the most (-0.8 points; only 12% find it better than expected), "
+                          "not clearly more than waiting time (-0.6)")
+    (clear,) = expectations_claim(gaps.assign(ci_high=[-0.65, -0.2, 0.4]), eng)
+    assert clear.text == "Billing clarity falls furthest short (-0.8 points; only 12% find it better than expected)"
+    (alone,) = expectations_claim(gaps.iloc[[0]], eng)
+    assert alone.text.startswith("Billing clarity falls furthest short")
