@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 MAX_TEXT = 600   # characters in one template
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -46,8 +47,19 @@ class Template:
 
 
 def number(value: float, spec: str) -> str:
-    """A number formatted by ``spec``, without the minus sign of a value that rounds to zero (-0.3 is "0")."""
-    text = format(value, spec)
+    """A number formatted by ``spec``, without the minus sign of a value that rounds to zero (-0.3 is "0").
+
+    Fixed-point and per-cent formats round a half away from zero, on the number as written (its shortest
+    decimal form), as Excel, PowerPoint and LibreOffice round the values they show: 0.125 is "13%" and 0.285
+    "29%" in a sentence as on a chart's label, where Python's own format gives "12%" (half to even) and "28%"
+    (0.285 is stored a little under it).
+    """
+    if spec[-1:] in ("f", "%") and isinstance(value, float) and math.isfinite(value):
+        with localcontext() as context:
+            context.rounding = ROUND_HALF_UP   # the decimal module's "half up" is away from zero
+            text = format(Decimal(repr(float(value))), spec)
+    else:
+        text = format(value, spec)
     return text[1:] if re.fullmatch(r"-0(\.0*)?%?", text) else text
 
 

@@ -1,6 +1,7 @@
 """Words: labels inside sentences keep names and acronyms, numbers show their difference."""
 
 import pytest
+from hypothesis import given, strategies as st
 
 from cxkit.results.text import apart, in_text, join, template
 
@@ -32,3 +33,28 @@ def test_names_join_with_a_final_and_and_a_count_past_four():
                                                 (-0.6, ".0f", "-1"), (-0.3, "+.0f", "0"), (0.0, ".0f", "0")])
 def test_a_number_that_rounds_to_zero_has_no_minus_sign(value, spec, shown):
     assert template("NPS {x:" + spec + "}").fill({"x": value}) == f"NPS {shown}"
+
+
+@pytest.mark.parametrize("n", range(0, 200, 7))
+def test_a_half_rounds_away_from_zero_as_a_charts_label_shows_it(n):
+    """(2n + 1) / 200 is n + 0.5 per cent: PowerPoint, Excel and LibreOffice show n + 1 (half away from zero), where
+    Python's format shows n or n + 1 by the binary value stored (0.125 as "12%", 0.285 as "28%")."""
+    from cxkit.results.text import number
+
+    assert number((2 * n + 1) / 200, ".0%") == f"{n + 1}%"
+    assert number(-(2 * n + 1) / 200, ".0%") == f"-{n + 1}%"
+    assert number((2 * n + 1) / 20, ".1f") == f"{(n + 1) / 10:.1f}"   # n.05 to one decimal: n.1
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False))
+def test_only_a_half_rounds_otherwise_than_pythons_format(value):
+    from decimal import Decimal
+
+    from cxkit.results.text import number
+
+    for spec, scale, places in ((".0%", 100, 0), (".2f", 1, 2)):
+        shown = Decimal(repr(value)) * scale * 10 ** places
+        if shown % 1 != Decimal("0.5") and -shown % 1 != Decimal("0.5"):
+            expected = format(value, spec)
+            assert number(value, spec) == (expected[1:] if expected.startswith("-0") and not
+                                           expected.strip("-0.%") else expected)
