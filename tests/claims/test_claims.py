@@ -164,6 +164,7 @@ def test_touchpoints_without_an_owner_never_stand_for_a_department():
     assert executive_summary(only) == []   # never in the summary: it is said on the slide of what the data does not show
 
 
+
 def test_yes_no_drivers_are_named_only_where_their_model_explains_enough(eng):
     from cxkit.claims.drivers import yes_no_claim
 
@@ -304,8 +305,14 @@ def test_consistency_is_worded_by_the_direction_found_and_needs_a_base_and_a_mid
 
     (lower,) = consistency_claim(_steady(6.5), eng)
     (higher,) = consistency_claim(_steady(9.5), eng)
-    assert lower.supported and "they rate the outcome lower: 6.5 against 8.0 for those with a mixed one" in lower.text
+    assert lower.supported and "they rate the outcome lower: 6.5 against 8.0 for those with a consistent one" in \
+        lower.text
     assert higher.supported and "they rate the outcome higher: 9.5 against 8.0" in higher.text
+    # too few with a consistent experience: the larger steadier band, named (Star Wars had compared with "mixed"
+    # while 200 customers had a consistent experience)
+    few = eng.thresholds.min_respondents - 1
+    (mixed,) = consistency_claim(_steady(6.5, n=(few, 300, 300)), eng)
+    assert "6.5 against 8.0 for those with a mixed one" in mixed.text
     (small,) = consistency_claim(_steady(6.5, n=(5, 10, 300)), eng)
     assert small.verdict == "not_testable" and "fewer than" in small.text
     two = eng.model_copy(update={"scales": {**eng.scales, eng.feedback.scale: eng.scales[eng.feedback.scale]
@@ -369,3 +376,4 @@ def test_furthest_short_of_expectations_only_when_the_interval_clears_the_next(e
     assert clear.text == "Billing clarity falls furthest short (-0.8 points; only 12% find it better than expected)"
     (alone,) = expectations_claim(gaps.iloc[[0]], eng)
     assert alone.text.startswith("Billing clarity falls furthest short")
+
