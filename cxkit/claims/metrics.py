@@ -65,7 +65,7 @@ def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement, segments_real
                   f"the overall test does not pass at {alpha:g}", 0.0, **common)]
 
 
-def balance_claims(balance: pd.DataFrame, model_supported: bool = True, boxes: str = "top-2-box") -> list[Claim]:
+def balance_claims(balance: pd.DataFrame, model: Claim | None = None, boxes: str = "top-2-box") -> list[Claim]:
     """Each department's part of what drives the outcome and of what is left to win; the largest owned one leads.
 
     Touchpoints with no owning department are a claim of their own, not testable as a department's: it says
@@ -73,6 +73,7 @@ def balance_claims(balance: pd.DataFrame, model_supported: bool = True, boxes: s
     """
     if balance is None or not len(balance):
         return []
+    supported = model is None or model.supported   # no model given: the shares are taken as they stand
     out = []
     for r in balance.itertuples():
         facts = dict(owner=r.owner, drivers=join(in_text(s) for s in r.drivers.split(", ")), importance=r.importance,
@@ -88,9 +89,10 @@ def balance_claims(balance: pd.DataFrame, model_supported: bool = True, boxes: s
         out.append(Claim("departmental_balance", str(r.owner),
                          "{owner} owns {importance:.0%} of what drives the outcome ({drivers}); its touchpoints score "
                          "{points:.0f} points {side} the average ({performance:.0%} " + boxes + "), {impact:.0%} of what "
-                         "is left to win", facts, SUPPORTED if model_supported else WITHIN_NOISE,
-                         "sums of the key driver shares by owning department" if model_supported else
-                         "the driver model explains too little to share importance out", float(r.impact), **common))
+                         "is left to win", facts, SUPPORTED if supported else model.verdict if model else NOT_TESTABLE,
+                         "sums of the key driver shares by owning department" if supported else
+                         f"the driver model cannot share importance out: {model.reason}" if model else
+                         "no driver model", float(r.impact), **common))
     owned = [c for c in out if c.subject != "none"]
     lead = owned[0] if owned else out[0]   # the table is sorted by importance: the first owned department leads
     return [replace(c, lead=True) if c is lead else c for c in out]
@@ -195,10 +197,12 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
 
 
 def metric_claims(eng: Engagement, card: pd.DataFrame, trend: pd.DataFrame, balance: pd.DataFrame,
-                  segments: pd.DataFrame | None, model_supported: bool = True,
+                  segments: pd.DataFrame | None, model: Claim | None = None,
                   segments_real: bool = True) -> list[Claim]:
-    """Every claim of the metric stage, from the tables notebook 04 saved; ``model_supported`` and
-    ``segments_real`` say whether the driver model and the segments stood (:func:`cxkit.claims.customers.real_segments`)."""
-    return (segment_drivers_claim(segments, eng, segments_real) + balance_claims(balance, model_supported, eng.scales[eng.feedback.scale].top_boxes)
+    """Every claim of the metric stage, from the tables notebook 04 saved; ``model`` (the key drivers' lead claim,
+    whose verdict and reason the departments' shares of importance take) and ``segments_real`` say whether the
+    driver model and the segments stood (:func:`cxkit.claims.customers.real_segments`)."""
+    return (segment_drivers_claim(segments, eng, segments_real)
+            + balance_claims(balance, model, eng.scales[eng.feedback.scale].top_boxes)
             + wave_claims(trend, eng)
             + scorecard_claims(card))

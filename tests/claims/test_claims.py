@@ -164,6 +164,19 @@ def test_touchpoints_without_an_owner_never_stand_for_a_department():
     assert executive_summary(only) == []   # never in the summary: it is said on the slide of what the data does not show
 
 
+def test_a_departments_share_of_importance_takes_the_driver_models_verdict_and_reason(eng):
+    """40 respondents: the reason given was "the driver model explains too little" where the model rested on 20."""
+    from cxkit.claims.metrics import balance_claims
+
+    balance = pd.DataFrame({"owner": ["Finance"], "drivers": ["Waiting time"], "count": [1], "importance": [0.6],
+                            "performance": [0.5], "vs_all": [-0.08], "impact": [0.6]})
+    (few,) = balance_claims(balance, top_driver_claim(_key(0.5).assign(n=20), eng)[0])
+    assert few.verdict == "not_testable" and "only 20 customers in the model" in few.reason
+    (weak,) = balance_claims(balance, top_driver_claim(_key(0.05), eng)[0])
+    assert weak.verdict == "within_noise" and "explains little" in weak.reason
+    (standing,) = balance_claims(balance, top_driver_claim(_key(0.5), eng)[0])
+    assert standing.supported and standing.reason == "sums of the key driver shares by owning department"
+
 
 def test_yes_no_drivers_are_named_only_where_their_model_explains_enough(eng):
     from cxkit.claims.drivers import yes_no_claim
