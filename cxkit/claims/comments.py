@@ -106,10 +106,13 @@ def read_claim(comments: int, coded: int, themes: int, topics: int, written: int
     if written > comments:
         text = ("{written:,} comments read; in a random {comments:,} of them, {coded_share:.0%} are coded to the "
                 "{themes} themes of the codeframe")
+    elif comments == 1:
+        text = "1 comment read, " + ("coded" if coded else "not coded") + " to the {themes} themes of the codeframe"
     else:
         text = "{comments:,} comments read, {coded_share:.0%} of them coded to the {themes} themes of the codeframe"
     if topics:
-        text += "; {topics} further topics found and offered as codeframe entries"
+        text += ("; {topics} further topics found and offered as codeframe entries" if topics != 1 else
+                 "; 1 further topic found and offered as a codeframe entry")
     return [Claim("comments_read", "all", text, facts, SUPPORTED, "a count", 0.0, n=comments, lead=True)]
 
 
@@ -143,7 +146,8 @@ def staff_claims(themes: pd.DataFrame | None, eng: Engagement) -> list[Claim]:
                   effect_unit="share of staff comments", n=int(top["commenters"]), lead=True, p=p,
                   test="McNemar's exact test on the staff who name one theme and not the other")
     lead = ("Our people name {label|lower} most often as what stops them serving customers: {share:.0%} of their "
-            "{commenters:,} comments" + (", then {second|lower} ({second_share:.0%})" if nxt is not None else ""))
+            "{commenters:,} comment" + ("s" if int(top["commenters"]) != 1 else "")
+            + (", then {second|lower} ({second_share:.0%})" if nxt is not None else ""))
     if top["commenters"] < least:
         return [Claim("staff_obstacle", top["theme"], lead, facts, NOT_TESTABLE,
                       f"{int(top['commenters'])} staff comments, under {least} (thresholds.min_respondents)", 0.0,

@@ -390,3 +390,13 @@ def test_furthest_short_of_expectations_only_when_the_interval_clears_the_next(e
     (alone,) = expectations_claim(gaps.iloc[[0]], eng)
     assert alone.text.startswith("Billing clarity falls furthest short")
 
+
+def test_one_comment_is_counted_in_the_singular():
+    """A 40-respondent survey had "1 comments read"."""
+    from cxkit.claims.comments import read_claim
+
+    assert read_claim(1, 1, 10, 0)[0].text == "1 comment read, coded to the 10 themes of the codeframe"
+    assert read_claim(1, 0, 10, 1)[0].text == ("1 comment read, not coded to the 10 themes of the codeframe; 1 further "
+                                               "topic found and offered as a codeframe entry")
+    assert read_claim(2, 1, 10, 2)[0].text == ("2 comments read, 50% of them coded to the 10 themes of the codeframe; 2 "
+                                               "further topics found and offered as codeframe entries")
