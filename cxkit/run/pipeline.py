@@ -19,7 +19,6 @@ threads of one process: shared working directory and kernel-launch races).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import multiprocessing
 import os
@@ -46,7 +45,7 @@ from ..results.catalogue import STAGES
 from ..results.store import StageRecord, save_record, save_table
 from .lock import clean_leftovers, hold_folder
 from .stage import skip_reason
-from .worker import die_with_the_run, execute_stage, stage_threads
+from .worker import die_with_the_run, execute_stage, stage_threads, warm_up
 
 # what each stage reads, so starts after: a stage starts as soon as these have finished and a worker is free, in
 # this order. Metrics uses what the reality check, customers and drivers found where they ran (a stage skipped for
@@ -156,19 +155,37 @@ def run_engagement(config: str | Path, out: str | Path = "out", workers: int | N
 def _run(eng: Engagement, final: Path, started_at: datetime, clock: float, workers: int | None,
          progress: Callable[[str], None], notebooks, execute) -> RunOutcome:
     """The run itself, holding its output folder."""
-    report = validate(eng)
-    for problem in report.warnings:
-        progress(f"  {problem}")
-    if report.errors:
-        raise DataError(report.problems)
-    return run_validated(eng, report, final, started_at, clock, workers, progress, notebooks, execute)
+    workers = max(1, workers or DEFAULT_WORKERS)
+    # the stage workers start (and import papermill) while this process validates the data: until the first
+    # kernel starts, the run would otherwise use one core of the machine's
+    with stage_pool(workers, execute) as pool:
+        report = validate(eng)
+        for problem in report.warnings:
+            progress(f"  {problem}")
+        if report.errors:
+            raise DataError(report.problems)
+        return run_validated(eng, report, final, started_at, clock, workers, progress, notebooks, execute, pool=pool)
+
+
+def stage_pool(workers: int, execute: Callable[..., dict] | None = None):
+    """The pool that runs a run's stages: ``workers`` worker processes (spawned, each killed if the run dies), each
+    asked to start at once; or, with ``execute``, each stage in this process one after another."""
+    if execute is not None:
+        return _InProcess(execute)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=die_with_the_run, initargs=(os.getpid(),))
+    for _ in range(workers):   # the pool starts a worker for each task waiting: one each, to warm up
+        pool.submit(warm_up)
+    return pool
 
 
 def run_validated(eng: Engagement, report, final: Path, started_at: datetime, clock: float, workers: int | None,
-                  progress: Callable[[str], None], notebooks, execute, inputs: tuple = ()) -> RunOutcome:
+                  progress: Callable[[str], None], notebooks, execute, inputs: tuple = (),
+                  pool=None) -> RunOutcome:
     """A run from data already validated (``report``: its problems and clean frames), into ``final``, which the
     caller holds. ``inputs`` are more (table name, table, claims) the run records before any stage, as it
-    records the data checks (a unit's comparison with the rest, say)."""
+    records the data checks (a unit's comparison with the rest, say). ``pool``: a :func:`stage_pool` already
+    started, closed by this run when its stages end (default: one of the run's own)."""
     build = final.parent / f".{final.name}.building-{os.getpid()}"
     paths = RunPaths(build).make()
     quality = _data_quality_table(report)
@@ -189,7 +206,6 @@ def run_validated(eng: Engagement, report, final: Path, started_at: datetime, cl
     # the threads of each stage are shared out (stage_threads), so three on two cores beat two and a queue
     workers = max(1, workers or DEFAULT_WORKERS)
     failure: StageFailure | None = None
-    context = multiprocessing.get_context("spawn")
 
     def start(stage: str, threads: int) -> Future | None:
         reason = skip_reason(eng, stage) or _upstream_missing(stage, runs)
@@ -221,9 +237,8 @@ def run_validated(eng: Engagement, report, final: Path, started_at: datetime, cl
         return run.status != "failed"
 
     try:
-        with (ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_the_run,
-                                  initargs=(os.getpid(),)) if execute is None
-              else contextlib.nullcontext(_InProcess(execute))) as pool:
+        # the pool is closed here (waiting for its running stages) before anything is cleaned up or moved
+        with (stage_pool(workers, execute) if pool is None else pool) as pool:
             # a large feedback file: two stages hold it at once, not three
             run_stages(start, finish, workers,
                        2 if report.rows.get("feedback", 0) >= LARGE_FEEDBACK else None)
@@ -298,6 +313,12 @@ class _InProcess:
 
     def __init__(self, execute: Callable[..., dict]):
         self.execute = execute
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
 
     def submit(self, function, *args) -> Future:
         done = Future()

@@ -28,6 +28,21 @@ def die_with_the_run(run_pid: int) -> None:
             os._exit(1)
 
 
+def warm_up() -> None:
+    """A worker's first task, while the run validates its data: import what executing a stage needs."""
+    _import_papermill()
+
+
+def _import_papermill():
+    # papermill imports nbformat, whose jsonschema imports rfc3987_syntax when it is installed: that compiles some 35
+    # Earley grammars at import, about 2 s of CPU in every worker (python-jsonschema/jsonschema#1428), for an IRI
+    # format check that notebook validation never makes. Left out, jsonschema simply has no IRI checker.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import papermill
+
+    return papermill
+
+
 def _local_kernel_manager(socket_dir: str):
     """A kernel manager on local (IPC) sockets: the kernel is only reachable from this machine's user,
     and does not warn about unencrypted TCP on every run."""
@@ -72,11 +87,7 @@ def execute_stage(stage: str, engagement: str, build: str, notebook: str, thread
         else:
             os.environ.pop(name, None)
 
-    # papermill imports nbformat, whose jsonschema imports rfc3987_syntax when it is installed: that compiles some 35
-    # Earley grammars at import, about 2 s of CPU in every worker (python-jsonschema/jsonschema#1428), for an IRI
-    # format check that notebook validation never makes. Left out, jsonschema simply has no IRI checker.
-    sys.modules.setdefault("rfc3987_syntax", None)
-    import papermill as pm
+    pm = _import_papermill()
     from papermill.exceptions import PapermillExecutionError
 
     source = Path(notebook)
