@@ -157,8 +157,11 @@ def _run(eng: Engagement, final: Path, started_at: datetime, clock: float, worke
     """The run itself, holding its output folder."""
     workers = max(1, workers or DEFAULT_WORKERS)
     # the stage workers start (and import papermill) while this process validates the data: until the first
-    # kernel starts, the run would otherwise use one core of the machine's
-    with stage_pool(workers, execute) as pool:
+    # kernel starts, the run would otherwise use one core of the machine's. Not beside large files: the workers'
+    # memory would add to the validation's peak, for a second saved on a run of a minute
+    sizes = [eng.data_path(part).stat().st_size for part in ("feedback", "diagnostic")
+             if getattr(eng, part) is not None and eng.data_path(part).is_file()]
+    with stage_pool(workers, execute, warm=sum(sizes) < WARM_UP_BYTES) as pool:
         report = validate(eng)
         for problem in report.warnings:
             progress(f"  {problem}")
@@ -167,14 +170,14 @@ def _run(eng: Engagement, final: Path, started_at: datetime, clock: float, worke
         return run_validated(eng, report, final, started_at, clock, workers, progress, notebooks, execute, pool=pool)
 
 
-def stage_pool(workers: int, execute: Callable[..., dict] | None = None):
-    """The pool that runs a run's stages: ``workers`` worker processes (spawned, each killed if the run dies), each
-    asked to start at once; or, with ``execute``, each stage in this process one after another."""
+def stage_pool(workers: int, execute: Callable[..., dict] | None = None, warm: bool = False):
+    """The pool that runs a run's stages: ``workers`` worker processes (spawned, each killed if the run dies), with
+    ``warm`` asked to start at once; or, with ``execute``, each stage in this process one after another."""
     if execute is not None:
         return _InProcess(execute)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=die_with_the_run, initargs=(os.getpid(),))
-    for _ in range(workers):   # the pool starts a worker for each task waiting: one each, to warm up
+    for _ in range(workers if warm else 0):   # the pool starts a worker for each task waiting: one each
         pool.submit(warm_up)
     return pool
 
@@ -260,6 +263,7 @@ def run_validated(eng: Engagement, report, final: Path, started_at: datetime, cl
 
 
 DEFAULT_WORKERS = 3
+WARM_UP_BYTES = 50_000_000   # data files under this: the workers start while the data is validated
 LARGE_FEEDBACK = 250_000   # customers from which no more than two stages hold the feedback at once
 
 
