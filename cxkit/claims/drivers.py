@@ -17,7 +17,7 @@ from ..inputs.config import Engagement
 from ..analysis.drivers import boxes
 from ..results.catalogue import ASYMMETRY
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
-from ..results.text import in_text, join, sentence
+from ..results.text import in_text, join, number, sentence
 
 
 def model_verdict(key: pd.DataFrame, eng: Engagement) -> tuple[str, str]:
@@ -180,6 +180,8 @@ def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> li
     ranked = yes_no.assign(least=least).sort_values("share", ascending=False, kind="stable")
     second = {outcome: (group["share"].iloc[1] if len(group) > 1 else np.nan)
               for outcome, group in ranked.groupby("outcome", sort=False)}
+    runner_up = {outcome: (group["label"].iloc[1] if len(group) > 1 else None)
+                 for outcome, group in ranked.groupby("outcome", sort=False)}
     tops = ranked.drop_duplicates("outcome")
     low = tops["share_low"] if "share_low" in tops else pd.Series(np.nan, index=tops.index)
     tops = tops.assign(name=["being truly impressed" if r.outcome == "truly_impressed" else in_text(r.outcome_label)
@@ -192,11 +194,12 @@ def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> li
     top = key.iloc[0]
     same = len(strong) > 0 and bool(strong["attribute"].eq(top["attribute"]).all() and strong["ahead"].all())
     facts = dict(label=top["label"] if same else None, names=join(strong["name"]),
-                 shares=join(f"{v:.0%}" for v in strong["share"]),
+                 shares=join(number(v, ".0%") for v in strong["share"]),
                  parts=None if same or not len(strong) else "; ".join(
-                     f"{r.label} drives {r.name} most ({r.share:.0%} of what its model explains)" if r.ahead else
-                     f"{r.label} leads what drives {r.name} ({r.share:.0%} of what its model explains), level with "
-                     "the next within its interval"
+                     f"{r.label} drives {r.name} most ({number(r.share, '.0%')} of what its model explains)" if r.ahead else
+                     f"{r.label} and {in_text(runner_up[r.outcome])} drive {r.name} about as much as each other "
+                     f"({number(r.share, '.0%')} and {number(second[r.outcome], '.0%')} of what its model explains, "
+                     "within the first's interval)"
                      for r in strong.itertuples()),
                  weak=join(f"{r.name} ({r.fit} = {r.r2:.2f})" for r in weak.itertuples()),
                  few=join(f"{r.name} ({int(r.n)} customers, under {int(r.least)})" for r in few.itertuples()))
