@@ -17,7 +17,7 @@ import pandas as pd
 from ..analysis.stats import holm
 from ..inputs.config import Engagement
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
-from ..results.text import in_text, join
+from ..results.text import in_text, join, number
 
 
 def _value(value: float, unit: str) -> str:
@@ -81,18 +81,25 @@ def balance_claims(balance: pd.DataFrame, model: Claim | None = None, boxes: str
                      side="below" if r.vs_all < 0 else "above", impact=r.impact)
         common = dict(comparison="a department's touchpoints against all", direction=facts["side"],
                       effect=float(r.vs_all), effect_unit="share points")
+        points = "point" if number(facts["points"], ".0f") == "1" else "points"
         if r.owner == "No owner":
-            out.append(Claim("departmental_balance", "none", "No department owns {drivers} ({importance:.0%} of what "
-                             "drives the outcome): name owners to share it out", facts, NOT_TESTABLE,
+            out.append(Claim("departmental_balance", "none", ("No department owns {drivers} ({importance:.0%} of what "
+                             "drives the outcome): name owners to share it out") if supported else
+                             "No department owns {drivers}: name owners", facts, NOT_TESTABLE,
                              "no owner is mapped for these touchpoints (feedback.attributes[].owner)", 0.0, **common))
+            continue
+        if not supported:   # the shares come from a model that cannot carry them: the text quotes none
+            out.append(Claim("departmental_balance", str(r.owner), "{owner} owns {drivers}, but its share of what "
+                             "drives the outcome cannot be read from this driver model", facts,
+                             model.verdict if model else NOT_TESTABLE,
+                             f"the driver model cannot share importance out: {model.reason}" if model else
+                             "no driver model", 0.0, **common))
             continue
         out.append(Claim("departmental_balance", str(r.owner),
                          "{owner} owns {importance:.0%} of what drives the outcome ({drivers}); its touchpoints score "
-                         "{points:.0f} points {side} the average ({performance:.0%} " + boxes + "), {impact:.0%} of what "
-                         "is left to win", facts, SUPPORTED if supported else model.verdict if model else NOT_TESTABLE,
-                         "sums of the key driver shares by owning department" if supported else
-                         f"the driver model cannot share importance out: {model.reason}" if model else
-                         "no driver model", float(r.impact), **common))
+                         "{points:.0f} " + points + " {side} the average ({performance:.0%} " + boxes + "), "
+                         "{impact:.0%} of what is left to win", facts, SUPPORTED,
+                         "sums of the key driver shares by owning department", float(r.impact), **common))
     owned = [c for c in out if c.subject != "none"]
     lead = owned[0] if owned else out[0]   # the table is sorted by importance: the first owned department leads
     return [replace(c, lead=True) if c is lead else c for c in out]

@@ -172,6 +172,8 @@ def test_a_departments_share_of_importance_takes_the_driver_models_verdict_and_r
                             "performance": [0.5], "vs_all": [-0.08], "impact": [0.6]})
     (few,) = balance_claims(balance, top_driver_claim(_key(0.5).assign(n=20), eng)[0])
     assert few.verdict == "not_testable" and "only 20 customers in the model" in few.reason
+    assert few.text == ("Finance owns waiting time, but its share of what drives the outcome cannot be read from this "
+                        "driver model")   # no share quoted from a model that cannot carry one (it had said 60%)
     (weak,) = balance_claims(balance, top_driver_claim(_key(0.05), eng)[0])
     assert weak.verdict == "within_noise" and "explains little" in weak.reason
     (standing,) = balance_claims(balance, top_driver_claim(_key(0.5), eng)[0])
