@@ -244,13 +244,15 @@ def _driver_metrics(fb, eng, chosen, scenarios, best_of, cadence, available) -> 
 
 
 def scorecard_drivers(drivers: pd.DataFrame, quadrants: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
-    """The drivers that become driver metrics: the top ``targets.scorecard_drivers``, and every moment of truth
-    below them (the ``fix_first`` quadrant of :func:`cxkit.analysis.drivers.moments_of_truth`, as saved); none
-    without a driver model."""
+    """The drivers that become driver metrics: the top ``targets.scorecard_drivers`` of those whose ratings go with
+    a higher outcome, and every moment of truth below them (the ``fix_first`` quadrant of
+    :func:`cxkit.analysis.drivers.moments_of_truth`, as saved); none without a driver model. A touchpoint whose
+    ratings go with a lower outcome (direction -1) is never one: its metric's target would raise it."""
     if drivers is None or quadrants is None:
         return pd.DataFrame(columns=["attribute", "label", "owner"])
     fix = set(quadrants.loc[quadrants["quadrant"] == "fix_first", "attribute"])
-    return drivers[(np.arange(len(drivers)) < eng.targets.scorecard_drivers) | drivers["attribute"].isin(fix).to_numpy()]
+    rising = drivers[drivers["direction"] >= 0] if "direction" in drivers else drivers
+    return rising[(np.arange(len(rising)) < eng.targets.scorecard_drivers) | rising["attribute"].isin(fix).to_numpy()]
 
 
 def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_department: pd.DataFrame | None,

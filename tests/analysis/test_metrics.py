@@ -226,3 +226,16 @@ def test_a_metric_already_at_the_top_needs_no_responses_not_infinitely_many(eng,
     exported = {m["name"]: m for m in metrics.metric_definitions(table.reset_index(), eng)["metrics"]}
     assert exported[f"{top['label']}: top-2-box"]["responses_needed_per_period"] is None
     assert exported["Share truly impressed"]["responses_needed_per_period"] > 0
+
+
+def test_a_touchpoint_that_goes_with_a_lower_outcome_never_gets_a_target_to_raise_it(eng, card):
+    """Star Wars: the scorecard set a target to raise Jar Jar Binks's favourability (direction -1: more of it went
+    with fewer fans). The top drivers are taken from those that go with a higher outcome."""
+    from cxkit.analysis.drivers import moments_of_truth
+
+    _, key = card
+    flipped = key.assign(direction=[-1] + [1] * (len(key) - 1))
+    chosen = metrics.scorecard_drivers(flipped, moments_of_truth(flipped), eng)
+    assert key["attribute"].iloc[0] not in set(chosen["attribute"])
+    assert list(chosen["attribute"][:eng.targets.scorecard_drivers]) == \
+        list(key["attribute"].iloc[1:eng.targets.scorecard_drivers + 1])
