@@ -41,8 +41,9 @@ def theme_claims(themes: pd.DataFrame, eng: Engagement) -> list[Claim]:
             text = (f"{best.capitalize()} write about {{label|lower}} more than {worst}: {{share_best:.0%}} of "
                     "their comments against {share_worst:.0%}")
         if min(r.n_worst, r.n_best) < least:
-            verdict, reason = NOT_TESTABLE, (f"{min(r.n_worst, r.n_best)} comments in the smaller group, under "
-                                             f"{least} (thresholds.min_respondents)")
+            fewest = min(r.n_worst, r.n_best)
+            verdict, reason = NOT_TESTABLE, (f"{fewest} comment{'' if fewest == 1 else 's'} in the smaller group, "
+                                             f"under {least} (thresholds.min_respondents)")
         elif pd.isna(r.chi2_p) or r.chi2_p >= alpha:
             verdict, reason = WITHIN_NOISE, (f"chi-square p = {r.chi2_p:.3g} (Holm) is not under {alpha:g}"
                                              if pd.notna(r.chi2_p) else "no test: the theme is in no comment or in all")
