@@ -59,9 +59,9 @@ def _basis(rule: Rule, fired: Fired) -> str:
     return f"{rule.priority_field.replace('_', ' ')}{scale} = {fired.priority:.2f}"
 
 
-PHASES = (("quick_win", "1. Quick wins", "the first 30 days"),
-          ("days_90", "2. Pilot", "90 days in one or two units, measured against the scorecard"),
-          ("months_12", "3. Roll out", "within 12 months, what the pilot proved"))
+PHASES = (("quick_win", "Quick wins", "the first 30 days"),
+          ("days_90", "Pilot", "90 days in one or two units, measured against the scorecard"),
+          ("months_12", "Roll out", "within 12 months, what the pilot proved"))
 
 
 def roadmap(actions: pd.DataFrame) -> pd.DataFrame:
@@ -70,14 +70,14 @@ def roadmap(actions: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per phase that has actions: ``phase``, ``when``, ``actions`` (``#rank headline``, in rank order),
-        ``owners`` (each once, in rank order), ``count``.
+        One row per phase that has actions: ``phase`` (numbered in order among those, "1. Quick wins"), ``when``,
+        ``actions`` (``#rank headline``, in rank order), ``owners`` (each once, in rank order), ``count``.
     """
     rows = []
     for horizon, phase, when in PHASES:
         part = actions[actions["horizon"] == horizon]
         if len(part):
-            rows.append({"phase": phase, "when": when,
+            rows.append({"phase": f"{len(rows) + 1}. {phase}", "when": when,
                          "actions": "; ".join(f"#{r.rank} {r.headline}" for r in part.itertuples()),
                          "owners": ", ".join(dict.fromkeys(part["owner"])), "count": len(part)})
     return pd.DataFrame(rows, columns=["phase", "when", "actions", "owners", "count"])

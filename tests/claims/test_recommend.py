@@ -96,6 +96,10 @@ def test_roadmap_phases_pilot_before_roll_out(eng, claims):
     assert phases["phase"].tolist() == sorted(phases["phase"])              # quick wins, pilot, roll out
     assert phases["count"].sum() == len(actions)
     assert "#1 " in " ".join(phases["actions"]) and phases.iloc[-1]["actions"].endswith("Pilot, then roll out")
+    # the phases are numbered among those that have actions: no "1" then "3" when nothing is piloted at 90 days
+    without_pilot = roadmap(actions[actions["horizon"] != "days_90"])
+    assert [p.split(". ")[0] for p in without_pilot["phase"]] == [str(i) for i in range(1, len(without_pilot) + 1)]
+    assert without_pilot["phase"].iloc[-1] == f"{len(without_pilot)}. Roll out"
 
 
 def test_measurement_and_department_rules_fire_on_the_sample(eng, claims, demo_run):

@@ -67,8 +67,8 @@ def roadmap_slide(ctx: DeckContext):
     if phases is None or phases.empty:
         return
     rows = [[f"{r.phase}: {r.when}", r.actions, r.owners] for r in phases.itertuples()]
-    steps = {"1. Quick wins": "quick wins first", "2. Pilot": "pilot in one or two units", "3. Roll out": "roll out"}
-    named = [steps[p] for p in phases["phase"] if p in steps]
+    steps = {"Quick wins": "quick wins first", "Pilot": "pilot in one or two units", "Roll out": "roll out"}
+    named = [steps[name] for name in (p.split(". ", 1)[-1] for p in phases["phase"]) if name in steps]
     title = "Roadmap: " + (", then ".join(named) if named else "the actions by phase")
     ctx.canvas.paged_table(title,
                            "The recommended actions by phase; numbers refer to the ranked list of actions",
