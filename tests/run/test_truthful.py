@@ -76,6 +76,9 @@ def _claims_agree_with_their_tables(folder, claims):
                 assert gap < 0
         if c["kind"] == "top_driver" and c["verdict"] == "supported":
             assert f["label"] == key.sort_values("rank")["label"].iloc[0]
+        if c["kind"] == "top_driver" and c["verdict"] != "supported":   # no driver metric from a model that names none
+            card = table("scorecard")
+            assert card is None or not (card["layer"] == "driver").any()
         if c["kind"] == "wave_change" and c["verdict"] == "supported":
             latest = trend[trend["wave"].astype(str) == f["last"]]
             change = latest[latest["metric"].str.startswith(f["metric"])]["change"].iloc[0]
