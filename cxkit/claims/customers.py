@@ -10,8 +10,11 @@ segment's share of the value (or customers) at stake.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
+from ..analysis.stats import holm
 from ..inputs.config import Engagement
 from ..results.catalogue import CONSISTENCY
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
@@ -217,11 +220,18 @@ def real_segments(claim: Claim | None, structure: pd.DataFrame | None) -> bool:
 
 
 def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_real: bool = True,
-                          why: str = "the segments are not real structure (see the segments' claim)") -> list[Claim]:
+                          why: str = "the segments are not real structure (see the segments' claim)",
+                          eng: Engagement | None = None) -> list[Claim]:
     """Each segment's part of the value (or customers) held by indifferent and unhappy customers; the largest leads.
 
     Within noise when the segments do not differ in what customers value (:func:`segments_claim`): a share of an
-    artefact, or, for higher and lower raters, a restatement of how the segments were found."""
+    artefact, or, for higher and lower raters, a restatement of how the segments were found. Within noise too when
+    the segment's customers are no more often indifferent or unhappy than the other segments' (with ``eng``): its
+    part then follows its size. More often means the two-proportion z test of its share at risk against the rest's
+    (customers counted, pooled standard error), Holm-adjusted across the segments, under ``thresholds.alpha``, by at
+    least ``thresholds.min_effect`` (a share). A segment that holds much of the value at stake only because it
+    is large calls for no retention play of its own.
+    """
     if stake is None or not len(stake) or profiles is None or not len(profiles) or len(profiles) < 2:
         return []
     column, what = ("value_at_stake", "value") if "value_at_stake" in stake else ("at_risk_customers", "customers")
@@ -230,20 +240,50 @@ def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_
         return []
     names = profiles.set_index("segment")["name"]
     ranked = stake.assign(part=stake[column] / total).sort_values("part", ascending=False, kind="stable")
+    risky, rest, tests = _at_risk_against_the_rest(ranked)
+    alpha = eng.thresholds.alpha if eng is not None else 0.05
+    bar = eng.thresholds.min_effect if eng is not None else 0.0
+    adjusted = holm(tests)
     out = []
     for i, r in enumerate(ranked.itertuples()):
         facts = dict(segment=int(r.segment), name=names.get(r.segment, ""), stake=float(getattr(r, column)),
-                     stake_share=float(r.part), what=what)
+                     stake_share=float(r.part), what=what, at_risk_share=float(risky[i]), rest_share=float(rest[i]),
+                     p=None if np.isnan(adjusted[i]) else float(adjusted[i]))
         text = ("Segment {segment} ({name|lower}) holds {stake_share:.0%} of the value held by indifferent and unhappy "
                 "customers" if what == "value" else
                 "Segment {segment} ({name|lower}) holds {stake_share:.0%} of the indifferent and unhappy customers")
-        out.append(Claim("value_at_stake", str(int(r.segment)), text, facts,
-                         SUPPORTED if segments_real else WITHIN_NOISE,
-                         f"a share of the {what} summed over {int(r.customers):,} customers in the segment" if
-                         segments_real else why,
-                         float(r.part) if segments_real else 0.0, comparison="segments' share of what is at stake", effect=float(r.part),
-                         effect_unit=f"share of the {what} at stake", n=r.customers, lead=i == 0))
+        text += "; {at_risk_share:.0%} of its customers are indifferent or unhappy, against {rest_share:.0%} in the others"
+        more = eng is None or (adjusted[i] < alpha and risky[i] - rest[i] >= bar)
+        if not segments_real:
+            verdict, reason = WITHIN_NOISE, why
+        elif not more:
+            verdict, reason = WITHIN_NOISE, (f"its customers are not clearly more often indifferent or unhappy than "
+                                             f"the other segments' (two-proportion z test, Holm-adjusted p = "
+                                             f"{adjusted[i]:.3g}): its part follows its size")
+        else:
+            verdict, reason = SUPPORTED, (f"a share of the {what} summed over {int(r.customers):,} customers in the "
+                                          f"segment; more of them at risk than in the others (Holm-adjusted p = "
+                                          f"{adjusted[i]:.3g})")
+        out.append(Claim("value_at_stake", str(int(r.segment)), text, facts, verdict, reason,
+                         float(r.part) if verdict == SUPPORTED else 0.0, comparison="segments' share of what is at stake",
+                         effect=float(r.part), effect_unit=f"share of the {what} at stake", n=r.customers, lead=i == 0,
+                         test="two-proportion z test of the share at risk against the other segments, Holm-adjusted",
+                         p=facts["p"]))
     return out
+
+
+def _at_risk_against_the_rest(stake: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each segment's share of customers at risk, the other segments' together, and the two-proportion z test's p
+    (pooled standard error; NaN where either side is empty)."""
+    n, at = stake["customers"].to_numpy(dtype=float), stake["at_risk_customers"].to_numpy(dtype=float)
+    n_rest, at_rest = n.sum() - n, at.sum() - at
+    with np.errstate(divide="ignore", invalid="ignore"):
+        risky, rest = at / n, at_rest / n_rest
+        pooled = (at + at_rest) / (n + n_rest)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / n_rest))
+        z = (risky - rest) / se
+    p = np.where(se > 0, 2 * sps.norm.sf(np.abs(z)), np.nan)
+    return risky, rest, p
 
 
 def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:
@@ -309,5 +349,5 @@ def customer_claims(eng: Engagement, mix: pd.DataFrame, nps: pd.DataFrame, expec
            "customers restates how they were found") if real else "the segments are not real structure (see the " \
         "segments' claim)"
     return (loyalty_mix_claim(mix, eng) + nps_claim(nps, eng) + expectations_claim(expectations, eng)
-            + consistency_claim(steady, eng) + segments + value_at_stake_claims(stake, profiles, bool(shape), why)
+            + consistency_claim(steady, eng) + segments + value_at_stake_claims(stake, profiles, bool(shape), why, eng)
             + descriptor_claim(by_descriptor, eng))

@@ -485,7 +485,7 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
     _claim("segments", "customers", "Whether customers fall into real segments, and how they differ",
            "k described stability threshold silhouette null_high", "segment_structure segment_profiles"),
     _claim("value_at_stake", "customers", "A segment's part of the value held by indifferent and unhappy customers",
-           "segment name stake stake_share what", "value_at_stake segment_profiles", True),
+           "segment name stake stake_share what at_risk_share rest_share p", "value_at_stake segment_profiles", True),
     _claim("descriptor_differences", "customers", "Whether the outcome differs by region, channel, customer type ...",
            "outcome_label descriptor low_group low high_group high nps_low nps_high differ same alpha p",
            "descriptor_comparisons"),

@@ -402,3 +402,34 @@ def test_one_comment_is_counted_in_the_singular():
                                                "topic found and offered as a codeframe entry")
     assert read_claim(2, 1, 10, 2)[0].text == ("2 comments read, 50% of them coded to the 10 themes of the codeframe; 2 "
                                                "further topics found and offered as codeframe entries")
+
+
+def test_a_segment_holds_value_at_stake_as_a_finding_only_when_more_of_it_is_at_risk(eng):
+    """No-signal data: the largest segment held 49% of the value at stake because it held 48% of all value, and the
+    deck's first action was a retention play for it. Its part is a finding only when more of its customers are at
+    risk than in the other segments (two-proportion z test, Holm-adjusted)."""
+    from scipy.stats import norm
+
+    from cxkit.claims.customers import value_at_stake_claims
+
+    profiles = pd.DataFrame({"segment": [1, 2, 3], "name": ["Strong on price", "Strong on app", "Strong on staff"]})
+    sized = pd.DataFrame({"segment": [1, 2, 3], "customers": [400, 300, 300], "at_risk_customers": [204, 147, 144],
+                          "at_risk_share": [0.51, 0.49, 0.48], "value": [480.0, 260.0, 260.0],
+                          "value_at_stake": [245.0, 127.0, 125.0]})
+    claims = value_at_stake_claims(sized, profiles, True, eng=eng)
+    lead = next(c for c in claims if c.lead)
+    assert lead.subject == "1" and lead.verdict == "within_noise" and "follows its size" in lead.reason
+    assert lead.text.endswith("51% of its customers are indifferent or unhappy, against 49% in the others")
+    assert not any(c.supported for c in claims)
+    # the test by hand: 204 of 400 against 291 of 600, pooled
+    pooled = 495 / 1000
+    z = (204 / 400 - 291 / 600) / np.sqrt(pooled * (1 - pooled) * (1 / 400 + 1 / 600))
+    assert lead.facts["p"] == pytest.approx(min(1.0, 2 * norm.sf(abs(z)) * 3))   # the smallest p of three, Holm
+    riskier = sized.assign(at_risk_customers=[280, 120, 110], value_at_stake=[330.0, 100.0, 95.0])
+    lead = next(c for c in value_at_stake_claims(riskier, profiles, True, eng=eng) if c.lead)
+    assert lead.supported and lead.facts["at_risk_share"] == pytest.approx(0.7)
+    from cxkit.claims.recommend import engagement_rules
+
+    (retain,) = [r for r in engagement_rules(eng) if r.id == "retain_segment"]
+    assert fire(retain, [lead], {"outcome_owner": "CX lead"})       # a retention play for the riskier segment
+    assert not fire(retain, claims, {"outcome_owner": "CX lead"})   # none for one that is only large
