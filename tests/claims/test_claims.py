@@ -320,14 +320,11 @@ def test_consistency_is_worded_by_the_direction_found_and_needs_a_base_and_a_mid
 
     (lower,) = consistency_claim(_steady(6.5), eng)
     (higher,) = consistency_claim(_steady(9.5), eng)
-    assert lower.supported and "they rate the outcome lower: 6.5 against 8.0 for those with a consistent one" in \
-        lower.text
+    assert lower.supported and "they rate the outcome lower: 6.5 against 8.0 for those with a mixed one" in lower.text
     assert higher.supported and "they rate the outcome higher: 9.5 against 8.0" in higher.text
-    # too few with a consistent experience: the larger steadier band, named (Star Wars had compared with "mixed"
-    # while 200 customers had a consistent experience)
-    few = eng.thresholds.min_respondents - 1
-    (mixed,) = consistency_claim(_steady(6.5, n=(few, 300, 300)), eng)
-    assert "6.5 against 8.0 for those with a mixed one" in mixed.text
+    # the larger steadier band, named: with more customers consistent than mixed, the consistent ones
+    (consistent,) = consistency_claim(_steady(6.5, n=(400, 300, 300)), eng)
+    assert "6.5 against 8.0 for those with a consistent one" in consistent.text
     (small,) = consistency_claim(_steady(6.5, n=(5, 10, 300)), eng)
     assert small.verdict == "not_testable" and "fewer than" in small.text
     two = eng.model_copy(update={"scales": {**eng.scales, eng.feedback.scale: eng.scales[eng.feedback.scale]
