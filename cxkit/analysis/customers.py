@@ -731,7 +731,9 @@ def value_at_stake(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series | No
     Keeping a customer costs far less than winning one (DOMAIN.md section 2):
     the value at stake is the sum of the value column over customers whose
     main outcome puts them in the unhappy or indifferent band (each customer's
-    value multiplied by their weight where weights are mapped).
+    value multiplied by their weight where weights are mapped). ``share_at_risk`` and ``rest_share_at_risk``: the
+    segment's customers at risk and the other segments' (counted), with ``p_vs_rest`` their two-proportion z test,
+    Holm-adjusted across the segments: whether a segment holds its part of what is at stake for more than its size.
     """
     spec = eng.feedback
     bands = loyalty_band(fb[eng.outcome.column], eng)   # without a rating outcome: NotEnoughData, said
@@ -749,4 +751,20 @@ def value_at_stake(fb: pd.DataFrame, eng: Engagement, assignment: pd.Series | No
             row["value"] = float(np.nansum(value[inside]))
             row["value_at_stake"] = float(np.nansum(value[inside & at_risk]))
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table["share_at_risk"], table["rest_share_at_risk"], table["p_vs_rest"] = _at_risk_against_the_rest(table)
+    return table
+
+
+def _at_risk_against_the_rest(stake: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each segment's share of customers at risk (counted, unweighted), the other segments' together, and the
+    two-proportion z test of the two (pooled standard error), Holm-adjusted across the segments (NaN where either
+    side is empty)."""
+    n, at = stake["customers"].to_numpy(dtype=float), stake["at_risk_customers"].to_numpy(dtype=float)
+    n_rest, at_rest = n.sum() - n, at.sum() - at
+    with np.errstate(divide="ignore", invalid="ignore"):
+        risky, rest = at / n, at_rest / n_rest
+        pooled = (at + at_rest) / (n + n_rest)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / n_rest))
+        z = (risky - rest) / se
+    return risky, rest, holm(np.where(se > 0, 2 * sps.norm.sf(np.abs(z)), np.nan))

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from ..analysis.stats import holm
 from ..inputs.config import Engagement
 from ..results.catalogue import CONSISTENCY
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
@@ -226,9 +224,9 @@ def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_
     Within noise when the segments do not differ in what customers value (:func:`segments_claim`): a share of an
     artefact, or, for higher and lower raters, a restatement of how the segments were found. Within noise too when
     the segment's customers are no more often indifferent or unhappy than the other segments' (with ``eng``): its
-    part then follows its size. More often means the two-proportion z test of its share at risk against the rest's
-    (customers counted, pooled standard error), Holm-adjusted across the segments, under ``thresholds.alpha``, by at
-    least ``thresholds.min_effect`` (a share). A segment that holds much of the value at stake only because it
+    part then follows its size. More often means the table's test against the rest
+    (:func:`cxkit.analysis.customers.value_at_stake`: ``p_vs_rest``, Holm-adjusted) under ``thresholds.alpha``, by
+    at least ``thresholds.min_effect`` (a share). A segment that holds much of the value at stake only because it
     is large calls for no retention play of its own.
     """
     if stake is None or not len(stake) or profiles is None or not len(profiles) or len(profiles) < 2:
@@ -239,10 +237,10 @@ def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_
         return []
     names = profiles.set_index("segment")["name"]
     ranked = stake.assign(part=stake[column] / total).sort_values("part", ascending=False, kind="stable")
-    risky, rest, tests = _at_risk_against_the_rest(ranked)
+    risky, rest, adjusted = (ranked[c].to_numpy(dtype=float) for c in ("share_at_risk", "rest_share_at_risk",
+                                                                      "p_vs_rest"))
     alpha = eng.thresholds.alpha if eng is not None else 0.05
     bar = eng.thresholds.min_effect if eng is not None else 0.0
-    adjusted = holm(tests)
     out = []
     for i, r in enumerate(ranked.itertuples()):
         facts = dict(segment=int(r.segment), name=names.get(r.segment, ""), stake=float(getattr(r, column)),
@@ -269,20 +267,6 @@ def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_
                          test="two-proportion z test of the share at risk against the other segments, Holm-adjusted",
                          p=facts["p"]))
     return out
-
-
-def _at_risk_against_the_rest(stake: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each segment's share of customers at risk, the other segments' together, and the two-proportion z test's p
-    (pooled standard error; NaN where either side is empty)."""
-    n, at = stake["customers"].to_numpy(dtype=float), stake["at_risk_customers"].to_numpy(dtype=float)
-    n_rest, at_rest = n.sum() - n, at.sum() - at
-    with np.errstate(divide="ignore", invalid="ignore"):
-        risky, rest = at / n, at_rest / n_rest
-        pooled = (at + at_rest) / (n + n_rest)
-        se = np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / n_rest))
-        z = (risky - rest) / se
-    p = np.where(se > 0, 2 * sps.norm.sf(np.abs(z)), np.nan)
-    return risky, rest, p
 
 
 def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:

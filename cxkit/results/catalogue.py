@@ -286,7 +286,8 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
            share_overall=NUMBER, index=NUMBER),
     _table("value_at_stake", "customers", "Value held by indifferent and unhappy customers per segment",
            segment=INT, customers=INT, at_risk_customers=INT, at_risk_share=NUMBER, value=NUMBER,
-           value_at_stake=NUMBER, optional=("value", "value_at_stake")),
+           value_at_stake=NUMBER, share_at_risk=NUMBER, rest_share_at_risk=NUMBER, p_vs_rest=NUMBER,
+           optional=("value", "value_at_stake")),
     _table("descriptor_comparisons", "customers", "Outcomes by region, channel, customer type ... with tests; small "
            "bases blanked", descriptor=TEXT, value=TEXT, n=INT, small_base=BOOL, outcome=NUMBER, ci_low=NUMBER,
            ci_high=NUMBER, truly_impressed=NUMBER, nps=NUMBER, kw_p=NUMBER, epsilon2=NUMBER, chi2_p=NUMBER),

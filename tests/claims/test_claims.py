@@ -407,13 +407,18 @@ def test_a_segment_holds_value_at_stake_as_a_finding_only_when_more_of_it_is_at_
     risk than in the other segments (two-proportion z test, Holm-adjusted)."""
     from scipy.stats import norm
 
+    from cxkit.analysis.customers import _at_risk_against_the_rest
     from cxkit.claims.customers import value_at_stake_claims
+
+    def tested(stake):   # the table as the customers stage saves it, with its test against the rest
+        return stake.assign(**dict(zip(("share_at_risk", "rest_share_at_risk", "p_vs_rest"),
+                                       _at_risk_against_the_rest(stake))))
 
     profiles = pd.DataFrame({"segment": [1, 2, 3], "name": ["Strong on price", "Strong on app", "Strong on staff"]})
     sized = pd.DataFrame({"segment": [1, 2, 3], "customers": [400, 300, 300], "at_risk_customers": [204, 147, 144],
                           "at_risk_share": [0.51, 0.49, 0.48], "value": [480.0, 260.0, 260.0],
                           "value_at_stake": [245.0, 127.0, 125.0]})
-    claims = value_at_stake_claims(sized, profiles, True, eng=eng)
+    claims = value_at_stake_claims(tested(sized), profiles, True, eng=eng)
     lead = next(c for c in claims if c.lead)
     assert lead.subject == "1" and lead.verdict == "within_noise" and "follows its size" in lead.reason
     assert lead.text.endswith("51% of its customers are indifferent or unhappy, against 49% in the others")
@@ -423,7 +428,7 @@ def test_a_segment_holds_value_at_stake_as_a_finding_only_when_more_of_it_is_at_
     z = (204 / 400 - 291 / 600) / np.sqrt(pooled * (1 - pooled) * (1 / 400 + 1 / 600))
     assert lead.facts["p"] == pytest.approx(min(1.0, 2 * norm.sf(abs(z)) * 3))   # the smallest p of three, Holm
     riskier = sized.assign(at_risk_customers=[280, 120, 110], value_at_stake=[330.0, 100.0, 95.0])
-    lead = next(c for c in value_at_stake_claims(riskier, profiles, True, eng=eng) if c.lead)
+    lead = next(c for c in value_at_stake_claims(tested(riskier), profiles, True, eng=eng) if c.lead)
     assert lead.supported and lead.facts["at_risk_share"] == pytest.approx(0.7)
     from cxkit.claims.recommend import engagement_rules
 
