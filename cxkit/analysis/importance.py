@@ -18,7 +18,6 @@ from __future__ import annotations
 from math import factorial
 
 import numpy as np
-from scipy.special import expit
 
 from ..errors import NotEnoughData
 from .stats import row_blocks
@@ -420,6 +419,19 @@ def _standardise(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (x - mean) / sd
 
 
+def logistic(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The logistic function 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2.
+
+    The same values as scipy's ``expit`` to within 2.3e-16, absolute (``tests/analysis/test_importance.py``: far
+    below zero it gives 0 where ``expit`` gives less than 1e-16), without overflow at any x, and in about a third
+    of its time on the large arrays of a bootstrap's Newton steps. ``out`` may be ``x`` itself (in place).
+    """
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    np.multiply(out, 0.5, out=out)
+    return np.add(out, 0.5, out=out)
+
+
 def logistic_fit(design: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, max_iter: int = 100,
                  tol: float = 1e-10, start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Maximum-likelihood logistic regressions, fitted together by Newton-Raphson (IRLS).
@@ -464,7 +476,7 @@ def logistic_fit(design: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
     transposed = np.swapaxes(design, 1, 2)
     for _ in range(max_iter):
         eta = (design @ beta[:, :, None])[:, :, 0]
-        mu = expit(eta)
+        mu = logistic(eta)
         grad = (transposed @ (w * (y - mu))[:, :, None])[:, :, 0]
         if m <= 8:   # a few large designs: one two-dimensional BLAS product each (3x the batched one)
             v = w * mu * (1 - mu)
@@ -600,7 +612,7 @@ def logistic_relative_weights(x: np.ndarray, y: np.ndarray,
     rxx = cov[rows] / (sdk[:, :, None] * sdk[:, None, :])
     lam = _root(rxx)
     eta = beta @ design.T
-    r_o = _weighted_corr(expit(eta), y[None], wk)
+    r_o = _weighted_corr(logistic(eta), y[None], wk)
     eta_centred = eta - (wk * eta).sum(axis=1, keepdims=True) / total[rows, None]
     sd_eta = np.sqrt((wk * eta_centred ** 2).sum(axis=1) / total[rows])
     b = np.einsum("bjk,bk->bj", lam, sdk * beta[:, 1:])          # the coefficients on Z
@@ -644,14 +656,18 @@ def _logistic_fit_shared(design: np.ndarray, products: np.ndarray, upper, y: np.
             beta[:] = first[0]
     active = np.isfinite(beta).all(axis=1)
     converged = np.zeros(len(w), dtype=bool)
+    linear, scratch = np.empty((len(w), len(y))), np.empty((len(w), len(y)))
     for _ in range(max_iter):
         if not active.any():
             break
         rows = np.flatnonzero(active)
-        wa, ba = w[rows], beta[rows]
-        mu = expit(ba @ design.T)
-        grad = (wa * (y - mu)) @ design
-        hess = _weighted_gram(design, products, upper, wa * mu * (1 - mu))
+        wa = w if len(rows) == len(w) else w[rows]
+        # the (fits x respondents) arrays are written into two buffers: fresh ones would cost page faults each time
+        mu = logistic(np.matmul(beta[rows], design.T, out=linear[:len(rows)]), out=linear[:len(rows)])
+        part = scratch[:len(rows)]
+        grad = np.multiply(np.subtract(y, mu, out=part), wa, out=part) @ design
+        np.subtract(mu, np.multiply(mu, mu, out=part), out=part)   # mu (1 - mu)
+        hess = _weighted_gram(design, products, upper, np.multiply(part, wa, out=part))
         with np.errstate(invalid="ignore", over="ignore"):
             try:
                 step = np.linalg.solve(hess, grad[..., None])[..., 0]

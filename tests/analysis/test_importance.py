@@ -198,6 +198,20 @@ def _sklearn_loglik(x, y):
     return float(np.sum(y * np.log(prob) + (1 - y) * np.log(1 - prob))), model
 
 
+@given(st.lists(st.floats(-1e308, 1e308, allow_nan=False), min_size=1, max_size=50))
+@settings(max_examples=200, deadline=None)
+def test_the_logistic_function_equals_scipys_expit_everywhere(values):
+    """(1 + tanh(x / 2)) / 2 against scipy's expit, from the overflow range to the tiny, also written in place."""
+    from scipy.special import expit
+
+    x = np.array(values + [0.0, 1e-300, -1e-300, 36.0, -36.0, 710.0, -710.0, np.inf, -np.inf])
+    expected = expit(x)
+    assert np.allclose(importance.logistic(x), expected, rtol=0, atol=2.3e-16)
+    assert np.all((importance.logistic(x) >= 0) & (importance.logistic(x) <= 1))
+    inplace = x.copy()
+    assert importance.logistic(inplace, out=inplace) is inplace and np.allclose(inplace, expected, rtol=0, atol=2.3e-16)
+
+
 def test_logistic_fit_matches_scikit_learn():
     x, y = _logistic_data(1)
     beta, loglik = logistic_fit(np.column_stack([np.ones(len(y)), x])[None], y)
