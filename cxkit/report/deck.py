@@ -29,7 +29,7 @@ from ..results.claim import Claim
 from ..results.store import RunResults
 from .kit import BODY_MAX, BODY_MIN, Canvas, Palette, notes, theme_font
 from .background import beside
-from .workbook import appendix_sheets, write_workbook
+from .workbook import build_workbook
 
 SLIDES: dict[str, Callable[["DeckContext"], None]] = {}
 TITLED_BY: dict[str, str] = {}    # a finding slide's name -> the kind of claim whose lead titles it
@@ -229,8 +229,9 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     for _ in range(len(prs.slides)):  # a firm template may carry example slides
         canvas.drop_last_slide()
     ctx = DeckContext(eng, RunResults(paths), canvas)
-    # the appendix's tables are read here, and written on another core while the slides are built
-    appendix = beside(write_workbook, eng, paths, appendix_sheets(paths, ctx.results))
+    # the appendix is read and written on another core while the slides are built (the slides read only the
+    # tables they show: the appendix's others and their readable forms cost the slides nothing)
+    appendix = beside(build_workbook, eng, paths, ctx.results)
     try:
         for name in eng.deck.storyline:
             SLIDES[name](ctx)
