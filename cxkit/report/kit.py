@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import html
+import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -407,6 +408,11 @@ class Canvas:
         value_axis.tick_labels.number_format_is_linked = False
         if axis:
             value_axis.minimum_scale, value_axis.maximum_scale = axis
+        elif errors and not stacked:
+            # PowerPoint and LibreOffice scale an axis to the bars alone: an interval reaching past them was cut off
+            reach = interval_reach(series, errors)
+            if reach is not None:
+                value_axis.minimum_scale, value_axis.maximum_scale = reach
         if stacked:
             value_axis.visible = False
         for s in chart.series:
@@ -626,6 +632,31 @@ def _balance(heights: list[float], n_pages: int, available: float) -> list[list[
         used += h
     pages.append(current)
     return pages
+
+
+NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is at least ``value`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(step * power for step in NICE_STEPS if step * power >= value * (1 - 1e-12))
+
+
+def interval_reach(series: dict[str, list], errors: dict[str, tuple[list, list]]) -> tuple[float, float] | None:
+    """A value axis (low, high) that shows every bar and the whole of each interval drawn on it, in round numbers
+    from zero; None when no interval reaches past the bars' own range (the renderer's scale then stands)."""
+    values = [v for vs in series.values() for v in vs if v is not None]
+    if not values:
+        return None
+    ends = [v + sign * max(float(half), 0.0) for name, (minus, plus) in errors.items() if name in series
+            for sign, halves in ((-1, minus), (1, plus)) for v, half in zip(series[name], halves)
+            if v is not None and pd.notna(half)]
+    top, bottom = max(values + [0.0]), min(values + [0.0])
+    high, low = max(ends + [top]), min(ends + [bottom])
+    if high <= top and low >= bottom:
+        return None
+    return (-nice_ceiling(-low) if low < 0 else 0.0, nice_ceiling(high) if high > 0 else 0.0)
 
 
 def _error_bars(series, minus: list[float], plus: list[float]):

@@ -139,6 +139,26 @@ def test_chart_labels_are_cut_and_their_workbook_holds_text_not_formulas():
     assert {c.value for c in cells} >= {'=HYPERLINK("http://x.example","Click")', "=1+1", -2.0}
 
 
+def test_a_bar_charts_axis_shows_every_interval_whole():
+    """Renderers scale an axis to the bars alone: the key drivers' top interval (16%, up to 22%) was cut at 18%."""
+    from cxkit.report.kit import interval_reach, nice_ceiling
+
+    canvas = _canvas()
+    slide = canvas.new_slide("Finding + chart", "A chart")
+    chart = canvas.bar_chart(slide, canvas.take_region(slide, 1), ["Val1", "Val4", "Imag4"], {"Share": [0.16, 0.12, 0.02]},
+                             ["1F4E79"], "0%", errors={"Share": ([0.06, 0.05, 0.02], [0.057, 0.04, 0.03])})
+    axis = chart.value_axis
+    assert (axis.minimum_scale, axis.maximum_scale) == (0.0, 0.25)   # 0.217 rounded up
+    # below zero too (an expectation gap), and no scale of its own where the intervals stay within the bars
+    assert interval_reach({"Gap": [-0.4, 0.1]}, {"Gap": ([0.3, 0.05], [0.2, 0.3])}) == (-0.8, 0.4)
+    assert interval_reach({"Mean": [3.1, 4.0]}, {"Mean": ([0.2, 0.1], [0.2, 0.1])}) == (0.0, 5.0)
+    assert interval_reach({"Mean": [3.1, 4.0]}, {"Mean": ([0.2, 0.1], [0.2, 0.0])}) is None
+    assert interval_reach({"Share": [0.1]}, {"Share": ([-0.02], [float("nan")])}) is None   # half-widths below 0: none
+    unbounded = canvas.bar_chart(slide, (0, 0, 100, 100), ["A"], {"S": [0.5]}, ["1F4E79"], "0%")
+    assert unbounded.value_axis.maximum_scale is None
+    assert [nice_ceiling(v) for v in (0.217, 0.25, 0.9, 1.0, 45, 0.013, 7)] == [0.25, 0.25, 1.0, 1.0, 50, 0.015, 8]
+
+
 def test_long_chart_labels_that_start_alike_keep_their_ends_apart():
     from cxkit.report.kit import CHART_LABEL_MAX, chart_labels
 
