@@ -48,9 +48,14 @@ def top_driver_claim(key: pd.DataFrame, eng: Engagement) -> list[Claim]:
     interval = " (95% interval {share_low:.0%} to {share_high:.0%})" if pd.notna(top["share_low"]) else ""
     second = key.iloc[1]["share"] if len(key) > 1 else float("nan")
     lead = pd.isna(top["share_low"]) or len(key) < 2 or top["share_low"] > second
-    text = ("{label} drives {share:.0%} of the explained variance in {outcome_label|lower}" + interval
+    # worded by the sign found: a touchpoint whose higher ratings go with a lower outcome (the others held equal)
+    # explains variance, but raising it is not what the model says lifts the outcome
+    negative = top["direction"] < 0
+    text = ("{label} " + ("accounts for" if negative else "drives")
+            + " {share:.0%} of the explained variance in {outcome_label|lower}" + interval
             + (", more than any other touchpoint" if lead else ", level with the next within its interval")
-            + "; {top2:.0%} rate it in " + eng.scales[eng.feedback.scale].top_boxes_words)
+            + ("; with the other touchpoints held equal, higher ratings of it go with lower {outcome_label|lower}"
+               if negative else "; {top2:.0%} rate it in " + eng.scales[eng.feedback.scale].top_boxes_words))
     return [Claim("top_driver", top["attribute"], text, facts, verdict, reason, float(top["share"]),
                   ci=(top["share_low"], top["share_high"]), **common)]
 

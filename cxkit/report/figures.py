@@ -128,16 +128,18 @@ def driver_importance_chart(drivers: pd.DataFrame):
 
 
 def penalty_reward_chart(asymmetry: pd.DataFrame):
-    """Outcome points lost by a low rating (left) and gained by a top rating (right), per attribute."""
+    """Outcome points against a middle rating when an attribute is rated low (red) or top (green): left of zero
+    lower, right of zero higher."""
     table = asymmetry.iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(table) + 1.2))
-    ax.barh(table["label"], -table["penalty"], color="#C00000", label="penalty when rated low")
-    ax.barh(table["label"], table["reward"], color="#548235", label="reward when rated top")
+    # named by the ratings, not as penalty and reward: either may come out the other way round
+    ax.barh(table["label"], -table["penalty"], color="#C00000", label=f"when {table['low_rule'].iloc[0]}")
+    ax.barh(table["label"], table["reward"], color="#548235", label=f"when {table['high_rule'].iloc[0]}")
     for y, row in enumerate(table.itertuples()):
         ax.annotate(ASYMMETRY.label(row.kind), (max(row.reward, 0) if pd.notna(row.reward) else 0, y),
                     textcoords="offset points", xytext=(4, -3), fontsize=8)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("outcome points against a middle rating")
+    ax.set_xlabel("outcome points against a middle rating (left of zero: lower)")
     ax.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
     return fig

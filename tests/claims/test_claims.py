@@ -118,7 +118,19 @@ def _key(r2, shares=(0.6, 0.3, 0.1)):
     return pd.DataFrame({"attribute": ["w", "b", "a"], "label": labels, "owner": "Ops", "share": shares,
                          "share_low": [s - 0.05 for s in shares], "share_high": [s + 0.05 for s in shares],
                          "top2": 0.4, "performance": [3.0, 3.1, 4.5], "r2": r2, "fit": "R²", "n": 500,
-                         "outcome_label": "Overall satisfaction", "method": "Shapley", "rank": [1, 2, 3]})
+                         "outcome_label": "Overall satisfaction", "method": "Shapley", "rank": [1, 2, 3],
+                         "direction": 1})
+
+
+def test_a_top_driver_whose_higher_ratings_go_with_a_lower_outcome_is_said_so_not_said_to_drive(eng):
+    """By the sign found: a touchpoint with a negative coefficient (the others held equal) explains variance, but
+    "drives" and its top-box share would read as a lever to pull."""
+    plus, minus = (top_driver_claim(_key(0.5).assign(direction=d), eng)[0] for d in (1, -1))
+    assert plus.text.startswith("Waiting time drives 60% of the explained variance") and "top two" in plus.text
+    assert minus.text == ("Waiting time accounts for 60% of the explained variance in overall satisfaction (95% "
+                          "interval 55% to 65%), more than any other touchpoint; with the other touchpoints held "
+                          "equal, higher ratings of it go with lower overall satisfaction")
+    assert minus.verdict == plus.verdict == "supported"
 
 
 def test_a_model_that_explains_little_names_no_driver_and_fires_no_rule(eng):
@@ -138,7 +150,8 @@ def test_claims_name_at_most_four_touchpoints(eng):
     labels = [f"Touchpoint {k}" for k in range(12)]
     key = pd.DataFrame({"attribute": labels, "label": labels, "owner": None, "share": [1 / 12] * 12,
                         "share_low": 0.05, "share_high": 0.1, "top2": 0.5, "performance": 3.0, "r2": 0.5, "fit": "R²",
-                        "n": 400, "outcome_label": "Overall", "method": "Shapley", "rank": range(1, 13)})
+                        "n": 400, "outcome_label": "Overall", "method": "Shapley", "rank": range(1, 13),
+                        "direction": 1})
     quadrants = key.assign(quadrant="fix_first")
     segments = pd.DataFrame({"segment": np.repeat([1, 2], 12), "attribute": labels * 2, "label": labels * 2,
                              "share": 0.1, "differs": True, "differs_p": [0.001 * k for k in range(12)] * 2,

@@ -142,3 +142,25 @@ def test_firm_deck_renders_with_every_word_on_its_page(engagement_copy, run_copy
     pdf = tmp_path / deck.path.with_suffix(".pdf").name
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     assert_words_on_page(html, deck.slides)
+
+
+def test_a_driver_whose_higher_ratings_go_with_a_lower_outcome_is_marked_and_every_interval_shows_whole(eng, run_copy):
+    """A share is a size, never a sign: a negative touchpoint was drawn like the others (the bank's Qual2, Expe3 ...);
+    and the axis, scaled to the bars alone, cut the top interval (16%, up to 22%) at 18%."""
+    import pandas as pd
+
+    from cxkit.results.store import RunResults
+
+    file = run_copy.results / "key_drivers.csv"
+    key = pd.read_csv(file)
+    key.loc[2, "direction"] = -1
+    key.to_csv(file, index=False)
+    deck = build_deck(eng, run_copy)
+    title = RunResults(run_copy).claim("top_driver").text
+    (slide,) = [s for s in Presentation(str(deck.path)).slides if s.shapes.title.text == title]
+    (chart,) = [sh.chart for sh in slide.shapes if sh.has_chart]
+    shown = list(chart.plots[0].categories)[::-1]   # bars are fed bottom-up
+    assert shown[2] == f"{key.loc[2, 'label']} (−)" and not any("(−)" in c for i, c in enumerate(shown) if i != 2)
+    caption = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+    assert "(−): rated higher, lower" in caption
+    assert chart.value_axis.maximum_scale >= key["share_high"].max() and chart.value_axis.minimum_scale == 0

@@ -8,7 +8,7 @@ import pandas as pd
 from ...results.catalogue import ASYMMETRY, QUADRANT
 from ...results.text import in_text
 from ..deck import DeckContext, slide_builder
-from ..kit import interval, p_text, pct
+from ..kit import CHART_LABEL_MAX, chart_labels, interval, p_text, pct
 
 
 @slide_builder("section_drivers")
@@ -31,17 +31,23 @@ def key_drivers_slide(ctx: DeckContext):
     first = key.iloc[0]
     fit = first["fit"]
     has_intervals = key["share_low"].notna().all()
+    # a share is a size, never a sign: touchpoints whose higher ratings go with a lower outcome are marked
+    negative = key["direction"] < 0
     slide = ctx.finding(
         "Finding + chart", "top_driver",
         f"Share of explained variance in {in_text(first['outcome_label'])} ({fit} = {first['r2']:.2f}, n = "
-        f"{int(first['n']):,} customers" + ("; bars show 95% bootstrap intervals)" if has_intervals else ")"),
+        f"{int(first['n']):,} customers" + ("; bars show 95% bootstrap intervals" if has_intervals else "")
+        + (f"; (−): rated higher, lower {in_text(first['outcome_label'])}, other touchpoints equal)"
+           if negative.any() else ")"),
         f"Method: {first['method']}; shares of {fit} sum to 100%. Missing answers: {first['missing']}. "
         f"Intervals: {int(first['resamples'])} bootstrap resamples ({first['interval_method']}).",
         *[f"{r.rank}. {r.label}: {r.share:.1%} of {fit} (95% CI {r.share_low:.1%}-{r.share_high:.1%}), direction "
           f"{'+' if r.direction >= 0 else '-'}, mean {r.performance:.2f}, top-2-box {r.top2:.0%}, VIF {r.vif:.1f}"
           for r in key.itertuples()], *_model_notes(ctx), tables=("key_drivers",))
     name = "Share of explained variance"
-    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), key["label"], {name: key["share"]},
+    marked = [chart_labels([label], CHART_LABEL_MAX - 4)[0] + " (−)" for label in key["label"]]   # the mark survives
+    labels = [m if neg else label for m, neg, label in zip(marked, negative, chart_labels(key["label"]))]  # any cut
+    ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), labels, {name: key["share"]},
                          [ctx.palette.primary], "0%", legend=False,
                          errors={name: interval(key, "share", "share_low", "share_high")}
                          if has_intervals else None)
@@ -84,8 +90,11 @@ def asymmetry_slide(ctx: DeckContext):
               for r in table.itertuples()]
     slide = ctx.finding(
         "Finding + chart", "asymmetries",
-        f"Points of {in_text(first['outcome_label'])} lost when a touchpoint is {first['low_rule']} and gained when "
-        f"{first['high_rule']}, against a middle rating (n = {int(first['n']):,})",
+        f"Points of {in_text(first['outcome_label'])} against a middle rating when a touchpoint is {first['low_rule']} "
+        f"or {first['high_rule']}: left of zero lower, right of zero higher (n = {int(first['n']):,})"
+        + (f"; no bar: too few customers in or out of that band to test (under "
+           f"{max(ctx.eng.thresholds.min_respondents, 1)})"
+           if table[["penalty", "reward"]].isna().any(axis=None) else ""),
         "Method: penalty-reward contrast analysis (Brandt 1987; Mittal, Ross & Baldasare 1998): one regression of the "
         "outcome on low and top dummies of every touchpoint; HC1 robust errors. Dissatisfier: only the penalty is "
         "significant, or it is significantly larger; delighter: the reverse; both: both significant and similar "
@@ -94,7 +103,8 @@ def asymmetry_slide(ctx: DeckContext):
           f"difference p {_side(None, r.asymmetry_p)}: {ASYMMETRY.label(r.kind)}; share of R² {r.share:.1%}"
           for r in table.itertuples()], tables=("asymmetry",))
     ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), labels,
-                         {"Penalty when rated low": -table["penalty"], "Reward when rated top": table["reward"]},
+                         # named by the ratings, not by penalty and reward: either may come out the other way round
+                         {f"When {first['low_rule']}": -table["penalty"], f"When {first['high_rule']}": table["reward"]},
                          [ctx.palette.negative, ctx.palette.positive], "0.0", legend=True, gap_width=60,
                          overlap=100)   # penalty left and reward right on one line per touchpoint
 
