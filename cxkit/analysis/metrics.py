@@ -89,7 +89,7 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
         ``ci_low``, ``ci_high``, ``n``, ``target``, ``target_source`` (a code:
         best_group, best_department, what_if, uplift), ``target_rule`` (in words), ``owner``,
         ``owner_missing``, ``cadence``, ``needed_per_period``,
-        ``available_per_period``, ``cadence_supported``.
+        ``available_per_period`` (the typical answers per period to the metric's own question), ``cadence_supported``.
 
     Notes
     -----
@@ -134,7 +134,11 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
         label = max(found, key=found.get)
         return found[label], label
 
-    cadence, available = _cadence(fb, eng)
+    cadence = _cadence(fb, eng)[0]
+
+    def answers(column: str) -> int:   # a metric is tracked on those who answer its question, not on every response
+        return _cadence(fb, eng, column)[1]
+
     rows = []
     outcome = spec.main_outcome
     if outcome is not None:   # the share truly impressed needs a rating outcome
@@ -149,7 +153,7 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
                          baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
                          target_source=source, target_rule=rule, owner=eng.targets.outcome_owner,
                          needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
-                         cadence=cadence, available=available))
+                         cadence=cadence, available=answers(outcome.column)))
     if eng.nps_column is not None:
         column = eng.nps_column
         score = net_promoter_score(fb[column])
@@ -160,7 +164,7 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
                          baseline=score.nps, ci_low=score.low, ci_high=score.high, n=score.n, target=target,
                          target_source=source, target_rule=rule, owner=eng.targets.outcome_owner,
                          needed=responses_needed_nps(score.promoters, score.detractors, target - score.nps),
-                         cadence=cadence, available=available))
+                         cadence=cadence, available=answers(column)))
     if spec.outcomes.satisfaction is not None:
         column = spec.outcomes.satisfaction.column
         m = mean_ci(fb[column])
@@ -172,7 +176,7 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
                          unit="mean", baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target,
                          target_source=source, target_rule=rule, owner=eng.targets.outcome_owner,
                          needed=responses_needed_mean(float(fb[column].std()), target - m.value),
-                         cadence=cadence, available=available))
+                         cadence=cadence, available=answers(column)))
     if spec.outcomes.yes_no is not None:
         column = spec.outcomes.yes_no.column
         yes = fb[column]
@@ -184,9 +188,9 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
                          baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
                          target_source=source, target_rule=rule, owner=eng.targets.outcome_owner,
                          needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
-                         cadence=cadence, available=available))
+                         cadence=cadence, available=answers(column)))
     rows += _driver_metrics(fb, eng, scorecard_drivers(drivers, quadrants, eng), scenarios, best_of, cadence,
-                            available)
+                            answers)
     if people is not None and eng.diagnostic is not None:
         rows += people_metrics(eng, **people)
     table = pd.DataFrame(rows).rename(columns={"needed": "needed_per_period", "available": "available_per_period"})
@@ -202,7 +206,7 @@ def scorecard(fb: pd.DataFrame, eng: Engagement, drivers: pd.DataFrame, quadrant
     return table[columns]
 
 
-def _driver_metrics(fb, eng, chosen, scenarios, best_of, cadence, available) -> list[dict]:
+def _driver_metrics(fb, eng, chosen, scenarios, best_of, cadence, answers) -> list[dict]:
     spec = eng.feedback
     scale = eng.scales[spec.scale]
     goal = eng.targets.outcome_goal
@@ -228,7 +232,7 @@ def _driver_metrics(fb, eng, chosen, scenarios, best_of, cadence, available) -> 
                              baseline=m.value, ci_low=m.low, ci_high=m.high, n=m.n, target=target,
                              target_source="what_if", target_rule=rule,
                              owner=owner, needed=responses_needed_mean(float(values.std()), target - m.value),
-                             cadence=cadence, available=available))
+                             cadence=cadence, available=answers(column)))
             continue
         hit = (fb[column] >= scale.top2_min).astype(float).where(fb[column].notna())
         est = wilson_ci(float((values >= scale.top2_min).sum()), len(values))
@@ -239,7 +243,7 @@ def _driver_metrics(fb, eng, chosen, scenarios, best_of, cadence, available) -> 
                          baseline=est.value, ci_low=est.low, ci_high=est.high, n=est.n, target=target,
                          target_source=source, target_rule=rule,
                          owner=owner, needed=responses_needed_proportion(est.value, target, ALPHA, POWER),
-                         cadence=cadence, available=available))
+                         cadence=cadence, available=answers(column)))
     return rows
 
 
@@ -328,13 +332,15 @@ def _descriptor_groups(fb: pd.DataFrame, eng: Engagement) -> dict[str, np.ndarra
     return groups
 
 
-def _cadence(fb: pd.DataFrame, eng: Engagement) -> tuple[str, int]:
-    """The reporting period the data shows (its waves) and the typical responses per period."""
+def _cadence(fb: pd.DataFrame, eng: Engagement, column: str | None = None) -> tuple[str, int]:
+    """The reporting period the data shows (its waves) and the typical (median) number per period of responses, or
+    of answers to ``column`` (a touchpoint many skip is tracked on fewer customers than answer the survey)."""
+    answered = fb if column is None else fb[fb[column].notna()]
     wave = eng.feedback.wave
     if wave and wave in fb and fb[wave].notna().any():
-        counts = fb[wave].value_counts()
+        counts = answered[wave].value_counts().reindex(fb[wave].dropna().unique(), fill_value=0)
         return "per wave", int(counts.median())
-    return "per survey", len(fb)
+    return "per survey", len(answered)
 
 
 def wave_trend(fb: pd.DataFrame, eng: Engagement, chosen: pd.DataFrame | None = None) -> pd.DataFrame:

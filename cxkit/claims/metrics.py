@@ -186,11 +186,12 @@ def scorecard_claims(card: pd.DataFrame) -> list[Claim]:
                  metric=None if worst is None else in_text(worst["metric"]),
                  needed=None if worst is None else int(worst["needed_per_period"]),
                  available=None if worst is None else int(worst["available_per_period"]))
-    text = ("Tracking {metric} {cadence} needs {needed:,} responses to see the target change; about {available:,} "
+    # answers, not responses: a metric is tracked on those who answer its own question
+    text = ("Tracking {metric} {cadence} needs {needed:,} answers to see the target change; about {available:,} "
             "come in" if worst is not None else
-            "The responses that come in can show every metric's target change {cadence}")
+            "The answers that come in can show every metric's target change {cadence}")
     out.append(Claim("cadence", "all", text, facts, SUPPORTED,
-                     "responses needed for 80% power at 5% against those available per period",
+                     "answers needed for 80% power at 5% against those to the metric's own question per period",
                      facts["short_share"] / 2, comparison="responses needed against available", n=len(card), lead=True))
     owned = card[~owner_missing & (card["layer"] == "driver")]
     if len(owned):

@@ -35,7 +35,7 @@ COLUMNS = {
     "value": ("Value", "#,##0"), "value_at_stake": ("Value at stake", "#,##0"),
     "at_risk_share": ("Share at risk", "0%"), "truly_impressed": ("Truly impressed", "0%"),
     "baseline": ("Baseline", "0.00"), "needed_per_period": ("Responses needed per period", "#,##0"),
-    "available_per_period": ("Responses available per period", "#,##0"), "diff_from_all": ("Difference from all", "+0.00;-0.00;0.00"),
+    "available_per_period": ("Answers available per period", "#,##0"), "diff_from_all": ("Difference from all", "+0.00;-0.00;0.00"),
     "silhouette": ("Silhouette", "0.000"), "alpha": ("Cronbach's alpha", "0.00"),
     "item_rest": ("Item-rest r", "0.00"), "alpha_if_deleted": ("Alpha if deleted", "0.00"),
     "icc1": ("ICC(1)", "0.000"), "eta_squared": ("Eta squared", "0.000"), "p": ("p", "0.0000"),

@@ -139,6 +139,26 @@ def test_three_linked_layers_with_retention_and_people(eng, diagnostic, full_car
     assert (people["available_per_period"] == people["n"]).all() and (people["cadence"] == "per pulse survey").all()
 
 
+def test_the_answers_available_per_period_are_those_to_each_metrics_own_question(eng, feedback, full_card):
+    """A touchpoint many skip is tracked on fewer customers than answer the survey: the cadence check counted every
+    response for every metric (the sample's installation question: 27% not answered)."""
+    _, key, scenarios = full_card
+    wave = eng.feedback.wave
+    first = key.iloc[0]["attribute"]
+    skipped = feedback.copy()
+    skipped.loc[skipped.sample(frac=0.4, random_state=1).index, first] = np.nan   # planted: 40% skip the top driver
+    card = metrics.scorecard(skipped, eng, key, drivers.moments_of_truth(key), scenarios)
+    per_wave = skipped.groupby(wave).count()   # answers (not blanks) per wave, counted apart from the kit
+    for row in card[card["layer"] == "driver"].itertuples():
+        column = next(a for a, label in zip(key["attribute"], key["label"]) if row.metric.startswith(f"{label}:"))
+        assert row.available_per_period == int(per_wave[column].median()), row.metric
+    top = card[card["metric"].str.startswith(f"{key.iloc[0]['label']}:")].iloc[0]
+    assert top.available_per_period < int(skipped[wave].value_counts().median()) * 0.7
+    impressed = card.set_index("metric").loc["Share truly impressed"]
+    assert impressed.available_per_period == int(per_wave[eng.feedback.main_outcome.column].median())
+    assert (card["cadence"][card["layer"] != "people"] == "per wave").all()
+
+
 def test_what_if_targets_move_the_outcome_by_the_goal(eng, feedback, diagnostic, full_card):
     _, key, scenarios = full_card
     goal = eng.model_copy(update={"targets": eng.targets.model_copy(update={"outcome_goal": 0.3})})
