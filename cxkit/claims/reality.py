@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from ..inputs.config import Engagement
@@ -117,9 +118,16 @@ def maturity_index_claim(index: pd.DataFrame, maturity: pd.DataFrame, eng: Engag
                  ahead_accomplished=ahead["accomplished"], behind_label=behind["label"],
                  behind_accomplished=behind["accomplished"])
     text = "Overall maturity is level {level} ({level_name|lower}), an index of {mean:.1f} of {scale_max}"
-    if len(ranked) > 1:
+
+    def way(r, bound: str) -> float:   # a bound of a dimension's mean as a share of its way to target
+        return float(np.clip((r[bound] - scale.min) / (r["target"] - scale.min), 0, 1))
+
+    if len(ranked) > 1 and way(ahead, "ci_low") > way(behind, "ci_high"):
         text += ("; the organisation has come {ahead_accomplished:.0%} of the way to target on {ahead_label|lower} "
                  "but {behind_accomplished:.0%} on {behind_label|lower}")
+    elif len(ranked) > 1:   # the contrast is only drawn where the two intervals are apart
+        text += ("; no dimension is clearly further along than another ({behind_accomplished:.0%} to "
+                 "{ahead_accomplished:.0%} of the way to target)")
     return [Claim("maturity_index", "all", text, facts, SUPPORTED,
                   f"a mean of {int(row['n'])} respondents' scores, 95% interval {row['ci_low']:.2f}-{row['ci_high']:.2f}",
                   float(ranked["remaining"].mean()), comparison="mean against the maturity levels",

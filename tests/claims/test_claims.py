@@ -7,7 +7,8 @@ import pytest
 
 from cxkit.claims.drivers import driver_claims, moments_of_truth_claims, top_driver_claim
 from cxkit.claims.metrics import segment_drivers_claim
-from cxkit.claims.reality import maturity_gap_claims, perception_gap_claims, weakest_link_claim
+from cxkit.claims.reality import (maturity_gap_claims, maturity_index_claim, perception_gap_claims,
+                                  weakest_link_claim)
 from cxkit.claims.rules import fire, parse_rules
 from cxkit.claims.summary import executive_summary
 from cxkit.results.catalogue import CLAIMS, ContractError
@@ -103,6 +104,24 @@ def test_a_gap_whose_interval_holds_the_target_is_within_noise(eng):
                              "level_name": ["Defined"], "target": [4.0], "gap": [0.1]})
     claim = maturity_gap_claims(maturity, eng)[0]
     assert claim.verdict == "within_noise" and "at its target within noise" in claim.text
+
+
+def test_dimensions_are_contrasted_on_their_way_to_target_only_where_their_intervals_are_apart(eng):
+    """No-signal data: "come 100% of the way to target on clear definition but 98% on skills and behaviours"."""
+    index = pd.DataFrame({"level": [3], "level_name": ["Defined"], "mean": [3.2], "n": [300], "ci_low": [3.1],
+                          "ci_high": [3.3]})
+
+    def maturity(behind_mean, half):
+        return pd.DataFrame({"label": ["Clear definition", "Skills and behaviours"], "mean": [4.1, behind_mean],
+                             "ci_low": [4.0, behind_mean - half], "ci_high": [4.2, behind_mean + half],
+                             "target": [4.0, 4.0], "accomplished": [1.0, (behind_mean - 1) / 3],
+                             "remaining": [0.0, 1 - (behind_mean - 1) / 3]})
+
+    close = maturity_index_claim(index, maturity(3.95, 0.1), eng)[0]
+    assert "but" not in close.text and close.text.endswith(
+        "no dimension is clearly further along than another (98% to 100% of the way to target)")
+    far = maturity_index_claim(index, maturity(2.5, 0.1), eng)[0]
+    assert far.text.endswith("come 100% of the way to target on clear definition but 50% on skills and behaviours")
 
 
 def test_a_weakest_link_inside_the_noise_is_not_called_one(eng):
