@@ -123,9 +123,10 @@ def actions_claim(actions: pd.DataFrame, claims: list[Claim]) -> list[Claim]:
     """How many actions follow from the evidence; with none, that no supported claim called for one."""
     count = int((actions["rule"] != "pilot").sum()) if len(actions) else 0
     supported = sum(c.supported for c in claims)
-    if count:
-        return [Claim("actions", "all", "{count} actions follow from the evidence, the most material first",
-                      {"count": len(actions)}, SUPPORTED, f"rules fired on {supported} supported claims", 0.0,
-                      n=len(actions), lead=True)]
+    if count:   # the pilot is the method's last step, not something this data called for: not counted
+        return [Claim("actions", "all", ("{count} action follows" if count == 1 else "{count} actions follow")
+                      + " from the evidence" + (", the most material first" if count > 1 else "")
+                      + ", then a pilot before the roll-out", {"count": count}, SUPPORTED,
+                      f"rules fired on {supported} supported claims", 0.0, n=count, lead=True)]
     return [Claim("actions", "all", "No action follows: no finding the evidence supports calls for one",
                   {"count": 0}, WITHIN_NOISE, f"no rule fired on the {supported} supported claims", 0.0, lead=True)]

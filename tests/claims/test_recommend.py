@@ -1,6 +1,7 @@
 """Recommendations: the firm's rule file over the claims a real run saved, an engagement's overrides, bad rules,
 and the sample's planted truth."""
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -88,6 +89,20 @@ def test_bad_engagement_rules_are_config_errors(engagement_copy, settings, messa
     with pytest.raises(ConfigError, match=message):
         eng = _with(engagement_copy, **settings)
         engagement_rules(eng)
+
+
+def test_the_actions_counted_are_those_the_evidence_called_for_not_the_pilot_step(eng, claims):
+    """The bank's deck said "6 actions follow from the evidence" of five fired rules and the method's pilot step."""
+    from cxkit.claims.recommend import actions_claim
+
+    actions = recommendations(claims, eng)
+    fired = int((actions["rule"] != "pilot").sum())
+    assert fired >= 2 and actions.iloc[-1]["rule"] == "pilot"
+    (claim,) = actions_claim(actions, claims)
+    assert claim.text == f"{fired} actions follow from the evidence, the most material first, then a pilot before " \
+                         "the roll-out" and claim.facts["count"] == fired
+    (one,) = actions_claim(pd.concat([actions.iloc[:1], actions.iloc[-1:]]), claims)
+    assert one.text == "1 action follows from the evidence, then a pilot before the roll-out"
 
 
 def test_roadmap_phases_pilot_before_roll_out(eng, claims):
