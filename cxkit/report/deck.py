@@ -163,6 +163,8 @@ def title_slide(ctx: DeckContext):
     slide = canvas.prs.slides.add_slide(canvas.layout("Title"))
     covered = [STAGES[r.stage].title.lower() for r in ctx.results.records()
                if r.status == "done" and r.stage in ANALYSIS_STAGES]
+    if not ctx.stands("segments"):   # the cover names what the deck shows: no segments where none are real
+        covered = ["customers" if c == STAGES["customers"].title.lower() else c for c in covered]
     canvas.set_text(slide.shapes.title, [f"{ctx.eng.client}: customer experience, where you stand and what to do next"],
                     36, 20, bold=True)
     today = _dt.date.today().strftime("%d %B %Y")

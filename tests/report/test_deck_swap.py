@@ -164,3 +164,20 @@ def test_a_driver_whose_higher_ratings_go_with_a_lower_outcome_is_marked_and_eve
     caption = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
     assert "(−): rated higher, lower" in caption
     assert chart.value_axis.maximum_scale >= key["share_high"].max() and chart.value_axis.minimum_scale == 0
+
+
+def test_the_cover_promises_segments_only_where_the_deck_shows_real_ones(eng, run_copy):
+    """45 customers: segmentation could not run, and the cover still listed "customers and segments"."""
+    import json
+
+    def cover(paths):
+        subtitle = Presentation(str(build_deck(eng, paths).path)).slides[0].placeholders[1].text_frame.text
+        return subtitle.splitlines()[-1]
+
+    assert "customers and segments" in cover(run_copy)
+    record = run_copy.results / "stage_customers.json"
+    saved = json.loads(record.read_text())
+    saved["claims"] = [c for c in saved["claims"] if c["kind"] != "segments"]
+    record.write_text(json.dumps(saved))
+    shown = cover(run_copy)
+    assert "segments" not in shown and "customers" in shown
