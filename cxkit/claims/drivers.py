@@ -156,12 +156,14 @@ def what_if_claim(scenarios: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -
     facts = dict(label=best["label"], raise_by=best["raise_by"], outcome_label=best["outcome_label"],
                  outcome_change=abs(best["outcome_change"]),
                  impressed_now=best["impressed_now"] if impressed else None,
-                 impressed_after=best["impressed_after"] if impressed else None)
+                 impressed_after=best["impressed_after"] if impressed else None,
+                 impressed_points=100 * best["impressed_change"] if impressed else None)
     verb = "lift" if best["outcome_change"] >= 0 else "lower"
     text = "Raising {label|lower} by {raise_by:g} points would " + verb + " the average {outcome_label|lower} by " \
            "{outcome_change:.2f}"
-    if impressed:
-        text += " and the share truly impressed from {impressed_now:.0%} to {impressed_after:.0%}"
+    if impressed:   # a change, not levels: the model's customers (who rated every touchpoint) are not all of them,
+        # and its levels would contradict the loyalty slide's (15% here, 14% there)
+        text += " and the share truly impressed by {impressed_points:.1f} percentage points"
     text += " (modelled association, not a guarantee)"
     if verdict != SUPPORTED:
         text = ("No touchpoint's rise can be valued: the driver model cannot say what raising {label|lower} would "

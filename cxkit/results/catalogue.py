@@ -502,7 +502,7 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
     _claim("asymmetries", "drivers", "The dissatisfiers and delighters, together", "dissatisfiers delighters",
            "asymmetry"),
     _claim("what_if", "drivers", "What raising the strongest touchpoint would be worth",
-           "label raise_by outcome_label outcome_change impressed_now impressed_after", "what_if"),
+           "label raise_by outcome_label outcome_change impressed_now impressed_after impressed_points", "what_if"),
     _claim("yes_no_drivers", "drivers", "What drives the yes/no outcomes", "label names shares parts weak few",
            "yes_no_drivers"),
     _claim("staff_obstacle", "reality_check", "What our people say stops them serving customers",

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxkit.claims.drivers import driver_claims, moments_of_truth_claims, top_driver_claim
+from cxkit.claims.drivers import driver_claims, moments_of_truth_claims, top_driver_claim, what_if_claim
 from cxkit.claims.metrics import segment_drivers_claim
 from cxkit.claims.reality import (maturity_gap_claims, maturity_index_claim, perception_gap_claims,
                                   weakest_link_claim)
@@ -150,6 +150,20 @@ def test_a_top_driver_whose_higher_ratings_go_with_a_lower_outcome_is_said_so_no
                           "interval 55% to 65%), more than any other touchpoint; with the other touchpoints held "
                           "equal, higher ratings of it go with lower overall satisfaction")
     assert minus.verdict == plus.verdict == "supported"
+
+
+def test_the_what_if_states_the_change_in_the_share_truly_impressed_not_the_models_own_levels(eng):
+    """The model's customers (who rated every touchpoint) gave 15% truly impressed where the loyalty slide, on
+    every customer, said 14%: the title now says the modelled change, which both bases share."""
+    scenarios = pd.DataFrame({"attribute": ["w"], "label": ["Waiting time"], "raise_by": [0.5],
+                              "outcome_label": ["Overall satisfaction"], "outcome_change": [0.13],
+                              "impressed_now": [0.15], "impressed_after": [0.162], "impressed_change": [0.012],
+                              "n": [400]})
+    (claim,) = what_if_claim(scenarios, _key(0.5), eng)
+    assert claim.text == ("Raising waiting time by 0.5 points would lift the average overall satisfaction by 0.13 "
+                          "and the share truly impressed by 1.2 percentage points (modelled association, not a "
+                          "guarantee)")
+    assert "15%" not in claim.text and claim.facts["impressed_now"] == 0.15   # the levels stay in the evidence
 
 
 def test_a_model_that_explains_little_names_no_driver_and_fires_no_rule(eng):
