@@ -157,9 +157,9 @@ def staff_claims(themes: pd.DataFrame | None, eng: Engagement) -> list[Claim]:
         return [Claim("staff_obstacle", "all", "No staff comment names a theme of the staff codeframe", facts,
                       WITHIN_NOISE, "no comment matches a theme", 0.0, **common)]
     if nxt is not None and (p is None or p >= alpha):
-        return [Claim("staff_obstacle", top["theme"], "Our people name {label|lower} and {second|lower} about as often "
-                      "as what stops them serving customers ({share:.0%} and {second_share:.0%} of their "
-                      "{commenters:,} comments)", facts, WITHIN_NOISE,
+        return [Claim("staff_obstacle", top["theme"], "Our people name {label|lower} ({share:.0%} of their "
+                      "{commenters:,} comments) and {second|lower} ({second_share:.0%}) about equally often as what "
+                      "stops them serving customers", facts, WITHIN_NOISE,
                       f"McNemar p = {p:.3g}, not under {alpha:g}" if p is not None else "no test", 0.0, **common)]
     return [Claim("staff_obstacle", top["theme"], lead, facts, SUPPORTED,
                   f"{int(top['mentions'])} of {int(top['commenters'])} comments; ahead of the next, McNemar p = "
