@@ -181,3 +181,25 @@ def test_the_cover_promises_segments_only_where_the_deck_shows_real_ones(eng, ru
     record.write_text(json.dumps(saved))
     shown = cover(run_copy)
     assert "segments" not in shown and "customers" in shown
+
+
+def test_the_segments_table_gives_each_count_its_share_and_drops_a_column_of_blanks(eng, run_copy):
+    """Without a value column the table showed "At risk: 412" beside "1,230 (41%)"; an NPS-only outcome showed a
+    "Truly impressed" column of n/a."""
+    import pandas as pd
+
+    from cxkit.results.store import RunResults
+
+    stake_file, profiles_file = run_copy.results / "value_at_stake.csv", run_copy.results / "segment_profiles.csv"
+    stake = pd.read_csv(stake_file).drop(columns=["value", "value_at_stake"], errors="ignore")
+    stake.to_csv(stake_file, index=False)
+    profiles = pd.read_csv(profiles_file).assign(truly_impressed=float("nan"))
+    profiles.to_csv(profiles_file, index=False)
+    deck = build_deck(eng, run_copy)
+    title = RunResults(run_copy).claim("segments").text
+    (table,) = [sh.table for s in Presentation(str(deck.path)).slides if s.shapes.title.text.startswith(title[:40])
+                for sh in s.shapes if sh.has_table]
+    header = [c.text for c in table.rows[0].cells]
+    assert "Truly impressed" not in header and "At risk" in header
+    shown = [row.cells[header.index("At risk")].text for row in list(table.rows)[1:]]
+    assert shown == [f"{r.at_risk_customers:,} ({r.at_risk_share:.0%})" for r in stake.itertuples()]

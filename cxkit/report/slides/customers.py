@@ -124,7 +124,7 @@ def segments_slide(ctx: DeckContext):
                ("Customers", 1.8, lambda r: f"{r.n:,} ({r.share:.0%})")]
     if "nps" in merged:
         columns.append(("NPS", 0.9, lambda r: num(r.nps, 0)))
-    if "truly_impressed" in merged:
+    if "truly_impressed" in merged and merged["truly_impressed"].notna().any():   # not a column of n/a
         columns.append(("Truly impressed", 1.4, lambda r: pct(r.truly_impressed)))
     else:
         columns.append((ctx.eng.outcome.label, 1.6, lambda r: pct(r.outcome_mean)))
@@ -132,7 +132,8 @@ def segments_slide(ctx: DeckContext):
         columns += [("Value share", 1.2, lambda r: pct(r.value_share)),
                     ("Value at stake", 1.6, lambda r: f"{r.value_at_stake:,.0f}")]
     elif "at_risk_customers" in merged:
-        columns.append(("At risk", 1.2, lambda r: f"{r.at_risk_customers:,.0f}"))
+        # a count beside the customers' count and share reads as one: the segment's share at risk with it
+        columns.append(("At risk", 1.6, lambda r: f"{r.at_risk_customers:,.0f} ({r.at_risk_share:.0%})"))
     header, widths = [c[0] for c in columns], [c[1] for c in columns]
     rows = [[cell(r) for _, _, cell in columns] for r in merged.itertuples()]
     headlines = ctx.results.headlines("customers")
