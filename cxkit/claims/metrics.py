@@ -50,18 +50,18 @@ def segment_drivers_claim(segments: pd.DataFrame, eng: Engagement, segments_real
                       "large enough for a model of their own" + note, facts, NOT_TESTABLE,
                       "a model needs ten customers per touchpoint", 0.0, **common)]
     if len(differ):
-        return [Claim("segment_drivers", "all", "Drivers differ by segment for {differ} (Holm-adjusted p < {alpha})"
-                      + note, facts, SUPPORTED, f"the overall test and each named touchpoint's pass at {alpha:g}",
+        return [Claim("segment_drivers", "all", "Drivers differ by segment for {differ}" + note, facts, SUPPORTED,
+                      f"the overall test and each named touchpoint's (Holm-adjusted) pass at {alpha:g}",
                       float(segments.loc[segments["differs"].astype(bool), "share"].max()), **common)]
     if pd.isna(first["overall_p"]):
         return [Claim("segment_drivers", "all", "Drivers cannot be compared by segment: the model with a slope per "
                       "segment cannot be estimated" + note, facts, NOT_TESTABLE, str(first["test"]), 0.0, **common)]
     if first["overall_p"] < alpha:
-        return [Claim("segment_drivers", "all", "Segments are driven differently overall (p = {overall_p:.3f}), but "
-                      "no single touchpoint differs after Holm correction" + note, facts, WITHIN_NOISE,
+        return [Claim("segment_drivers", "all", "Segments are driven differently overall, but no single "
+                      "touchpoint clearly differs once every touchpoint is tested" + note, facts, WITHIN_NOISE,
                       "no touchpoint's Holm-adjusted p under the level", 0.0, **common)]
     return [Claim("segment_drivers", "all", "What drives the outcome is much the same in every segment: no touchpoint "
-                  "differs at Holm-adjusted p < {alpha}" + note, facts, WITHIN_NOISE,
+                  "clearly differs" + note, facts, WITHIN_NOISE,
                   f"the overall test does not pass at {alpha:g}", 0.0, **common)]
 
 

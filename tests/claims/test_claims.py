@@ -337,8 +337,14 @@ def test_segments_that_differ_only_in_level_are_not_compared_for_drivers(eng):
     assert not real_segments(_claim("segments", verdict="within_noise"), shape) and not real_segments(None, shape)
     (compared,) = segment_drivers_claim(segments, eng, real_segments(stood, shape))
     (refused,) = segment_drivers_claim(segments, eng, real_segments(stood, level))
-    assert compared.supported and compared.text.startswith("Drivers differ by segment for a")
+    assert compared.supported and compared.text == "Drivers differ by segment for a"   # the test in the evidence
+    assert "Holm" in compared.evidence() and "Holm" in compared.reason
     assert refused.verdict == "not_testable" and "do not differ in what customers value" in refused.text
+    overall = segment_drivers_claim(segments.assign(differs=False, differs_p=0.2), eng, True)[0]
+    same = segment_drivers_claim(segments.assign(differs=False, differs_p=0.2, overall_p=0.3), eng, True)[0]
+    assert overall.text == ("Segments are driven differently overall, but no single touchpoint clearly differs once "
+                            "every touchpoint is tested")
+    assert same.text == "What drives the outcome is much the same in every segment: no touchpoint clearly differs"
 
 
 def test_segments_strong_on_the_same_thing_are_told_apart_by_their_full_names(eng):
