@@ -11,7 +11,7 @@ from scipy import stats
 
 from ..inputs.config import Engagement
 from .customers import loyalty_band
-from .stats import mean_ci, net_promoter_score, responses_needed_proportion, wilson_ci
+from .stats import holm, mean_ci, net_promoter_score, responses_needed_proportion, wilson_ci
 from ..results.headlines import MetricHeadlines
 
 ALPHA, POWER = 0.05, 0.80
@@ -352,6 +352,7 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, chosen: pd.DataFrame | None = 
         Long format, waves in sorted order: ``wave``, ``metric``, ``unit``, ``value``,
         ``ci_low``, ``ci_high``, ``n``, ``change`` (against the previous wave),
         ``change_p``, ``significant`` (p under ``thresholds.alpha``; never for the first wave),
+        ``change_p_holm`` and ``real_change`` (the finding: :func:`_real_changes`),
         ``centre``, ``band_low``, ``band_high`` (the control band) and
         ``outside_band``. Empty when the feedback has no wave column or a single wave.
 
@@ -370,7 +371,7 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, chosen: pd.DataFrame | None = 
     significant; a wave outside its band is flagged apart.
     """
     columns = ["wave", "metric", "unit", "value", "ci_low", "ci_high", "n", "change", "change_p", "significant",
-               "centre", "band_low", "band_high", "outside_band"]
+               "change_p_holm", "real_change", "centre", "band_low", "band_high", "outside_band"]
     spec = eng.feedback
     if not spec.wave or spec.wave not in fb or fb[spec.wave].nunique() < 2:
         return pd.DataFrame(columns=columns)
@@ -398,7 +399,35 @@ def wave_trend(fb: pd.DataFrame, eng: Engagement, chosen: pd.DataFrame | None = 
     rows = []
     for metric, unit, values in series:
         rows += _one_trend(metric, unit, values, fb[spec.wave], waves, eng.thresholds.alpha)
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=[c for c in columns if c not in ("change_p_holm", "real_change")])
+    return _real_changes(table, eng)[columns]
+
+
+def metric_range(unit: str, eng: Engagement) -> float:
+    """A metric's range in its unit: 1 for a share, 200 NPS points, the outcome scale's range for a mean."""
+    if unit == "share":
+        return 1.0
+    if unit == "points":
+        return 200.0
+    scale = eng.scales[eng.feedback.main_outcome.scale]
+    return float(scale.max - scale.min)
+
+
+def _real_changes(table: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
+    """``change_p_holm``: each wave's change tests Holm-adjusted across its metrics; ``real_change``: adjusted p under
+    ``thresholds.alpha``, at least ``thresholds.min_respondents`` answers in the wave and the one before, and a change
+    of at least ``thresholds.min_effect`` of the metric's range. The claims and the deck read these, so a table
+    never calls real what the findings call noise."""
+    table = table.copy()
+    table["change_p_holm"] = np.nan
+    for _, rows in table.groupby("wave", sort=False).groups.items():
+        table.loc[rows, "change_p_holm"] = holm(table.loc[rows, "change_p"])
+    earlier_n = table.groupby("metric", sort=False)["n"].shift(1)   # rows run wave by wave within each metric
+    size = table["change"].abs() / table["unit"].map(lambda u: metric_range(u, eng))
+    least = eng.thresholds.min_respondents
+    table["real_change"] = ((table["change_p_holm"] < eng.thresholds.alpha) & (table["n"] >= least)
+                            & (earlier_n >= least) & (size >= eng.thresholds.min_effect)).astype(bool)
+    return table
 
 
 def _estimate(unit: str, values: pd.Series):
@@ -500,5 +529,5 @@ def headlines(card: pd.DataFrame, trend: pd.DataFrame, by_segment: pd.DataFrame 
         metrics=len(card), without_owner=int(card["owner_missing"].sum()),
         cadence_unsupported=int((~card["cadence_supported"].astype(bool)).sum()),
         layers={str(k): int(v) for k, v in card["layer"].value_counts().items()},
-        significant_changes=tuple(trend.loc[trend["significant"].astype(bool), "metric"]) if len(trend) else (),
+        significant_changes=tuple(trend.loc[trend["real_change"].astype(bool), "metric"]) if len(trend) else (),
         segment_models=int(by_segment["segment"].nunique()) if by_segment is not None and len(by_segment) else 0)

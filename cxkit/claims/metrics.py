@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ..analysis.stats import holm
+from ..analysis.metrics import metric_range
 from ..inputs.config import Engagement
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
 from ..results.text import in_text, join, number
@@ -105,16 +105,6 @@ def balance_claims(balance: pd.DataFrame, model: Claim | None = None, boxes: str
     return [replace(c, lead=True) if c is lead else c for c in out]
 
 
-def _range(unit: str, eng: Engagement) -> float:
-    """A metric's range in its unit: 1 for a share, 200 NPS points, the outcome scale's range for a mean."""
-    if unit == "share":
-        return 1.0
-    if unit == "points":
-        return 200.0
-    scale = eng.scales[eng.feedback.main_outcome.scale]
-    return float(scale.max - scale.min)
-
-
 def wave_claims(trend: pd.DataFrame, eng: Engagement) -> list[Claim]:
     """What moved between the last two waves by a real change at least ``thresholds.min_effect`` of the metric's
     range. Materiality: the change as a share of the metric's range."""
@@ -124,14 +114,11 @@ def wave_claims(trend: pd.DataFrame, eng: Engagement) -> list[Claim]:
     waves = sorted(trend["wave"].unique())
     previous, last = waves[-2], waves[-1]
     latest = trend[trend["wave"] == last]
-    earlier = trend[trend["wave"] == previous].set_index("metric")["n"]
-    size = latest["change"].abs() / latest["unit"].map(lambda u: _range(u, eng))
-    # one test per metric: Holm-adjusted across them, and each wave with at least the minimum base
-    adjusted = pd.Series(holm(latest["change_p"]), index=latest.index)
-    based = (latest["n"] >= eng.thresholds.min_respondents) & (
-        latest["metric"].map(earlier).fillna(0) >= eng.thresholds.min_respondents)
-    real = (adjusted < eng.thresholds.alpha) & based & (size >= eng.thresholds.min_effect)
-    moved = latest[real].assign(size=size[real], adjusted=adjusted[real])
+    # the analysis's own verdict (Holm-adjusted across the metrics, enough answers in both waves, a change that
+    # matters): the same one the deck's table of every metric shows
+    real = latest["real_change"].astype(bool)
+    size = latest["change"].abs() / latest["unit"].map(lambda u: metric_range(u, eng))
+    moved = latest[real].assign(size=size[real], adjusted=latest["change_p_holm"][real])
     out = []
     if len(moved):
         top = moved.sort_values("size", ascending=False, kind="stable").iloc[0]

@@ -354,8 +354,8 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
            performance=NUMBER, vs_all=NUMBER, impact=NUMBER),
     _table("wave_trend", "metrics", "Metrics per survey wave: change against the previous wave with its test, and the "
            "control band", wave=TEXT, metric=TEXT, unit=UNIT, value=NUMBER, ci_low=NUMBER, ci_high=NUMBER, n=INT,
-           change=NUMBER, change_p=NUMBER, significant=BOOL, centre=NUMBER, band_low=NUMBER, band_high=NUMBER,
-           outside_band=BOOL),
+           change=NUMBER, change_p=NUMBER, significant=BOOL, change_p_holm=NUMBER, real_change=BOOL, centre=NUMBER,
+           band_low=NUMBER, band_high=NUMBER, outside_band=BOOL),
     # ---------------------------------------------------------------- 05 recommendations
     _table("recommendations", "recommendations", "Actions that follow from the evidence, ranked, with the claim they "
            "rest on, the rule and why each ranks where it does", rank=INT, headline=TEXT, action=TEXT,

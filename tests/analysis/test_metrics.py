@@ -187,6 +187,16 @@ def test_wave_changes_match_statsmodels_and_bands_by_hand(eng, feedback, full_ca
     # the planted rise is the only real change among the scorecard's metrics
     last = trend[trend["wave"] == "2026-Q2"]
     assert last.loc[last["significant"], "metric"].tolist() == [top.loc[0, "metric"]]
+    # the finding: Holm across each wave's metrics (statsmodels), enough answers in both waves, a change that matters
+    from statsmodels.stats.multitest import multipletests
+
+    holm = multipletests(last["change_p"].to_numpy(), method="holm")[1]
+    assert last["change_p_holm"].to_numpy() == pytest.approx(holm, rel=1e-12)
+    size = last["change"].abs() / last["unit"].map({"share": 1.0, "points": 200.0, "mean": 9.0})   # 0-10 outcome
+    expected = (holm < eng.thresholds.alpha) & (size >= eng.thresholds.min_effect).to_numpy() & (
+        last["n"] >= eng.thresholds.min_respondents).to_numpy()
+    assert last["real_change"].tolist() == expected.tolist() and last["real_change"].sum() == 1
+    assert not trend.loc[trend["wave"] == "2026-Q1", "real_change"].any()   # nothing to compare the first wave with
 
 
 def test_departmental_balance_by_hand():

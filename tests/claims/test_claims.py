@@ -386,6 +386,10 @@ def test_consistency_is_worded_by_the_direction_found_and_needs_a_base_and_a_mid
 
 
 def test_a_wave_change_is_claimed_only_after_holm_across_the_metrics_and_on_enough_answers(eng):
+    """The claim reads the analysis's verdict (``real_change``, :func:`cxkit.analysis.metrics._real_changes`), as the
+    deck's table of every metric does: on no-signal data that table had called a change real (p = 0.044) under a
+    claim that nothing moved."""
+    from cxkit.analysis.metrics import _real_changes
     from cxkit.claims.metrics import wave_claims
 
     def trend(p_values, n):
@@ -395,11 +399,11 @@ def test_a_wave_change_is_claimed_only_after_holm_across_the_metrics_and_on_enou
                       "change_p": 1.0, "significant": False, "n": n},
                      {"wave": "Q2", "metric": f"M{k}: top-2-box", "unit": "share", "value": 0.65, "change": 0.15,
                       "change_p": p, "significant": p < 0.05, "n": n}]
-        return pd.DataFrame(rows)
+        return _real_changes(pd.DataFrame(rows), eng)
 
     nine = [0.02] + [0.5] * 8   # one p under 0.05 among nine: 0.18 after Holm
     (claim,) = wave_claims(trend(nine, 500), eng)
-    assert claim.verdict == "within_noise"
+    assert claim.verdict == "within_noise" and not trend(nine, 500)["real_change"].any()
     (claim,) = wave_claims(trend([0.001] + [0.5] * 8, 500), eng)
     assert claim.supported and "p = 0.009, Holm-adjusted" in claim.text and claim.p == pytest.approx(0.009)
     (claim,) = wave_claims(trend([0.001] + [0.5] * 8, max(eng.thresholds.min_respondents - 1, 1)), eng)

@@ -92,19 +92,22 @@ def wave_changes_slide(ctx: DeckContext):
     for metric, part in trend.groupby("metric", sort=False):
         before, now = part[part["wave"] == previous].iloc[0], part[part["wave"] == last].iloc[0]
         change = now["change"] * (100 if now["unit"] == "share" else 1)
-        verdict = "Real change" if now["significant"] else "Within noise"
+        verdict = "Real change" if now["real_change"] else "Within noise"   # the findings' own verdict
         if now["outside_band"]:
             verdict += "; outside control band"
         rows.append([metric, value_text(before["value"], now["unit"]), value_text(now["value"], now["unit"]),
-                     f"{change:+.1f}" + (" pts" if now["unit"] == "share" else ""), p_text(now["change_p"]), verdict])
-        fills.append([None] * 5 + [ctx.palette.secondary if now["significant"] else None])
+                     f"{change:+.1f}" + (" pts" if now["unit"] == "share" else ""), p_text(now["change_p_holm"]),
+                     verdict])
+        fills.append([None] * 5 + [ctx.palette.secondary if now["real_change"] else None])
     ctx.canvas.paged_table(
         f"Every metric, {last} against {previous}",
-        f"Each metric in {last} against {previous}: only changes that pass a test at the {ctx.eng.thresholds.alpha:g} "
-        "level count as real; the control band is three standard errors around the metric's level over all waves",
+        f"Each metric in {last} against {previous}: a change is real when its test passes at the "
+        f"{ctx.eng.thresholds.alpha:g} level once every metric is tested, on {ctx.eng.thresholds.min_respondents} "
+        f"answers or more a wave, and it moves {ctx.eng.thresholds.min_effect:.0%} of the metric's range or more; the "
+        "control band is three standard errors around the metric's level over all waves",
         ctx.notes(None, "Tests: two-proportion z test (pooled) for shares; z test of the difference for NPS "
-                  "and means. Control band: centre over all waves +/- 3 standard errors at each wave's n.",
-                  tables=("wave_trend",)),
+                  "and means; p-values Holm-adjusted across the metrics. Control band: centre over all waves +/- 3 "
+                  "standard errors at each wave's n.", tables=("wave_trend",)),
         ["Metric", previous, last, "Change", "Test", "Verdict"], rows, [3.6, 1.1, 1.1, 1.1, 1.3, 2.6], fills)
 
 
