@@ -203,3 +203,21 @@ def test_the_segments_table_gives_each_count_its_share_and_drops_a_column_of_bla
     assert "Truly impressed" not in header and "At risk" in header
     shown = [row.cells[header.index("At risk")].text for row in list(table.rows)[1:]]
     assert shown == [f"{r.at_risk_customers:,} ({r.at_risk_share:.0%})" for r in stake.itertuples()]
+
+
+def test_the_what_if_chart_ranks_by_the_measure_its_title_names(eng, run_copy):
+    """The bank's title named the touchpoint with the largest modelled rise in mean satisfaction; its chart, ranked
+    by the share truly impressed, showed that touchpoint sixth."""
+    import pandas as pd
+
+    from cxkit.results.store import RunResults
+
+    file = run_copy.results / "what_if.csv"
+    table = pd.read_csv(file)
+    table["impressed_change"] = table["impressed_change"].iloc[::-1].to_numpy()   # the two rankings disagree
+    table.to_csv(file, index=False)
+    claim = RunResults(run_copy).claim("what_if")
+    (slide,) = [s for s in Presentation(str(build_deck(eng, run_copy).path)).slides
+                if s.shapes.title.text == claim.text]
+    (chart,) = [sh.chart for sh in slide.shapes if sh.has_chart]
+    assert list(chart.plots[0].categories)[::-1][0] == claim.facts["label"] == table.iloc[0]["label"]

@@ -118,9 +118,11 @@ def what_if_slide(ctx: DeckContext):
         return
     first = table.iloc[0]
     impressed = "impressed_change" in table and table["impressed_change"].notna().all()
-    column, unit = ("impressed_change", "0.0%") if impressed else ("outcome_change", "0.00")
+    # charted by the measure the title ranks by (the mean outcome): ranked by the share truly impressed, the
+    # title's touchpoint had stood sixth on the bank's chart; that share's change stays in the notes
+    column, unit = "outcome_change", "0.00"
     ranked = table.sort_values(column, ascending=False, kind="stable")
-    what = "the share truly impressed (percentage points)" if impressed else f"mean {in_text(first['outcome_label'])}"
+    what = f"mean {in_text(first['outcome_label'])}"
     slide = ctx.finding(
         "Finding + chart", "what_if",
         f"Modelled rise in {what} if every customer rated one touchpoint {first['raise_by']:g} points higher (ratings "
