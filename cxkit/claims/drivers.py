@@ -204,9 +204,11 @@ def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> li
                  shares=join(number(v, ".0%") for v in strong["share"]),
                  parts=None if same or not len(strong) else "; ".join(
                      f"{r.label} drives {r.name} most ({number(r.share, '.0%')} of what its model explains)" if r.ahead else
-                     f"{r.label} and {in_text(runner_up[r.outcome])} drive {r.name} about as much as each other "
-                     f"({number(r.share, '.0%')} and {number(second[r.outcome], '.0%')} of what its model explains, "
-                     "within the first's interval)"
+                     # by the direction found: the top leads, but not clearly ("about as much" beside 15% and 9%
+                     # read as a contradiction)
+                     f"{r.label} leads for {r.name} ({number(r.share, '.0%')} of what its model explains), but not "
+                     f"clearly ahead of {in_text(runner_up[r.outcome])} ({number(second[r.outcome], '.0%')}, within "
+                     "its interval)"
                      for r in strong.itertuples()),
                  weak=join(f"{r.name} ({r.fit} = {r.r2:.2f})" for r in weak.itertuples()),
                  few=join(f"{r.name} ({int(r.n)} customers, under {int(r.least)})" for r in few.itertuples()))

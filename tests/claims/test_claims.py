@@ -257,8 +257,8 @@ def test_a_yes_no_driver_is_said_to_drive_most_only_when_its_interval_clears_the
                            "share_low": [0.07, 0.036, 0.01], "share_high": [0.19, 0.175, 0.09],
                            "r2": 0.4, "fit": "R²_O", "n": 500, "method": "relative weights"})
     (level,) = yes_no_claim(yes_no, key, eng)
-    assert level.text == ("Value for money and waiting time drive renewed about as much as each other (12% and 10% of "
-                          "what its model explains, within the first's interval)")
+    assert level.text == ("Value for money leads for renewed (12% of what its model explains), but not clearly ahead "
+                          "of waiting time (10%, within its interval)")
     (ahead,) = yes_no_claim(yes_no.assign(share_low=[0.105, 0.036, 0.01]), key, eng)
     assert ahead.text == "Value for money drives renewed most (12% of what its model explains)"
     # the main model's top driver "also drives" it only when it clears the next there too
@@ -266,8 +266,8 @@ def test_a_yes_no_driver_is_said_to_drive_most_only_when_its_interval_clears_the
     (also,) = yes_no_claim(waiting_first.assign(share_low=[0.105, 0.036, 0.01]), key, eng)
     assert also.text == "Waiting time also drives renewed most (12% of what its model explains)"
     (level_also,) = yes_no_claim(waiting_first, key, eng)
-    assert level_also.text == ("Waiting time and value for money drive renewed about as much as each other (12% and "
-                               "10% of what its model explains, within the first's interval)")
+    assert level_also.text == ("Waiting time leads for renewed (12% of what its model explains), but not clearly "
+                               "ahead of value for money (10%, within its interval)")
 
 
 def test_a_dimension_whose_statements_do_not_hang_together_is_not_read_as_one_score(eng):
