@@ -91,14 +91,19 @@ def template(text) -> Template:
 def in_text(label: str) -> str:
     """A label as it reads inside a sentence: its first letter lowered ("Billing clarity" -> "billing clarity",
     "Favourability of Yoda" -> "favourability of Yoda"), unless it starts with an acronym or a name, which stays
-    as written ("NPS score", "C-3PO", "I know", "eBay checkout", "Luke Skywalker": a second word capitalised).
+    as written ("NPS score", "C-3PO", "I know", "eBay checkout", "Luke Skywalker": a second word capitalised), or
+    is a code ("Val1"); a survey question ("Do you ...?") is quoted as asked.
     """
     text = str(label)
     words = text.split()
     if not words:
         return text
+    if text.rstrip().endswith("?"):   # a survey question: quoted as asked ("in do you consider yourself ...?")
+        return f"“{text.strip()}”"
     first = words[0]
     if first == "I" or (len(first) > 1 and not first[1:].islower()) or not first[:1].isupper():
+        return text
+    if any(c.isdigit() for c in first):   # a code ("Val1", "Q3a"): as the client wrote it
         return text
     if len(words) > 1 and words[1][:1].isupper():
         return text

@@ -162,7 +162,7 @@ def test_a_driver_whose_higher_ratings_go_with_a_lower_outcome_is_marked_and_eve
     shown = list(chart.plots[0].categories)[::-1]   # bars are fed bottom-up
     assert shown[2] == f"{key.loc[2, 'label']} (−)" and not any("(−)" in c for i, c in enumerate(shown) if i != 2)
     caption = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
-    assert "(−): rated higher, lower" in caption
+    assert "(−): the higher the rating, the lower the outcome" in caption
     assert chart.value_axis.maximum_scale >= key["share_high"].max() and chart.value_axis.minimum_scale == 0
 
 

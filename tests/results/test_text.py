@@ -12,6 +12,10 @@ from cxkit.results.text import apart, in_text, join, template
     ("eBay checkout", "eBay checkout"), ("24/7 support", "24/7 support"), ("Staff knowledge (UK)", "staff knowledge (UK)"),
     ("Favourability of Yoda", "favourability of Yoda"), ("Fan of the Star Wars franchise", "fan of the Star Wars franchise"),
     ("Obi Wan Kenobi", "Obi Wan Kenobi"), ("Han Solo", "Han Solo"),
+    # the bank's item codes and Star Wars' outcome question: "variance in do you consider yourself to be a fan of ...?"
+    ("Val1", "Val1"), ("Qual3", "Qual3"), ("Q3a score", "Q3a score"),
+    ("Do you consider yourself to be a fan of the Star Wars film franchise?",
+     "“Do you consider yourself to be a fan of the Star Wars film franchise?”"),
 ])
 def test_labels_read_inside_a_sentence_with_names_and_acronyms_kept(label, expected):
     assert in_text(label) == expected

@@ -37,8 +37,7 @@ def key_drivers_slide(ctx: DeckContext):
         "Finding + chart", "top_driver",
         f"Share of explained variance in {in_text(first['outcome_label'])} ({fit} = {first['r2']:.2f}, n = "
         f"{int(first['n']):,} customers" + ("; bars show 95% bootstrap intervals" if has_intervals else "")
-        + (f"; (−): rated higher, lower {in_text(first['outcome_label'])}, other touchpoints equal)"
-           if negative.any() else ")"),
+        + ("; (−): the higher the rating, the lower the outcome, other touchpoints equal)" if negative.any() else ")"),
         f"Method: {first['method']}; shares of {fit} sum to 100%. Missing answers: {first['missing']}. "
         f"Intervals: {int(first['resamples'])} bootstrap resamples ({first['interval_method']}).",
         *[f"{r.rank}. {r.label}: {r.share:.1%} of {fit} (95% CI {r.share_low:.1%}-{r.share_high:.1%}), direction "
