@@ -66,7 +66,9 @@ class DeckContext:
     canvas: Canvas
     sections: int = 0
     left_out: list[str] = field(default_factory=list)   # slides left out for want of data, with the reason
-    pending: str | None = None    # a section title drawn only when a slide of its section is
+    pending: tuple[str, str | None] | None = None   # a section (title, stage) drawn only when a slide of it is
+    drawn: list[str] = field(default_factory=list)   # the stages whose sections were drawn
+    cover: object = None   # the title slide's subtitle, rewritten when every slide is drawn (:meth:`finish_cover`)
 
     def __post_init__(self):
         self.canvas.before_slide = self._open_section
@@ -121,7 +123,7 @@ class DeckContext:
     def section(self, title: str, stage: str | None = None):
         """Open a section: its divider slide is drawn with the section's first slide, so a section whose findings
         the data does not support leaves no empty divider behind."""
-        self.pending = None if stage is not None and not self.done(stage) else title
+        self.pending = None if stage is not None and not self.done(stage) else (title, stage)
 
     def close_section(self) -> None:
         """Drop a section that drew nothing."""
@@ -130,13 +132,29 @@ class DeckContext:
     def _open_section(self) -> None:
         if self.pending is None:
             return
-        title, self.pending = self.pending, None
+        (title, stage), self.pending = self.pending, None
         self.sections += 1
+        if stage is not None:
+            self.drawn.append(stage)
         slide = self.canvas.prs.slides.add_slide(self.canvas.layout("Section"))
         self.canvas.set_text(slide.shapes.title, [title], 32, 18, bold=True)
         self.canvas.set_text(self.canvas.placeholder(slide, 1), [f"{self.sections:02d}"], 28, 14)
         self.logo(slide, 0.6)
         self.canvas.titles.append(title)
+
+    def finish_cover(self, stages: list[str] | None = None) -> None:
+        """The title slide's subtitle: the engagement, the date, and what the deck covers, named from the stages
+        whose sections were drawn (a stage that ran but whose findings the data did not support is not promised);
+        "customers and segments" only where the deck shows real segments."""
+        if self.cover is None:
+            return
+        shown = self.drawn if stages is None else stages
+        covered = [STAGES[s].title.lower() for s in ANALYSIS_STAGES if s in shown]
+        if not self.stands("segments"):
+            covered = ["customers" if c == STAGES["customers"].title.lower() else c for c in covered]
+        today = _dt.date.today().strftime("%d %B %Y")
+        self.canvas.set_text(self.cover, [f"Engagement {self.eng.engagement_id} | {today}",
+                                          _sentence_list(covered + ["recommendations"])], 18, 11)
 
     def logo(self, slide, height_in: float):
         logo = self.eng.logo_path
@@ -161,15 +179,10 @@ def source(*tables: str) -> str:
 def title_slide(ctx: DeckContext):
     canvas = ctx.canvas
     slide = canvas.prs.slides.add_slide(canvas.layout("Title"))
-    covered = [STAGES[r.stage].title.lower() for r in ctx.results.records()
-               if r.status == "done" and r.stage in ANALYSIS_STAGES]
-    if not ctx.stands("segments"):   # the cover names what the deck shows: no segments where none are real
-        covered = ["customers" if c == STAGES["customers"].title.lower() else c for c in covered]
     canvas.set_text(slide.shapes.title, [f"{ctx.eng.client}: customer experience, where you stand and what to do next"],
                     36, 20, bold=True)
-    today = _dt.date.today().strftime("%d %B %Y")
-    canvas.set_text(canvas.placeholder(slide, 1), [f"Engagement {ctx.eng.engagement_id} | {today}",
-                                                   _sentence_list(covered + ["recommendations"])], 18, 11)
+    ctx.cover = canvas.placeholder(slide, 1)
+    ctx.finish_cover([r.stage for r in ctx.results.records() if r.status == "done"])   # until the slides are drawn
     ctx.logo(slide, 0.9)
     slide.notes_slide.notes_text_frame.text = notes(
         f"Built by cxkit {__version__} from the run's results folder; configuration hash {ctx.eng.config_hash}.",
@@ -237,6 +250,8 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     try:
         for name in eng.deck.storyline:
             SLIDES[name](ctx)
+        if any(name.startswith("section_") for name in eng.deck.storyline):   # sections say what was drawn
+            ctx.finish_cover()
         target = paths.deck(eng.engagement_id)
         tmp = target.with_name(f".{target.name}.tmp")
         prs.save(str(tmp))

@@ -181,6 +181,14 @@ def test_the_cover_promises_segments_only_where_the_deck_shows_real_ones(eng, ru
     record.write_text(json.dumps(saved))
     shown = cover(run_copy)
     assert "segments" not in shown and "customers" in shown
+    # no-signal data: the driver stage ran, but none of its findings stands, so the deck has no drivers section
+    record = run_copy.results / "stage_drivers.json"
+    saved = json.loads(record.read_text())
+    saved["claims"] = [dict(c, verdict="within_noise") for c in saved["claims"]]
+    record.write_text(json.dumps(saved))
+    deck = build_deck(eng, run_copy)
+    assert "Drivers: which moments matter" not in deck.titles
+    assert "key drivers" not in cover(run_copy) and "metrics" in cover(run_copy)
 
 
 def test_the_segments_table_gives_each_count_its_share_and_drops_a_column_of_blanks(eng, run_copy):
