@@ -229,3 +229,18 @@ def test_the_what_if_chart_ranks_by_the_measure_its_title_names(eng, run_copy):
                 if s.shapes.title.text == claim.text]
     (chart,) = [sh.chart for sh in slide.shapes if sh.has_chart]
     assert list(chart.plots[0].categories)[::-1][0] == claim.facts["label"] == table.iloc[0]["label"]
+
+
+def test_the_method_slide_names_only_the_analyses_that_ran(eng, run_copy):
+    """Star Wars' method slide named penalty-reward contrasts and segment F tests that had not run."""
+    def method(paths):
+        deck = Presentation(str(build_deck(eng, paths).path))
+        (slide,) = [s for s in deck.slides if s.shapes.title.text == "Method and sample sizes"]
+        return " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+
+    shown = method(run_copy)
+    assert "penalty-reward contrasts" in shown and "F tests of attribute-by-segment" in shown
+    (run_copy.results / "segment_drivers.csv").unlink()
+    (run_copy.results / "asymmetry.csv").unlink()
+    shown = method(run_copy)
+    assert "penalty-reward" not in shown and "F tests" not in shown and "Drivers: " in shown

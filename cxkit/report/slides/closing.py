@@ -120,9 +120,14 @@ def _method_lines(ctx: DeckContext) -> list[str]:
         model = drivers.model
         intervals = (f"; 95% intervals from {model.resamples:,} resamples ({model.interval_method})"
                      if model.resamples else "")
+        # only the methods of analyses that ran: each names the table it made
+        more = [what for table, what in (("asymmetry", "dissatisfiers and delighters by penalty-reward contrasts"),
+                                         ("segment_drivers", "segments compared by F tests of attribute-by-segment "
+                                                             "interactions"))
+                if results.table(table) is not None and len(results.table(table))]
         lines.append(f"Drivers: {model.method}, {model.fit} = {model.r2:.2f} on {model.n:,} customers (missing "
-                     f"answers: {model.missing}){intervals}. Dissatisfiers and delighters by penalty-reward contrasts; "
-                     "segments compared by F tests of attribute-by-segment interactions.")
+                     f"answers: {model.missing}){intervals}." + (f" {'; '.join(more)[:1].upper()}{'; '.join(more)[1:]}."
+                                                              if more else ""))
     read = results.claim("comments_read")
     if read is not None:
         lines.append(f"Comments: {read.text}. Themes by the codeframe's stated rules; sentiment by VADER (compound "
