@@ -95,9 +95,11 @@ def asymmetry_slide(ctx: DeckContext):
            f"{max(ctx.eng.thresholds.min_respondents, 1)})"
            if table[["penalty", "reward"]].isna().any(axis=None) else ""),
         "Method: penalty-reward contrast analysis (Brandt 1987; Mittal, Ross & Baldasare 1998): one regression of the "
-        "outcome on low and top dummies of every touchpoint; HC1 robust errors. Dissatisfier: only the penalty is "
-        "significant, or it is significantly larger; delighter: the reverse; both: both significant and similar "
-        f"(at {ctx.eng.drivers.alpha:g}).",
+        "outcome on low and top dummies of every touchpoint; HC1 robust errors; p-values Holm-adjusted across the "
+        "touchpoints. Dissatisfier: only the penalty is significant, or it is significantly larger; delighter: the "
+        f"reverse; both: both significant and similar (at {ctx.eng.drivers.alpha:g}). A kind also needs both sides "
+        "tested (enough customers rating the touchpoint low and top) and its effect to reach "
+        f"{ctx.eng.thresholds.min_effect:.0%} of the outcome's range; otherwise: no clear effect.",
         *[f"{r.label}: penalty {_side(r.penalty, r.penalty_p)}, reward {_side(r.reward, r.reward_p)}, "
           f"difference p {_side(None, r.asymmetry_p)}: {ASYMMETRY.label(r.kind)}; share of R² {r.share:.1%}"
           for r in table.itertuples()], tables=("asymmetry",))
