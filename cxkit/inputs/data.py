@@ -712,6 +712,12 @@ def validate(eng: Engagement) -> ValidationReport:
         report.problems.append(DataProblem(
             "warning", eng.source.name, f"the client is still the starter's placeholder '{STARTER_CLIENT}': every "
             "deck's title and findings would show it", fix="set client: to the client's name in the engagement YAML"))
+    if eng.has("feedback") and not eng.feedback.attributes:
+        # valid (the outcomes, NPS and comments still run), but said at once rather than as each analysis's want of data
+        report.problems.append(DataProblem(
+            "warning", eng.source.name, "feedback.attributes lists no touchpoints: key drivers, moments of truth, "
+            "segments, expectation gaps and driver metrics will not run",
+            fix="list the touchpoint rating columns under feedback.attributes (cxkit inspect suggests them)"))
     for part, check in (("feedback", _validate_feedback), ("diagnostic", _validate_diagnostic)):
         if eng.has(part):
             clean, problems = check(eng)

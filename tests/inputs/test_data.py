@@ -33,7 +33,18 @@ def test_sample_is_valid_with_warnings(eng):
     assert report.ok
     assert report.rows == {"feedback": 3000, "diagnostic": 320}
     messages = " ".join(p.message for p in report.warnings)
-    assert "straight-lining" in messages and "fewer than 5" in messages
+    assert "straight-lining" in messages and "fewer than 5" in messages and "lists no touchpoints" not in messages
+
+
+def test_an_engagement_without_touchpoints_is_valid_and_told_so_at_once(engagement_copy):
+    """attributes: [] was accepted silently, and the deck then blamed the data ("0 have answers")."""
+    raw = yaml.safe_load(engagement_copy.read_text())
+    raw["feedback"]["attributes"] = []
+    engagement_copy.write_text(yaml.safe_dump(raw))
+    report = validate(load_engagement(engagement_copy))
+    assert report.ok
+    (told,) = [p for p in report.warnings if "lists no touchpoints" in p.message]
+    assert "key drivers" in told.message and "feedback.attributes" in told.fix
 
 
 def test_missing_codes_become_missing_never_ratings(eng, feedback):
