@@ -155,6 +155,10 @@ def test_a_driver_whose_higher_ratings_go_with_a_lower_outcome_is_marked_and_eve
     key = pd.read_csv(file)
     key.loc[2, "direction"] = -1
     key.to_csv(file, index=False)
+    quadrant_file = run_copy.results / "moments_of_truth.csv"   # saved beside it by the same stage
+    quadrants = pd.read_csv(quadrant_file)
+    quadrants.loc[quadrants["attribute"] == key.loc[2, "attribute"], "direction"] = -1
+    quadrants.to_csv(quadrant_file, index=False)
     deck = build_deck(eng, run_copy)
     title = RunResults(run_copy).claim("top_driver").text
     (slide,) = [s for s in Presentation(str(deck.path)).slides if s.shapes.title.text == title]
@@ -164,6 +168,12 @@ def test_a_driver_whose_higher_ratings_go_with_a_lower_outcome_is_marked_and_eve
     caption = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
     assert "(−): the higher the rating, the lower the outcome" in caption
     assert chart.value_axis.maximum_scale >= key["share_high"].max() and chart.value_axis.minimum_scale == 0
+    # and on the importance-performance chart, where it is never a moment of truth however important
+    quadrants = RunResults(run_copy).claim("moments_of_truth").text
+    (scatter,) = [s for s in Presentation(str(deck.path)).slides if s.shapes.title.text == quadrants]
+    shown = " ".join(sh.text_frame.text for sh in scatter.shapes if sh.has_text_frame)
+    notes = scatter.notes_slide.notes_text_frame.text
+    assert "(−): the higher the rating, the lower the outcome" in shown and f"{key.loc[2, 'label']} (−):" in notes
 
 
 def test_the_cover_promises_segments_only_where_the_deck_shows_real_ones(eng, run_copy):

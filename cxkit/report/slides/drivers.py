@@ -8,7 +8,7 @@ import pandas as pd
 from ...results.catalogue import ASYMMETRY, QUADRANT
 from ...results.text import in_text
 from ..deck import DeckContext, slide_builder
-from ..kit import CHART_LABEL_MAX, chart_labels, interval, p_text, pct
+from ..kit import CHART_LABEL_MAX, POINT_LABEL_MAX, chart_labels, interval, p_text, pct
 
 
 @slide_builder("section_drivers")
@@ -59,10 +59,16 @@ def importance_performance_slide(ctx: DeckContext):
         return
     if not ctx.stands("moments_of_truth"):
         return
+    # a touchpoint whose higher ratings go with a lower outcome is never a moment of truth, however important: marked,
+    # so it does not read as one overlooked (Star Wars' Jar Jar Binks: second in importance, lowest rated)
+    negative = quad["direction"] < 0 if "direction" in quad else pd.Series(False, index=quad.index)
+    quad = quad.assign(label=[chart_labels([label], POINT_LABEL_MAX - 4)[0] + " (−)" if neg else label
+                              for label, neg in zip(quad["label"], negative)])
     slide = ctx.finding(
         "Finding + chart", "moments_of_truth",
         "Importance (share of explained variance) against performance (mean rating); lines at the "
-        f"{quad['threshold_rule'].iloc[0]}s across touchpoints; red: moments of truth",
+        f"{quad['threshold_rule'].iloc[0]}s across touchpoints; red: moments of truth"
+        + ("; (−): the higher the rating, the lower the outcome, so never one to raise" if negative.any() else ""),
         "Quadrants: high importance and below-threshold performance = moment of truth to fix first; high and high = "
         "strength; low importance and high performance = possible over-service.",
         *[f"{r.label}: {QUADRANT.label(r.quadrant)} (share {r.share:.1%}, mean {r.performance:.2f})"
