@@ -571,6 +571,7 @@ class Plan:
     value: Column | None = None
     weight: Column | None = None
     wave: Column | None = None
+    named_outcome: str | None = None   # the column given with --outcome, rather than found
 
     def table(self) -> pd.DataFrame:
         rows = []
@@ -622,6 +623,7 @@ def plan_engagement(export: Export, outcome: str | None = None) -> Plan:
     ratings = [c for c in columns if c.role == "rating"]
     family = {c.name: _outcome_family(c) for c in ratings}
     if named is not None:
+        plan.named_outcome = named.name
         _name_outcome(plan, named, export.report.file)
     else:
         satisfied = [c for c in ratings if family[c.name] == "satisfaction"]
@@ -877,8 +879,9 @@ def _config(plan, export, data_path, yaml_path, client, qsf, names, scales):
     if plan.yes_no is not None:
         outcomes["yes_no"] = _yes_no(plan.yes_no)
     feedback["outcomes"] = outcomes
-    checks.setdefault("feedback.outcomes", []).extend([f"{role}: {c.name!r}, found by its "
-                                   + ("name" if c.question == c.name else f"question ({c.label})")
+    checks.setdefault("feedback.outcomes", []).extend([f"{role}: {c.name!r}, "
+                                   + ("given with --outcome" if c.name == plan.named_outcome else "found by its "
+                                      + ("name" if c.question == c.name else f"question ({c.label})"))
                                    + "; CHECK it is the outcome the engagement is about"
                                    for role, c in (("satisfaction", plan.satisfaction), ("recommend", plan.recommend),
                                                    ("yes/no", plan.yes_no)) if c is not None])

@@ -157,6 +157,8 @@ def test_steak_with_a_named_yes_no_outcome_gives_a_starter(tmp_path, capsys):
     assert code == 0, out.err
     eng, _ = _validated(target)
     assert eng.feedback.outcomes.yes_no.column == "Do you eat steak?" and eng.feedback.attributes == ()
+    written = target.read_text()   # the starter says where the outcome came from: the flag, not its name
+    assert "'Do you eat steak?', given with --outcome; CHECK" in written and "found by its" not in written
 
 
 @needs_realdata
