@@ -201,16 +201,16 @@ def perception_gap_claims(gaps: pd.DataFrame | None, eng: Engagement,
             continue
         if real and r.gap > 0:
             text = ("Frontline rate {label|lower} {size:.1f} points below executives ({frontline:.1f} vs "
-                    "{executive:.1f}; a real difference after Holm correction): leaders see a rosier picture")
+                    "{executive:.1f}; a real difference, every dimension tested): leaders see a rosier picture")
         elif real:
             text = ("Executives rate {label|lower} {size:.1f} points below the frontline ({executive:.1f} vs "
-                    "{frontline:.1f}; a real difference after Holm correction): leaders see a harsher picture")
+                    "{frontline:.1f}; a real difference, every dimension tested): leaders see a harsher picture")
         elif significant:
             text = ("Executives and frontline rate {label|lower} about the same ({executive:.1f} vs {frontline:.1f}): "
                     "the difference is too small to matter")
         else:
             text = ("Executives and frontline rate {label|lower} alike within noise ({executive:.1f} vs "
-                    "{frontline:.1f}; Holm-adjusted p = {p_holm:.2f})")
+                    "{frontline:.1f})")   # the adjusted p is in the evidence
         reason = (f"Holm-adjusted p < {alpha:g} and a gap of {abs(r.gap):.2f} points" if real else
                   f"the gap ({abs(r.gap):.2f}) is under the smallest that matters ({_bar(eng):.2f} points)" if significant
                   else f"Holm-adjusted p >= {alpha:g}")
