@@ -114,7 +114,8 @@ class DeckContext:
         claim = self.claim(kind) if kind else None
         if claim is not None:
             head = [f"Claim: {claim.text}.", f"Evidence: {claim.evidence()}."]
-        return notes(*head, *lines, source(*tables))
+        # only the files this run wrote (Star Wars' notes cited a value_at_stake.csv it never made)
+        return notes(*head, *lines, source(*(t for t in tables if self.results.table(t) is not None)))
 
     def finding(self, layout: str, kind: str, caption: str, *lines: str, tables: tuple[str, ...] = ()):
         """A new slide titled by a claim, with its evidence in the notes."""

@@ -254,3 +254,16 @@ def test_the_method_slide_names_only_the_analyses_that_ran(eng, run_copy):
     (run_copy.results / "asymmetry.csv").unlink()
     shown = method(run_copy)
     assert "penalty-reward" not in shown and "F tests" not in shown and "Drivers: " in shown
+
+
+def test_notes_cite_only_the_files_the_run_wrote(eng, run_copy):
+    """Star Wars' notes cited results/value_at_stake.csv and results/reliability.csv, which its run never wrote."""
+    (run_copy.results / "value_at_stake.csv").unlink()
+    (run_copy.results / "reliability.csv").unlink()
+    deck = Presentation(str(build_deck(eng, run_copy).path))
+    # each slide's own sources (a claim's evidence names the files it was made from, when it was made)
+    cited = " ".join(line for s in deck.slides if s.has_notes_slide
+                     for line in s.notes_slide.notes_text_frame.text.splitlines()
+                     if line.startswith(("Source:", "Source: results/stage_")))
+    assert "value_at_stake.csv" not in cited and "reliability.csv" not in cited
+    assert "segment_profiles.csv" in cited   # the segments slide still cites what it drew from
