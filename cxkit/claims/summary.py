@@ -24,12 +24,15 @@ def executive_summary(claims: list[Claim], limit: int = 5) -> list[Claim]:
     Rule: for each analysis stage, its most material supported lead claim (of a kind that may lead the summary);
     then the next most material supported lead claims, up to ``limit``. Findings about customers and people come
     before claims about the scorecard's design (owners, response volume), whatever their materiality: the
-    executive reads what the data says about the business first. Findings the evidence does not support
+    executive reads what the data says about the business first, and a design claim with nothing to fix
+    (materiality 0) is left out. Findings the evidence does not support
     are stated on the deck's "What the data does not show" slide, and stages the data did not allow in the
     method appendix, never in the summary. Materiality is the share of the scale, of customers, of explained
     variance or of value the claim is about (stated per kind in :mod:`cxkit.claims`).
     """
-    leads = [c for c in claims if c.lead and c.supported and CLAIMS[c.kind].summary and c.stage in ANALYSIS_STAGES]
+    # a design claim that finds nothing to fix ("every metric has an owner": materiality 0) is no headline
+    leads = [c for c in claims if c.lead and c.supported and CLAIMS[c.kind].summary and c.stage in ANALYSIS_STAGES
+             and not (CLAIMS[c.kind].design and c.materiality <= 0)]
 
     def order(c: Claim):
         return CLAIMS[c.kind].design, -c.materiality

@@ -57,6 +57,9 @@ def test_the_summary_states_findings_before_the_scorecard_design():
     assert [c.kind for c in executive_summary(claims)] == ["loyalty_mix", "top_driver", "wave_change", "cadence",
                                                            "unowned_metrics"]
     assert [c.kind for c in executive_summary(claims, limit=3)] == ["loyalty_mix", "top_driver", "wave_change"]
+    # steak: "The one scorecard metric has an owning department" (nothing to fix, materiality 0) was a headline
+    fine = [_claim("unowned_metrics", 0.0), _claim("cadence", 0.0), _claim("loyalty_mix", 0.3)]
+    assert [c.kind for c in executive_summary(fine)] == ["loyalty_mix"]
 
 
 def test_the_summary_states_only_supported_claims_and_no_skipped_stage():
