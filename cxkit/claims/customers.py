@@ -252,6 +252,10 @@ def value_at_stake_claims(stake: pd.DataFrame, profiles: pd.DataFrame, segments_
         text += "; {at_risk_share:.0%} of its customers are indifferent or unhappy, against {rest_share:.0%} in the others"
         more = eng is None or (adjusted[i] < alpha and risky[i] - rest[i] >= bar)
         if not segments_real:
+            # not a segment to name: the row beside it says customers do not fall into real segments
+            text = ("The value held by indifferent and unhappy customers cannot be placed in segments: the segments "
+                    "are not real" if what == "value" else "The indifferent and unhappy customers cannot be placed in "
+                    "segments: the segments are not real")
             verdict, reason = WITHIN_NOISE, why
         elif not more:
             verdict, reason = WITHIN_NOISE, (f"its customers are not clearly more often indifferent or unhappy than "

@@ -496,3 +496,7 @@ def test_a_segment_holds_value_at_stake_as_a_finding_only_when_more_of_it_is_at_
     (retain,) = [r for r in engagement_rules(eng) if r.id == "retain_segment"]
     assert fire(retain, [lead], {"outcome_owner": "CX lead"})       # a retention play for the riskier segment
     assert not fire(retain, claims, {"outcome_owner": "CX lead"})   # none for one that is only large
+    # no-signal data: no segment is named one row after "customers do not fall into real segments"
+    unreal = value_at_stake_claims(tested(riskier), profiles, False, eng=eng)
+    assert all(c.text == "The value held by indifferent and unhappy customers cannot be placed in segments: the "
+                         "segments are not real" and not c.supported for c in unreal)
