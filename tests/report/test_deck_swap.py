@@ -267,3 +267,24 @@ def test_notes_cite_only_the_files_the_run_wrote(eng, run_copy):
                      if line.startswith(("Source:", "Source: results/stage_")))
     assert "value_at_stake.csv" not in cited and "reliability.csv" not in cited
     assert "segment_profiles.csv" in cited   # the segments slide still cites what it drew from
+
+
+def test_a_yes_no_model_that_explains_too_little_is_not_charted_beside_one_that_can(eng, run_copy):
+    """The department-less sample's chart drew the renewed-contract model's shares beside the valid model's, under a
+    title saying that model explained too little to name a driver."""
+    import pandas as pd
+
+    from cxkit.results.store import RunResults
+
+    file = run_copy.results / "yes_no_drivers.csv"
+    table = pd.read_csv(file)
+    weak = table["outcome"].unique()[-1]
+    table.loc[table["outcome"] == weak, "r2"] = eng.drivers.warn_r2 / 2
+    table.to_csv(file, index=False)
+    title = RunResults(run_copy).claim("yes_no_drivers").text
+    (slide,) = [s for s in Presentation(str(build_deck(eng, run_copy).path)).slides if s.shapes.title.text == title]
+    (chart,) = [sh.chart for sh in slide.shapes if sh.has_chart]
+    label = table.loc[table["outcome"] == weak, "outcome_label"].iloc[0]
+    assert label not in [series.name for series in chart.series] and len(list(chart.series)) >= 1
+    caption = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+    assert f"{label} not shown: its model explains too little" in caption

@@ -152,15 +152,23 @@ def yes_no_drivers_slide(ctx: DeckContext):
         return
     if not ctx.stands("yes_no_drivers"):
         return
-    outcomes = list(dict.fromkeys(table["outcome_label"]))
-    wide = table.pivot(index="label", columns="outcome_label", values="share")[outcomes]
+    # a model the claim says explains too little to name a driver is not charted beside one that can
+    models = table.drop_duplicates("outcome")
+    weak = models[models["r2"] < ctx.eng.drivers.warn_r2]
+    shown = table[~table["outcome"].isin(weak["outcome"])]
+    if shown.empty:
+        return
+    outcomes = list(dict.fromkeys(shown["outcome_label"]))
+    wide = shown.pivot(index="label", columns="outcome_label", values="share")[outcomes]
     wide = wide.sort_values(outcomes[0], ascending=False)
-    fits = {r.outcome_label: f"{r.fit} = {r.r2:.2f}, n = {int(r.n):,}"
-            for r in table.drop_duplicates("outcome").itertuples()}
+    fits = {r.outcome_label: f"{r.fit} = {r.r2:.2f}, n = {int(r.n):,}" for r in models.itertuples()
+            if r.outcome not in set(weak["outcome"])}
     slide = ctx.finding(
         "Finding + chart", "yes_no_drivers",
         "Share of each yes/no outcome's explained variation by touchpoint; "
-        + "; ".join(f"{name}: {fit}" for name, fit in fits.items()),
+        + "; ".join(f"{name}: {fit}" for name, fit in fits.items())
+        + "".join(f"; {r.outcome_label} not shown: its model explains too little ({r.fit} = {r.r2:.2f})"
+                  for r in weak.itertuples()),
         f"Method: {table['method'].iloc[0]}.",
         *[f"{r.outcome_label} - {r.label}: {r.share:.1%} (95% CI {r.share_low:.1%}-{r.share_high:.1%}), direction "
           f"{'+' if r.direction >= 0 else '-'}" for r in table.itertuples()], tables=("yes_no_drivers",))
