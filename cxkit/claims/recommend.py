@@ -112,7 +112,8 @@ def recommendations(claims: list[Claim], eng: Engagement) -> pd.DataFrame:
                                 "then roll out",
                       "evidence": "Changes proven in a pilot spread faster and cost less to correct",
                       "component": "Organisational support", "owner": eng.targets.outcome_owner,
-                      "horizon": "months_12", "priority": 0.0, "priority_basis": "always the last step",
+                      # in the pilot phase it names: the roll-out after it spreads "what the pilot proved"
+                      "horizon": "days_90", "priority": 0.0, "priority_basis": "always the last step",
                       "rule": "pilot", "claim": "", "source": "cxkit method (DOMAIN.md section 5)"})
     table = pd.DataFrame(fired, columns=COLUMNS)
     table.insert(0, "rank", range(1, len(table) + 1))
