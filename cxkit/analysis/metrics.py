@@ -260,8 +260,13 @@ def scorecard_drivers(drivers: pd.DataFrame, quadrants: pd.DataFrame, eng: Engag
 
 
 def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_department: pd.DataFrame | None,
-                   maturity: pd.DataFrame, maturity_by_department: pd.DataFrame | None) -> list[dict]:
+                   maturity: pd.DataFrame, maturity_by_department: pd.DataFrame | None,
+                   reliability: pd.DataFrame | None = None) -> list[dict]:
     """Know / Care / Can and the chosen dimensions as people metrics, from the reality check's saved tables.
+
+    A chosen dimension whose statements do not hang together (Cronbach's alpha under
+    ``thresholds.reliability_alpha`` in ``reliability``) is no metric: the reality check says it cannot be read
+    as one score.
 
     Baselines are the saved means with their intervals; targets the best department's mean (departments are
     already pooled for privacy and thin cells suppressed; the pool itself never sets a target), else the
@@ -284,7 +289,7 @@ def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_depart
                  maturity_by_department[maturity_by_department["dimension"] == d],
                  f"mean of each employee's mean agreement with the {eng.framework.dimensions[d].label.lower()} "
                  f"statements (columns {', '.join(i.column for i in items if i.dimension == d)})")
-                for d in eng.targets.people_dimensions if d in chosen]
+                for d in eng.targets.people_dimensions if d in chosen and _hangs_together(reliability, d, eng)]
     rows = []
     for name, row, by_department, definition in metrics:
         shown = by_department[(by_department["group"] != POOLED) & by_department["mean"].notna()]
@@ -302,6 +307,14 @@ def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_depart
                          needed=responses_needed_mean(float(row["sd"]), target - baseline),
                          cadence="per pulse survey", available=int(row["n"])))
     return rows
+
+
+def _hangs_together(reliability: pd.DataFrame | None, dimension: str, eng: Engagement) -> bool:
+    """Whether a dimension's saved Cronbach's alpha reaches ``thresholds.reliability_alpha`` (True without one)."""
+    if reliability is None or "dimension" not in reliability:
+        return True
+    alpha = reliability.loc[reliability["dimension"] == dimension, "alpha"]
+    return not len(alpha) or not (alpha.iloc[0] < eng.thresholds.reliability_alpha)
 
 
 def _outcome_span(eng: Engagement) -> float:

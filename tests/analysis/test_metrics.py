@@ -108,6 +108,21 @@ def _people(diagnostic, eng) -> dict:
             "maturity_by_department": reality.maturity_by_group(diagnostic, eng, "department")}
 
 
+def test_a_dimension_that_cannot_be_read_as_one_score_is_no_people_metric(eng, diagnostic):
+    """No-signal data: "Leadership and coaching cannot be read as one score" (alpha 0.58) stood on the reality check
+    while the scorecard tracked it as a metric."""
+    from cxkit.analysis import reality
+
+    people = _people(diagnostic, eng)
+    reliability = reality.reliability_table(diagnostic, eng)
+    label = eng.framework.dimensions["leadership_coaching"].label
+    assert label in [r["metric"] for r in metrics.people_metrics(eng, **people, reliability=reliability)]
+    broken = reliability.assign(alpha=np.where(reliability["dimension"] == "leadership_coaching",
+                                               eng.thresholds.reliability_alpha - 0.02, reliability["alpha"]))
+    shown = [r["metric"] for r in metrics.people_metrics(eng, **people, reliability=broken)]
+    assert label not in shown and eng.framework.dimensions["organisational_support"].label in shown
+
+
 @pytest.fixture(scope="module")
 def full_card(eng, feedback, diagnostic):
     key = drivers.key_drivers(feedback, eng).table
