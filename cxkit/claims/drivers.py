@@ -137,10 +137,15 @@ def asymmetry_claims(asymmetry: pd.DataFrame, key: pd.DataFrame, eng: Engagement
                      + ("s" if len(reward) == 1 else "") + " little when poor")
     common = dict(comparison="penalty against reward per touchpoint", test="penalty-reward contrast regression",
                   n=asymmetry["n"].iloc[0], lead=True)
-    if not parts:
-        return out + [Claim("asymmetries", "all", "No touchpoint only punishes or only rewards: where ratings matter, "
-                            "low and top ratings move the outcome alike", facts, WITHIN_NOISE,
-                            f"no asymmetric effect at {alpha:g}", 0.0, **common)]
+    if not parts and not (asymmetry["penalty_p"].notna() & asymmetry["reward_p"].notna()).any():
+        least = max(eng.thresholds.min_respondents, 1)   # no side compared with the other: nothing was tested
+        return out + [Claim("asymmetries", "all", "Dissatisfiers and delighters cannot be told apart: too few "
+                            "customers rated the touchpoints low or top to compare the two", facts, NOT_TESTABLE,
+                            f"no touchpoint has {least} customers or more both in its low and in its top band", 0.0,
+                            **common)]
+    if not parts:   # absence of evidence, not evidence that low and top ratings weigh alike
+        return out + [Claim("asymmetries", "all", "No touchpoint clearly only punishes or only rewards", facts,
+                            WITHIN_NOISE, f"no asymmetric effect at {alpha:g}", 0.0, **common)]
     shares = pd.concat([punish["share"], reward["share"]]).fillna(0)
     return out + [Claim("asymmetries", "all", sentence("; ".join(parts)), facts, SUPPORTED,
                         f"penalty and reward tests at {alpha:g}", float(shares.sum()), **common)]

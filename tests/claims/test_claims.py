@@ -312,6 +312,21 @@ def test_a_dissatisfier_on_one_respondent_makes_no_claim(eng, feedback):
     assert not any("installation" in c.text.lower() for c in claims if c.lead)
 
 
+def test_no_asymmetry_is_said_only_as_far_as_it_was_tested(eng, feedback):
+    """40 customers: "low and top ratings move the outcome alike" stood on a model of 20, where no touchpoint had
+    enough customers in both bands to be tested at all."""
+    from cxkit.analysis.drivers import key_drivers, penalty_reward
+    from cxkit.claims.drivers import asymmetry_claims
+
+    key = key_drivers(feedback, eng).table
+    table = penalty_reward(feedback, eng, key).assign(kind="no_clear_effect")
+    (lead,) = [c for c in asymmetry_claims(table, key, eng) if c.lead]
+    assert lead.verdict == "within_noise" and lead.text == "No touchpoint clearly only punishes or only rewards"
+    untested = table.assign(penalty_p=np.nan)
+    (lead,) = [c for c in asymmetry_claims(untested, key, eng) if c.lead]
+    assert lead.verdict == "not_testable" and lead.text.startswith("Dissatisfiers and delighters cannot be told apart")
+
+
 def test_a_scale_without_a_middle_rating_tests_no_asymmetry_and_says_why(eng, feedback):
     from cxkit.analysis.drivers import boxes, key_drivers, penalty_reward
     from cxkit.claims.drivers import asymmetry_claims
