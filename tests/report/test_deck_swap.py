@@ -288,3 +288,17 @@ def test_a_yes_no_model_that_explains_too_little_is_not_charted_beside_one_that_
     assert label not in [series.name for series in chart.series] and len(list(chart.series)) >= 1
     caption = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
     assert f"{label} not shown: its model explains too little" in caption
+
+
+def test_the_loyalty_caption_points_left_and_right_only_with_two_charts(eng, run_copy):
+    """The bank's caption read "Left: loyalty mix ..." over a single chart (no likelihood-to-recommend question)."""
+    from cxkit.results.store import RunResults
+
+    def caption():
+        title = RunResults(run_copy).claim("loyalty_mix").text
+        (slide,) = [s for s in Presentation(str(build_deck(eng, run_copy).path)).slides if s.shapes.title.text == title]
+        return " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame and sh != slide.shapes.title)
+
+    assert "Left: loyalty mix" in caption() and "Right: likelihood to recommend" in caption()
+    (run_copy.results / "nps.csv").unlink()
+    assert "Left" not in caption() and "Loyalty mix on" in caption()

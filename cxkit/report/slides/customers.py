@@ -28,8 +28,8 @@ def loyalty_slide(ctx: DeckContext):
     has_nps = nps is not None and len(nps)
     slide = ctx.finding(
         "Two charts", "loyalty_mix",
-        f"Left: loyalty mix on {in_text(outcome.label)} (n = {n:,})."
-        + (f" Right: likelihood to recommend (n = {int(nps['n'].iloc[0]):,})" if has_nps else ""),
+        (f"Left: loyalty mix on {in_text(outcome.label)} (n = {n:,}). Right: likelihood to recommend "
+         f"(n = {int(nps['n'].iloc[0]):,})" if has_nps else f"Loyalty mix on {in_text(outcome.label)} (n = {n:,})"),
         "Bands: " + "; ".join(f"{r.label} {r.ratings}" for r in mix.itertuples()) + ". Intervals: Wilson 95%.",
         *[f"{r.label}: {r.share:.1%} (95% CI {r.ci_low:.1%}-{r.ci_high:.1%}), {r.count} of {r.n}"
           for r in mix.itertuples()],
