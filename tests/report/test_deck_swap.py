@@ -302,3 +302,22 @@ def test_the_loyalty_caption_points_left_and_right_only_with_two_charts(eng, run
     assert "Left: loyalty mix" in caption() and "Right: likelihood to recommend" in caption()
     (run_copy.results / "nps.csv").unlink()
     assert "Left" not in caption() and "Loyalty mix on" in caption()
+
+
+def test_a_long_touchpoint_label_keeps_its_dissatisfier_tag_on_the_chart(eng, run_copy):
+    """With 120-character question labels the "(dissatisfier)" tags were cut off with the labels' ends."""
+    import pandas as pd
+
+    from cxkit.results.store import RunResults
+
+    file = run_copy.results / "asymmetry.csv"
+    table = pd.read_csv(file)
+    row = table.index[table["kind"] == "dissatisfier"][0]
+    long = "How would you rate the courtesy, politeness and helpfulness of the staff who answered your call " * 2
+    table.loc[row, "label"] = long.strip()
+    table.to_csv(file, index=False)
+    title = RunResults(run_copy).claim("asymmetries").text
+    (slide,) = [s for s in Presentation(str(build_deck(eng, run_copy).path)).slides if s.shapes.title.text == title]
+    (chart,) = [sh.chart for sh in slide.shapes if sh.has_chart]
+    (shown,) = [c for c in chart.plots[0].categories if c.startswith("How would you rate")]
+    assert shown.endswith(" (dissatisfier)") and len(shown) <= 50

@@ -91,7 +91,10 @@ def asymmetry_slide(ctx: DeckContext):
         return
     table = table.sort_values("share", ascending=False, kind="stable")
     first = table.iloc[0]
-    labels = [f"{r.label} ({ASYMMETRY.label(r.kind).lower()})" if r.kind in ("dissatisfier", "delighter") else r.label
+    def tagged(label: str, tag: str) -> str:   # cut before the tag is added, so a long label keeps its tag
+        return f"{chart_labels([label], CHART_LABEL_MAX - len(tag) - 3)[0]} ({tag})"
+
+    labels = [tagged(r.label, ASYMMETRY.label(r.kind).lower()) if r.kind in ("dissatisfier", "delighter") else r.label
               for r in table.itertuples()]
     slide = ctx.finding(
         "Finding + chart", "asymmetries",
