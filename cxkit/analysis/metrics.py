@@ -300,6 +300,9 @@ def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_depart
         baseline = float(row["mean"])
         target, source, rule = _target(baseline, best, label, eng.targets.uplift_points / 10, float(scale.max),
                                        kind="department")
+        aim = row.get("target")   # a dimension's maturity target (the reality check's): the grounded one is a step
+        if aim is not None and pd.notna(aim) and float(aim) > target:
+            rule += f"; a step toward the maturity target of {float(aim):.1f}"
         rows.append(dict(layer="people", metric=name, definition=f"{definition} ({scale.range_key}; diagnostic survey)",
                          unit="mean", baseline=baseline, ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
                          n=int(row["n"]), target=target, target_source=source, target_rule=rule,

@@ -121,6 +121,12 @@ def test_a_dimension_that_cannot_be_read_as_one_score_is_no_people_metric(eng, d
                                                eng.thresholds.reliability_alpha - 0.02, reliability["alpha"]))
     shown = [r["metric"] for r in metrics.people_metrics(eng, **people, reliability=broken)]
     assert label not in shown and eng.framework.dimensions["organisational_support"].label in shown
+    # the reality check's target stays in sight: the grounded target is a step toward it, said in the rule
+    card = {r["metric"]: r for r in metrics.people_metrics(eng, **people)}
+    maturity = people["maturity"].set_index("dimension")
+    rule = card[label]["target_rule"]
+    aim = maturity.loc["leadership_coaching", "target"]
+    assert (f"a step toward the maturity target of {aim:.1f}" in rule) == (aim > card[label]["target"])
 
 
 @pytest.fixture(scope="module")
