@@ -115,8 +115,8 @@ def asymmetry_slide(ctx: DeckContext):
     ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), labels,
                          # named by the ratings, not by penalty and reward: either may come out the other way round
                          {f"When {first['low_rule']}": -table["penalty"], f"When {first['high_rule']}": table["reward"]},
-                         [ctx.palette.negative, ctx.palette.positive], "0.0", legend=True, gap_width=60,
-                         overlap=100)   # penalty left and reward right on one line per touchpoint
+                         [ctx.palette.negative, ctx.palette.positive], "0.0", legend=True, gap_width=40,
+                         overlap=0)   # side by side: on one line, two bars on the same side hid each other
 
 
 @slide_builder("what_if", claim="what_if")
