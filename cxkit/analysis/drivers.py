@@ -657,7 +657,8 @@ def moments_of_truth(drivers: pd.DataFrame, cut: str = "mean") -> pd.DataFrame:
     with a higher outcome: one whose ratings go with a lower outcome (direction -1) is never a moment of truth or
     a strength, since raising it would not raise the outcome.
     ``quadrant`` holds a code: ``fix_first``, ``strength``, ``over_served`` or
-    ``lower_priority`` (labels in :data:`cxkit.results.catalogue.QUADRANT`).
+    ``lower_priority`` (labels in :data:`cxkit.results.catalogue.QUADRANT`). ``clearly_important``: important,
+    and the share's 95% interval clears the line too (a moment of truth to fix first is named only then).
     """
     table = drivers.copy()
     centre = np.median if cut == "median" else np.mean
@@ -671,6 +672,9 @@ def moments_of_truth(drivers: pd.DataFrame, cut: str = "mean") -> pd.DataFrame:
     table["share_threshold"] = share_cut
     table["performance_threshold"] = perf_cut
     table["threshold_rule"] = cut
+    # important beyond doubt: the share's 95% interval clears the line (no interval: the share itself)
+    low = table["share_low"] if "share_low" in table else pd.Series(np.nan, index=table.index)
+    table["clearly_important"] = (table["important"] & (low.isna() | (low >= share_cut))).astype(bool)
     return table
 
 

@@ -64,17 +64,25 @@ def moments_of_truth_claims(quadrants: pd.DataFrame, key: pd.DataFrame, eng: Eng
     """One claim per moment of truth (important, below-average performance), and one for them together."""
     verdict, reason = model_verdict(key, eng)
     fix = quadrants[quadrants["quadrant"] == "fix_first"]
+    # important means clearly above the line: a share whose 95% interval reaches below it (Star Wars' Darth Vader,
+    # 7.4% against 7.1%, interval 1.2% to 17%) is no moment of truth to fix first
+    clear = fix["clearly_important"] if "clearly_important" in fix else pd.Series(True, index=fix.index)
     out = []
-    for r in fix.itertuples():
+    for r, sure in zip(fix.itertuples(), clear):
         facts = dict(attribute=r.attribute, label=r.label, share=r.share, top2=r.top2, performance=r.performance,
                      owner=r.owner if isinstance(r.owner, str) else None)
+        own, why = (verdict, reason) if sure or verdict != SUPPORTED else (
+            WITHIN_NOISE, f"its share's 95% interval ({r.share_low:.1%} to {r.share_high:.1%}) reaches below the "
+                          f"importance line ({r.share_threshold:.1%})")
         out.append(Claim("moment_of_truth", r.attribute, "{label} is a moment of truth: {share:.0%} of explained "
                          "variance, {top2:.0%} in " + eng.scales[eng.feedback.scale].top_boxes_words, facts,
-                         verdict, reason,
-                         float(r.share) if verdict == SUPPORTED else 0.0,
+                         own, why,
+                         float(r.share) if own == SUPPORTED else 0.0,
                          comparison="importance and performance against their thresholds",
                          direction="important, performing below", effect=float(r.share),
                          effect_unit="share of explained variance", n=r.n))
+    unclear = fix[~clear.to_numpy(dtype=bool)] if len(fix) else fix
+    fix = fix[clear.to_numpy(dtype=bool)] if len(fix) else fix
     facts = dict(names=join(fix["label"].map(in_text)), share=float(fix["share"].sum()), count=len(fix))
     common = dict(comparison="importance and performance against their thresholds", n=key["n"].iloc[0],
                   lead=True)
@@ -87,8 +95,10 @@ def moments_of_truth_claims(quadrants: pd.DataFrame, key: pd.DataFrame, eng: Eng
                          reason, facts["share"], effect=facts["share"], effect_unit="share of explained variance",
                          **common))
     else:
-        out.append(Claim("moments_of_truth", "all", "No touchpoint is both above-average in importance and "
-                         "below-average in performance", facts, WITHIN_NOISE, "no touchpoint in that quadrant", 0.0,
+        out.append(Claim("moments_of_truth", "all", "No touchpoint is clearly both above-average in importance and "
+                         "below-average in performance", facts, WITHIN_NOISE,
+                         "no touchpoint in that quadrant" if not len(unclear) else
+                         f"{join(unclear['label'].map(in_text))}: importance interval reaching below the line", 0.0,
                          **common))
     return out
 

@@ -296,7 +296,7 @@ TABLES: Mapping[str, Table] = MappingProxyType({t.name: t for t in (
            "direction and VIF", **_DRIVERS),
     _table("moments_of_truth", "drivers", "Importance against performance: quadrants",
            **_DRIVERS, important=BOOL, performing=BOOL, quadrant=QUADRANT, share_threshold=NUMBER,
-           performance_threshold=NUMBER, threshold_rule=TEXT),
+           performance_threshold=NUMBER, threshold_rule=TEXT, clearly_important=BOOL),
     _table("asymmetry", "drivers", "Penalty-reward contrast: points lost when rated low, gained when rated top; "
            "dissatisfier or delighter", attribute=TEXT, label=TEXT, low_share=NUMBER, high_share=NUMBER,
            penalty=NUMBER, penalty_low=NUMBER, penalty_high=NUMBER, penalty_p=NUMBER, reward=NUMBER,

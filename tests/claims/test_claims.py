@@ -171,6 +171,25 @@ def test_the_what_if_states_the_change_in_the_share_truly_impressed_not_the_mode
     assert "15%" not in claim.text and claim.facts["impressed_now"] == 0.15   # the levels stay in the evidence
 
 
+def test_a_moment_of_truth_is_named_only_when_its_importance_clearly_clears_the_line(eng):
+    """Star Wars: Darth Vader was a moment of truth "to fix first" at 7.4% against a line at 7.1%, with an interval
+    of 1.2% to 17%; the fix-first rule fired on it."""
+    from cxkit.analysis.drivers import moments_of_truth
+
+    key = _key(0.5, shares=(0.45, 0.40, 0.15)).assign(share_low=[0.40, 0.20, 0.10], share_high=[0.5, 0.6, 0.2])
+    quadrants = moments_of_truth(key)
+    assert quadrants["quadrant"].tolist()[:2] == ["fix_first", "fix_first"]
+    assert quadrants["clearly_important"].tolist() == [True, False, False]
+    claims = moments_of_truth_claims(quadrants, key, eng)
+    each = {c.subject: c for c in claims if c.kind == "moment_of_truth"}
+    assert each["w"].supported and each["b"].verdict == "within_noise" and "reaches below" in each["b"].reason
+    (lead,) = [c for c in claims if c.lead]
+    assert lead.supported and lead.text.startswith("Moments of truth to fix first: waiting time (")
+    rule = parse_rules({"rules": [{"id": "fix", "claim": "moment_of_truth", "headline": "Fix {label}",
+                                   "action": "Fix it", "component": "c", "horizon": "90 days", "priority": 0.5}]})[0]
+    assert [a.headline for a in fire(rule, claims)] == ["Fix Waiting time"]
+
+
 def test_a_model_that_explains_little_names_no_driver_and_fires_no_rule(eng):
     key = _key(0.002)
     quadrants = key.assign(quadrant=["fix_first", "fix_first", "over_served"])

@@ -73,7 +73,7 @@ def importance_performance_slide(ctx: DeckContext):
         "strength; low importance and high performance = possible over-service.",
         *[f"{r.label}: {QUADRANT.label(r.quadrant)} (share {r.share:.1%}, mean {r.performance:.2f})"
           for r in quad.itertuples()], tables=("moments_of_truth",))
-    fix = quad["quadrant"] == "fix_first"
+    fix = (quad["quadrant"] == "fix_first") & quad.get("clearly_important", True)   # red: those the title names
     ctx.canvas.labelled_scatter(
         slide, ctx.canvas.take_region(slide, 1),
         [("Moments of truth", quad[fix], ctx.palette.negative), ("Other touchpoints", quad[~fix], ctx.palette.primary)],
