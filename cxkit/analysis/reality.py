@@ -137,7 +137,14 @@ def maturity_index(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
 
 
 def maturity_items(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
-    """Maturity per statement: mean with interval, % favourable, level, target (from the data where it has one) and gap."""
+    """Maturity per statement: mean with interval, % favourable, level, target (from the data where it has one) and gap.
+
+    ``p_below``: the one-sided one-sample t test of the statement's mean against its target (below it);
+    ``p_below_holm``: Holm-adjusted across the statements (Holm 1979): with twenty-odd statements, one at the
+    5% level is what chance alone gives.
+    """
+    from scipy import stats
+
     scale = eng.scales[eng.diagnostic.scale]
     rows = []
     for item in eng.diagnostic.items:
@@ -145,11 +152,16 @@ def maturity_items(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
         fav = _favourable(diag, [item.column], scale.top2_min)
         target, source = _target(diag, eng, [item], item.dimension)
         share, level, level_name = _level(eng, est.value)
+        answers = diag[item.column].dropna().to_numpy(dtype=float)
+        p = (float(stats.ttest_1samp(answers, target, alternative="less").pvalue)
+             if len(answers) > 1 and pd.notna(target) and answers.std() > 0 else np.nan)
         rows.append({"item": item.column, "text": item.text, "dimension": item.dimension,
                      "readiness": item.readiness, "reverse": item.reverse, "n": est.n, "mean": est.value,
                      "ci_low": est.low, "ci_high": est.high, "favourable": fav.value, "level": level,
-                     "target": target, "target_source": source, "gap": target - est.value})
-    return pd.DataFrame(rows).sort_values("gap", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+                     "target": target, "target_source": source, "gap": target - est.value, "p_below": p})
+    table = pd.DataFrame(rows)
+    table["p_below_holm"] = holm(table["p_below"]) if len(table) else np.nan
+    return table.sort_values("gap", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
 
 
 def reliability_table(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:

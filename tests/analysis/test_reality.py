@@ -27,6 +27,26 @@ def test_maturity_matches_an_independent_computation(eng, diagnostic):
     assert row["gap"] == pytest.approx(4.0 - scores.mean())
 
 
+def test_a_statement_is_below_target_only_beyond_chance_across_the_statements(eng, diagnostic):
+    """No-signal data said "1 of 22 statements is below target": one 95% interval in twenty-two missed its target,
+    as chance alone would. The table's one-sided tests are Holm-adjusted across the statements (statsmodels)."""
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+
+    from cxkit.claims.reality import what_remains_claim
+
+    items = reality.maturity_items(diagnostic, eng)
+    first = items.iloc[0]
+    answers = diagnostic[first["item"]].dropna()
+    assert first["p_below"] == pytest.approx(stats.ttest_1samp(answers, first["target"], alternative="less").pvalue)
+    assert items["p_below_holm"].to_numpy() == pytest.approx(multipletests(items["p_below"], method="holm")[1])
+    assert what_remains_claim(items, eng)[0].supported   # the planted gaps stand
+    chance = items.assign(p_below=0.5, p_below_holm=1.0, gap=0.05, ci_high=items["target"] - 0.01)
+    chance.loc[0, ["p_below", "p_below_holm", "gap"]] = [0.02, 0.44, 0.4]   # one of 22 under 5%, not after Holm
+    (claim,) = what_remains_claim(chance, eng)
+    assert claim.verdict == "within_noise" and claim.text.startswith("No statement is clearly below target")
+
+
 def test_planted_weakest_dimension_has_the_largest_gap(eng, diagnostic, truth):
     table = reality.maturity(diagnostic, eng)
     assert table.iloc[0]["dimension"] == truth["diagnostic"]["weakest_dimension"]
