@@ -98,8 +98,9 @@ def in_text(label: str) -> str:
     words = text.split()
     if not words:
         return text
-    if text.rstrip().endswith("?"):   # a survey question: quoted as asked ("in do you consider yourself ...?")
-        return f"“{text.strip()}”"
+    if "?" in text:   # a survey question, quoted as asked ("in do you consider yourself ...?"), with any words after
+        question, rest = text.split("?", 1)
+        return f"“{question.strip()}?”{rest.rstrip()}"
     first = words[0]
     if first == "I" or (len(first) > 1 and not first[1:].islower()) or not first[:1].isupper():
         return text

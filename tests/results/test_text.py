@@ -16,6 +16,7 @@ from cxkit.results.text import apart, in_text, join, template
     ("Val1", "Val1"), ("Qual3", "Qual3"), ("Q3a score", "Q3a score"),
     ("Do you consider yourself to be a fan of the Star Wars film franchise?",
      "“Do you consider yourself to be a fan of the Star Wars film franchise?”"),
+    ("Do you ever gamble?: share yes", "“Do you ever gamble?”: share yes"),   # steak's scorecard metric
 ])
 def test_labels_read_inside_a_sentence_with_names_and_acronyms_kept(label, expected):
     assert in_text(label) == expected
