@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxkit import load_engagement
 from cxkit.analysis import comments as c
 from cxkit.inputs.redact import find_personal
 from cxkit.inputs.sample_comments import personal_sentence
