@@ -11,6 +11,7 @@ from scipy import stats
 
 from ..inputs.config import Engagement
 from .customers import loyalty_band
+from .reality import unreliable
 from .stats import holm, mean_ci, net_promoter_score, responses_needed_proportion, wilson_ci
 from ..results.headlines import MetricHeadlines
 
@@ -289,7 +290,7 @@ def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_depart
                  maturity_by_department[maturity_by_department["dimension"] == d],
                  f"mean of each employee's mean agreement with the {eng.framework.dimensions[d].label.lower()} "
                  f"statements (columns {', '.join(i.column for i in items if i.dimension == d)})")
-                for d in eng.targets.people_dimensions if d in chosen and _hangs_together(reliability, d, eng)]
+                for d in eng.targets.people_dimensions if d in chosen and unreliable(reliability, d, eng) is None]
     rows = []
     for name, row, by_department, definition in metrics:
         shown = by_department[(by_department["group"] != POOLED) & by_department["mean"].notna()]
@@ -310,14 +311,6 @@ def people_metrics(eng: Engagement, readiness: pd.DataFrame, readiness_by_depart
                          needed=responses_needed_mean(float(row["sd"]), target - baseline),
                          cadence="per pulse survey", available=int(row["n"])))
     return rows
-
-
-def _hangs_together(reliability: pd.DataFrame | None, dimension: str, eng: Engagement) -> bool:
-    """Whether a dimension's saved Cronbach's alpha reaches ``thresholds.reliability_alpha`` (True without one)."""
-    if reliability is None or "dimension" not in reliability:
-        return True
-    alpha = reliability.loc[reliability["dimension"] == dimension, "alpha"]
-    return not len(alpha) or not (alpha.iloc[0] < eng.thresholds.reliability_alpha)
 
 
 def _outcome_span(eng: Engagement) -> float:

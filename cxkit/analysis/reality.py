@@ -164,6 +164,23 @@ def maturity_items(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     return table.sort_values("gap", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
 
 
+def unreliable(reliability: pd.DataFrame | None, dimension: str, eng: Engagement) -> str | None:
+    """Why a dimension cannot be read as one score (its Cronbach's alpha under the threshold), or None."""
+    if reliability is None or not len(reliability):
+        return None
+    part = reliability[reliability["dimension"] == dimension]
+    if not len(part):
+        return None
+    alpha, limit = part["alpha"].iloc[0], eng.thresholds.reliability_alpha
+    if pd.isna(alpha):
+        return "its statements have too few complete answers to check that they hang together"
+    if alpha < limit:
+        shown, least = apart(float(alpha), limit)
+        return f"its statements do not hang together (Cronbach's alpha {shown}, under {least})"
+    return None
+
+
+
 def reliability_table(diag: pd.DataFrame, eng: Engagement) -> pd.DataFrame:
     """Cronbach's alpha per dimension, with each statement's item-rest correlation and alpha if deleted.
 

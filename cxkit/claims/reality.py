@@ -24,9 +24,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from ..analysis.reality import unreliable
 from ..inputs.config import Engagement
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
-from ..results.text import apart, in_text
+from ..results.text import in_text
 
 
 def _span(eng: Engagement) -> float:
@@ -37,22 +38,6 @@ def _span(eng: Engagement) -> float:
 def _bar(eng: Engagement) -> float:
     """The smallest difference that matters, in the diagnostic scale's points."""
     return eng.thresholds.min_effect * _span(eng)
-
-
-def unreliable(reliability: pd.DataFrame | None, dimension: str, eng: Engagement) -> str | None:
-    """Why a dimension cannot be read as one score (its Cronbach's alpha under the threshold), or None."""
-    if reliability is None or not len(reliability):
-        return None
-    part = reliability[reliability["dimension"] == dimension]
-    if not len(part):
-        return None
-    alpha, limit = part["alpha"].iloc[0], eng.thresholds.reliability_alpha
-    if pd.isna(alpha):
-        return "its statements have too few complete answers to check that they hang together"
-    if alpha < limit:
-        shown, least = apart(float(alpha), limit)
-        return f"its statements do not hang together (Cronbach's alpha {shown}, under {least})"
-    return None
 
 
 def maturity_gap_claims(maturity: pd.DataFrame, eng: Engagement,

@@ -115,7 +115,7 @@ class DeckContext:
         if claim is not None:
             head = [f"Claim: {claim.text}.", f"Evidence: {claim.evidence()}."]
         # only the files this run wrote (Star Wars' notes cited a value_at_stake.csv it never made)
-        return notes(*head, *lines, source(*(t for t in tables if self.results.table(t) is not None)))
+        return notes(*head, *lines, source(*(t for t in tables if self.results.has(t))))
 
     def finding(self, layout: str, kind: str, caption: str, *lines: str, tables: tuple[str, ...] = ()):
         """A new slide titled by a claim, with its evidence in the notes."""
@@ -182,8 +182,7 @@ def title_slide(ctx: DeckContext):
     slide = canvas.prs.slides.add_slide(canvas.layout("Title"))
     canvas.set_text(slide.shapes.title, [f"{ctx.eng.client}: customer experience, where you stand and what to do next"],
                     36, 20, bold=True)
-    ctx.cover = canvas.placeholder(slide, 1)
-    ctx.finish_cover([r.stage for r in ctx.results.records() if r.status == "done"])   # until the slides are drawn
+    ctx.cover = canvas.placeholder(slide, 1)   # its subtitle is written once every slide is (finish_cover)
     ctx.logo(slide, 0.9)
     slide.notes_slide.notes_text_frame.text = notes(
         f"Built by cxkit {__version__} from the run's results folder; configuration hash {ctx.eng.config_hash}.",
@@ -251,8 +250,9 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     try:
         for name in eng.deck.storyline:
             SLIDES[name](ctx)
-        if any(name.startswith("section_") for name in eng.deck.storyline):   # sections say what was drawn
-            ctx.finish_cover()
+        # sections say what was drawn; a storyline without them names the stages that ran
+        ctx.finish_cover(None if any(name.startswith("section_") for name in eng.deck.storyline) else
+                         [r.stage for r in ctx.results.records() if r.status == "done"])
         target = paths.deck(eng.engagement_id)
         tmp = target.with_name(f".{target.name}.tmp")
         prs.save(str(tmp))

@@ -217,6 +217,11 @@ def chart_labels(texts, most: int = CHART_LABEL_MAX) -> list[str]:
             for t, cut in zip(texts, shown)]
 
 
+def tagged(label: str, tag: str, most: int = CHART_LABEL_MAX) -> str:
+    """A chart label with a tag after it, the label cut first (:func:`chart_labels`) so a long one keeps its tag."""
+    return f"{chart_labels([label], most - len(tag) - 1)[0]} {tag}"
+
+
 def notes(*lines: str) -> str:
     return "\n".join(plain(line) for line in lines if line)
 

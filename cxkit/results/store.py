@@ -165,6 +165,11 @@ class RunResults:
         self._tables: dict[str, pd.DataFrame | None] = {}
         self._records: dict[str, StageRecord | None] = {}
 
+    def has(self, name: str) -> bool:
+        """Whether the run wrote a table (its file exists), without reading it."""
+        declared(name)
+        return self._tables.get(name) is not None or self.paths.table(name).exists()
+
     def table(self, name: str) -> pd.DataFrame | None:
         """A saved table, or None when the stage that writes it did not run (an undeclared name raises)."""
         declared(name)

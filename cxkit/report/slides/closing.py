@@ -148,7 +148,7 @@ def method_slide(ctx: DeckContext):
     slide = ctx.canvas.new_slide("Bullets", "Method and sample sizes", notes_text=notes(
         "Source: results/stage_*.json, summary.json and claims.json"
         + ("; reliability in " + source("reliability").removeprefix("Source: ")
-           if ctx.results.table("reliability") is not None else "."),   # only a file the run wrote
+           if ctx.results.has("reliability") else "."),   # only a file the run wrote
         *(reality.reliability_warnings if reality else ())))
     ctx.canvas.set_text(ctx.canvas.placeholder(slide, 1), _method_lines(ctx), 16, 10, space_after_ratio=0.4)
 

@@ -8,7 +8,7 @@ import pandas as pd
 from ...results.catalogue import ASYMMETRY, QUADRANT
 from ...results.text import in_text
 from ..deck import DeckContext, slide_builder
-from ..kit import CHART_LABEL_MAX, POINT_LABEL_MAX, chart_labels, interval, p_text, pct
+from ..kit import POINT_LABEL_MAX, chart_labels, interval, p_text, pct, tagged
 
 
 @slide_builder("section_drivers")
@@ -44,8 +44,8 @@ def key_drivers_slide(ctx: DeckContext):
           f"{'+' if r.direction >= 0 else '-'}, mean {r.performance:.2f}, top-2-box {r.top2:.0%}, VIF {r.vif:.1f}"
           for r in key.itertuples()], *_model_notes(ctx), tables=("key_drivers",))
     name = "Share of explained variance"
-    marked = [chart_labels([label], CHART_LABEL_MAX - 4)[0] + " (−)" for label in key["label"]]   # the mark survives
-    labels = [m if neg else label for m, neg, label in zip(marked, negative, chart_labels(key["label"]))]  # any cut
+    labels = [tagged(label, "(−)") if neg else shown
+              for label, neg, shown in zip(key["label"], negative, chart_labels(key["label"]))]
     ctx.canvas.bar_chart(slide, ctx.canvas.take_region(slide, 1), labels, {name: key["share"]},
                          [ctx.palette.primary], "0%", legend=False,
                          errors={name: interval(key, "share", "share_low", "share_high")}
@@ -62,7 +62,7 @@ def importance_performance_slide(ctx: DeckContext):
     # a touchpoint whose higher ratings go with a lower outcome is never a moment of truth, however important: marked,
     # so it does not read as one overlooked (Star Wars' Jar Jar Binks: second in importance, lowest rated)
     negative = quad["direction"] < 0 if "direction" in quad else pd.Series(False, index=quad.index)
-    quad = quad.assign(label=[chart_labels([label], POINT_LABEL_MAX - 4)[0] + " (−)" if neg else label
+    quad = quad.assign(label=[tagged(label, "(−)", POINT_LABEL_MAX) if neg else label
                               for label, neg in zip(quad["label"], negative)])
     slide = ctx.finding(
         "Finding + chart", "moments_of_truth",
@@ -91,10 +91,8 @@ def asymmetry_slide(ctx: DeckContext):
         return
     table = table.sort_values("share", ascending=False, kind="stable")
     first = table.iloc[0]
-    def tagged(label: str, tag: str) -> str:   # cut before the tag is added, so a long label keeps its tag
-        return f"{chart_labels([label], CHART_LABEL_MAX - len(tag) - 3)[0]} ({tag})"
-
-    labels = [tagged(r.label, ASYMMETRY.label(r.kind).lower()) if r.kind in ("dissatisfier", "delighter") else r.label
+    labels = [tagged(r.label, f"({ASYMMETRY.label(r.kind).lower()})") if r.kind in ("dissatisfier", "delighter")
+              else r.label
               for r in table.itertuples()]
     slide = ctx.finding(
         "Finding + chart", "asymmetries",
