@@ -532,8 +532,9 @@ def theme_drivers(coded: CodedComments, eng: Engagement) -> ThemeModel:
     if p <= eng.drivers.exact_limit:
         importance, method = shapley_r2(corr), "Shapley decomposition of R² (LMG) on theme indicators, exact"
     else:
-        importance, error = sampled_shapley_error(corr, driver_orderings(p, ESTIMATE_ORDERINGS, eng.seed))
-        method = (f"Shapley decomposition of R² on theme indicators over {ESTIMATE_ORDERINGS:,} sampled orderings "
+        orderings = driver_orderings(p, ESTIMATE_ORDERINGS, eng.seed)
+        importance, error = sampled_shapley_error(corr, orderings)
+        method = (f"Shapley decomposition of R² on theme indicators over {len(orderings):,} sampled orderings "
                   f"(Monte Carlo standard error at most {error.max():.4f} of R²)")
     r2 = float(importance.sum())
     direction = np.where(standardised_betas(corr) < 0, -1, 1)

@@ -266,23 +266,38 @@ def shapley_r2(corr: np.ndarray) -> np.ndarray:
 
 
 def driver_orderings(p: int, count: int, seed: int) -> np.ndarray:
-    """``count`` orderings of ``p`` drivers for :func:`sampled_shapley_r2`, in antithetic pairs (each drawn
-    ordering followed by its reverse), seeded.
+    """At least ``count`` orderings of ``p`` drivers for :func:`sampled_shapley_r2`, in blocks balanced by position,
+    seeded.
+
+    Each block is the p cyclic shifts of one random ordering followed by their reverses (2p orderings): in a
+    block every driver stands once in every position, and the drivers before it there are a uniformly random
+    set of that size, so each block's mean increment is an unbiased estimate of the Shapley value with the
+    variance between positions (the largest part: a driver entering first takes its whole correlation, last
+    only its unique part) stratified out (stratified sampling by position: Maleki, Tran-Thanh, Hines, Rahwan
+    & Rogers 2013, arXiv:1306.4265; Castro, Gomez, Molina & Tejada 2017, Comput. Oper. Res. 82), and each
+    ordering is paired with its reverse (antithetic sampling; Mitchell, Cooper, Frank & Holmes 2022, J. Mach.
+    Learn. Res. 23). Measured against plain random orderings at 22 and 25 drivers, 2,048 balanced orderings
+    came 2 to 15 times closer to the exact values than 16,384 random ones (``bench/bench_intervals.py``).
 
     Returns
     -------
-    ndarray, shape (count, p)
+    ndarray, shape (2p * ceil(count / 2p), p)
+        Block after block.
     """
     rng = np.random.default_rng([seed, p, count])
-    drawn = np.array([rng.permutation(p) for _ in range(max(1, count // 2))])
-    return np.concatenate([drawn, drawn[:, ::-1]])
+    blocks = max(1, -(-count // (2 * p)))
+    drawn = rng.permuted(np.tile(np.arange(p), (blocks, 1)), axis=1)
+    shifts = (np.arange(p)[:, None] + np.arange(p)[None, :]) % p
+    shifted = drawn[:, shifts]                                   # (blocks, p shifts, p)
+    return np.concatenate([shifted, shifted[:, :, ::-1]], axis=1).reshape(-1, p)
 
 
 def sampled_shapley_error(corr: np.ndarray, orderings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`sampled_shapley_r2` of one correlation matrix with its Monte Carlo standard error per driver.
 
-    ``orderings`` as :func:`driver_orderings` gives them (the first half drawn, the second half their
-    reverses): the error is the standard deviation of the antithetic pairs' means over sqrt(pairs).
+    ``orderings`` as :func:`driver_orderings` gives them (blocks of 2p, each an unbiased estimate on its own):
+    the error is the standard deviation of the blocks' means over sqrt(blocks). Orderings that are not whole
+    blocks count one by one.
     """
     corr = np.asarray(corr, dtype=float)
     q = corr.shape[-1]
@@ -291,9 +306,10 @@ def sampled_shapley_error(corr: np.ndarray, orderings: np.ndarray) -> tuple[np.n
     for i, order in enumerate(orderings):
         index = np.append(order, q - 1)
         increments[i, order] = _cholesky_or_nan(good[np.ix_(index, index)])[-1, :-1] ** 2
-    half = len(orderings) // 2
-    pairs = (increments[:half] + increments[half:2 * half]) / 2 if half else increments
-    return increments.mean(axis=0), pairs.std(axis=0, ddof=1) / np.sqrt(len(pairs))
+    size = 2 * (q - 1) if len(orderings) % (2 * (q - 1)) == 0 else 1
+    means = increments.reshape(-1, size, q - 1).mean(axis=1)
+    return increments.mean(axis=0), means.std(axis=0, ddof=1) / np.sqrt(len(means)) if len(means) > 1 else \
+        np.full(q - 1, np.nan)
 
 
 def sampled_shapley_r2(corr: np.ndarray, orderings: np.ndarray) -> np.ndarray:
@@ -315,9 +331,9 @@ def sampled_shapley_r2(corr: np.ndarray, orderings: np.ndarray) -> np.ndarray:
     Notes
     -----
     The Shapley value is the average of a driver's increment over all p! orderings; averaging over a
-    sample of them estimates it (Castro, Gomez & Tejada 2009, Comput. Oper. Res. 36), and pairing each
-    ordering with its reverse lowers the variance (antithetic sampling; Mitchell, Cooper, Frank & Holmes
-    2022, J. Mach. Learn. Res. 23). For one ordering the increments are the squared entries of the
+    sample of them estimates it (Castro, Gomez & Tejada 2009, Comput. Oper. Res. 36), and drawing them in
+    blocks balanced by position, each ordering beside its reverse, lowers the variance
+    (:func:`driver_orderings`). For one ordering the increments are the squared entries of the
     outcome's row of the Cholesky factor of the correlations in that order (the squared semipartial
     correlations), so each ordering costs one (p + 1)^3 / 3 factorisation. The same orderings in every
     bootstrap resample make the estimate a fixed smooth function of the correlations, whose resampled

@@ -121,7 +121,8 @@ def test_many_attributes_resample_over_sampled_orderings_or_cap_exact_resamples_
     eng, fb = _planted(tmp_path, 20, n=1500, weights=tuple(np.linspace(0.5, 0.02, 16)), settings={"bootstrap": 1000})
     model = key_drivers(fb, eng)   # interval_method: auto, 16 drivers
     assert model.resamples == 1000 and not any("fewer than the 1000" in w for w in model.warnings)
-    assert f"over {SAMPLED_ORDERINGS} sampled orderings, centred on the estimate" in model.interval_method
+    assert f"over {SAMPLED_ORDERINGS} sampled orderings balanced by position, centred on the estimate" in \
+        model.interval_method   # 16 drivers: four blocks of 32
     assert model.method.startswith("Shapley") and model.table["share_low"].notna().all()
     exact = eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"interval_method": "exact"})})
     model = key_drivers(fb, exact)
@@ -131,7 +132,8 @@ def test_many_attributes_resample_over_sampled_orderings_or_cap_exact_resamples_
 
 @pytest.mark.parametrize("seed, rho, n", [(31, 0.3, 600), (32, 0.6, 1500), (33, 0.8, 400)])
 def test_sampled_ordering_resamples_give_the_exact_bootstraps_intervals(tmp_path, seed, rho, n):
-    """The cheap interval (each resample over 512 sampled orderings, centred on the exact Shapley estimate)
+    """The cheap interval (each resample over 128 or more sampled orderings balanced by position, centred on the exact
+    Shapley estimate)
     against 1,000 exact Shapley resamples of the same respondents: endpoints within 0.006 of a share (a
     tenth to a third of the intervals' width here), widths within 15% for every driver and 5% at the median
     (relative weights in their place run 10-20% narrower under strong collinearity and fail this), the
@@ -273,7 +275,7 @@ def test_segment_drivers_find_the_planted_difference(tmp_path):
 
 
 def test_segment_models_above_the_exact_limit_sample_orderings_and_state_their_error(tmp_path):
-    """Beyond ``drivers.exact_limit`` (21 attributes by default; 15 here) a segment's Shapley shares average 16,384
+    """Beyond ``drivers.exact_limit`` (21 attributes by default; 15 here) a segment's Shapley shares average 2,048
     sampled orderings: within their stated Monte Carlo error (a few times it) of the exact decomposition of the
     same customers. Segment models draw no intervals."""
     eng, fb = _planted(tmp_path, 41, n=1600, weights=tuple(np.linspace(0.5, 0.05, 16)),
@@ -283,7 +285,8 @@ def test_segment_models_above_the_exact_limit_sample_orderings_and_state_their_e
     table = segment_drivers(fb, eng, halves)
     assert "share_low" not in table and "share_high" not in table
     method = table["method"].iloc[0]
-    assert method.startswith("Shapley decomposition of R² over 16,384 sampled orderings (Monte Carlo standard error")
+    assert method.startswith("Shapley decomposition of R² over 2,048 sampled orderings, balanced by position (Monte "
+                             "Carlo standard error")   # 16 drivers: 64 blocks of 32
     error = float(re.search(r"at most ([0-9.]+) of R²", method).group(1))
     assert 0 < error < 0.002
     for segment in (1, 2):
@@ -296,14 +299,14 @@ def test_segment_models_above_the_exact_limit_sample_orderings_and_state_their_e
 
 
 def test_the_main_model_above_the_exact_limit_samples_orderings_states_its_error_and_keeps_its_intervals(tmp_path):
-    """The main model above ``drivers.exact_limit``: the mean over 16,384 sampled orderings, within a few times its
+    """The main model above ``drivers.exact_limit``: the mean over 2,048 or more sampled orderings, within a few times its
     stated Monte Carlo error of the exact decomposition, the same ranking, and bootstrap intervals around it as
     wide as the exact estimate's (the resamples are the same; only their centre moves)."""
     eng, fb = _planted(tmp_path, 42, n=2000, weights=tuple(np.linspace(0.5, 0.05, 16)),
                        settings={"bootstrap": 200, "exact_limit": 15})
     sampled = key_drivers(fb, eng)
     exact = key_drivers(fb, eng.model_copy(update={"drivers": eng.drivers.model_copy(update={"exact_limit": 16})}))
-    assert sampled.method.startswith("Shapley decomposition of R² over 16,384 sampled orderings (Monte Carlo standard")
+    assert sampled.method.startswith("Shapley decomposition of R² over 2,048 sampled orderings, balanced by position")
     assert exact.method == "Shapley decomposition of R² (LMG), exact"
     error = float(re.search(r"at most ([0-9.]+) of R²", sampled.method).group(1))
     assert 0 < error < 0.002
