@@ -275,7 +275,7 @@ def test_segment_drivers_find_the_planted_difference(tmp_path):
 
 
 def test_segment_models_above_the_exact_limit_sample_orderings_and_state_their_error(tmp_path):
-    """Beyond ``drivers.exact_limit`` (21 attributes by default; 15 here) a segment's Shapley shares average 2,048
+    """Beyond ``drivers.exact_limit`` (19 attributes by default; 15 here) a segment's Shapley shares average 2,048
     sampled orderings: within their stated Monte Carlo error (a few times it) of the exact decomposition of the
     same customers. Segment models draw no intervals."""
     eng, fb = _planted(tmp_path, 41, n=1600, weights=tuple(np.linspace(0.5, 0.05, 16)),
