@@ -418,15 +418,16 @@ def bootstrap_importance(data: DriverData, settings, seed: int, estimate: np.nda
         pick = np.sort(np.random.default_rng([seed, n]).choice(n, BOOTSTRAP_ROWS, replace=False))
         data = replace(data, x=data.x[pick], y=data.y[pick], weights=data.weights[pick], index=data.index[pick])
     m = len(data.y)
-    if orderings is not None:
-        centre = _fit_importance(data, settings, orderings=orderings)[0]
+    if resamples == 0:   # no draws: nothing deviates, so no centre to decompose
+        centre = np.asarray(estimate, dtype=float) if estimate is not None else _fit_importance(data, settings)[0]
+        return Resamples(np.empty((0, p)), centre, 0, m if bag else 0)
+    if orderings is not None:   # the draws' own value on the data: the same orderings, stacked as the draws are
+        centre = _fit_importance(data, settings, counts=np.ones((1, m)), orderings=orderings)[0][0]
     elif bag or estimate is None:
         centre = _fit_importance(data, settings)[0]
     else:
         centre = np.asarray(estimate, dtype=float)
     used = 0 if orderings is None else len(orderings)
-    if resamples == 0:
-        return Resamples(np.empty((0, p)), centre, used, m if bag else 0)
     if data.binary and _exact_decomposition(data, settings):
         per_resample = 8 * m * (p + 1)
     elif data.binary:   # logistic relative weights: a few m-long rows per resample (one shared design)

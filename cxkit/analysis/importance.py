@@ -303,9 +303,16 @@ def sampled_shapley_error(corr: np.ndarray, orderings: np.ndarray) -> tuple[np.n
     q = corr.shape[-1]
     good = corr + PIVOT_TOL * np.eye(q)
     increments = np.zeros((len(orderings), q - 1))
-    for i, order in enumerate(orderings):
-        index = np.append(order, q - 1)
-        increments[i, order] = _cholesky_or_nan(good[np.ix_(index, index)])[-1, :-1] ** 2
+    rows = np.arange(len(orderings))[:, None]
+    for start in range(0, len(orderings), 256):   # a stack of reordered matrices at a time, factorised together
+        chunk = orderings[start:start + 256]
+        index = np.column_stack([chunk, np.full(len(chunk), q - 1)])
+        permuted = good[index[:, :, None], index[:, None, :]]
+        try:
+            factor = np.linalg.cholesky(permuted)
+        except np.linalg.LinAlgError:
+            factor = np.stack([_cholesky_or_nan(m) for m in permuted])
+        increments[rows[:len(chunk)] + start, chunk] = factor[:, -1, :-1] ** 2
     size = 2 * (q - 1) if len(orderings) % (2 * (q - 1)) == 0 else 1
     means = increments.reshape(-1, size, q - 1).mean(axis=1)
     return increments.mean(axis=0), means.std(axis=0, ddof=1) / np.sqrt(len(means)) if len(means) > 1 else \
