@@ -20,6 +20,12 @@ from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
 from ..results.text import in_text, join, number, sentence
 
 
+def fit_name(fit: str) -> str:
+    """The fit measure as a sentence names it: R² for a linear model, pseudo-R² for any logistic one (the exact
+    measure, R²_O (Menard) or McFadden's, stays in the evidence)."""
+    return "R²" if fit == "R²" else "pseudo-R²"
+
+
 def model_verdict(key: pd.DataFrame, eng: Engagement) -> tuple[str, str]:
     """Whether the main driver model can carry claims: its fit (at least ``drivers.warn_r2``) and its base (ten
     customers per touchpoint, and at least ``thresholds.min_respondents``)."""
@@ -37,7 +43,7 @@ def top_driver_claim(key: pd.DataFrame, eng: Engagement) -> list[Claim]:
     top = key.iloc[0]
     verdict, reason = model_verdict(key, eng)
     facts = dict(label=top["label"], share=top["share"], share_low=top["share_low"], share_high=top["share_high"],
-                 outcome_label=top["outcome_label"], top2=top["top2"], r2=top["r2"], fit=top["fit"])
+                 outcome_label=top["outcome_label"], top2=top["top2"], r2=top["r2"], fit=fit_name(top["fit"]))
     common = dict(comparison="shares of explained variance", effect=float(top["share"]),
                   effect_unit="share of explained variance", test=top["method"], n=top["n"], lead=True)
     if verdict != SUPPORTED:
@@ -225,7 +231,7 @@ def yes_no_claim(yes_no: pd.DataFrame, key: pd.DataFrame, eng: Engagement) -> li
                      f"clearly ahead of {in_text(runner_up[r.outcome])} ({number(second[r.outcome], '.0%')}, within "
                      "its interval)"
                      for r in strong.itertuples()),
-                 weak=join(f"{r.name} ({r.fit} = {r.r2:.2f})" for r in weak.itertuples()),
+                 weak=join(f"{r.name} ({fit_name(r.fit)} = {r.r2:.2f})" for r in weak.itertuples()),
                  few=join(f"{r.name} ({int(r.n)} customers, under {int(r.least)})" for r in few.itertuples()))
     plural = lambda frame: len(frame) > 1  # noqa: E731
     why = []

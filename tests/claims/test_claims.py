@@ -259,7 +259,8 @@ def test_yes_no_drivers_are_named_only_where_their_model_explains_enough(eng):
                            "r2": [0.4, 0.05], "fit": "R²_O", "n": 500, "method": "relative weights"})
     (claim,) = yes_no_claim(yes_no, key, eng)
     assert claim.text == ("Waiting time also drives being truly impressed most (50% of what its model explains); the "
-                          "model of renewed (R²_O = 0.05) explains too little to name a driver")
+                          "model of renewed (pseudo-R² = 0.05) explains too little to name a driver")
+    assert "R²_O = 0.05" in claim.reason   # the exact measure stays in the evidence
     (weak,) = yes_no_claim(yes_no.assign(r2=0.05), key, eng)
     assert weak.verdict == "within_noise" and weak.text.startswith("No yes/no outcome's driver can be named: the models")
     # a model on fewer customers than ten per touchpoint names no driver, however well it fits (an overfit one does)
