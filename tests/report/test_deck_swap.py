@@ -321,3 +321,28 @@ def test_a_long_touchpoint_label_keeps_its_dissatisfier_tag_on_the_chart(eng, ru
     (chart,) = [sh.chart for sh in slide.shapes if sh.has_chart]
     (shown,) = [c for c in chart.plots[0].categories if c.startswith("How would you rate")]
     assert shown.endswith(" (dissatisfier)") and len(shown) <= 50
+
+
+def test_the_data_checks_name_a_mapped_column_by_its_label_and_cut_a_long_one(eng, run_copy):
+    """Star Wars' 130-character questions filled eight slides with two warnings each: the table names a touchpoint by
+    its label and cuts any other column's name (the appendix workbook keeps it whole)."""
+    import pandas as pd
+
+    from cxkit.report.slides.closing import COLUMN_MAX
+    from cxkit.results.store import RunResults
+
+    file = run_copy.results / "data_quality.csv"
+    table = pd.read_csv(file)
+    attribute = eng.feedback.attributes[0]
+    question = "Please state whether you view the following characters favorably or unfavorably, or are unfamiliar " \
+               "with him or her - Han Solo"
+    extra = pd.DataFrame({"severity": "warning", "file": table["file"].iloc[0], "column": [attribute.column, question],
+                          "message": "31% of answers missing or coded as not applicable / don't know",
+                          "rows": "", "rows_affected": 0, "fix": ""})
+    pd.concat([table, extra]).to_csv(file, index=False)
+    title = RunResults(run_copy).claim("data_quality").text
+    slides = [s for s in Presentation(str(build_deck(eng, run_copy).path)).slides if s.shapes.title.text.startswith(title)]
+    columns = [row.cells[2].text for s in slides for sh in s.shapes if sh.has_table for row in list(sh.table.rows)[1:]]
+    assert attribute.label in columns and attribute.column not in columns
+    (cut,) = [c for c in columns if c.startswith("Please state")]
+    assert len(cut) <= COLUMN_MAX + 2 and cut.endswith("…")

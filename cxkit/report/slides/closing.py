@@ -10,7 +10,7 @@ from ...analysis.privacy import POOLED
 from ...results.catalogue import ANALYSIS_STAGES, HORIZON, SEVERITY, STAGES
 from ..deck import TITLED_BY, DeckContext, slide_builder, source
 from ...results.text import sentence
-from ..kit import notes
+from ..kit import chart_labels, notes
 
 
 def _actions(ctx: DeckContext) -> pd.DataFrame | None:
@@ -153,6 +153,9 @@ def method_slide(ctx: DeckContext):
     ctx.canvas.set_text(ctx.canvas.placeholder(slide, 1), _method_lines(ctx), 16, 10, space_after_ratio=0.4)
 
 
+COLUMN_MAX = 48   # characters of a column's name in the data-quality table (the appendix workbook keeps it whole)
+
+
 @slide_builder("data_quality", claim="data_quality")
 def data_quality_slide(ctx: DeckContext):
     quality = ctx.table("data_quality")
@@ -160,8 +163,16 @@ def data_quality_slide(ctx: DeckContext):
         return
     if not ctx.stands("data_quality"):
         return
-    rows = [[SEVERITY.label(r.severity), Path(str(r.file)).name, "" if pd.isna(r.column) else str(r.column),
-             str(r.message)] for r in quality.itertuples()]
+    # a mapped column by the label the deck knows it by (Star Wars' 130-character questions had filled eight slides
+    # with two warnings each); others cut as chart labels are, start and end kept where the cut makes two alike
+    names = {}
+    if ctx.eng.feedback is not None:
+        fb = ctx.eng.feedback
+        outcomes = (fb.outcomes.satisfaction, fb.outcomes.recommend, fb.outcomes.yes_no)
+        names = {item.column: item.label for item in (*fb.attributes, *outcomes) if item is not None}
+    columns = chart_labels(["" if pd.isna(c) else names.get(str(c), str(c)) for c in quality["column"]], COLUMN_MAX)
+    rows = [[SEVERITY.label(r.severity), Path(str(r.file)).name, column, str(r.message)]
+            for r, column in zip(quality.itertuples(), columns)]
     ctx.canvas.paged_table(ctx.title("data_quality"), "Warnings from cxkit validate and what the export readers did "
                            "(info); none stopped the run",
                            ctx.notes("data_quality", tables=("data_quality",)),
