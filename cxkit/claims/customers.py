@@ -295,8 +295,8 @@ def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:
     differ = [d for d, (_, spread, p) in spreads.items() if p < alpha and spread >= bar]
     same = [d for d in spreads if d not in differ]
     facts = dict(outcome_label=label, descriptor=None, low_group=None, low=None, high_group=None, high=None,
-                 nps_low=None, nps_high=None, differ=join(d.replace("_", " ") for d in differ),
-                 same=", ".join(d.replace("_", " ") for d in same), alpha=alpha, p=None)
+                 nps_low=None, nps_high=None, differ=join(in_text(d.replace("_", " ")) for d in differ),
+                 same=", ".join(in_text(d.replace("_", " ")) for d in same), alpha=alpha, p=None)
     common = dict(comparison="the main outcome across each descriptor's groups",
                   test="Kruskal-Wallis, Holm-adjusted across descriptors", lead=True)
     if not spreads:
@@ -304,7 +304,7 @@ def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:
                       NOT_TESTABLE, f"groups under {eng.thresholds.min_respondents} answers are not shown", 0.0,
                       **common)]
     if not differ:
-        return [Claim("descriptor_differences", "all", "{outcome_label} is much the same across {same}", facts,
+        return [Claim("descriptor_differences", "all", "{outcome_label|lower} is much the same across {same}", facts,
                       WITHIN_NOISE, f"no descriptor with a Holm-adjusted p under {alpha:g} and a spread of {bar:.2f} "
                       "points or more", 0.0, n=table["n"].sum() / max(len(spreads), 1), **common)]
     top = max(differ, key=lambda d: spreads[d][1])
@@ -313,7 +313,8 @@ def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:
     facts.update(descriptor=top.replace("_", " "), low_group=str(low["value"]), low=low["outcome"],
                  high_group=str(high["value"]), high=high["outcome"], p=p)
     number = ".0%" if share else ".1f"
-    text = ("{outcome_label} differs by {descriptor}: from {low:" + number + "} in {low_group} to {high:" + number
+    # the outcome as a sentence names it (a survey question quoted as asked) and the descriptor in lower case
+    text = ("{outcome_label|lower} differs by {descriptor|lower}: from {low:" + number + "} in {low_group} to {high:" + number
             + "} in {high_group}")
     nps = shown["nps"].dropna() if "nps" in shown else pd.Series(dtype=float)
     if len(nps) >= 2:

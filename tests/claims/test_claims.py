@@ -536,3 +536,20 @@ def test_a_segment_holds_value_at_stake_as_a_finding_only_when_more_of_it_is_at_
     unreal = value_at_stake_claims(tested(riskier), profiles, False, eng=eng)
     assert all(c.text == "The value held by indifferent and unhappy customers cannot be placed in segments: the "
                          "segments are not real" and not c.supported for c in unreal)
+
+
+def test_a_descriptor_claim_quotes_a_question_and_names_the_descriptor_in_lower_case(eng):
+    """Star Wars' title began with the raw question and read "... differs by Gender"."""
+    from cxkit.claims.customers import descriptor_claim
+
+    outcomes = eng.feedback.outcomes
+    asked = outcomes.satisfaction.model_copy(update={"label": "How satisfied are you with us overall?"})
+    fb = eng.feedback.model_copy(update={"outcomes": outcomes.model_copy(update={"satisfaction": asked})})
+    question = eng.model_copy(update={"feedback": fb})
+    table = pd.DataFrame({"descriptor": "Gender", "value": ["Female", "Male"], "outcome": [6.0, 8.0], "n": [300, 300],
+                          "small_base": False, "kw_p": 1e-6})
+    (claim,) = descriptor_claim(table, question)
+    assert claim.supported and claim.text.startswith(
+        "“How satisfied are you with us overall?” differs by gender: from 6.0 in Female to 8.0 in Male")
+    (same,) = descriptor_claim(table.assign(kw_p=0.5), eng)
+    assert same.text == f"{eng.outcome.label} is much the same across gender"
