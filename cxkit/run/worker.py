@@ -43,9 +43,18 @@ def _import_papermill():
     return papermill
 
 
+# run in each stage's kernel as it starts: at exit, after the kernel's own exit handlers (atexit runs the last
+# registered first, and the kernel registers its own before this), everything alive is moved out of the
+# garbage collector's reach, so the interpreter's final collection does not walk the 340,000-odd objects of the
+# imported libraries (0.55 s a kernel, 0.05 s frozen; the floor's kernels as much as cxkit's). Files are closed
+# as before: only objects in reference cycles are no longer finalised at exit, and the stages close what they write.
+FAST_EXIT = "import atexit as _atexit, gc as _gc; _atexit.register(_gc.freeze); del _atexit, _gc"
+
+
 def _local_kernel_manager(socket_dir: str):
     """A kernel manager on local (IPC) sockets: the kernel is only reachable from this machine's user,
-    and does not warn about unencrypted TCP on every run."""
+    and does not warn about unencrypted TCP on every run; its kernel exits without a final garbage collection
+    (``FAST_EXIT``)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class LocalKernelManager(AsyncKernelManager):
@@ -53,6 +62,9 @@ def _local_kernel_manager(socket_dir: str):
             super().__init__(**kwargs)
             self.transport = "ipc"
             self.ip = str(Path(socket_dir) / "kernel")
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            return super().format_kernel_cmd([*(extra_arguments or []), f"--IPKernelApp.exec_lines={FAST_EXIT}"])
 
         async def _async_interrupt_kernel(self):
             # jupyter_client interrupts (SIGINT) every kernel it shuts down, before the shutdown request
