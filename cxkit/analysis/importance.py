@@ -307,11 +307,7 @@ def sampled_shapley_error(corr: np.ndarray, orderings: np.ndarray) -> tuple[np.n
     for start in range(0, len(orderings), 256):   # a stack of reordered matrices at a time, factorised together
         chunk = orderings[start:start + 256]
         index = np.column_stack([chunk, np.full(len(chunk), q - 1)])
-        permuted = good[index[:, :, None], index[:, None, :]]
-        try:
-            factor = np.linalg.cholesky(permuted)
-        except np.linalg.LinAlgError:
-            factor = np.stack([_cholesky_or_nan(m) for m in permuted])
+        factor = _cholesky_or_nan(good[index[:, :, None], index[:, None, :]])
         increments[rows[:len(chunk)] + start, chunk] = factor[:, -1, :-1] ** 2
     size = 2 * (q - 1) if len(orderings) % (2 * (q - 1)) == 0 else 1
     means = increments.reshape(-1, size, q - 1).mean(axis=1)
@@ -356,21 +352,21 @@ def sampled_shapley_r2(corr: np.ndarray, orderings: np.ndarray) -> np.ndarray:
     sums = np.zeros((len(good), q - 1))
     for order in orderings:
         index = np.append(order, q - 1)
-        permuted = good[:, index[:, None], index]   # rows and columns reordered in one copy
-        try:
-            factor = np.linalg.cholesky(permuted)
-        except np.linalg.LinAlgError:
-            factor = np.stack([_cholesky_or_nan(m) for m in permuted])
+        factor = _cholesky_or_nan(good[:, index[:, None], index])   # rows and columns reordered in one copy
         sums[:, order] += factor[:, -1, :-1] ** 2
     out[ok] = sums / len(orderings)
     return out[0] if single else out
 
 
 def _cholesky_or_nan(matrix: np.ndarray) -> np.ndarray:
+    """Cholesky factor of a matrix or of a stack of them, together; a matrix that is not positive definite (a
+    resample's pairwise correlations, not a correlation matrix) gets NaN, the others their factor."""
     try:
         return np.linalg.cholesky(matrix)
-    except np.linalg.LinAlgError:   # not a correlation matrix (a resample's pairwise correlations): no draw
-        return np.full_like(matrix, np.nan)
+    except np.linalg.LinAlgError:
+        if matrix.ndim == 2:
+            return np.full_like(matrix, np.nan)
+        return np.stack([_cholesky_or_nan(m) for m in matrix])
 
 
 def relative_weights(corr: np.ndarray) -> np.ndarray:
