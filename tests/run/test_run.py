@@ -220,23 +220,23 @@ def test_a_kernel_is_not_interrupted_as_it_is_shut_down_but_any_other_interrupt_
 
 def test_a_stage_kernel_exits_without_walking_every_object_in_a_final_collection(tmp_path):
     """Each stage's kernel spent about half a second at exit collecting the imported libraries' objects: its
-    exit handlers now end by freezing them (``FAST_EXIT``), so the interpreter's last collection finds nothing to
+    exit handlers now begin by freezing them (``FREEZE``), so the interpreter's last collection finds nothing to
     walk. Seen from outside: an object kept alive only by a reference cycle is no longer finalised as the kernel
-    exits, where a kernel started without it finalises it."""
+    exits, where a kernel started without the freeze finalises it."""
     import nbformat
     import papermill
 
-    from cxkit.run.worker import FAST_EXIT, _local_kernel_manager
+    from cxkit.run.worker import KERNEL_EXIT, SETTLE_CONTROL, _local_kernel_manager, at_exit
 
     manager = _local_kernel_manager(str(tmp_path))(kernel_name="python3")
-    assert manager.format_kernel_cmd()[-1] == f"--IPKernelApp.exec_lines={FAST_EXIT}"
+    assert manager.format_kernel_cmd()[-1] == f"--IPKernelApp.exec_lines={KERNEL_EXIT}"
 
-    def finalised_at_exit(**manager) -> bool:
+    def finalised_at_exit(exit_line: str) -> bool:
         marker = tmp_path / "finalised"
         marker.unlink(missing_ok=True)
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
             "import os\n"
-            "assert '_gc' not in dir() and '_atexit' not in dir()   # nothing left in the notebook's namespace\n"
+            "assert not {'_gc', '_atexit', '_App'} & set(dir())   # nothing left in the notebook's namespace\n"
             "class Cycle:\n"
             f"    def __del__(self, write=os.write, open=os.open, flags=os.O_CREAT | os.O_WRONLY, path={str(marker)!r}):\n"
             "        write(open(path, flags), b'x')\n"
@@ -244,8 +244,54 @@ def test_a_stage_kernel_exits_without_walking_every_object_in_a_final_collection
             "cycle.me = cycle")])
         nbformat.write(notebook, tmp_path / "exit.ipynb")
         papermill.execute_notebook(str(tmp_path / "exit.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
-                                   progress_bar=False, **manager)
+                                   progress_bar=False, kernel_manager_class=_local_kernel_manager(str(tmp_path), exit_line))
         return marker.exists()
 
-    assert finalised_at_exit()    # the control: a kernel of its own collects the cycle as it exits
-    assert not finalised_at_exit(kernel_manager_class=_local_kernel_manager(str(tmp_path)))
+    # The control differs only by the freeze. It keeps the settled control thread: without it, a kernel whose exit
+    # hangs is terminated, or its control thread still holds the notebook's namespace, and the cycle is not
+    # finalised either (which made this control flaky).
+    assert finalised_at_exit(at_exit(SETTLE_CONTROL))
+    assert not finalised_at_exit(KERNEL_EXIT)
+
+
+def test_a_stage_kernel_stops_its_iopub_thread_only_once_its_control_thread_is_done(tmp_path):
+    """ipykernel 7 stops its IOPub thread at exit; a control thread still publishing the "idle" after the shutdown
+    reply could then block, and jupyter_client terminated the kernel 2.5 s later (one kernel in six here). With
+    ``SETTLE_CONTROL`` the IOPub thread is still running when the control thread publishes, even when the control
+    thread is held back after the reply, and the kernel exits on its own; without it, the IOPub thread has stopped
+    by then."""
+    import asyncio
+
+    from cxkit.run.worker import FREEZE, KERNEL_EXIT, _local_kernel_manager, at_exit
+
+    marker = tmp_path / "iopub_alive"
+    # everything bound as a default: by the time the control thread gets here the notebook's namespace is cleared
+    hold_back = ("import time, functools\n"
+                 "from ipykernel.kernelapp import IPKernelApp\n"
+                 "def later(publish, status, channel, *args, sleep=time.sleep, open=open, str=str,\n"
+                 "          iopub=IPKernelApp.instance().iopub_thread.thread, **kwargs):\n"
+                 "    if channel == 'control':\n"
+                 "        sleep(1.0)   # the control thread, held back after the shutdown reply\n"
+                 f"        open({str(marker)!r}, 'w').write(str(iopub.is_alive()))\n"
+                 "    return publish(status, channel, *args, **kwargs)\n"
+                 "kernel = get_ipython().kernel\n"
+                 "kernel._publish_status_and_flush = functools.partial(later, kernel._publish_status_and_flush)")
+
+    async def as_the_control_publishes(exit_line: str) -> tuple[str, str]:
+        marker.unlink(missing_ok=True)
+        manager = _local_kernel_manager(str(tmp_path), exit_line)(kernel_name="python3")
+        manager.shutdown_wait_time = 4.0
+        await manager.start_kernel()
+        client = manager.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            reply = await client.execute_interactive(hold_back, timeout=60)
+            assert reply["content"]["status"] == "ok"
+        finally:
+            client.stop_channels()
+        await manager.shutdown_kernel()
+        return marker.read_text(), manager._shutdown_status.name
+
+    assert asyncio.run(as_the_control_publishes(KERNEL_EXIT)) == ("True", "ShutdownRequest")
+    assert asyncio.run(as_the_control_publishes(at_exit(FREEZE)))[0] == "False"   # the control
