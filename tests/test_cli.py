@@ -150,3 +150,16 @@ def test_batch_of_three_with_one_broken(tmp_path):
     assert "done" in rows["northwind-1"] and "done" in rows["northwind-2"]
     assert "failed" in rows["northwind-3"] and "wait_time" in rows["northwind-3"]
     assert len(list(out.glob("*/*-deck.pptx"))) == 2
+
+    # the same batch again, after one client's data changed: only that one runs again (the broken one still fails)
+    data = configs[2].parent / "feedback.csv"
+    frame = pd.read_csv(data)
+    frame.loc[0, "overall_satisfaction"] = 10 if frame.loc[0, "overall_satisfaction"] != 10 else 9
+    frame.to_csv(data, index=False)
+    proc = subprocess.run([sys.executable, "-m", "cxkit", "batch", *map(str, configs), "--out", str(out),
+                           "--workers", "2"], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:3] == ["id", "status", "time"])
+    status = {line.split()[0]: line.split()[1] for line in lines[start + 1:] if not line.startswith("summary:")}
+    assert status == {"northwind-1": "unchanged", "northwind-2": "done", "northwind-3": "failed"}

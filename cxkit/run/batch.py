@@ -48,15 +48,16 @@ class BatchResult:
 # ---------------------------------------------------------------- what a worker runs
 
 
-def run_engagement_task(config: str, input_hash: str) -> dict:
-    """Run one engagement (``cxkit run`` in a child process, its stages one at a time: the cluster gives each task
-    one core) into a temporary folder, and return its run folder as files."""
+def run_engagement_task(config: str, input_hash: str, stage_workers: int = 1) -> dict:
+    """Run one engagement (``cxkit run`` in a child process, ``stage_workers`` stages at a time: the cluster gives
+    each task one core, and a local batch with fewer engagements to run than cores gives each its share) into a
+    temporary folder, and return its run folder as files."""
     started = time.perf_counter()
     eng_id = load_engagement(config).engagement_id
     result = {"id": eng_id, "unit": "", "status": "failed", "files": {}, "deck": None, "error": "",
               "input_hash": input_hash, "customers": None}
     with tempfile.TemporaryDirectory(prefix="cxkit-batch-") as tmp:
-        command = [sys.executable, "-m", "cxkit", "run", config, "--out", tmp, "--workers", "1"]
+        command = [sys.executable, "-m", "cxkit", "run", config, "--out", tmp, "--workers", str(stage_workers)]
         env = {**os.environ, "CXKIT_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
         proc = subprocess.run(command, capture_output=True, text=True, env=env)
         folder = engagement_folder(Path(tmp), eng_id)
@@ -163,6 +164,13 @@ def cluster_client(scheduler: str | None, workers: int | None):
     return Client(cluster), cluster
 
 
+def stage_share(cluster, jobs: int) -> int:
+    """Stages each engagement of a batch may run at once: on a local cluster, the workers no task would use go to
+    the engagements' own stages (one changed client re-run alone runs as fast as ``cxkit run``); a remote cluster's
+    workers (``cluster`` None) keep one core a task."""
+    return max(1, len(cluster.workers) // max(jobs, 1)) if cluster is not None else 1
+
+
 def run_batch(configs: list[str], out: str = "out", workers: int | None = None, units: str | None = None,
               scheduler: str | None = None, force: bool = False,
               progress: Callable[[str], None] = print) -> list[BatchResult]:
@@ -247,10 +255,11 @@ def _submit(jobs: list, out: Path, workers: int | None, scheduler: str | None,
 
     client, cluster = cluster_client(scheduler, workers)
     results, failed, started = [], 0, time.perf_counter()
+    share = stage_share(cluster, len(jobs))
     try:
         futures = {}
         for kind, item_id, unit, digest, function, argument, customers in jobs:
-            extra = (digest,) if function is run_engagement_task else ()
+            extra = (digest, share) if function is run_engagement_task else ()
             future = client.submit(function, argument, *extra, key=f"cxkit-{item_id}-{digest[:12]}", pure=False,
                                    retries=RETRIES)
             futures[future] = (kind, item_id, unit, customers)

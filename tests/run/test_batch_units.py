@@ -135,23 +135,6 @@ def test_a_resumed_batch_redoes_only_what_changed(stores):
     assert sum(r.status == "unchanged" for r in third) == 3
 
 
-def test_a_batch_of_engagements_redoes_only_the_one_whose_data_changed(tmp_path):
-    configs = []
-    for seed in (1, 2):
-        written = write_sample(tmp_path / f"e{seed}", seed=seed, customers=400, employees=60, diagnostic=False,
-                               engagement_id=f"eng-{seed}")
-        configs.append(str(written.config))
-    out = tmp_path / "out"
-    first = run_batch(configs, str(out), workers=2, progress=lambda line: None)
-    assert [r.status for r in first] == ["done", "done"]
-    data = tmp_path / "e2" / "feedback.csv"
-    frame = pd.read_csv(data)
-    frame.loc[0, "overall_satisfaction"] = 10 if frame.loc[0, "overall_satisfaction"] != 10 else 9
-    frame.to_csv(data, index=False)
-    second = run_batch(configs, str(out), workers=2, progress=lambda line: None)
-    assert {r.id: r.status for r in second} == {"eng-1": "unchanged", "eng-2": "done"}
-
-
 def _listening(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -269,3 +252,25 @@ def test_two_local_clusters_start_side_by_side():
         for client, cluster in (first, second):
             client.close()
             cluster.close()
+
+
+def test_an_engagement_re_run_alone_gets_the_cores_no_other_task_uses(tmp_path, monkeypatch):
+    """A batch where only one client changed ran it one stage at a time on a machine of idle cores (26 s against
+    18 s here); a local cluster now shares its workers out among the engagements to run, a remote one does not."""
+    import types
+
+    from cxkit.run import batch
+
+    class Local:
+        workers = {0: "a", 1: "b", 2: "c", 3: "d"}
+
+    assert [batch.stage_share(Local(), jobs) for jobs in (1, 2, 3, 4, 9)] == [4, 2, 1, 1, 1]
+    assert batch.stage_share(None, 1) == 1
+
+    commands = []
+    monkeypatch.setattr(batch.subprocess, "run",
+                        lambda command, **kw: commands.append(command) or types.SimpleNamespace(returncode=1,
+                                                                                                stderr="no"))
+    config = write_sample(tmp_path / "e", seed=1, customers=60, employees=0, diagnostic=False).config
+    assert batch.run_engagement_task(str(config), "hash", 2)["status"] == "failed"
+    assert commands[0][commands[0].index("--workers") + 1] == "2"
