@@ -258,7 +258,7 @@ def test_a_stage_kernel_stops_its_iopub_thread_only_once_its_control_thread_is_d
     """ipykernel 7 stops its IOPub thread at exit; a control thread still publishing the "idle" after the shutdown
     reply could then block, and jupyter_client terminated the kernel 2.5 s later (one kernel in six here). With
     ``SETTLE_CONTROL`` the IOPub thread is still running when the control thread publishes, even when the control
-    thread is held back after the reply, and the kernel exits on its own; without it, the IOPub thread has stopped
+    thread is held back for 1.5 s after the reply, and the kernel exits on its own; without it, the IOPub thread has stopped
     by then."""
     import asyncio
 
@@ -271,7 +271,7 @@ def test_a_stage_kernel_stops_its_iopub_thread_only_once_its_control_thread_is_d
                  "def later(publish, status, channel, *args, sleep=time.sleep, open=open, str=str,\n"
                  "          iopub=IPKernelApp.instance().iopub_thread.thread, **kwargs):\n"
                  "    if channel == 'control':\n"
-                 "        sleep(1.0)   # the control thread, held back after the shutdown reply\n"
+                 "        sleep(1.5)   # the control thread, held back after the shutdown reply\n"
                  f"        open({str(marker)!r}, 'w').write(str(iopub.is_alive()))\n"
                  "    return publish(status, channel, *args, **kwargs)\n"
                  "kernel = get_ipython().kernel\n"
@@ -280,7 +280,7 @@ def test_a_stage_kernel_stops_its_iopub_thread_only_once_its_control_thread_is_d
     async def as_the_control_publishes(exit_line: str) -> tuple[str, str]:
         marker.unlink(missing_ok=True)
         manager = _local_kernel_manager(str(tmp_path), exit_line)(kernel_name="python3")
-        manager.shutdown_wait_time = 4.0
+        manager.shutdown_wait_time = 6.0    # terminated only 3 s after the request: well after the hold-back
         await manager.start_kernel()
         client = manager.client()
         client.start_channels()
