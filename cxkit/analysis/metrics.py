@@ -482,6 +482,9 @@ def _one_trend(metric: str, unit: str, values: pd.Series, wave: pd.Series, waves
     return rows
 
 
+DRIVER_SEPARATOR = "; "   # between a department's drivers' labels: survey questions hold commas
+
+
 def departmental_balance(drivers: pd.DataFrame) -> pd.DataFrame:
     """Which departments own the drivers that carry the importance, against how those drivers score.
 
@@ -494,7 +497,7 @@ def departmental_balance(drivers: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         One row per owning department (drivers without an owner as "No owner"),
-        largest share first: ``owner``, ``drivers`` (their labels), ``count``,
+        largest share first: ``owner``, ``drivers`` (their labels, joined by "; "), ``count``,
         ``importance`` (their summed share of the explained outcome),
         ``performance`` (their importance-weighted top-2-box share),
         ``vs_all`` (that minus the same over all drivers, in points of share),
@@ -514,7 +517,7 @@ def departmental_balance(drivers: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for owner, part in table.groupby("owner", sort=False):
         performance = float((part["share"] * part["top2"]).sum() / part["share"].sum())
-        rows.append({"owner": owner, "drivers": ", ".join(part["label"]), "count": len(part),
+        rows.append({"owner": owner, "drivers": DRIVER_SEPARATOR.join(part["label"]), "count": len(part),
                      "importance": float(part["share"].sum()), "performance": performance,
                      "vs_all": performance - overall, "impact": float(left[part.index].sum() / left.sum())})
     return pd.DataFrame(rows).sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)

@@ -175,7 +175,7 @@ def segments_claim(profiles: pd.DataFrame, structure: pd.DataFrame, eng: Engagem
         return []
     s = structure.iloc[0]
     threshold = eng.thresholds.segment_stability
-    short = [str(name).split(",")[0] for name in profiles["name"]]
+    short = [str(name).split(", let down by ")[0] for name in profiles["name"]]   # labels may hold commas
     # each segment by what it is strong on; in full ("..., let down by ...") where two are strong on the same thing
     names = [n if short.count(n) == 1 else str(full) for n, full in zip(short, profiles["name"])]
     facts = dict(k=len(profiles), described="; ".join(f"{in_text(n)} ({share:.0%})"

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ..analysis.metrics import metric_range
+from ..analysis.metrics import DRIVER_SEPARATOR, metric_range
 from ..inputs.config import Engagement
 from ..results.claim import NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, Claim
 from ..results.text import in_text, join, number
@@ -76,7 +76,7 @@ def balance_claims(balance: pd.DataFrame, model: Claim | None = None, boxes: str
     supported = model is None or model.supported   # no model given: the shares are taken as they stand
     out = []
     for r in balance.itertuples():
-        facts = dict(owner=r.owner, drivers=join(in_text(s) for s in r.drivers.split(", ")), importance=r.importance,
+        facts = dict(owner=r.owner, drivers=join(in_text(s) for s in r.drivers.split(DRIVER_SEPARATOR)), importance=r.importance,
                      performance=r.performance, vs_all=r.vs_all, points=abs(r.vs_all) * 100,
                      side="below" if r.vs_all < 0 else "above", impact=r.impact)
         common = dict(comparison="a department's touchpoints against all", direction=facts["side"],

@@ -27,7 +27,7 @@ from ..paths import RunPaths
 from ..results.catalogue import ANALYSIS_STAGES, CLAIMS, STAGES, TABLES
 from ..results.claim import Claim
 from ..results.store import RunResults
-from .kit import BODY_MAX, BODY_MIN, Canvas, Palette, notes, theme_font
+from .kit import BODY_MAX, BODY_MIN, Canvas, Palette, notes, theme_font, title_labels
 from .background import beside
 from .workbook import build_workbook
 
@@ -55,6 +55,14 @@ class Deck:
     slides: int
     titles: tuple[str, ...]
     workbook: Path
+
+
+def deck_labels(eng: Engagement) -> list[str]:
+    """The client's labels a slide title may name: the touchpoints and the outcomes."""
+    outcomes = eng.feedback.outcomes if eng.feedback is not None else None
+    return ([a.label for a in eng.feedback.attributes] if eng.feedback is not None else []) + (
+        [o.label for o in (outcomes.satisfaction, outcomes.recommend, outcomes.yes_no) if o is not None]
+        if outcomes is not None else [])
 
 
 @dataclass
@@ -240,7 +248,8 @@ def build_deck(eng: Engagement, paths: RunPaths) -> Deck:
     if problems:
         raise ConfigError(problems)
     prs = Presentation(str(eng.template))
-    canvas = Canvas(prs, Palette.of(eng.deck.brand.model_dump(), prs), theme_font(prs))
+    canvas = Canvas(prs, Palette.of(eng.deck.brand.model_dump(), prs), theme_font(prs),
+                    short_labels=title_labels(deck_labels(eng)))
     for _ in range(len(prs.slides)):  # a firm template may carry example slides
         canvas.drop_last_slide()
     ctx = DeckContext(eng, RunResults(paths), canvas)

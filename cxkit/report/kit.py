@@ -27,7 +27,7 @@ from pptx.util import Emu, Pt, lazyproperty
 from xlsxwriter import Workbook
 
 from ..errors import CxkitError
-from ..results.text import number
+from ..results.text import in_text, number
 from .template import LAYOUT_NAMES
 from .textfit import fit_size, joined, pieces, text_width, wrap
 
@@ -217,6 +217,28 @@ def chart_labels(texts, most: int = CHART_LABEL_MAX) -> list[str]:
             for t, cut in zip(texts, shown)]
 
 
+def title_labels(labels, most: int = CHART_LABEL_MAX) -> dict[str, str]:
+    """How a client's long labels read in slide titles, by each form a sentence gives them (as written, and inside
+    a sentence, :func:`cxkit.results.text.in_text`): cut as the charts cut them (:func:`chart_labels`), so a
+    120-character question does not push a title's verdict off the slide. The speaker notes keep the claim whole."""
+    labels = list(dict.fromkeys(one_line(t) for t in labels if t))
+    forms = {}
+    for full, short in zip(labels, chart_labels(labels, most)):
+        if short == full:
+            continue
+        inside = in_text(full)
+        forms[inside] = f"“{short}”" if inside.startswith("“") else in_text(short)
+        forms[full] = short
+    return forms
+
+
+def with_short_labels(text: str, forms: dict[str, str]) -> str:
+    """``text`` with every long label in it in its title form (:func:`title_labels`), the longest first."""
+    for full in sorted(forms, key=len, reverse=True):
+        text = text.replace(full, forms[full])
+    return text
+
+
 def tagged(label: str, tag: str, most: int = CHART_LABEL_MAX) -> str:
     """A chart label with a tag after it, the label cut first (:func:`chart_labels`) so a long one keeps its tag."""
     return f"{chart_labels([label], most - len(tag) - 1)[0]} {tag}"
@@ -240,6 +262,7 @@ class Canvas:
     font: str = "Arial"
     titles: list[str] = field(default_factory=list)
     before_slide: object = None   # called before each content slide is added (a deck draws a waiting section first)
+    short_labels: dict = field(default_factory=dict)   # long labels' forms in titles (:func:`title_labels`)
 
     # ------------------------------------------------------------------ slides and text
 
@@ -316,7 +339,7 @@ class Canvas:
         if self.before_slide is not None:
             self.before_slide()
         slide = self.prs.slides.add_slide(self.layout(layout))
-        title = plain(title)
+        title = with_short_labels(plain(title), self.short_labels)
         self.set_text(slide.shapes.title, [title], TITLE_MAX, TITLE_MIN, bold=True)
         cap = self.placeholder(slide, CAPTION_IDX)
         if cap is not None:

@@ -12,8 +12,8 @@ from .. import __version__
 from ..inputs.config import Engagement
 from ..paths import RunPaths
 from ..results.store import RunResults
-from .deck import SLIDES, Deck, DeckContext
-from .kit import Canvas, Palette, notes, theme_font
+from .deck import SLIDES, Deck, DeckContext, deck_labels
+from .kit import Canvas, Palette, notes, theme_font, title_labels
 from .workbook import build_workbook
 
 STORYLINE = ("unit_league", "unit_chart", "unit_moments", "unit_pilots", "unit_plan")
@@ -23,7 +23,8 @@ def build_rollup_deck(eng: Engagement, paths: RunPaths, rollup_id: str) -> Deck:
     """Write ``<rollup-id>-deck.pptx`` and its Excel appendix in the roll-up folder ``paths``."""
     importlib.import_module(f"{__package__}.slides.units")
     prs = Presentation(str(eng.template))
-    canvas = Canvas(prs, Palette.of(eng.deck.brand.model_dump(), prs), theme_font(prs))
+    canvas = Canvas(prs, Palette.of(eng.deck.brand.model_dump(), prs), theme_font(prs),
+                    short_labels=title_labels(deck_labels(eng)))
     for _ in range(len(prs.slides)):   # a firm template may carry example slides
         canvas.drop_last_slide()
     ctx = DeckContext(eng, RunResults(paths), canvas)

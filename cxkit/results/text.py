@@ -98,7 +98,9 @@ def in_text(label: str) -> str:
     words = text.split()
     if not words:
         return text
-    if "?" in text:   # a survey question, quoted as asked ("in do you consider yourself ...?"), with any words after
+    # a survey question, quoted as asked ("in do you consider yourself ...?"), with any words after; a text that
+    # quotes one already ("Strong on “How easy ...?”", a segment's name) is not quoted again around it
+    if "?" in text and "“" not in text:
         question, rest = text.split("?", 1)
         return f"“{question.strip()}?”{rest.rstrip()}"
     first = words[0]

@@ -11,6 +11,7 @@ from cxkit.claims.reality import (maturity_gap_claims, maturity_index_claim, per
                                   weakest_link_claim)
 from cxkit.claims.rules import fire, parse_rules
 from cxkit.claims.summary import executive_summary
+from cxkit.results.text import in_text
 from cxkit.results.catalogue import CLAIMS, ContractError
 from cxkit.results.claim import Claim
 
@@ -223,7 +224,7 @@ def test_claims_name_at_most_four_touchpoints(eng):
 def test_touchpoints_without_an_owner_never_stand_for_a_department():
     from cxkit.claims.metrics import balance_claims
 
-    balance = pd.DataFrame({"owner": ["No owner", "Finance"], "drivers": ["A, B", "C"], "count": [2, 1],
+    balance = pd.DataFrame({"owner": ["No owner", "Finance"], "drivers": ["A; B", "C"], "count": [2, 1],
                             "importance": [0.8, 0.2], "performance": [0.5, 0.4], "vs_all": [0.02, -0.08],
                             "impact": [0.75, 0.25]})
     claims = {c.subject: c for c in balance_claims(balance)}
@@ -398,6 +399,31 @@ def test_segments_strong_on_the_same_thing_are_told_apart_by_their_full_names(en
     (claim,) = segments_claim(profiles, structure, eng)
     assert claim.text == ("3 segments of customers want different things: strong on price (50%); strong on smokes, "
                           "let down by speeds (30%); strong on smokes, let down by fees (20%)")
+
+
+def test_labels_with_commas_stay_whole_in_segment_names_and_a_departments_drivers(eng):
+    """Survey questions as labels hold commas: a segment was named "strong on “How would you rate the courtesy"
+    (its name cut at the first comma) and "“Strong on “How easy ...?”” (quoted twice); a department's drivers read
+    "thinking about the last time ..., “how satisfied ...?”" (one question split in two at its comma)."""
+    from cxkit.analysis.metrics import departmental_balance
+    from cxkit.claims.customers import segments_claim
+    from cxkit.claims.metrics import balance_claims
+
+    courtesy = "How would you rate the courtesy, politeness and respect shown to you?"
+    resolved = "Thinking about your last contact, how satisfied were you that it was resolved?"
+    profiles = pd.DataFrame({"name": [f"Strong on {in_text(courtesy)}, let down by {in_text(resolved)}",
+                                      "Strong on price"], "share": [0.6, 0.4], "n": [600, 400]})
+    structure = pd.DataFrame({"stability": [0.9], "silhouette": [0.4], "null_high": [0.2], "structured": [True],
+                              "pattern": ["shape"], "shape_range": [1.0], "level_range": [0.2]})
+    (claim,) = segments_claim(profiles, structure, eng)
+    assert claim.text == (f"2 segments of customers want different things: strong on “{courtesy}” (60%); strong on "
+                          "price (40%)")
+
+    key = pd.DataFrame({"attribute": ["a", "b", "c"], "label": [resolved, courtesy, "Billing clarity"],
+                        "owner": ["Operations", "Operations", "Finance"], "share": [0.5, 0.3, 0.2],
+                        "top2": [0.4, 0.6, 0.5]})
+    claims = {c.subject: c for c in balance_claims(departmental_balance(key))}
+    assert f"(“{resolved}” and “{courtesy}”)" in claims["Operations"].text
 
 
 def _steady(inconsistent_outcome, n=(200, 300, 300)):

@@ -173,3 +173,42 @@ def test_a_line_break_in_a_clients_value_reads_as_a_space_on_a_slide_but_notes_k
 
     assert one_line("Web\n  chat <br>team") == "Web chat team"
     assert notes("Claim: x", "Evidence: y") == "Claim: x\nEvidence: y"
+
+
+def test_long_labels_read_in_titles_as_the_charts_cut_them_and_short_ones_as_written():
+    """120-character questions made titles of 300-377 characters, cut at the end, with their verdict lost; a title
+    now names a long label as its chart does (the notes keep the claim whole)."""
+    from cxkit.report.kit import chart_labels, title_labels, with_short_labels
+    from cxkit.results.text import in_text
+
+    resolved = ("Thinking about the last time you contacted us with a problem, how satisfied were you that it was "
+                "fully resolved on that first contact?")
+    courtesy = "Courtesy, politeness and respect shown to you by our staff throughout your most recent visit"
+    forms = title_labels([resolved, courtesy, "Billing clarity", ""])
+    short_resolved, short_courtesy = chart_labels([resolved, courtesy])
+    title = (f"{resolved} drives 39%; moments of truth: {in_text(resolved)} and {in_text(courtesy)} (high importance, "
+             "below-average performance)")
+    assert with_short_labels(title, forms) == (
+        f"{short_resolved} drives 39%; moments of truth: “{short_resolved}” and {in_text(short_courtesy)} (high "
+        "importance, below-average performance)")
+    assert len(short_resolved) <= 50 and short_resolved.endswith("…")
+    assert with_short_labels("Billing clarity falls short", forms) == "Billing clarity falls short"
+    assert title_labels(["Billing clarity", "Waiting time"]) == {}
+
+
+def test_a_slide_title_names_the_engagements_long_labels_short_and_its_notes_keep_them_whole(eng):
+    from cxkit.report.deck import deck_labels
+    from cxkit.report.kit import title_labels
+
+    labels = deck_labels(eng)
+    assert {a.label for a in eng.feedback.attributes} < set(labels)
+    assert eng.feedback.outcomes.satisfaction.label in labels
+    question = ("Thinking about the last time you contacted us with a problem, how satisfied were you that it was "
+                "fully resolved on that first contact?")
+    canvas = _canvas()
+    canvas.short_labels = title_labels([*labels, question])
+    slide = canvas.new_slide("Finding + chart", f"{question} drives 39% of the explained variance",
+                             notes_text=f"Claim: {question} drives 39% of the explained variance.")
+    assert slide.shapes.title.text_frame.text == ("Thinking about the last time you contacted us … drives 39% of the "
+                                                  "explained variance")
+    assert question in slide.notes_slide.notes_text_frame.text

@@ -17,6 +17,8 @@ from cxkit.results.text import apart, in_text, join, template
     ("Do you consider yourself to be a fan of the Star Wars film franchise?",
      "“Do you consider yourself to be a fan of the Star Wars film franchise?”"),
     ("Do you ever gamble?: share yes", "“Do you ever gamble?”: share yes"),   # steak's scorecard metric
+    # a segment's name that quotes a question already: quoted once, not again around the whole name
+    ("Strong on “How easy was it to pay?”", "strong on “How easy was it to pay?”"),
 ])
 def test_labels_read_inside_a_sentence_with_names_and_acronyms_kept(label, expected):
     assert in_text(label) == expected
