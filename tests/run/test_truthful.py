@@ -41,10 +41,19 @@ def _deck_sentences(path):
 
 
 def _check_the_run(folder):
+    from cxkit import load_engagement
+    from cxkit.report.deck import deck_labels
+    from cxkit.report.kit import title_labels, with_short_labels
+
     claims = json.loads((folder / "results" / "claims.json").read_text())
     by_text = {c["text"]: c for c in claims}
+    # a title names a long label as its chart does; the claim is whole in the notes
+    forms = title_labels(deck_labels(load_engagement(json.loads((folder / "run.json").read_text())["config"])))
+    by_title = {with_short_labels(text, forms): c for text, c in by_text.items()}
     titles, bullets = _deck_sentences(next(folder.glob("*-deck.pptx")))
-    for sentence in titles + bullets:
+    for sentence in titles:
+        assert sentence in by_title and by_title[sentence]["verdict"] == "supported", sentence
+    for sentence in bullets:
         assert sentence in by_text and by_text[sentence]["verdict"] == "supported", sentence
     actions = pd.read_csv(folder / "results" / "recommendations.csv", keep_default_na=False)
     by_id = {c["id"]: c for c in claims}
