@@ -48,7 +48,7 @@ def _import_papermill():
 # - SETTLE_CONTROL lets the control thread finish the message it is handling. ipykernel 7.4 stops its IOPub thread
 #   at exit while the control thread may still be publishing the "idle" that follows the shutdown reply; the
 #   control thread then blocks, the exit waits for it, and jupyter_client terminates the kernel 2.5 s later. That
-#   was one kernel in six here, each time delaying its stage's end (and the final collection below never ran).
+#   was 8 kernels in 57 here, each time delaying its stage's end (and the final collection below never ran).
 # - FREEZE moves everything alive out of the garbage collector's reach, so the interpreter's final collection does
 #   not walk the 340,000-odd objects of the imported libraries (0.55 s a kernel, 0.05 s frozen; the floor's kernels
 #   as much as cxkit's). Files are closed as before: only objects in reference cycles are no longer finalised at

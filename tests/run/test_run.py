@@ -256,7 +256,7 @@ def test_a_stage_kernel_exits_without_walking_every_object_in_a_final_collection
 
 def test_a_stage_kernel_stops_its_iopub_thread_only_once_its_control_thread_is_done(tmp_path):
     """ipykernel 7 stops its IOPub thread at exit; a control thread still publishing the "idle" after the shutdown
-    reply could then block, and jupyter_client terminated the kernel 2.5 s later (one kernel in six here). With
+    reply could then block, and jupyter_client terminated the kernel 2.5 s later (8 kernels in 57 here). With
     ``SETTLE_CONTROL`` the IOPub thread is still running when the control thread publishes, even when the control
     thread is held back for 1.5 s after the reply, and the kernel exits on its own; without it, the IOPub thread has stopped
     by then."""
