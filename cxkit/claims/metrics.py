@@ -76,8 +76,8 @@ def balance_claims(balance: pd.DataFrame, model: Claim | None = None, boxes: str
     supported = model is None or model.supported   # no model given: the shares are taken as they stand
     out = []
     for r in balance.itertuples():
-        facts = dict(owner=r.owner, drivers=join(in_text(s) for s in r.drivers.split(DRIVER_SEPARATOR)), importance=r.importance,
-                     performance=r.performance, vs_all=r.vs_all, points=abs(r.vs_all) * 100,
+        facts = dict(owner=r.owner, drivers=join(in_text(s) for s in r.drivers.split(DRIVER_SEPARATOR)),
+                     importance=r.importance, performance=r.performance, vs_all=r.vs_all, points=abs(r.vs_all) * 100,
                      side="below" if r.vs_all < 0 else "above", impact=r.impact)
         common = dict(comparison="a department's touchpoints against all", direction=facts["side"],
                       effect=float(r.vs_all), effect_unit="share points")

@@ -57,12 +57,18 @@ class Deck:
     workbook: Path
 
 
+def labelled_columns(eng: Engagement) -> dict[str, str]:
+    """The feedback columns the engagement names, by their labels: the touchpoints, then the outcomes."""
+    if eng.feedback is None:
+        return {}
+    fb = eng.feedback
+    outcomes = (fb.outcomes.satisfaction, fb.outcomes.recommend, fb.outcomes.yes_no)
+    return {item.column: item.label for item in (*fb.attributes, *outcomes) if item is not None}
+
+
 def deck_labels(eng: Engagement) -> list[str]:
     """The client's labels a slide title may name: the touchpoints and the outcomes."""
-    outcomes = eng.feedback.outcomes if eng.feedback is not None else None
-    return ([a.label for a in eng.feedback.attributes] if eng.feedback is not None else []) + (
-        [o.label for o in (outcomes.satisfaction, outcomes.recommend, outcomes.yes_no) if o is not None]
-        if outcomes is not None else [])
+    return list(labelled_columns(eng).values())
 
 
 @dataclass

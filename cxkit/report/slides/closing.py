@@ -8,7 +8,7 @@ import pandas as pd
 
 from ...analysis.privacy import POOLED
 from ...results.catalogue import ANALYSIS_STAGES, HORIZON, SEVERITY, STAGES
-from ..deck import TITLED_BY, DeckContext, slide_builder, source
+from ..deck import TITLED_BY, DeckContext, labelled_columns, slide_builder, source
 from ...results.text import sentence
 from ..kit import chart_labels, notes
 
@@ -165,11 +165,7 @@ def data_quality_slide(ctx: DeckContext):
         return
     # a mapped column by the label the deck knows it by (Star Wars' 130-character questions had filled eight slides
     # with two warnings each); others cut as chart labels are, start and end kept where the cut makes two alike
-    names = {}
-    if ctx.eng.feedback is not None:
-        fb = ctx.eng.feedback
-        outcomes = (fb.outcomes.satisfaction, fb.outcomes.recommend, fb.outcomes.yes_no)
-        names = {item.column: item.label for item in (*fb.attributes, *outcomes) if item is not None}
+    names = labelled_columns(ctx.eng)
     columns = chart_labels(["" if pd.isna(c) else names.get(str(c), str(c)) for c in quality["column"]], COLUMN_MAX)
     rows = [[SEVERITY.label(r.severity), Path(str(r.file)).name, column, str(r.message)]
             for r, column in zip(quality.itertuples(), columns)]
