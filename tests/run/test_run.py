@@ -295,3 +295,38 @@ def test_a_stage_kernel_stops_its_iopub_thread_only_once_its_control_thread_is_d
 
     assert asyncio.run(as_the_control_publishes(KERNEL_EXIT)) == ("True", "ShutdownRequest")
     assert asyncio.run(as_the_control_publishes(at_exit(FREEZE)))[0] == "False"   # the control
+
+
+def test_a_stage_notebook_is_written_at_its_end_not_around_every_cell_and_whole_when_its_kernel_dies(tmp_path,
+                                                                                                     monkeypatch):
+    """papermill wrote the executed notebook before and after every cell; a stage now writes it when it ends (and
+    while it runs at most every ``SAVE_EVERY`` seconds). A kernel that dies still leaves the notebook with every
+    output it gave."""
+    import papermill.engines
+
+    from cxkit.run.worker import SAVE_EVERY, execute_stage
+
+    writes = []
+    write = papermill.engines.write_ipynb
+    monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, path, **kw: (writes.append(path), write(nb, path, **kw)))
+    (tmp_path / "notebooks").mkdir()
+
+    def run(*sources: str) -> tuple[dict, nbformat.NotebookNode]:
+        writes.clear()
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources],
+                                                metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                         "display_name": "Python 3"}}),
+                       tmp_path / "stage.ipynb")
+        outcome = execute_stage("stage", "engagement.yaml", str(tmp_path), str(tmp_path / "stage.ipynb"))
+        return outcome, nbformat.read(tmp_path / "notebooks" / "stage.ipynb", as_version=4)
+
+    outcome, executed = run(*(f"print({i})" for i in range(12)))
+    assert outcome["status"] == "done" and outcome["seconds"] < SAVE_EVERY
+    assert len(writes) == 1      # papermill: 2 a cell
+    assert [c.outputs[0].text for c in executed.cells[1:]] == [f"{i}\n" for i in range(12)]   # after its parameters
+
+    outcome, executed = run("print('before')", "import os; os._exit(1)", "print('after')")
+    assert outcome["status"] == "failed" and "DeadKernelError" in outcome["failure"]["error"]
+    assert len(writes) == 1
+    assert executed.cells[1].outputs[0].text == "before\n"
+    assert executed.cells[1].metadata.papermill.status == "completed"
