@@ -28,6 +28,7 @@ from xlsxwriter import Workbook
 
 from ..errors import CxkitError
 from ..results.text import in_text, number
+from .placement import label_positions
 from .template import LAYOUT_NAMES
 from .textfit import fit_size, joined, pieces, text_width, wrap
 
@@ -40,6 +41,11 @@ TABLE_FONTS = (14, 13, 12, 11)   # the largest that fits one slide is used; belo
 CHART_LABEL_MAX, POINT_LABEL_MAX, PARAGRAPH_MAX = 50, 40, 400   # 50: two lines beside a bar; a third makes the
                                                                  # chart skip every other category's label
 CAPTION_IDX = 13
+SCATTER_MARKER, SCATTER_LABEL_PT = 10, 11   # points
+# a scatter's plot area inside its chart, as LibreOffice draws it with titled axes (left, top, right, bottom; pt)
+SCATTER_MARGINS = (62.0, 10.0, 12.0, 50.0)
+LABEL_POSITIONS = {"right": XL_LABEL_POSITION.RIGHT, "left": XL_LABEL_POSITION.LEFT,
+                   "above": XL_LABEL_POSITION.ABOVE, "below": XL_LABEL_POSITION.BELOW}
 _A = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
 
 
@@ -508,10 +514,12 @@ class Canvas:
         chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, *box, data).chart
         self._style_chart(chart, False)
         all_series = list(chart.series)
-        shown = iter(chart_labels([r.label for _, part, _ in groups for r in part.itertuples()], POINT_LABEL_MAX))
+        shown = chart_labels([r.label for _, part, _ in groups for r in part.itertuples()], POINT_LABEL_MAX)
+        positions = iter(self._point_label_positions(box, shown, frame, x, y, (x_low, x_high), y_high))
+        shown = iter(shown)
         for series, (_name, part, colour) in zip(all_series, groups):
             series.marker.style = XL_MARKER_STYLE.CIRCLE
-            series.marker.size = 10
+            series.marker.size = SCATTER_MARKER
             series.marker.format.fill.solid()
             series.marker.format.fill.fore_color.rgb = RGBColor.from_string(colour)
             series.marker.format.line.fill.background()
@@ -520,8 +528,8 @@ class Canvas:
                 point = series.points[i].data_label
                 point.has_text_frame = True
                 point.text_frame.text = next(shown)
-                point.position = XL_LABEL_POSITION.RIGHT
-                point.font.size = Pt(11)
+                point.position = LABEL_POSITIONS[next(positions)]
+                point.font.size = Pt(SCATTER_LABEL_PT)
         for line in all_series[len(groups):]:
             line.marker.style = XL_MARKER_STYLE.NONE
             line.format.line.fill.solid()
@@ -540,6 +548,19 @@ class Canvas:
             axis.axis_title.text_frame.paragraphs[0].runs[0].font.size = Pt(11)
             axis.tick_labels.font.size = Pt(11)
         return chart
+
+    def _point_label_positions(self, box, labels: list[str], frame: pd.DataFrame, x: str, y: str,
+                               x_range: tuple[float, float], y_high: float) -> list[str]:
+        """Where each point's label goes (:func:`cxkit.report.placement.label_positions`), the points taken
+        from the top of the chart down: the most important, on an importance axis, choose first."""
+        left, top, right, bottom = SCATTER_MARGINS
+        plot = (box[2] / 12700 - left - right, box[3] / 12700 - top - bottom)
+        (x_low, x_high), xs, ys = x_range, frame[x].to_numpy(dtype=float), frame[y].to_numpy(dtype=float)
+        points = [((px - x_low) / (x_high - x_low) * plot[0], (1 - py / y_high) * plot[1] if y_high else plot[1])
+                  for px, py in zip(xs, ys)]
+        sizes = [(text_width(text, SCATTER_LABEL_PT, family=self.font) + 4, SCATTER_LABEL_PT * 1.2) for text in labels]
+        order = sorted(range(len(points)), key=lambda i: points[i][1])
+        return label_positions(points, sizes, plot, SCATTER_MARKER, order)
 
     # ------------------------------------------------------------------ tables
 
