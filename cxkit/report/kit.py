@@ -434,7 +434,9 @@ class Canvas:
                 s_labels.number_format_is_linked = False
                 s_labels.font.size = Pt(11)
                 s_labels.font.color.rgb = RGBColor.from_string("FFFFFF" if is_dark(colour) else self.palette.text)
-                s_labels.position = XL_LABEL_POSITION.CENTER if stacked else XL_LABEL_POSITION.INSIDE_END
+                # a bar with an interval has its label at its base: at its end the interval's line ran through it
+                s_labels.position = (XL_LABEL_POSITION.CENTER if stacked else XL_LABEL_POSITION.INSIDE_BASE
+                                     if s.name in errors else XL_LABEL_POSITION.INSIDE_END)
         value_axis = chart.value_axis
         value_axis.has_major_gridlines = False
         value_axis.tick_labels.font.size = Pt(11)

@@ -159,6 +159,18 @@ def test_a_bar_charts_axis_shows_every_interval_whole():
     assert [nice_ceiling(v) for v in (0.217, 0.25, 0.9, 1.0, 45, 0.013, 7)] == [0.25, 0.25, 1.0, 1.0, 50, 0.015, 8]
 
 
+def test_a_bars_value_sits_at_its_base_where_an_interval_is_drawn_at_its_end():
+    """At the bar's end, the interval's line ran through the value ("39%" struck through on the key drivers)."""
+    from pptx.enum.chart import XL_LABEL_POSITION
+
+    canvas = _canvas()
+    slide = canvas.new_slide("Finding + chart", "A chart")
+    chart = canvas.bar_chart(slide, canvas.take_region(slide, 1), ["A", "B"], {"Share": [0.39, 0.15], "Top box": [0.5, 0.4]},
+                             ["1F4E79", "9DC3E6"], "0%", errors={"Share": ([0.03, 0.02], [0.04, 0.02])})
+    where = {s.name: s.data_labels.position for s in chart.series}
+    assert where == {"Share": XL_LABEL_POSITION.INSIDE_BASE, "Top box": XL_LABEL_POSITION.INSIDE_END}
+
+
 def test_long_chart_labels_that_start_alike_keep_their_ends_apart():
     from cxkit.report.kit import CHART_LABEL_MAX, chart_labels
 
