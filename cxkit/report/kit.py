@@ -42,6 +42,11 @@ CHART_LABEL_MAX, POINT_LABEL_MAX, PARAGRAPH_MAX = 50, 40, 400   # 50: two lines 
                                                                  # chart skip every other category's label
 CAPTION_IDX = 13
 SCATTER_MARKER, SCATTER_LABEL_PT = 10, 11   # points
+# A point's label is wrapped here, to lines this much narrower (pt) than a third of the chart's smaller side:
+# LibreOffice wraps a data label at that third, less its insets (VSeriesPlotter::createDataLabel; on an 881 x 360 pt
+# chart it kept 108 pt on a line and broke 111 pt), and PowerPoint wider, so neither wraps the lines again and the
+# placement knows each label's true height.
+SCATTER_LABEL_SLACK = 12.0
 # a scatter's plot area inside its chart, as LibreOffice draws it with titled axes (left, top, right, bottom; pt)
 SCATTER_MARGINS = (62.0, 10.0, 12.0, 50.0)
 LABEL_POSITIONS = {"right": XL_LABEL_POSITION.RIGHT, "left": XL_LABEL_POSITION.LEFT,
@@ -517,8 +522,10 @@ class Canvas:
         self._style_chart(chart, False)
         all_series = list(chart.series)
         shown = chart_labels([r.label for _, part, _ in groups for r in part.itertuples()], POINT_LABEL_MAX)
-        positions = iter(self._point_label_positions(box, shown, frame, x, y, (x_low, x_high), y_high))
-        shown = iter(shown)
+        width = min(box[2], box[3]) / 12700 / 3 - SCATTER_LABEL_SLACK
+        lines = [wrap(text, width, SCATTER_LABEL_PT, family=self.font) for text in shown]
+        positions = iter(self._point_label_positions(box, lines, frame, x, y, (x_low, x_high), y_high))
+        shown = iter("\n".join(label_lines) for label_lines in lines)
         for series, (_name, part, colour) in zip(all_series, groups):
             series.marker.style = XL_MARKER_STYLE.CIRCLE
             series.marker.size = SCATTER_MARKER
@@ -551,16 +558,17 @@ class Canvas:
             axis.tick_labels.font.size = Pt(11)
         return chart
 
-    def _point_label_positions(self, box, labels: list[str], frame: pd.DataFrame, x: str, y: str,
+    def _point_label_positions(self, box, labels: list[list[str]], frame: pd.DataFrame, x: str, y: str,
                                x_range: tuple[float, float], y_high: float) -> list[str]:
-        """Where each point's label goes (:func:`cxkit.report.placement.label_positions`), the points taken
-        from the top of the chart down: the most important, on an importance axis, choose first."""
+        """Where each point's label (its lines) goes (:func:`cxkit.report.placement.label_positions`), the points
+        taken from the top of the chart down: the most important, on an importance axis, choose first."""
         left, top, right, bottom = SCATTER_MARGINS
         plot = (box[2] / 12700 - left - right, box[3] / 12700 - top - bottom)
         (x_low, x_high), xs, ys = x_range, frame[x].to_numpy(dtype=float), frame[y].to_numpy(dtype=float)
         points = [((px - x_low) / (x_high - x_low) * plot[0], (1 - py / y_high) * plot[1] if y_high else plot[1])
                   for px, py in zip(xs, ys)]
-        sizes = [(text_width(text, SCATTER_LABEL_PT, family=self.font) + 4, SCATTER_LABEL_PT * 1.2) for text in labels]
+        sizes = [(max(text_width(line, SCATTER_LABEL_PT, family=self.font) for line in label_lines) + 4,
+                  SCATTER_LABEL_PT * 1.2 * len(label_lines)) for label_lines in labels]
         order = sorted(range(len(points)), key=lambda i: points[i][1])
         return label_positions(points, sizes, plot, SCATTER_MARKER, order)
 

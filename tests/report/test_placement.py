@@ -82,8 +82,72 @@ def test_a_bank_surveys_crowded_moments_of_truth_chart_has_no_label_over_another
     y_high = frame["share"].max() * 1.1
     xy = [((x - x_low) / (x_high - x_low) * plot[0], (1 - y / y_high) * plot[1])
           for _, x, y in frame.itertuples(index=False)]
-    sizes = [(text_width(t, SCATTER_LABEL_PT, family=canvas.font) + 4, SCATTER_LABEL_PT * 1.2) for t in frame["label"]]
+    lines = [p.data_label.text_frame.text.split("\n") for p in chart.series[0].points]
+    sizes = [(max(text_width(t, SCATTER_LABEL_PT, family=canvas.font) for t in label) + 4,
+              SCATTER_LABEL_PT * 1.2 * len(label)) for label in lines]
     placed = [label_box(p, s, where, SCATTER_MARKER) for p, s, where in zip(xy, sizes, drawn)]
     assert all(a.overlap(b) == 0 for a, b in itertools.combinations(placed, 2))
     all_right = [label_box(p, s, "right", SCATTER_MARKER) for p, s in zip(xy, sizes)]
     assert sum(a.overlap(b) > 0 for a, b in itertools.combinations(all_right, 2)) >= 3
+
+
+def test_a_long_point_label_is_wrapped_to_lines_no_renderer_wraps_again():
+    """Left to the renderer, a 40-character question took three lines where the placement counted one."""
+    from test_kit import _canvas
+
+    from cxkit.report.kit import POINT_LABEL_MAX, SCATTER_LABEL_PT, SCATTER_LABEL_SLACK, chart_labels
+    from cxkit.report.textfit import text_width
+
+    labels = ["How easy was it to find what you needed on our website today?", "Staff courtesy"]
+    frame = pd.DataFrame({"label": labels, "performance": [3.2, 3.9], "share": [0.3, 0.1]})
+    canvas = _canvas()
+    slide = canvas.prs.slides.add_slide(canvas.layout("Finding + chart"))
+    box = (0, 0, int(11 * 914400), int(5 * 914400))
+    chart = canvas.labelled_scatter(slide, box, [("Touchpoints", frame, "1F4E79")], "performance", "share",
+                                    (3.5, .2), ("Performance", "Importance"), ("0.0", "0%"))
+    drawn = [p.data_label.text_frame.text.split("\n") for p in chart.series[0].points]
+    width = 5 * 72 / 3 - SCATTER_LABEL_SLACK    # a third of the chart's smaller side, less the slack
+    assert len(drawn[0]) > 1 and drawn[1] == ["Staff courtesy"]
+    assert all(text_width(line, SCATTER_LABEL_PT, family=canvas.font) <= width for label in drawn for line in label)
+    assert [" ".join(label) for label in drawn] == chart_labels(labels, POINT_LABEL_MAX)
+
+
+def overlap_in_total(points, sizes, positions, plot=PLOT):
+    """What the placement minimises, recomputed: labels over labels and over other points, and outside the plot."""
+    from cxkit.report.placement import OUTSIDE_WEIGHT, Box
+
+    area, half = Box(0.0, 0.0, *plot), MARKER / 2
+    placed = boxes(points, sizes, positions)
+    markers = [Box(x - half, y - half, x + half, y + half) for x, y in points]
+    return (sum(a.overlap(b) for a, b in itertools.combinations(placed, 2))
+            + sum(b.overlap(m) for i, b in enumerate(placed) for j, m in enumerate(markers) if i != j)
+            + sum(OUTSIDE_WEIGHT * (b.area - b.overlap(area)) for b in placed))
+
+
+def test_labels_move_over_for_a_neighbour_placed_after_them(monkeypatch):
+    """Greedy alone, the second point took the free left side that the third needed; moving it clears every label."""
+    import cxkit.report.placement as placement
+
+    points, sizes = [(101.0, 248.0), (71.0, 235.0), (108.0, 262.0), (122.0, 246.0)], [SIZE] * 4
+    order = [1, 3, 0, 2]   # the highest first
+    monkeypatch.setattr(placement, "LOCAL_ROUNDS", 0)
+    greedy = label_positions(points, sizes, PLOT, MARKER, order)
+    monkeypatch.undo()
+    moved = label_positions(points, sizes, PLOT, MARKER, order)
+    assert overlap_in_total(points, sizes, greedy) > 0 and overlap_in_total(points, sizes, moved) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 600), st.floats(0, 300)), min_size=2, max_size=20))
+def test_moving_labels_never_adds_overlap(points):
+    import cxkit.report.placement as placement
+
+    sizes = [SIZE] * len(points)
+    rounds = placement.LOCAL_ROUNDS
+    try:
+        placement.LOCAL_ROUNDS = 0
+        greedy = label_positions(points, sizes, PLOT, MARKER)
+    finally:
+        placement.LOCAL_ROUNDS = rounds
+    moved = label_positions(points, sizes, PLOT, MARKER)
+    assert overlap_in_total(points, sizes, moved) <= overlap_in_total(points, sizes, greedy) + 1e-6
