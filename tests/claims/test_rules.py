@@ -168,3 +168,11 @@ def test_any_structure_is_parsed_or_refused_with_a_rule_error(data):
 def test_the_engine_never_executes_or_formats_text_from_files():
     source = (ROOT / "cxkit" / "claims" / "rules.py").read_text()
     assert not re.search(r"(?<!re\.)\b(eval|exec|compile)\(|\.format\(|format_map\(", source)
+
+
+def test_no_committed_rule_that_fires_more_than_once_calls_each_action_the_first():
+    """The bank deck read "Fix val1 first ..." and, next, "Fix val4 first ...": two firsts."""
+    rules = load_rules(ROOT / "templates" / "recommendations.yaml")
+    repeated = [r.id for r in rules if r.limit > 1 and re.search(r"\bfirst\b", r.action.text, re.IGNORECASE)]
+    assert not repeated
+    assert any(r.limit > 1 for r in rules)
