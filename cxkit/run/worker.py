@@ -7,6 +7,7 @@ kernels do the work.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -41,8 +42,7 @@ def _import_papermill():
     import papermill
     from papermill.engines import papermill_engines
 
-    if ENGINE not in papermill_engines._engines:
-        papermill_engines.register(ENGINE, _stage_engine())
+    papermill_engines.register(ENGINE, _stage_engine())   # the same class each time
     return papermill
 
 
@@ -50,14 +50,15 @@ ENGINE = "cxkit"
 SAVE_EVERY = 10.0   # seconds between writes of a stage's executed notebook while it runs
 
 
+@functools.cache
 def _stage_engine():
     """papermill's nbclient engine, writing the executed notebook less often while it runs.
 
     papermill validates, serialises and writes the whole notebook, its figures included, before and after every
-    cell: some 45 writes for a stage of 20 cells, 0.1-0.3 s of processor a stage that the kernels running beside
-    it could use. Here a cell's start or end writes the notebook only if ``SAVE_EVERY`` seconds have passed since
-    the last write (papermill's own autosave inside a long cell goes on as before); the end of the notebook,
-    whether it ran through, failed or lost its kernel, always writes it whole.
+    cell: some 45 writes for a stage of 20 cells, 0.3 s to 0.4 s of processor a stage that the kernels running
+    beside it could use. Here a cell's start or end writes the notebook only if ``SAVE_EVERY`` seconds have passed
+    since the last write (papermill's own autosave inside a long cell goes on as before); the end of the
+    notebook, whether it ran through, failed or lost its kernel, always writes it whole.
     """
     from papermill.engines import NBClientEngine, NotebookExecutionManager
 
