@@ -326,6 +326,54 @@ def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:
                   n=int(shown["n"].sum()), **common)]
 
 
+def consistency_pattern_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
+    """What one poor touchpoint among good ones does to the outcome (DOMAIN.md section 3: a great experience at one
+    touchpoint is wasted by a poor one at the next): customers with exactly one poor touchpoint and every other good,
+    against those with every touchpoint good, by the direction found, with the bands' test (their 95% t intervals
+    apart, by at least the smallest difference that matters). The consistency slide's second chart shows the two
+    groups; this is its sentence. Nothing where the scale has no middle (the consistency claim says why)."""
+    if steady is None or not len(steady):
+        return []
+    groups = steady[steady["kind"] == "pattern"].set_index("group")
+    scale = eng.scales[eng.feedback.scale]
+    if not {"all_good", "one_poor"} <= set(groups.index) or scale.max - scale.min < 2:
+        return []
+    good, one = groups.loc["all_good"], groups.loc["one_poor"]
+    facts = dict(one_poor_share=one["share"], one_poor_outcome=one["outcome"], all_good_outcome=good["outcome"],
+                 direction=None)
+    comparison = "one poor touchpoint among good ones against every touchpoint good"
+    minimum = eng.thresholds.min_respondents
+    if min(good["n"], one["n"]) < minimum:
+        return [Claim("consistency_pattern", "all", "What one poor touchpoint among good ones does to the outcome "
+                      f"cannot be judged: fewer than {minimum} customers have every touchpoint good or exactly one "
+                      "poor", facts, NOT_TESTABLE, f"a group under the minimum base of {minimum}", 0.0,
+                      comparison=comparison, n=int(good["n"] + one["n"]), lead=True)]
+    matters = abs(one["outcome"] - good["outcome"]) >= eng.thresholds.min_effect * _outcome_span(eng)
+    lower = one["ci_high"] < good["ci_low"] and matters
+    higher = one["ci_low"] > good["ci_high"] and matters
+    rated = eng.feedback.main_outcome is not None   # a yes/no outcome alone is compared as its share of yes
+    low, high = (("{one_poor_outcome:.1f}", "{all_good_outcome:.1f}") if rated
+                 else ("{one_poor_outcome:.0%}", "{all_good_outcome:.0%}"))
+    they = "rate the outcome" if rated else "answer yes to the outcome"
+    if lower or higher:
+        facts["direction"] = ("lower" if lower else "higher") if rated else ("less often" if lower else "more often")
+        text = (f"Customers with one poor touchpoint among good ones {they} {{direction}}: {low} against {high} for "
+                "those with every touchpoint good")
+        verdict, reason = SUPPORTED, "the two groups' 95% intervals do not overlap"
+    else:
+        text = (f"Customers with one poor touchpoint among good ones {they} about as {'high' if rated else 'often'} "
+                f"as those with every touchpoint good ({low} against {high}, within noise)")
+        verdict, reason = WITHIN_NOISE, ("the difference is under the smallest that matters"
+                                         if one["ci_high"] < good["ci_low"] or one["ci_low"] > good["ci_high"]
+                                         else "the two groups' 95% intervals overlap")
+    difference = float(one["outcome"] - good["outcome"])
+    return [Claim("consistency_pattern", "all", text, facts, verdict, reason,
+                  one["share"] * abs(difference) / _outcome_span(eng) if verdict == SUPPORTED else 0.0,
+                  comparison=comparison, direction="lower" if lower else "higher" if higher else "none",
+                  effect=difference, effect_unit="outcome points", test="95% t intervals (non-overlap)",
+                  n=int(good["n"] + one["n"]), lead=True)]
+
+
 def customer_claims(eng: Engagement, mix: pd.DataFrame, nps: pd.DataFrame, expectations: pd.DataFrame,
                     steady: pd.DataFrame, profiles: pd.DataFrame, structure: pd.DataFrame, stake: pd.DataFrame,
                     by_descriptor: pd.DataFrame) -> list[Claim]:
@@ -337,5 +385,5 @@ def customer_claims(eng: Engagement, mix: pd.DataFrame, nps: pd.DataFrame, expec
            "customers restates how they were found") if real else "the segments are not real structure (see the " \
         "segments' claim)"
     return (loyalty_mix_claim(mix, eng) + nps_claim(nps, eng) + expectations_claim(expectations, eng)
-            + consistency_claim(steady, eng) + segments + value_at_stake_claims(stake, profiles, bool(shape), why, eng)
+            + consistency_claim(steady, eng) + consistency_pattern_claim(steady, eng) + segments + value_at_stake_claims(stake, profiles, bool(shape), why, eng)
             + descriptor_claim(by_descriptor, eng))

@@ -484,6 +484,8 @@ CLAIMS: Mapping[str, ClaimKind] = MappingProxyType({c.name: c for c in (
            "above below_label below_gap below_exceeds next_label next_gap", "expectation_gaps"),
     _claim("consistency", "customers", "What an inconsistent experience does to the outcome",
            "inconsistent_share inconsistent_outcome steadier_label steadier_outcome direction", "consistency"),
+    _claim("consistency_pattern", "customers", "What one poor touchpoint among good ones does to the outcome",
+           "one_poor_share one_poor_outcome all_good_outcome direction", "consistency"),
     _claim("segments", "customers", "Whether customers fall into real segments, and how they differ",
            "k described stability threshold silhouette null_high", "segment_structure segment_profiles"),
     _claim("value_at_stake", "customers", "A segment's part of the value held by indifferent and unhappy customers",

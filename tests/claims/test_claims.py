@@ -451,6 +451,36 @@ def test_consistency_is_worded_by_the_direction_found_and_needs_a_base_and_a_mid
     assert binary.verdict == "not_testable" and binary.text.startswith("Consistency across touchpoints cannot be read")
 
 
+def _pattern(one_poor_outcome, n=(40, 40), half=0.3):
+    bands = _steady(7.0)
+    pattern = pd.DataFrame({"group": ["all_good", "one_poor"], "kind": "pattern", "n": list(n),
+                            "share": [x / 800 for x in n], "outcome": [8.5, one_poor_outcome],
+                            "ci_low": [8.5 - half, one_poor_outcome - half],
+                            "ci_high": [8.5 + half, one_poor_outcome + half]})
+    return pd.concat([bands, pattern], ignore_index=True)
+
+
+def test_one_poor_touchpoint_among_good_ones_is_worded_by_the_direction_found(eng):
+    """The demo's second consistency chart showed one poor among good (8.7) above all good (7.1) with no sentence;
+    now the chart has its claim, in the direction the data show, or within noise, or not judged."""
+    from cxkit.claims.customers import consistency_pattern_claim, customer_claims
+
+    (lower,) = consistency_pattern_claim(_pattern(6.9), eng)
+    assert lower.supported and lower.lead and lower.text == (
+        "Customers with one poor touchpoint among good ones rate the outcome lower: 6.9 against 8.5 for those with "
+        "every touchpoint good")
+    assert lower.effect == pytest.approx(-1.6) and lower.test == "95% t intervals (non-overlap)"
+    (higher,) = consistency_pattern_claim(_pattern(9.6), eng)
+    assert higher.supported and "rate the outcome higher: 9.6 against 8.5" in higher.text
+    (close,) = consistency_pattern_claim(_pattern(8.2), eng)
+    assert close.verdict == "within_noise" and "about as high as those with every touchpoint good" in close.text
+    (small,) = consistency_pattern_claim(_pattern(6.9, n=(40, 5)), eng)
+    assert small.verdict == "not_testable" and "fewer than" in small.text and small.materiality == 0
+    assert consistency_pattern_claim(_steady(6.5), eng) == []     # no pattern groups, nothing said
+    kinds = [c.kind for c in customer_claims(eng, None, None, None, _pattern(6.9), None, None, None, None)]
+    assert "consistency_pattern" in kinds
+
+
 def test_a_wave_change_is_claimed_only_after_holm_across_the_metrics_and_on_enough_answers(eng):
     """The claim reads the analysis's verdict (``real_change``, :func:`cxkit.analysis.metrics._real_changes`), as the
     deck's table of every metric does: on no-signal data that table had called a change real (p = 0.044) under a

@@ -24,7 +24,7 @@ HEADINGS = ("Roadmap:", "Every metric, ", "What the data does not show", "In the
             "Topics the codeframe misses")   # customers' words and suggestions, not findings
 # kinds that state a driver, segment, gap or silo finding: none may stand on data with no signal
 FINDINGS = {"maturity_gap", "what_remains", "perception_gap", "lagging_department", "weakest_link", "expectations",
-            "consistency", "segments", "value_at_stake", "descriptor_differences", "top_driver", "moment_of_truth",
+            "consistency", "consistency_pattern", "segments", "value_at_stake", "descriptor_differences", "top_driver", "moment_of_truth",
             "moments_of_truth", "asymmetry", "asymmetries", "what_if", "yes_no_drivers", "segment_drivers",
             "departmental_balance", "wave_change", "comment_theme", "comment_drivers"}
 

@@ -88,13 +88,16 @@ def consistency_slide(ctx: DeckContext):
     panels = [shown[shown["kind"] == "band"]]
     if big[steady["kind"] == "pattern"].any():   # the all-good / one-poor chart only where a group has a base
         panels.append(shown[shown["kind"] == "pattern"])
+    # the second chart's sentence: its own claim, worded by the direction found (or within noise, or not judged)
+    pattern = ctx.claim("consistency_pattern") if len(panels) == 2 else None
     slide = ctx.finding(
         "Two charts" if len(panels) == 2 else "Finding + chart", "consistency",
         f"Mean {in_text(outcome.label)} by how consistent a customer's ratings are"
         + (" (left: spread of ratings; right: all touchpoints good, or one poor among good)" if len(panels) == 2
-           else " (spread of ratings)"),
+           else " (spread of ratings)") + (f". Right: {pattern.text}" if pattern is not None else ""),
         f"Spread: standard deviation of a customer's ratings over 3+ touchpoints. Groups under {minimum} customers "
         "are not drawn.",
+        *([f"Right: {pattern.text}. Evidence: {pattern.evidence()}."] if pattern is not None else []),
         *[f"{CONSISTENCY.label(r.group)} ({r.rule}): n {r.n}, {r.share:.0%} of customers, outcome {num(r.outcome, 2)} "
           f"(95% CI {num(r.ci_low, 2)}-{num(r.ci_high, 2)}), truly impressed {pct(r.truly_impressed)}"
           for r in steady.itertuples()],
