@@ -44,9 +44,9 @@ CAPTION_IDX = 13
 SCATTER_MARKER, SCATTER_LABEL_PT = 10, 11   # points
 # A point's label is wrapped here, to lines this much narrower (pt) than a third of the chart's smaller side:
 # LibreOffice wraps a data label at that third, less its insets (VSeriesPlotter::createDataLabel; on an 881 x 360 pt
-# chart it kept 108 pt on a line and broke 111 pt), and PowerPoint wider, so neither wraps the lines again and the
-# placement knows each label's true height.
-SCATTER_LABEL_SLACK = 12.0
+# chart it kept 108.2 pt on a line and broke 110.7 pt, so the slack lies between 9.3 and 11.8), and PowerPoint
+# wider, so neither wraps the lines again and the placement knows each label's true height.
+SCATTER_LABEL_SLACK = 10.5
 # a scatter's plot area inside its chart, as LibreOffice draws it with titled axes (left, top, right, bottom; pt)
 SCATTER_MARGINS = (62.0, 10.0, 12.0, 50.0)
 LABEL_POSITIONS = {"right": XL_LABEL_POSITION.RIGHT, "left": XL_LABEL_POSITION.LEFT,
