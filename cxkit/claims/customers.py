@@ -10,6 +10,8 @@ segment's share of the value (or customers) at stake.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -109,6 +111,51 @@ def expectations_claim(expectations: pd.DataFrame, eng: Engagement) -> list[Clai
                   largest / _rating_span(eng), effect=largest, effect_unit="rating points", **common)]
 
 
+@dataclass(frozen=True)
+class _GroupComparison:
+    """One group's outcome against a reference group's, by the consistency claims' test: their 95% t intervals
+    apart, by at least the smallest difference that matters; and the words a sentence about it takes."""
+
+    lower: bool
+    higher: bool
+    reason: str
+    rated: bool   # False: a yes/no outcome alone, compared as its share of yes
+
+    @property
+    def verdict(self) -> str:
+        return SUPPORTED if self.lower or self.higher else WITHIN_NOISE
+
+    @property
+    def direction(self) -> str:
+        """How the group's outcome differs, in the sentence's words ("lower", "more often" ...)."""
+        if self.rated:
+            return "lower" if self.lower else "higher"
+        return "less often" if self.lower else "more often"
+
+    @property
+    def they(self) -> str:
+        return "rate the outcome" if self.rated else "answer yes to the outcome"
+
+    @property
+    def same(self) -> str:
+        return "high" if self.rated else "often"
+
+    def values(self, group: str, reference: str) -> tuple[str, str]:
+        """The two outcomes' placeholders, as a mean rating or a share of yes."""
+        spec = ".1f" if self.rated else ".0%"
+        return f"{{{group}:{spec}}}", f"{{{reference}:{spec}}}"
+
+
+def _compare_groups(group: pd.Series, reference: pd.Series, eng: Engagement) -> _GroupComparison:
+    apart_low, apart_high = group["ci_high"] < reference["ci_low"], group["ci_low"] > reference["ci_high"]
+    matters = abs(group["outcome"] - reference["outcome"]) >= eng.thresholds.min_effect * _outcome_span(eng)
+    lower, higher = bool(apart_low and matters), bool(apart_high and matters)
+    reason = ("the two groups' 95% intervals do not overlap" if lower or higher
+              else "the difference is under the smallest that matters" if apart_low or apart_high
+              else "the two groups' 95% intervals overlap")
+    return _GroupComparison(lower, higher, reason, eng.feedback.main_outcome is not None)
+
+
 def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
     """What an inconsistent experience across touchpoints does to the outcome, by the direction found, against the
     larger of the steadier bands (consistent or mixed), named in the sentence: the better-powered comparison (on
@@ -136,29 +183,21 @@ def consistency_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
                       f"{minimum} customers have a steadier or an inconsistent experience", facts, NOT_TESTABLE,
                       f"a group under the minimum base of {minimum}", 0.0,
                       comparison="inconsistent against steadier experience", n=int(a["n"] + b["n"]), lead=True)]
-    matters = abs(b["outcome"] - a["outcome"]) >= eng.thresholds.min_effect * _outcome_span(eng)
-    lower, higher = b["ci_high"] < a["ci_low"] and matters, b["ci_low"] > a["ci_high"] and matters
-    # a yes/no outcome alone is compared as its share of yes
-    rated = eng.feedback.main_outcome is not None
-    low, high = (("{inconsistent_outcome:.1f}", "{steadier_outcome:.1f}") if rated
-                 else ("{inconsistent_outcome:.0%}", "{steadier_outcome:.0%}"))
-    they = "they rate the outcome" if rated else "they answer yes to the outcome"
-    if lower or higher:
-        facts["direction"] = ("lower" if lower else "higher") if rated else ("less often" if lower else "more often")
+    found = _compare_groups(b, a, eng)
+    low, high = found.values("inconsistent_outcome", "steadier_outcome")
+    if found.verdict == SUPPORTED:
+        facts["direction"] = found.direction
         text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; "
-                f"{they} {{direction}}: {low} against {high} for those with a {{steadier_label}} one")
-        verdict, reason = SUPPORTED, "the two groups' 95% intervals do not overlap"
+                f"they {found.they} {{direction}}: {low} against {high} for those with a {{steadier_label}} one")
     else:
         text = ("{inconsistent_share:.0%} of customers have an inconsistent experience across touchpoints; "
-                f"{they} about as {'high' if rated else 'often'} as those with a {{steadier_label}} one ({low} against "
+                f"they {found.they} about as {found.same} as those with a {{steadier_label}} one ({low} against "
                 f"{high}, within noise)")
-        verdict, reason = WITHIN_NOISE, ("the difference is under the smallest that matters" if b["ci_high"] < a["ci_low"]
-                                          or b["ci_low"] > a["ci_high"] else "the two groups' 95% intervals overlap")
     loss = abs(a["outcome"] - b["outcome"])
-    return [Claim("consistency", "all", text, facts, verdict, reason,
-                  b["share"] * loss / _outcome_span(eng) if verdict == SUPPORTED else 0.0,
+    return [Claim("consistency", "all", text, facts, found.verdict, found.reason,
+                  b["share"] * loss / _outcome_span(eng) if found.verdict == SUPPORTED else 0.0,
                   comparison=f"inconsistent against {facts['steadier_label']} experience",
-                  direction="lower" if lower else "higher" if higher else "none",
+                  direction="lower" if found.lower else "higher" if found.higher else "none",
                   effect=float(b["outcome"] - a["outcome"]), effect_unit="outcome points",
                   test="95% t intervals (non-overlap)", n=b["n"] + a["n"], lead=True)]
 
@@ -329,9 +368,9 @@ def descriptor_claim(table: pd.DataFrame, eng: Engagement) -> list[Claim]:
 def consistency_pattern_claim(steady: pd.DataFrame, eng: Engagement) -> list[Claim]:
     """What one poor touchpoint among good ones does to the outcome (DOMAIN.md section 3: a great experience at one
     touchpoint is wasted by a poor one at the next): customers with exactly one poor touchpoint and every other good,
-    against those with every touchpoint good, by the direction found, with the bands' test (their 95% t intervals
-    apart, by at least the smallest difference that matters). The consistency slide's second chart shows the two
-    groups; this is its sentence. Nothing where the scale has no middle (the consistency claim says why)."""
+    against those with every touchpoint good, by the direction found, with the bands' test (:func:`_compare_groups`).
+    The consistency slide's second chart shows the two groups; this is its sentence. Nothing where the scale has no
+    middle (the consistency claim says why)."""
     if steady is None or not len(steady):
         return []
     groups = steady[steady["kind"] == "pattern"].set_index("group")
@@ -348,28 +387,19 @@ def consistency_pattern_claim(steady: pd.DataFrame, eng: Engagement) -> list[Cla
                       f"cannot be judged: fewer than {minimum} customers have every touchpoint good or exactly one "
                       "poor", facts, NOT_TESTABLE, f"a group under the minimum base of {minimum}", 0.0,
                       comparison=comparison, n=int(good["n"] + one["n"]), lead=True)]
-    matters = abs(one["outcome"] - good["outcome"]) >= eng.thresholds.min_effect * _outcome_span(eng)
-    lower = one["ci_high"] < good["ci_low"] and matters
-    higher = one["ci_low"] > good["ci_high"] and matters
-    rated = eng.feedback.main_outcome is not None   # a yes/no outcome alone is compared as its share of yes
-    low, high = (("{one_poor_outcome:.1f}", "{all_good_outcome:.1f}") if rated
-                 else ("{one_poor_outcome:.0%}", "{all_good_outcome:.0%}"))
-    they = "rate the outcome" if rated else "answer yes to the outcome"
-    if lower or higher:
-        facts["direction"] = ("lower" if lower else "higher") if rated else ("less often" if lower else "more often")
-        text = (f"Customers with one poor touchpoint among good ones {they} {{direction}}: {low} against {high} for "
-                "those with every touchpoint good")
-        verdict, reason = SUPPORTED, "the two groups' 95% intervals do not overlap"
+    found = _compare_groups(one, good, eng)
+    low, high = found.values("one_poor_outcome", "all_good_outcome")
+    if found.verdict == SUPPORTED:
+        facts["direction"] = found.direction
+        text = (f"Customers with one poor touchpoint among good ones {found.they} {{direction}}: {low} against {high} "
+                "for those with every touchpoint good")
     else:
-        text = (f"Customers with one poor touchpoint among good ones {they} about as {'high' if rated else 'often'} "
-                f"as those with every touchpoint good ({low} against {high}, within noise)")
-        verdict, reason = WITHIN_NOISE, ("the difference is under the smallest that matters"
-                                         if one["ci_high"] < good["ci_low"] or one["ci_low"] > good["ci_high"]
-                                         else "the two groups' 95% intervals overlap")
+        text = (f"Customers with one poor touchpoint among good ones {found.they} about as {found.same} as those with "
+                f"every touchpoint good ({low} against {high}, within noise)")
     difference = float(one["outcome"] - good["outcome"])
-    return [Claim("consistency_pattern", "all", text, facts, verdict, reason,
-                  one["share"] * abs(difference) / _outcome_span(eng) if verdict == SUPPORTED else 0.0,
-                  comparison=comparison, direction="lower" if lower else "higher" if higher else "none",
+    return [Claim("consistency_pattern", "all", text, facts, found.verdict, found.reason,
+                  one["share"] * abs(difference) / _outcome_span(eng) if found.verdict == SUPPORTED else 0.0,
+                  comparison=comparison, direction="lower" if found.lower else "higher" if found.higher else "none",
                   effect=difference, effect_unit="outcome points", test="95% t intervals (non-overlap)",
                   n=int(good["n"] + one["n"]), lead=True)]
 

@@ -521,9 +521,9 @@ class Canvas:
         chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, *box, data).chart
         self._style_chart(chart, False)
         all_series = list(chart.series)
-        shown = chart_labels([r.label for _, part, _ in groups for r in part.itertuples()], POINT_LABEL_MAX)
         width = min(box[2], box[3]) / 12700 / 3 - SCATTER_LABEL_SLACK
-        lines = [wrap(text, width, SCATTER_LABEL_PT, family=self.font) for text in shown]
+        lines = [wrap(text, width, SCATTER_LABEL_PT, family=self.font) for text in
+                 chart_labels([r.label for _, part, _ in groups for r in part.itertuples()], POINT_LABEL_MAX)]
         positions = iter(self._point_label_positions(box, lines, frame, x, y, (x_low, x_high), y_high))
         shown = iter("\n".join(label_lines) for label_lines in lines)
         for series, (_name, part, colour) in zip(all_series, groups):

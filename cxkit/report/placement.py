@@ -106,8 +106,9 @@ def label_positions(points: list[tuple[float, float]], sizes: list[tuple[float, 
     for _ in range(LOCAL_ROUNDS):
         moved = False
         for i in order:
-            best = min(POSITIONS, key=lambda position: cost(i, position))
-            if cost(i, best) < cost(i, chosen[i]) - 1e-9:
+            costs = {position: cost(i, position) for position in POSITIONS}
+            best = min(POSITIONS, key=costs.get)
+            if costs[best] < costs[chosen[i]] - 1e-9:
                 chosen[i], moved = best, True
         if not moved:
             break
